@@ -1,0 +1,323 @@
+//! The headless backend: virtual outputs rendered into offscreen framebuffers.
+//!
+//! It is the backend of tests, CI and screenshots, so it behaves like a panel: each output
+//! has a 60 Hz refresh grid, a frame is drawn only when something queued one (a commit, a
+//! capture), and presentation feedback carries the time of the virtual vblank. When nothing
+//! changes, no timer is armed and the process sleeps.
+//!
+//! Renderers: GLES on an EGL device (a GPU when there is one, else Mesa's software device),
+//! or Pixman on the CPU, chosen by `--renderer`; GLES falls back to Pixman, with a log line,
+//! when no EGL device can be opened.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use smithay::backend::allocator::Fourcc;
+use smithay::backend::allocator::dmabuf::Dmabuf;
+use smithay::backend::egl::{EGLContext, EGLDevice, EGLDisplay};
+use smithay::backend::renderer::damage::OutputDamageTracker;
+use smithay::backend::renderer::gles::{GlesRenderbuffer, GlesRenderer};
+use smithay::backend::renderer::pixman::PixmanRenderer;
+use smithay::backend::renderer::{Bind, ImportDma, Offscreen};
+use smithay::output::{Mode, Output, PhysicalProperties, Scale, Subpixel};
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
+use smithay::reexports::pixman;
+use smithay::utils::{Physical, Size, Transform};
+use tracing::{info, warn};
+
+use crate::backend::frame_clock::FrameClock;
+use crate::backend::{Backend, advertise_dmabuf};
+use crate::cli::{Cli, RendererChoice};
+use crate::protocols::screencopy::RowOrder;
+use crate::render::{FrameOutcome, FrameTarget, compose_frame};
+use crate::state::State;
+
+/// Virtual panels refresh at 60 Hz, like the head unit's.
+const REFRESH_MILLIHERTZ: i32 = 60_000;
+
+pub struct HeadlessBackend {
+    renderer: HeadlessRenderer,
+    outputs: Vec<HeadlessOutput>,
+}
+
+enum HeadlessRenderer {
+    Gles(Box<GlesRenderer>),
+    Pixman(Box<PixmanRenderer>),
+}
+
+/// The offscreen framebuffer of one output, of the renderer's kind.
+enum Framebuffer {
+    Gles(GlesRenderbuffer),
+    Pixman(pixman::Image<'static, 'static>),
+}
+
+struct HeadlessOutput {
+    output: Output,
+    size: Size<i32, Physical>,
+    damage_tracker: OutputDamageTracker,
+    framebuffer: Framebuffer,
+    frame_clock: FrameClock,
+    /// The timer of the frame already queued, if any.
+    queued_frame: Option<RegistrationToken>,
+}
+
+pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
+    let mut renderer = create_renderer(cli.renderer)?;
+    let mut outputs = Vec::new();
+    let mut next_x = 0;
+    for (index, size) in cli.output_sizes().into_iter().enumerate() {
+        let output = Output::new(
+            format!("HEADLESS-{}", index + 1),
+            PhysicalProperties {
+                size: (0, 0).into(),
+                subpixel: Subpixel::Unknown,
+                make: "Cowl".into(),
+                model: "Virtual panel".into(),
+            },
+        );
+        let mode = Mode {
+            size: (size.width, size.height).into(),
+            refresh: REFRESH_MILLIHERTZ,
+        };
+        output.change_current_state(
+            Some(mode),
+            Some(Transform::Normal),
+            Some(Scale::Integer(1)),
+            Some((next_x, 0).into()),
+        );
+        output.set_preferred(mode);
+        output.create_global::<State>(&state.display_handle);
+        state.space.map_output(&output, (next_x, 0));
+        next_x += size.width;
+
+        let framebuffer = renderer
+            .create_framebuffer(mode.size)
+            .with_context(|| format!("could not create the framebuffer of {}", output.name()))?;
+        info!(
+            output = output.name(),
+            width = size.width,
+            height = size.height,
+            "virtual output"
+        );
+        outputs.push(HeadlessOutput {
+            damage_tracker: OutputDamageTracker::from_output(&output),
+            size: mode.size,
+            output,
+            framebuffer,
+            frame_clock: FrameClock::new(REFRESH_MILLIHERTZ),
+            queued_frame: None,
+        });
+    }
+
+    let dmabuf_formats = match &renderer {
+        HeadlessRenderer::Gles(gles) => gles.dmabuf_formats(),
+        HeadlessRenderer::Pixman(pixman) => pixman.dmabuf_formats(),
+    };
+    advertise_dmabuf(state, dmabuf_formats);
+
+    let backend = HeadlessBackend { renderer, outputs };
+    info!(renderer = backend.renderer_name(), "headless backend ready");
+    state.backend = Backend::Headless(backend);
+    // The first frame is black: a defined picture from the very start.
+    state.queue_redraw_all();
+    Ok(())
+}
+
+fn create_renderer(choice: RendererChoice) -> Result<HeadlessRenderer> {
+    match choice {
+        RendererChoice::Pixman => pixman_renderer(),
+        RendererChoice::Gles => match gles_renderer() {
+            Ok(renderer) => Ok(renderer),
+            Err(err) => {
+                warn!("no usable EGL device ({err:#}); falling back to the pixman renderer");
+                pixman_renderer()
+            }
+        },
+    }
+}
+
+fn pixman_renderer() -> Result<HeadlessRenderer> {
+    let renderer = PixmanRenderer::new().map_err(|err| anyhow!("pixman: {err:?}"))?;
+    Ok(HeadlessRenderer::Pixman(Box::new(renderer)))
+}
+
+/// GLES on an EGL device: a hardware device when one exists, Mesa's software device else.
+fn gles_renderer() -> Result<HeadlessRenderer> {
+    let mut devices: Vec<EGLDevice> = EGLDevice::enumerate()
+        .map_err(|err| anyhow!("enumerating EGL devices failed: {err}"))?
+        .collect();
+    devices.sort_by_key(EGLDevice::is_software);
+    let mut last_error = anyhow!("no EGL device found");
+    for device in devices {
+        let software = device.is_software();
+        // SAFETY: the device handle comes from EGL's own enumeration and outlives the display.
+        let display = match unsafe { EGLDisplay::new(device) } {
+            Ok(display) => display,
+            Err(err) => {
+                last_error = anyhow!("opening an EGL display failed: {err}");
+                continue;
+            }
+        };
+        let context = EGLContext::new(&display).context("creating an EGL context failed")?;
+        // SAFETY: the context is fresh and only used by this renderer, on this thread.
+        let renderer = unsafe { GlesRenderer::new(context) }
+            .map_err(|err| anyhow!("creating the GLES renderer failed: {err}"))?;
+        info!(software, "GLES renderer on an EGL device");
+        return Ok(HeadlessRenderer::Gles(Box::new(renderer)));
+    }
+    Err(last_error)
+}
+
+impl HeadlessRenderer {
+    fn create_framebuffer(&mut self, size: Size<i32, Physical>) -> Result<Framebuffer> {
+        let buffer_size = size.to_logical(1).to_buffer(1, Transform::Normal);
+        match self {
+            HeadlessRenderer::Gles(renderer) => {
+                let buffer: GlesRenderbuffer = renderer
+                    .create_buffer(Fourcc::Abgr8888, buffer_size)
+                    .map_err(|err| anyhow!("{err}"))?;
+                Ok(Framebuffer::Gles(buffer))
+            }
+            HeadlessRenderer::Pixman(renderer) => {
+                let image: pixman::Image<'static, 'static> = renderer
+                    .create_buffer(Fourcc::Xrgb8888, buffer_size)
+                    .map_err(|err| anyhow!("{err:?}"))?;
+                Ok(Framebuffer::Pixman(image))
+            }
+        }
+    }
+}
+
+impl HeadlessBackend {
+    pub fn renderer_name(&self) -> &'static str {
+        match self.renderer {
+            HeadlessRenderer::Gles(_) => "gles",
+            HeadlessRenderer::Pixman(_) => "pixman",
+        }
+    }
+
+    pub fn queue_redraw(
+        &mut self,
+        output: &Output,
+        loop_handle: &LoopHandle<'static, State>,
+        now: Duration,
+    ) {
+        let Some(headless_output) = self.outputs.iter_mut().find(|o| &o.output == output) else {
+            return;
+        };
+        if headless_output.queued_frame.is_some() {
+            return;
+        }
+        let vblank = headless_output.frame_clock.next_presentation_time(now);
+        let name = output.name();
+        let timer = Timer::from_duration(vblank.saturating_sub(now));
+        match loop_handle.insert_source(timer, move |_, _, state| {
+            state.render_headless_output(&name, vblank);
+            TimeoutAction::Drop
+        }) {
+            Ok(token) => headless_output.queued_frame = Some(token),
+            Err(err) => warn!("could not schedule a frame: {err}"),
+        }
+    }
+
+    pub fn import_dmabuf(&mut self, dmabuf: &Dmabuf) -> bool {
+        let result = match &mut self.renderer {
+            HeadlessRenderer::Gles(renderer) => renderer
+                .import_dmabuf(dmabuf, None)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            HeadlessRenderer::Pixman(renderer) => renderer
+                .import_dmabuf(dmabuf, None)
+                .map(|_| ())
+                .map_err(|e| format!("{e:?}")),
+        };
+        result
+            .map_err(|err| warn!("dmabuf import failed: {err}"))
+            .is_ok()
+    }
+}
+
+impl State {
+    /// The virtual vblank of output `name`: draw what changed and tell the clients.
+    fn render_headless_output(&mut self, name: &str, vblank: Duration) {
+        let Backend::Headless(backend) = &mut self.backend else {
+            return;
+        };
+        let Some(headless_output) = backend.outputs.iter_mut().find(|o| o.output.name() == name)
+        else {
+            return;
+        };
+        headless_output.queued_frame = None;
+        // One persistent framebuffer: after the first frame it always holds the previous one.
+        let age = if headless_output.frame_clock.sequence() == 0 {
+            0
+        } else {
+            1
+        };
+        let output = headless_output.output.clone();
+        let size = headless_output.size;
+        let screenshot = if output.name() == "HEADLESS-1" {
+            self.screenshot.as_mut()
+        } else {
+            None
+        };
+
+        let result: Result<FrameOutcome, String> =
+            match (&mut backend.renderer, &mut headless_output.framebuffer) {
+                (HeadlessRenderer::Gles(renderer), Framebuffer::Gles(buffer)) => {
+                    match renderer.bind(buffer) {
+                        Ok(mut framebuffer) => compose_frame(
+                            FrameTarget {
+                                renderer: renderer.as_mut(),
+                                framebuffer: &mut framebuffer,
+                                size,
+                                row_order: RowOrder::TopFirst,
+                                age,
+                            },
+                            &output,
+                            &self.space,
+                            &mut headless_output.damage_tracker,
+                            &mut self.protocols.screencopy,
+                            screenshot,
+                            vblank,
+                        ),
+                        Err(err) => Err(format!("binding the framebuffer failed: {err}")),
+                    }
+                }
+                (HeadlessRenderer::Pixman(renderer), Framebuffer::Pixman(image)) => {
+                    match renderer.bind(image) {
+                        Ok(mut framebuffer) => compose_frame(
+                            FrameTarget {
+                                renderer: renderer.as_mut(),
+                                framebuffer: &mut framebuffer,
+                                size,
+                                row_order: RowOrder::TopFirst,
+                                age,
+                            },
+                            &output,
+                            &self.space,
+                            &mut headless_output.damage_tracker,
+                            &mut self.protocols.screencopy,
+                            screenshot,
+                            vblank,
+                        ),
+                        Err(err) => Err(format!("binding the framebuffer failed: {err:?}")),
+                    }
+                }
+                _ => Err("renderer and framebuffer kinds differ".to_string()),
+            };
+
+        let outcome = match result {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                warn!("{err}");
+                return;
+            }
+        };
+        headless_output.frame_clock.presented(vblank);
+        let sequence = headless_output.frame_clock.sequence();
+        let refresh = headless_output.frame_clock.refresh_interval();
+        self.frame_presented(&output, &outcome, vblank, refresh, sequence);
+    }
+}

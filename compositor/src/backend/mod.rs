@@ -1,0 +1,72 @@
+//! Backends: where frames go and where input comes from.
+//!
+//! - `headless`: offscreen framebuffers, virtual outputs paced by timers (tests, CI, demos
+//!   without a display).
+//! - `nested`: a window in the developer's desktop session through winit.
+//! - the DRM/KMS backend of the head unit joins as a third variant (head-unit backend issue).
+//!
+//! Every backend draws through `render::compose_frame`; what differs is how a framebuffer is
+//! bound, and when the next frame may be drawn.
+
+pub mod frame_clock;
+pub mod headless;
+pub mod nested;
+
+use std::time::Duration;
+
+use smithay::backend::allocator::dmabuf::Dmabuf;
+use smithay::output::Output;
+use smithay::reexports::calloop::LoopHandle;
+
+use crate::state::State;
+
+pub enum Backend {
+    /// Before `headless::init` or `nested::init` has run.
+    Starting,
+    Headless(headless::HeadlessBackend),
+    Nested(nested::NestedBackend),
+}
+
+impl Backend {
+    /// Schedules a frame of `output` at its next refresh; repeated calls before that frame
+    /// are free.
+    pub fn queue_redraw(
+        &mut self,
+        output: &Output,
+        loop_handle: &LoopHandle<'static, State>,
+        now: Duration,
+    ) {
+        match self {
+            Backend::Starting => {}
+            Backend::Headless(headless) => headless.queue_redraw(output, loop_handle, now),
+            Backend::Nested(nested) => nested.queue_redraw(output, loop_handle, now),
+        }
+    }
+
+    /// Imports a client's dmabuf into the renderer; `false` tells the client it failed.
+    pub fn import_dmabuf(&mut self, dmabuf: &Dmabuf) -> bool {
+        match self {
+            Backend::Starting => false,
+            Backend::Headless(headless) => headless.import_dmabuf(dmabuf),
+            Backend::Nested(nested) => nested.import_dmabuf(dmabuf),
+        }
+    }
+}
+
+/// Offers linux-dmabuf when the renderer can import any format; a renderer that cannot
+/// (Pixman on some machines, EGL without the import extension) gets no global, so clients
+/// fall back to wl_shm instead of failing later.
+pub fn advertise_dmabuf(
+    state: &mut State,
+    formats: smithay::backend::allocator::format::FormatSet,
+) {
+    if formats.iter().next().is_none() {
+        tracing::info!("the renderer imports no dmabuf formats; linux-dmabuf is not offered");
+        return;
+    }
+    let global = state
+        .protocols
+        .dmabuf
+        .create_global::<State>(&state.display_handle, formats.iter().copied());
+    state.protocols.dmabuf_global = Some(global);
+}

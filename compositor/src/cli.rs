@@ -1,0 +1,163 @@
+//! The command line of `cowl`. Every flag is documented here, so that `cowl --help` is the
+//! reference; parsing of values that need validation (output sizes) lives beside their type.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::{Parser, ValueEnum};
+
+/// Cowl: a Wayland compositor for car head units.
+#[derive(Debug, Parser)]
+#[command(name = "cowl", version, about, long_about = None)]
+pub struct Cli {
+    /// Where to show the screens: `nested` opens a window in the desktop session (Wayland or
+    /// X11), `headless` renders offscreen (tests, CI, screenshots), `auto` picks nested when
+    /// WAYLAND_DISPLAY or DISPLAY is set and headless otherwise.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    pub backend: BackendChoice,
+
+    /// The renderer of the headless backend. `gles` runs on an EGL device (Mesa's software
+    /// device when there is no GPU) and falls back to `pixman` when no EGL device exists.
+    #[arg(long, value_enum, default_value_t = RendererChoice::Gles)]
+    pub renderer: RendererChoice,
+
+    /// A virtual output of the headless backend, as WIDTHxHEIGHT in pixels; repeat for several
+    /// outputs. Nested: the size of the window. Default: one 1920x720 output, a common wide
+    /// head-unit panel.
+    #[arg(long = "output", value_name = "WIDTHxHEIGHT")]
+    pub outputs: Vec<OutputSize>,
+
+    /// The Wayland socket's name in $XDG_RUNTIME_DIR. Default: the first free `wayland-N`.
+    #[arg(long, value_name = "NAME")]
+    pub socket: Option<String>,
+
+    /// Run this command once the socket is ready, with WAYLAND_DISPLAY set (for demos).
+    #[arg(long, value_name = "COMMAND")]
+    pub spawn: Vec<String>,
+
+    /// Write a PNG of the first output to this path once the spawned clients have drawn, then
+    /// keep running (headless demos). Uses the same capture path as wlr-screencopy clients.
+    #[arg(long, value_name = "PATH")]
+    pub screenshot: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendChoice {
+    Auto,
+    Headless,
+    Nested,
+}
+
+impl BackendChoice {
+    /// Turns `auto` into the backend that fits the environment we were started in.
+    pub fn resolve(self) -> BackendChoice {
+        match self {
+            BackendChoice::Auto => {
+                let has_desktop = ["WAYLAND_DISPLAY", "DISPLAY"]
+                    .iter()
+                    .any(|var| std::env::var_os(var).is_some_and(|value| !value.is_empty()));
+                if has_desktop {
+                    BackendChoice::Nested
+                } else {
+                    BackendChoice::Headless
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RendererChoice {
+    Gles,
+    Pixman,
+}
+
+/// The pixel size of a virtual output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputSize {
+    pub width: i32,
+    pub height: i32,
+}
+
+impl OutputSize {
+    /// The panel size used when no `--output` is given.
+    pub const DEFAULT: OutputSize = OutputSize {
+        width: 1920,
+        height: 720,
+    };
+    /// Larger than any panel a head unit drives; guards against typos allocating gigabytes.
+    const MAX_SIDE: i32 = 16384;
+}
+
+impl FromStr for OutputSize {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (width, height) = text
+            .split_once(['x', 'X'])
+            .ok_or_else(|| format!("expected WIDTHxHEIGHT, got {text:?}"))?;
+        let parse_side = |side: &str| -> Result<i32, String> {
+            let value: i32 = side
+                .trim()
+                .parse()
+                .map_err(|_| format!("{side:?} is not a whole number of pixels"))?;
+            if (1..=OutputSize::MAX_SIDE).contains(&value) {
+                Ok(value)
+            } else {
+                Err(format!("{value} is outside 1..={}", OutputSize::MAX_SIDE))
+            }
+        };
+        Ok(OutputSize {
+            width: parse_side(width)?,
+            height: parse_side(height)?,
+        })
+    }
+}
+
+impl Cli {
+    /// The outputs asked for, or the default panel.
+    pub fn output_sizes(&self) -> Vec<OutputSize> {
+        if self.outputs.is_empty() {
+            vec![OutputSize::DEFAULT]
+        } else {
+            self.outputs.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_size_parses_width_and_height() {
+        assert_eq!(
+            "800x480".parse::<OutputSize>(),
+            Ok(OutputSize {
+                width: 800,
+                height: 480
+            })
+        );
+    }
+
+    #[test]
+    fn output_size_rejects_garbage_and_absurd_sizes() {
+        assert!("800".parse::<OutputSize>().is_err());
+        assert!("0x480".parse::<OutputSize>().is_err());
+        assert!("axb".parse::<OutputSize>().is_err());
+        assert!("100000x10".parse::<OutputSize>().is_err());
+    }
+
+    #[test]
+    fn explicit_backends_resolve_to_themselves() {
+        assert_eq!(BackendChoice::Headless.resolve(), BackendChoice::Headless);
+        assert_eq!(BackendChoice::Nested.resolve(), BackendChoice::Nested);
+    }
+
+    #[test]
+    fn default_output_is_a_wide_head_unit_panel() {
+        let cli = Cli::parse_from(["cowl"]);
+        assert_eq!(cli.output_sizes(), vec![OutputSize::DEFAULT]);
+    }
+}

@@ -1,0 +1,130 @@
+//! wl_compositor, wl_subcompositor and wl_shm: surface commits.
+//!
+//! A commit is where a client's new content becomes ours to show: buffers are imported into
+//! the renderer's cache, xdg and layer surfaces get their initial configure, and the outputs
+//! that show the surface are queued for a redraw. Nothing is drawn here.
+
+use smithay::backend::renderer::utils::on_commit_buffer_handler;
+use smithay::desktop::{PopupKind, layer_map_for_output};
+use smithay::reexports::wayland_server::Client;
+use smithay::reexports::wayland_server::protocol::wl_buffer::WlBuffer;
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::wayland::buffer::BufferHandler;
+use smithay::wayland::compositor::{
+    CompositorClientState, CompositorHandler, CompositorState, is_sync_subsurface, with_states,
+};
+use smithay::wayland::shell::wlr_layer::LayerSurfaceData;
+use smithay::wayland::shm::{ShmHandler, ShmState};
+use smithay::{delegate_compositor, delegate_shm};
+use tracing::warn;
+
+use crate::state::{ClientState, State};
+
+impl CompositorHandler for State {
+    fn compositor_state(&mut self) -> &mut CompositorState {
+        &mut self.protocols.compositor
+    }
+
+    fn client_compositor_state<'a>(&self, client: &'a Client) -> &'a CompositorClientState {
+        match client.get_data::<ClientState>() {
+            Some(data) => &data.compositor_state,
+            None => {
+                // Every client is inserted with ClientState; reaching this is a bug of ours.
+                tracing::error!("a Wayland client has no ClientState");
+                &FALLBACK_CLIENT_STATE
+            }
+        }
+    }
+
+    fn commit(&mut self, surface: &WlSurface) {
+        on_commit_buffer_handler::<Self>(surface);
+        if is_sync_subsurface(surface) {
+            // Its state applies with the parent's next commit.
+            return;
+        }
+        let root = crate::shell::root_surface(surface);
+
+        if let Some(window) = self
+            .space
+            .elements()
+            .find(|window| window.toplevel().is_some_and(|t| t.wl_surface() == &root))
+            .cloned()
+        {
+            window.on_commit();
+            if let Some(toplevel) = window.toplevel() {
+                if !toplevel.is_initial_configure_sent() {
+                    toplevel.send_configure();
+                }
+            }
+        }
+
+        self.popups.commit(surface);
+        if let Some(PopupKind::Xdg(popup)) = self.popups.find_popup(surface) {
+            if !popup.is_initial_configure_sent() {
+                if let Err(err) = popup.send_configure() {
+                    warn!("could not send a popup's initial configure: {err:?}");
+                }
+            }
+        }
+
+        self.layer_surface_commit(&root);
+
+        for output in self.outputs_for_surface(&root) {
+            self.queue_redraw(&output);
+        }
+    }
+}
+
+static FALLBACK_CLIENT_STATE: std::sync::LazyLock<CompositorClientState> =
+    std::sync::LazyLock::new(CompositorClientState::default);
+
+impl State {
+    /// Layer surfaces are configured on their first commit and whenever they change what
+    /// they ask for; a change of exclusive zone moves the apps.
+    fn layer_surface_commit(&mut self, root: &WlSurface) {
+        let outputs: Vec<_> = self.space.outputs().cloned().collect();
+        for output in outputs {
+            let mut layers = layer_map_for_output(&output);
+            let Some(layer) = layers
+                .layer_for_surface(root, smithay::desktop::WindowSurfaceType::TOPLEVEL)
+                .cloned()
+            else {
+                continue;
+            };
+            let zone_before = layers.non_exclusive_zone();
+            layers.arrange();
+            let zone_changed = layers.non_exclusive_zone() != zone_before;
+            drop(layers);
+            let initial_configure_sent = with_states(root, |states| {
+                states
+                    .data_map
+                    .get::<LayerSurfaceData>()
+                    .map(|data| match data.lock() {
+                        Ok(attributes) => attributes.initial_configure_sent,
+                        Err(poisoned) => poisoned.into_inner().initial_configure_sent,
+                    })
+                    .unwrap_or(true)
+            });
+            if !initial_configure_sent {
+                layer.layer_surface().send_configure();
+            }
+            if zone_changed {
+                crate::shell::relayout(&mut self.space);
+            }
+            self.queue_redraw(&output);
+        }
+    }
+}
+
+impl BufferHandler for State {
+    fn buffer_destroyed(&mut self, _buffer: &WlBuffer) {}
+}
+
+impl ShmHandler for State {
+    fn shm_state(&self) -> &ShmState {
+        &self.protocols.shm
+    }
+}
+
+delegate_compositor!(State);
+delegate_shm!(State);

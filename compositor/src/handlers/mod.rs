@@ -1,0 +1,25 @@
+//! One file per smithay handler trait: each file is the place where that protocol's requests
+//! reach compositor state. Protocols that need no policy of ours are delegated here in one
+//! line each.
+
+mod compositor;
+mod dmabuf;
+mod fractional_scale;
+mod layer_shell;
+mod seat;
+mod xdg_activation;
+mod xdg_decoration;
+mod xdg_shell;
+
+use smithay::wayland::output::OutputHandler;
+use smithay::{
+    delegate_output, delegate_presentation, delegate_single_pixel_buffer, delegate_viewporter,
+};
+
+use crate::state::State;
+
+impl OutputHandler for State {}
+delegate_output!(State);
+delegate_viewporter!(State);
+delegate_single_pixel_buffer!(State);
+delegate_presentation!(State);

@@ -1,0 +1,191 @@
+//! Input from a backend's devices to the focused clients: keyboard, pointer and touch.
+//!
+//! Touch is first-class (a head unit has no mouse): each touch point goes to the surface
+//! under it at touch-down and stays with that surface until it lifts. Absolute positions are
+//! mapped onto the output the device belongs to (for now: the first output). The pointer
+//! exists for nested development on a desktop. Compositor gestures and steering-wheel keys
+//! arrive with the shell and vehicle issues.
+
+use smithay::backend::input::{
+    AbsolutePositionEvent, Axis, ButtonState, Event, InputBackend, InputEvent, KeyboardKeyEvent,
+    PointerAxisEvent, PointerButtonEvent, TouchEvent,
+};
+use smithay::input::keyboard::FilterResult;
+use smithay::input::pointer::{AxisFrame, ButtonEvent, MotionEvent};
+use smithay::input::touch::{DownEvent, MotionEvent as TouchMotionEvent, UpEvent};
+use smithay::utils::{Logical, Point, SERIAL_COUNTER, Size};
+
+use crate::state::State;
+
+impl State {
+    pub fn process_input_event<B: InputBackend>(&mut self, event: InputEvent<B>) {
+        match event {
+            InputEvent::Keyboard { event } => {
+                let Some(keyboard) = self.seat.get_keyboard() else {
+                    return;
+                };
+                let serial = SERIAL_COUNTER.next_serial();
+                keyboard.input::<(), _>(
+                    self,
+                    event.key_code(),
+                    event.state(),
+                    serial,
+                    event.time_msec(),
+                    |_, _, _| FilterResult::Forward,
+                );
+            }
+            InputEvent::PointerMotionAbsolute { event } => {
+                let Some(position) =
+                    self.absolute_position(|size| event.position_transformed(size))
+                else {
+                    return;
+                };
+                let Some(pointer) = self.seat.get_pointer() else {
+                    return;
+                };
+                let under = self.surface_under(position);
+                pointer.motion(
+                    self,
+                    under,
+                    &MotionEvent {
+                        location: position,
+                        serial: SERIAL_COUNTER.next_serial(),
+                        time: event.time_msec(),
+                    },
+                );
+                pointer.frame(self);
+            }
+            InputEvent::PointerButton { event } => {
+                let Some(pointer) = self.seat.get_pointer() else {
+                    return;
+                };
+                let serial = SERIAL_COUNTER.next_serial();
+                if event.state() == ButtonState::Pressed {
+                    let location = pointer.current_location();
+                    self.focus_keyboard_at(location);
+                }
+                pointer.button(
+                    self,
+                    &ButtonEvent {
+                        button: event.button_code(),
+                        state: event.state(),
+                        serial,
+                        time: event.time_msec(),
+                    },
+                );
+                pointer.frame(self);
+            }
+            InputEvent::PointerAxis { event } => {
+                let Some(pointer) = self.seat.get_pointer() else {
+                    return;
+                };
+                let mut frame = AxisFrame::new(event.time_msec()).source(event.source());
+                for axis in [Axis::Horizontal, Axis::Vertical] {
+                    let discrete = event.amount_v120(axis);
+                    let amount = event
+                        .amount(axis)
+                        .unwrap_or_else(|| discrete.unwrap_or(0.0) * 15.0 / 120.0);
+                    if amount != 0.0 {
+                        frame = frame.value(axis, amount);
+                        if let Some(discrete) = discrete {
+                            frame = frame.v120(axis, discrete as i32);
+                        }
+                    }
+                }
+                pointer.axis(self, frame);
+                pointer.frame(self);
+            }
+            InputEvent::TouchDown { event } => {
+                let Some(position) =
+                    self.absolute_position(|size| event.position_transformed(size))
+                else {
+                    return;
+                };
+                let Some(touch) = self.seat.get_touch() else {
+                    return;
+                };
+                self.focus_keyboard_at(position);
+                let under = self.surface_under(position);
+                touch.down(
+                    self,
+                    under,
+                    &DownEvent {
+                        slot: event.slot(),
+                        location: position,
+                        serial: SERIAL_COUNTER.next_serial(),
+                        time: event.time_msec(),
+                    },
+                );
+            }
+            InputEvent::TouchMotion { event } => {
+                let Some(position) =
+                    self.absolute_position(|size| event.position_transformed(size))
+                else {
+                    return;
+                };
+                let Some(touch) = self.seat.get_touch() else {
+                    return;
+                };
+                let under = self.surface_under(position);
+                touch.motion(
+                    self,
+                    under,
+                    &TouchMotionEvent {
+                        slot: event.slot(),
+                        location: position,
+                        time: event.time_msec(),
+                    },
+                );
+            }
+            InputEvent::TouchUp { event } => {
+                if let Some(touch) = self.seat.get_touch() {
+                    touch.up(
+                        self,
+                        &UpEvent {
+                            slot: event.slot(),
+                            serial: SERIAL_COUNTER.next_serial(),
+                            time: event.time_msec(),
+                        },
+                    );
+                }
+            }
+            InputEvent::TouchFrame { .. } => {
+                if let Some(touch) = self.seat.get_touch() {
+                    touch.frame(self);
+                }
+            }
+            InputEvent::TouchCancel { .. } => {
+                if let Some(touch) = self.seat.get_touch() {
+                    touch.cancel(self);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Maps a device's absolute position onto the first output, in global coordinates.
+    fn absolute_position(
+        &self,
+        transform: impl FnOnce(Size<i32, Logical>) -> Point<f64, Logical>,
+    ) -> Option<Point<f64, Logical>> {
+        let output = self.space.outputs().next()?;
+        let geometry = self.space.output_geometry(output)?;
+        Some(transform(geometry.size) + geometry.loc.to_f64())
+    }
+
+    /// A tap or click on an app gives it the keyboard (and the on-screen keyboard later).
+    fn focus_keyboard_at(&mut self, position: Point<f64, Logical>) {
+        let Some(keyboard) = self.seat.get_keyboard() else {
+            return;
+        };
+        let window = self
+            .space
+            .element_under(position)
+            .map(|(window, _)| window.clone());
+        if let Some(window) = window {
+            self.space.raise_element(&window, true);
+            let surface = window.toplevel().map(|t| t.wl_surface().clone());
+            keyboard.set_focus(self, surface, SERIAL_COUNTER.next_serial());
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! `cowl`: the head unit's display server.
+//!
+//! This file owns the command line, logging and the choice of backend; everything else lives in
+//! the modules below. It never holds compositor state itself: it builds [`state::State`], hands
+//! it to the calloop event loop, and runs until the loop is told to stop.
+
+mod backend;
+mod cli;
+mod handlers;
+mod input;
+mod protocols;
+mod render;
+mod shell;
+mod socket;
+mod state;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use smithay::reexports::calloop::EventLoop;
+use smithay::reexports::wayland_server::Display;
+use tracing::info;
+
+use crate::cli::{BackendChoice, Cli};
+use crate::state::State;
+
+fn main() {
+    init_logging();
+    if let Err(err) = run(Cli::parse()) {
+        // `{:#}` prints the whole context chain on one line: "could not ...: because ...".
+        eprintln!("cowl: error: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let mut event_loop: EventLoop<'static, State> =
+        EventLoop::try_new().context("could not create the event loop")?;
+    let display: Display<State> = Display::new().context("could not create the Wayland display")?;
+
+    let backend_choice = cli.backend.resolve();
+    info!(backend = ?backend_choice, "starting cowl");
+
+    let mut state = State::new(&mut event_loop, display, &cli)?;
+
+    match backend_choice {
+        BackendChoice::Headless => backend::headless::init(&mut state, &cli)?,
+        BackendChoice::Nested => backend::nested::init(&mut event_loop, &mut state, &cli)?,
+        BackendChoice::Auto => unreachable!("resolve() never returns Auto"),
+    }
+
+    // The socket is bound and the outputs exist: clients may connect now.
+    socket::announce_ready(&state.socket_name);
+    for command in &cli.spawn {
+        spawn_client(command, &state.socket_name);
+    }
+
+    event_loop
+        .run(None, &mut state, |state| state.after_dispatch())
+        .context("the event loop failed")?;
+    info!("cowl stopped");
+    Ok(())
+}
+
+/// Starts a demo client through the shell, connected to our socket. The app supervisor of the
+/// shell issue replaces this for configured apps; a failure here is logged, never fatal.
+fn spawn_client(command: &str, socket_name: &str) {
+    let spawned = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(command)
+        .env("WAYLAND_DISPLAY", socket_name)
+        .env_remove("DISPLAY")
+        .spawn();
+    match spawned {
+        Ok(child) => info!(command, pid = child.id(), "spawned client"),
+        Err(err) => tracing::warn!(command, "could not spawn client: {err}"),
+    }
+}

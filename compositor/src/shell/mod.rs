@@ -1,0 +1,128 @@
+//! Where windows go. For now every toplevel fills the app area of the first output (the output
+//! minus the exclusive zones of layer-shell panels); the IVI layout with zones and roles by
+//! app_id replaces this module's policy in the shell issue, behind the same functions.
+//!
+//! Placement is decided before the first configure, so a client's first buffer already has
+//! the size it will be shown at.
+
+use smithay::desktop::{Space, Window, layer_map_for_output};
+use smithay::output::Output;
+use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::utils::{Logical, Rectangle};
+use smithay::wayland::compositor::get_parent;
+use smithay::wayland::shell::xdg::ToplevelSurface;
+
+/// The top of a subsurface tree: the surface that a window or layer surface is made of.
+pub fn root_surface(surface: &WlSurface) -> WlSurface {
+    let mut root = surface.clone();
+    while let Some(parent) = get_parent(&root) {
+        root = parent;
+    }
+    root
+}
+
+/// The output that new apps are placed on.
+pub fn primary_output(space: &Space<Window>) -> Option<Output> {
+    space.outputs().next().cloned()
+}
+
+/// The part of `output` that apps may cover, in global logical coordinates.
+pub fn app_area(space: &Space<Window>, output: &Output) -> Option<Rectangle<i32, Logical>> {
+    let output_geometry = space.output_geometry(output)?;
+    let mut zone = layer_map_for_output(output).non_exclusive_zone();
+    zone.loc += output_geometry.loc;
+    Some(zone)
+}
+
+/// Sets the pending configure of a toplevel to fill `area`, borderless and activated.
+pub fn configure_to_fill(toplevel: &ToplevelSurface, area: Rectangle<i32, Logical>) {
+    toplevel.with_pending_state(|pending| {
+        pending.size = Some(area.size);
+        pending.bounds = Some(area.size);
+        // Maximized tells clients to drop shadows and rounded corners; the tiled states tell
+        // them no edge is free to resize. Head-unit apps are borderless.
+        pending.states.set(xdg_toplevel::State::Maximized);
+        pending.states.set(xdg_toplevel::State::Activated);
+        for edge in [
+            xdg_toplevel::State::TiledLeft,
+            xdg_toplevel::State::TiledRight,
+            xdg_toplevel::State::TiledTop,
+            xdg_toplevel::State::TiledBottom,
+        ] {
+            pending.states.set(edge);
+        }
+    });
+}
+
+/// Places every mapped toplevel again, after the app area changed (an output was resized, a
+/// panel reserved space). Sends configures only where the size actually changed.
+pub fn relayout(space: &mut Space<Window>) {
+    let Some(output) = primary_output(space) else {
+        return;
+    };
+    let Some(area) = app_area(space, &output) else {
+        return;
+    };
+    let windows: Vec<Window> = space.elements().cloned().collect();
+    for window in windows {
+        if let Some(toplevel) = window.toplevel() {
+            configure_to_fill(toplevel, area);
+            if toplevel.is_initial_configure_sent() {
+                toplevel.send_pending_configure();
+            }
+        }
+        space.map_element(window, area.loc, false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use smithay::output::{Mode, PhysicalProperties, Subpixel};
+
+    use super::*;
+
+    fn test_output(name: &str, width: i32, height: i32) -> Output {
+        let output = Output::new(
+            name.to_string(),
+            PhysicalProperties {
+                size: (0, 0).into(),
+                subpixel: Subpixel::Unknown,
+                make: "test".into(),
+                model: "test".into(),
+            },
+        );
+        let mode = Mode {
+            size: (width, height).into(),
+            refresh: 60_000,
+        };
+        output.change_current_state(Some(mode), None, None, None);
+        output.set_preferred(mode);
+        output
+    }
+
+    #[test]
+    fn app_area_is_the_whole_output_without_panels() {
+        let mut space: Space<Window> = Space::default();
+        let output = test_output("A", 1920, 720);
+        space.map_output(&output, (0, 0));
+        assert_eq!(
+            app_area(&space, &output),
+            Some(Rectangle::new((0, 0).into(), (1920, 720).into()))
+        );
+    }
+
+    #[test]
+    fn app_area_follows_the_output_position() {
+        let mut space: Space<Window> = Space::default();
+        let first = test_output("A", 800, 480);
+        let second = test_output("B", 1280, 720);
+        space.map_output(&first, (0, 0));
+        space.map_output(&second, (800, 0));
+        assert_eq!(
+            app_area(&space, &second),
+            Some(Rectangle::new((800, 0).into(), (1280, 720).into()))
+        );
+        assert_eq!(primary_output(&space).as_ref(), Some(&first));
+    }
+}

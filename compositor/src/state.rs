@@ -1,0 +1,257 @@
+//! The one state struct that the calloop event loop threads through every callback.
+//!
+//! `State` owns the Wayland display handle, every smithay protocol state, the desktop space
+//! with its windows, the seat and the backend. Keeping everything in one struct, touched only
+//! on the loop's thread, is what lets later safety logic (camera, lockouts) act in the same
+//! loop iteration as the event that triggers it, with no locks and no thread hops.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use smithay::desktop::{PopupManager, Space, Window, WindowSurfaceType};
+use smithay::input::keyboard::XkbConfig;
+use smithay::input::{Seat, SeatState};
+use smithay::output::Output;
+use smithay::reexports::calloop::generic::Generic;
+use smithay::reexports::calloop::{EventLoop, Interest, LoopHandle, LoopSignal, Mode, PostAction};
+use smithay::reexports::wayland_server::backend::{ClientData, ClientId, DisconnectReason};
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::reexports::wayland_server::{Display, DisplayHandle};
+use smithay::utils::{Clock, Logical, Monotonic, Point};
+use smithay::wayland::compositor::{CompositorClientState, CompositorState};
+use smithay::wayland::dmabuf::{DmabufGlobal, DmabufState};
+use smithay::wayland::fractional_scale::FractionalScaleManagerState;
+use smithay::wayland::output::OutputManagerState;
+use smithay::wayland::presentation::PresentationState;
+use smithay::wayland::selection::data_device::DataDeviceState;
+use smithay::wayland::shell::wlr_layer::WlrLayerShellState;
+use smithay::wayland::shell::xdg::XdgShellState;
+use smithay::wayland::shell::xdg::decoration::XdgDecorationState;
+use smithay::wayland::shm::ShmState;
+use smithay::wayland::single_pixel_buffer::SinglePixelBufferState;
+use smithay::wayland::viewporter::ViewporterState;
+use smithay::wayland::xdg_activation::XdgActivationState;
+use tracing::{debug, warn};
+
+use crate::backend::Backend;
+use crate::cli::Cli;
+use crate::protocols::screencopy::ScreencopyState;
+use crate::render::ScreenshotWriter;
+use crate::socket;
+
+/// Per-client data that smithay needs attached to every Wayland client.
+#[derive(Default)]
+pub struct ClientState {
+    pub compositor_state: CompositorClientState,
+}
+
+impl ClientData for ClientState {
+    fn initialized(&self, _client_id: ClientId) {}
+
+    fn disconnected(&self, client_id: ClientId, reason: DisconnectReason) {
+        // A protocol error or garbage on the socket ends here for that client alone; its
+        // surfaces are destroyed by wayland-server and unmapped by our destroy handlers.
+        debug!(?client_id, ?reason, "client disconnected");
+    }
+}
+
+/// The smithay protocol states: one field per global, so that each handler in `handlers/`
+/// can reach its own. Some are only held, which keeps their globals for our lifetime.
+#[allow(dead_code)]
+pub struct Protocols {
+    pub compositor: CompositorState,
+    pub xdg_shell: XdgShellState,
+    pub xdg_decoration: XdgDecorationState,
+    pub layer_shell: WlrLayerShellState,
+    pub shm: ShmState,
+    pub output_manager: OutputManagerState,
+    pub seat: SeatState<State>,
+    pub data_device: DataDeviceState,
+    pub viewporter: ViewporterState,
+    pub single_pixel_buffer: SinglePixelBufferState,
+    pub presentation: PresentationState,
+    pub fractional_scale: FractionalScaleManagerState,
+    pub xdg_activation: XdgActivationState,
+    pub dmabuf: DmabufState,
+    /// Created by the backend once it knows which buffers its renderer can import.
+    pub dmabuf_global: Option<DmabufGlobal>,
+    pub screencopy: ScreencopyState,
+}
+
+pub struct State {
+    pub display_handle: DisplayHandle,
+    pub loop_handle: LoopHandle<'static, State>,
+    pub loop_signal: LoopSignal,
+    /// The clock of presentation feedback and frame callbacks (CLOCK_MONOTONIC).
+    pub clock: Clock<Monotonic>,
+    pub socket_name: String,
+    pub backend: Backend,
+    pub space: Space<Window>,
+    pub popups: PopupManager,
+    pub seat: Seat<State>,
+    pub protocols: Protocols,
+    pub screenshot: Option<ScreenshotWriter>,
+}
+
+impl State {
+    pub fn new(
+        event_loop: &mut EventLoop<'static, State>,
+        display: Display<State>,
+        cli: &Cli,
+    ) -> Result<State> {
+        let display_handle = display.handle();
+        let loop_handle = event_loop.handle();
+        let clock = Clock::<Monotonic>::new();
+
+        let listening_socket = socket::bind(cli.socket.as_deref())?;
+        let socket_name = listening_socket
+            .socket_name()
+            .to_string_lossy()
+            .into_owned();
+        loop_handle
+            .insert_source(listening_socket, |stream, _, state| {
+                if let Err(err) = state
+                    .display_handle
+                    .insert_client(stream, Arc::new(ClientState::default()))
+                {
+                    warn!("could not accept a Wayland client: {err}");
+                }
+            })
+            .map_err(|err| anyhow::anyhow!("could not watch the Wayland socket: {err}"))?;
+        loop_handle
+            .insert_source(
+                Generic::new(display, Interest::READ, Mode::Level),
+                |_, display, state| {
+                    // SAFETY: the display is never dropped while the source is registered.
+                    let result = unsafe { display.get_mut().dispatch_clients(state) };
+                    if let Err(err) = result {
+                        // Per-client failures disconnect that client inside wayland-server;
+                        // an error here is about the display itself and worth a loud log.
+                        warn!("dispatching Wayland clients failed: {err}");
+                    }
+                    Ok(PostAction::Continue)
+                },
+            )
+            .map_err(|err| anyhow::anyhow!("could not watch the Wayland display: {err}"))?;
+
+        let dh = &display_handle;
+        let mut seat_state = SeatState::new();
+        let mut seat = seat_state.new_wl_seat(dh, "seat0");
+        // An empty XkbConfig lets xkbcommon read XKB_DEFAULT_LAYOUT and friends from the
+        // environment; the config file takes over in the shell issue.
+        seat.add_keyboard(XkbConfig::default(), 200, 25)
+            .context("could not load an xkb keymap (is xkb-data installed?)")?;
+        seat.add_pointer();
+        seat.add_touch();
+
+        let protocols = Protocols {
+            compositor: CompositorState::new::<State>(dh),
+            xdg_shell: XdgShellState::new::<State>(dh),
+            xdg_decoration: XdgDecorationState::new::<State>(dh),
+            layer_shell: WlrLayerShellState::new::<State>(dh),
+            shm: ShmState::new::<State>(dh, vec![]),
+            // grim needs xdg-output to learn each output's logical layout.
+            output_manager: OutputManagerState::new_with_xdg_output::<State>(dh),
+            seat: seat_state,
+            data_device: DataDeviceState::new::<State>(dh),
+            viewporter: ViewporterState::new::<State>(dh),
+            single_pixel_buffer: SinglePixelBufferState::new::<State>(dh),
+            presentation: PresentationState::new::<State>(dh, clock.id() as u32),
+            fractional_scale: FractionalScaleManagerState::new::<State>(dh),
+            xdg_activation: XdgActivationState::new::<State>(dh),
+            dmabuf: DmabufState::new(),
+            dmabuf_global: None,
+            screencopy: ScreencopyState::new(dh),
+        };
+
+        Ok(State {
+            display_handle,
+            loop_handle,
+            loop_signal: event_loop.get_signal(),
+            clock,
+            socket_name,
+            backend: Backend::Starting,
+            space: Space::default(),
+            popups: PopupManager::default(),
+            seat,
+            protocols,
+            screenshot: cli.screenshot.clone().map(ScreenshotWriter::new),
+        })
+    }
+
+    /// Runs after every batch of events: drops dead windows and popups, and sends what the
+    /// handlers queued to the clients.
+    pub fn after_dispatch(&mut self) {
+        self.space.refresh();
+        self.popups.cleanup();
+        if let Err(err) = self.display_handle.flush_clients() {
+            warn!("could not flush Wayland clients: {err}");
+        }
+    }
+
+    /// Asks the backend for a new frame on `output` at its next refresh.
+    pub fn queue_redraw(&mut self, output: &Output) {
+        let loop_handle = self.loop_handle.clone();
+        let now = self.clock.now().into();
+        self.backend.queue_redraw(output, &loop_handle, now);
+    }
+
+    pub fn queue_redraw_all(&mut self) {
+        let outputs: Vec<Output> = self.space.outputs().cloned().collect();
+        for output in &outputs {
+            self.queue_redraw(output);
+        }
+    }
+
+    /// The outputs a surface tree is shown on; all outputs when it is not mapped yet.
+    pub fn outputs_for_surface(&self, surface: &WlSurface) -> Vec<Output> {
+        let root = crate::shell::root_surface(surface);
+        let window = self
+            .space
+            .elements()
+            .find(|window| window.toplevel().is_some_and(|t| t.wl_surface() == &root));
+        match window {
+            Some(window) => self.space.outputs_for_element(window),
+            None => self.space.outputs().cloned().collect(),
+        }
+    }
+
+    /// The surface under a point in the global logical space, with the surface's origin.
+    pub fn surface_under(
+        &self,
+        position: Point<f64, Logical>,
+    ) -> Option<(WlSurface, Point<f64, Logical>)> {
+        if let Some(output) = self.space.output_under(position).next() {
+            let output_origin = self
+                .space
+                .output_geometry(output)
+                .map(|geometry| geometry.loc)
+                .unwrap_or_default();
+            let layers = smithay::desktop::layer_map_for_output(output);
+            use smithay::wayland::shell::wlr_layer::Layer;
+            for layer in [Layer::Overlay, Layer::Top] {
+                if let Some(layer_surface) =
+                    layers.layer_under(layer, position - output_origin.to_f64())
+                {
+                    let layer_origin = layers
+                        .layer_geometry(layer_surface)
+                        .map(|geometry| geometry.loc)
+                        .unwrap_or_default()
+                        + output_origin;
+                    if let Some((surface, location)) = layer_surface
+                        .surface_under(position - layer_origin.to_f64(), WindowSurfaceType::ALL)
+                    {
+                        return Some((surface, (location + layer_origin).to_f64()));
+                    }
+                }
+            }
+        }
+        self.space
+            .element_under(position)
+            .and_then(|(window, location)| {
+                window
+                    .surface_under(position - location.to_f64(), WindowSurfaceType::ALL)
+                    .map(|(surface, offset)| (surface, (offset + location).to_f64()))
+            })
+    }
+}
