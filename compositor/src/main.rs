@@ -35,9 +35,11 @@ fn main() {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
 
@@ -57,6 +59,8 @@ fn run(cli: Cli) -> Result<()> {
         BackendChoice::Auto => unreachable!("resolve() never returns Auto"),
     }
 
+    stop_on_termination_signals(&event_loop)?;
+
     // The socket is bound and the outputs exist: clients may connect now.
     socket::announce_ready(&state.socket_name);
     for command in &cli.spawn {
@@ -67,6 +71,22 @@ fn run(cli: Cli) -> Result<()> {
         .run(None, &mut state, |state| state.after_dispatch())
         .context("the event loop failed")?;
     info!("cowl stopped");
+    Ok(())
+}
+
+/// SIGTERM (systemd stopping us) and SIGINT (Ctrl-C when nested) end the loop normally, so
+/// that the socket and its lock file are removed on the way out.
+fn stop_on_termination_signals(event_loop: &EventLoop<'static, State>) -> Result<()> {
+    use calloop::signals::{Signal, Signals};
+    let signals = Signals::new(&[Signal::SIGTERM, Signal::SIGINT])
+        .context("could not watch termination signals")?;
+    event_loop
+        .handle()
+        .insert_source(signals, |event, _, state| {
+            info!(signal = ?event.signal(), "stopping");
+            state.loop_signal.stop();
+        })
+        .map_err(|err| anyhow::anyhow!("could not watch termination signals: {err}"))?;
     Ok(())
 }
 

@@ -4,11 +4,12 @@
 //! the renderer's cache, xdg and layer surfaces get their initial configure, and the outputs
 //! that show the surface are queued for a redraw. Nothing is drawn here.
 
-use smithay::backend::renderer::utils::on_commit_buffer_handler;
+use smithay::backend::renderer::utils::{on_commit_buffer_handler, with_renderer_surface_state};
 use smithay::desktop::{PopupKind, layer_map_for_output};
 use smithay::reexports::wayland_server::Client;
 use smithay::reexports::wayland_server::protocol::wl_buffer::WlBuffer;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::utils::SERIAL_COUNTER;
 use smithay::wayland::buffer::BufferHandler;
 use smithay::wayland::compositor::{
     CompositorClientState, CompositorHandler, CompositorState, is_sync_subsurface, with_states,
@@ -44,18 +45,19 @@ impl CompositorHandler for State {
         }
         let root = crate::shell::root_surface(surface);
 
-        if let Some(window) = self
+        let window = self
             .space
             .elements()
             .find(|window| window.toplevel().is_some_and(|t| t.wl_surface() == &root))
-            .cloned()
-        {
+            .cloned();
+        if let Some(window) = window {
             window.on_commit();
             if let Some(toplevel) = window.toplevel() {
                 if !toplevel.is_initial_configure_sent() {
                     toplevel.send_configure();
                 }
             }
+            self.focus_on_first_map(&window, &root);
         }
 
         self.popups.commit(surface);
@@ -78,7 +80,27 @@ impl CompositorHandler for State {
 static FALLBACK_CLIENT_STATE: std::sync::LazyLock<CompositorClientState> =
     std::sync::LazyLock::new(CompositorClientState::default);
 
+/// Marks a window that has been shown once (and given the keyboard then).
+struct ShownOnce;
+
 impl State {
+    /// A new app gets the keyboard when its first buffer arrives, not before: clients (foot
+    /// 1.13 among them) crash on a keyboard enter for a surface they have not mapped yet.
+    fn focus_on_first_map(&mut self, window: &smithay::desktop::Window, root: &WlSurface) {
+        if window.user_data().get::<ShownOnce>().is_some() {
+            return;
+        }
+        let has_buffer =
+            with_renderer_surface_state(root, |state| state.buffer().is_some()).unwrap_or(false);
+        if !has_buffer {
+            return;
+        }
+        window.user_data().insert_if_missing(|| ShownOnce);
+        if let Some(keyboard) = self.seat.get_keyboard() {
+            keyboard.set_focus(self, Some(root.clone()), SERIAL_COUNTER.next_serial());
+        }
+    }
+
     /// Layer surfaces are configured on their first commit and whenever they change what
     /// they ask for; a change of exclusive zone moves the apps.
     fn layer_surface_commit(&mut self, root: &WlSurface) {

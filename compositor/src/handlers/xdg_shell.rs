@@ -34,11 +34,8 @@ impl XdgShellHandler for State {
             None => (0, 0).into(),
         };
         let window = Window::new_wayland_window(toplevel);
-        self.space.map_element(window.clone(), location, true);
-        if let Some(keyboard) = self.seat.get_keyboard() {
-            let focus = window.toplevel().map(|t| t.wl_surface().clone());
-            keyboard.set_focus(self, focus, Serial::from(0));
-        }
+        // Keyboard focus follows on the first buffer (handlers/compositor.rs).
+        self.space.map_element(window, location, true);
     }
 
     fn toplevel_destroyed(&mut self, toplevel: ToplevelSurface) {

@@ -1,0 +1,320 @@
+//! The integration harness: a real `cowl` process on a private socket in a private
+//! XDG_RUNTIME_DIR, real clients started against it, and captures taken with `grim`.
+//!
+//! Readiness is an event, not a sleep: cowl is started with NOTIFY_SOCKET pointing at a
+//! datagram socket of the test and we wait for its `READY=1`. Waiting for a client to show
+//! up means taking captures until the pixels say so; every capture is answered after a
+//! rendered frame, so the loop is paced by the compositor, and it gives up at a deadline with
+//! the compositor's log in the panic message.
+#![allow(dead_code)] // Each test binary uses a different part of the harness.
+
+use std::io::Read;
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+/// Generous for a loaded 2-core CI machine with software rendering; a passing test never
+/// waits this long.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+pub struct Compositor {
+    process: Child,
+    runtime_dir: TempDir,
+    pub socket: String,
+    log_path: PathBuf,
+    clients: Mutex<Vec<Child>>,
+    captures: Mutex<u32>,
+}
+
+impl Compositor {
+    /// Starts `cowl --backend headless` with `args` and waits until it is ready.
+    pub fn headless(args: &[&str]) -> Compositor {
+        let mut all = vec!["--backend", "headless"];
+        all.extend_from_slice(args);
+        Compositor::start(&all, &[])
+    }
+
+    /// Starts `cowl` with exactly `args` (plus `--socket`) and extra environment.
+    pub fn start(args: &[&str], env: &[(&str, &str)]) -> Compositor {
+        let runtime_dir = private_runtime_dir();
+        let socket = "cowl-test".to_string();
+        let notify_path = runtime_dir.path().join("notify");
+        let notify = UnixDatagram::bind(&notify_path).expect("bind the notify socket");
+        notify
+            .set_read_timeout(Some(DEADLINE))
+            .expect("set a read timeout");
+        let log_path = runtime_dir.path().join("cowl.log");
+        let log = std::fs::File::create(&log_path).expect("create the log file");
+
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cowl"));
+        command
+            .args(args)
+            .args(["--socket", &socket])
+            .env("XDG_RUNTIME_DIR", runtime_dir.path())
+            .env("NOTIFY_SOCKET", &notify_path)
+            .env("RUST_LOG", "info")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("DISPLAY")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("clone the log file"))
+            .stderr(log);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let process = command.spawn().expect("start cowl");
+        let compositor = Compositor {
+            process,
+            runtime_dir,
+            socket,
+            log_path,
+            clients: Mutex::new(Vec::new()),
+            captures: Mutex::new(0),
+        };
+
+        let mut message = [0u8; 256];
+        match notify.recv(&mut message) {
+            Ok(len) if String::from_utf8_lossy(&message[..len]).contains("READY=1") => {}
+            Ok(len) => compositor.fail(&format!(
+                "unexpected notify message {:?}",
+                String::from_utf8_lossy(&message[..len])
+            )),
+            Err(err) => compositor.fail(&format!("cowl never became ready: {err}")),
+        }
+        compositor
+    }
+
+    pub fn runtime_dir(&self) -> &Path {
+        self.runtime_dir.path()
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// Panics with the compositor's log, so that a failure explains itself.
+    pub fn fail(&self, what: &str) -> ! {
+        panic!("{what}\n--- cowl log ---\n{}", self.log())
+    }
+
+    /// A command that talks to this compositor.
+    pub fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        command
+            .env("XDG_RUNTIME_DIR", self.runtime_dir.path())
+            .env("WAYLAND_DISPLAY", &self.socket)
+            .env_remove("DISPLAY")
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Starts a client that runs until the test ends (or the test kills it).
+    pub fn spawn_client(&self, program: &str, args: &[&str]) -> u32 {
+        let child = self
+            .command(program)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|err| self.fail(&format!("could not start {program}: {err}")));
+        let pid = child.id();
+        self.clients.lock().unwrap().push(child);
+        pid
+    }
+
+    /// Kills a client started with `spawn_client` and reaps it.
+    pub fn kill_client(&self, pid: u32) {
+        let mut clients = self.clients.lock().unwrap();
+        if let Some(index) = clients.iter().position(|child| child.id() == pid) {
+            let mut child = clients.remove(index);
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Whether the compositor process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.process.try_wait(), Ok(None))
+    }
+
+    /// A capture of all outputs with `grim`.
+    pub fn capture(&self) -> Image {
+        self.grim(&[])
+    }
+
+    /// A capture of a region, `grim -g "X,Y WxH"`.
+    pub fn capture_region(&self, x: i32, y: i32, width: i32, height: i32) -> Image {
+        self.grim(&["-g", &format!("{x},{y} {width}x{height}")])
+    }
+
+    fn grim(&self, args: &[&str]) -> Image {
+        let number = {
+            let mut captures = self.captures.lock().unwrap();
+            *captures += 1;
+            *captures
+        };
+        let path = self
+            .runtime_dir
+            .path()
+            .join(format!("capture-{number}.ppm"));
+        let output = self
+            .command("grim")
+            .args(["-t", "ppm"])
+            .args(args)
+            .arg(&path)
+            .output()
+            .unwrap_or_else(|err| self.fail(&format!("could not run grim: {err}")));
+        if !output.status.success() {
+            self.fail(&format!(
+                "grim failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        let image = Image::read_ppm(&path).unwrap_or_else(|err| self.fail(&err));
+        let _ = std::fs::remove_file(&path);
+        image
+    }
+
+    /// Captures until `predicate` holds, and returns that capture.
+    pub fn wait_for_capture(&self, what: &str, predicate: impl Fn(&Image) -> bool) -> Image {
+        let start = Instant::now();
+        loop {
+            let image = self.capture();
+            if predicate(&image) {
+                return image;
+            }
+            if start.elapsed() > DEADLINE {
+                let path = self.runtime_dir.path().join("last-failed-capture.ppm");
+                let _ = image.write_ppm(&path);
+                self.fail(&format!("timed out waiting for: {what}"));
+            }
+        }
+    }
+}
+
+impl Drop for Compositor {
+    fn drop(&mut self) {
+        for mut child in self.clients.lock().unwrap().drain(..) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// A fresh XDG_RUNTIME_DIR (mode 0700, as clients expect) that the test owns alone.
+pub fn private_runtime_dir() -> TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new()
+        .prefix("cowl-test-")
+        .tempdir()
+        .expect("create a runtime dir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+        .expect("chmod the runtime dir");
+    dir
+}
+
+/// An RGB capture.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Image {
+    pub width: usize,
+    pub height: usize,
+    pub rgb: Vec<u8>,
+}
+
+impl std::fmt::Debug for Image {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Image {}x{}", self.width, self.height)
+    }
+}
+
+impl Image {
+    pub fn pixel(&self, x: usize, y: usize) -> [u8; 3] {
+        assert!(
+            x < self.width && y < self.height,
+            "({x},{y}) is outside {self:?}"
+        );
+        let at = (y * self.width + x) * 3;
+        [self.rgb[at], self.rgb[at + 1], self.rgb[at + 2]]
+    }
+
+    pub fn crop(&self, x: usize, y: usize, width: usize, height: usize) -> Image {
+        let mut rgb = Vec::with_capacity(width * height * 3);
+        for row in y..y + height {
+            let start = (row * self.width + x) * 3;
+            rgb.extend_from_slice(&self.rgb[start..start + width * 3]);
+        }
+        Image { width, height, rgb }
+    }
+
+    /// How many different colours a rectangle holds: a drawn client has many, a clear has one.
+    pub fn distinct_colours(&self, x: usize, y: usize, width: usize, height: usize) -> usize {
+        let mut colours = std::collections::HashSet::new();
+        for row in y..y + height {
+            for column in x..x + width {
+                colours.insert(self.pixel(column, row));
+            }
+        }
+        colours.len()
+    }
+
+    /// Whether every pixel of a rectangle is `colour`.
+    pub fn is_filled(
+        &self,
+        x: usize,
+        y: usize,
+        width: usize,
+        height: usize,
+        colour: [u8; 3],
+    ) -> bool {
+        (y..y + height).all(|row| (x..x + width).all(|column| self.pixel(column, row) == colour))
+    }
+
+    pub fn read_ppm(path: &Path) -> Result<Image, String> {
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|mut file| file.read_to_end(&mut bytes))
+            .map_err(|err| format!("could not read {}: {err}", path.display()))?;
+        // Header: "P6", width, height, maxval, each separated by white space, then one byte.
+        let mut fields = Vec::new();
+        let mut at = 0;
+        while fields.len() < 4 {
+            while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            let start = at;
+            while at < bytes.len() && !bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            if start == at {
+                return Err(format!("{} is not a PPM file", path.display()));
+            }
+            fields.push(String::from_utf8_lossy(&bytes[start..at]).into_owned());
+        }
+        at += 1;
+        if fields[0] != "P6" || fields[3] != "255" {
+            return Err(format!("{} is not an 8-bit P6 PPM", path.display()));
+        }
+        let width: usize = fields[1].parse().map_err(|_| "bad PPM width".to_string())?;
+        let height: usize = fields[2]
+            .parse()
+            .map_err(|_| "bad PPM height".to_string())?;
+        let rgb = bytes
+            .get(at..at + width * height * 3)
+            .ok_or_else(|| format!("{} is truncated", path.display()))?
+            .to_vec();
+        Ok(Image { width, height, rgb })
+    }
+
+    pub fn write_ppm(&self, path: &Path) -> std::io::Result<()> {
+        let mut bytes = format!("P6\n{} {}\n255\n", self.width, self.height).into_bytes();
+        bytes.extend_from_slice(&self.rgb);
+        std::fs::write(path, bytes)
+    }
+}
+
+pub const BLACK: [u8; 3] = [0, 0, 0];
