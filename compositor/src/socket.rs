@@ -36,9 +36,9 @@ pub fn bind(name: Option<&str>) -> Result<ListeningSocketSource> {
 /// Logs the socket name and tells systemd we are ready, when it is listening.
 pub fn announce_ready(socket_name: &str) {
     info!(socket = socket_name, "listening on Wayland socket");
-    if std::env::var_os("NOTIFY_SOCKET").is_some() {
-        if let Err(err) = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]) {
-            warn!("could not send READY=1 to systemd: {err}");
-        }
+    if std::env::var_os("NOTIFY_SOCKET").is_some()
+        && let Err(err) = sd_notify::notify(false, &[sd_notify::NotifyState::Ready])
+    {
+        warn!("could not send READY=1 to systemd: {err}");
     }
 }

@@ -24,7 +24,8 @@ pub enum Backend {
     /// Before `headless::init` or `nested::init` has run.
     Starting,
     Headless(headless::HeadlessBackend),
-    Nested(nested::NestedBackend),
+    /// Boxed: the winit window state is large and the enum is moved once at startup.
+    Nested(Box<nested::NestedBackend>),
 }
 
 impl Backend {

@@ -10,13 +10,17 @@
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
+use smithay::backend::SwapBuffersError;
 use smithay::backend::allocator::dmabuf::Dmabuf;
 use smithay::backend::renderer::ImportDma;
 use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::gles::GlesRenderer;
-use smithay::backend::winit::{self, WinitEvent, WinitGraphicsBackend};
+use smithay::backend::winit::{self, WinitEvent, WinitEventLoop, WinitGraphicsBackend};
 use smithay::output::{Mode, Output, PhysicalProperties, Scale, Subpixel};
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay::reexports::calloop::{
+    self, EventIterator, EventSource, Poll, PostAction, Readiness, Token, TokenFactory,
+};
 use smithay::reexports::calloop::{EventLoop, LoopHandle, RegistrationToken};
 use smithay::reexports::winit::dpi::LogicalSize;
 use smithay::reexports::winit::window::Window as WinitWindow;
@@ -94,19 +98,26 @@ pub fn init(
 
     event_loop
         .handle()
-        .insert_source(winit_events, |event, _, state| {
-            state.handle_winit_event(event)
-        })
+        .insert_source(
+            HostWindowEvents(winit_events),
+            |event, _, state| match event {
+                HostEvent::Window(event) => state.handle_winit_event(event),
+                HostEvent::SessionGone => {
+                    tracing::error!("the desktop session closed our window's connection; stopping");
+                    state.loop_signal.stop();
+                }
+            },
+        )
         .map_err(|err| anyhow!("could not watch the nested window's events: {err}"))?;
 
     info!(width = size.w, height = size.h, "nested window ready");
-    state.backend = Backend::Nested(NestedBackend {
+    state.backend = Backend::Nested(Box::new(NestedBackend {
         graphics,
         output,
         damage_tracker: damage_tracker_for(size),
         frame_clock: FrameClock::new(REFRESH_MILLIHERTZ),
         queued_frame: None,
-    });
+    }));
     state.queue_redraw_all();
     Ok(())
 }
@@ -125,6 +136,9 @@ impl NestedBackend {
         let timer = Timer::from_duration(at.saturating_sub(now));
         match loop_handle.insert_source(timer, |_, _, state| {
             if let Backend::Nested(nested) = &mut state.backend {
+                // Cleared here, not when drawing: winit drops a redraw request made before
+                // the host's first configure, and a later request must still get through.
+                nested.queued_frame = None;
                 nested.graphics.window().request_redraw();
             }
             TimeoutAction::Drop
@@ -145,6 +159,7 @@ impl NestedBackend {
 
 impl State {
     fn handle_winit_event(&mut self, event: WinitEvent) {
+        tracing::trace!(?event, "winit event");
         match event {
             WinitEvent::Resized { size, .. } => {
                 let Backend::Nested(nested) = &mut self.backend else {
@@ -175,7 +190,6 @@ impl State {
         let Backend::Nested(nested) = &mut self.backend else {
             return;
         };
-        nested.queued_frame = None;
         let presented_at: Duration = self.clock.now().into();
         let age = nested.graphics.buffer_age().unwrap_or(0);
         let size = nested.graphics.window_size();
@@ -195,24 +209,120 @@ impl State {
                 &mut self.protocols.screencopy,
                 self.screenshot.as_mut(),
                 presented_at,
-            ),
-            Err(err) => Err(format!("binding the window's framebuffer failed: {err}")),
+            )
+            .map_err(NestedFrameError::Render),
+            Err(err) => Err(NestedFrameError::from_swap(err)),
         };
+        let result = result.and_then(|outcome| match &outcome.damage {
+            Some(damage) => nested
+                .graphics
+                .submit(Some(damage))
+                .map(|()| outcome)
+                .map_err(NestedFrameError::from_swap),
+            None => Ok(outcome),
+        });
         let outcome = match result {
             Ok(outcome) => outcome,
-            Err(err) => {
-                warn!("{err}");
+            Err(NestedFrameError::WindowLost(reason)) => {
+                // The host session went away (or its GPU context did): nothing left to show
+                // on, so stop cleanly instead of spinning on errors.
+                tracing::error!("lost the nested window ({reason}); stopping");
+                self.loop_signal.stop();
+                return;
+            }
+            Err(NestedFrameError::Render(reason)) => {
+                warn!("{reason}");
                 return;
             }
         };
-        if let Some(damage) = &outcome.damage {
-            if let Err(err) = nested.graphics.submit(Some(damage)) {
-                warn!("presenting the nested window failed: {err}");
-            }
-        }
         nested.frame_clock.presented(presented_at);
         let sequence = nested.frame_clock.sequence();
         let refresh = nested.frame_clock.refresh_interval();
         self.frame_presented(&output, &outcome, presented_at, refresh, sequence);
+    }
+}
+
+/// Why a nested frame was not shown.
+enum NestedFrameError {
+    /// This frame failed; the next may work.
+    Render(String),
+    /// The window or its context is gone for good.
+    WindowLost(String),
+}
+
+impl NestedFrameError {
+    fn from_swap(err: SwapBuffersError) -> NestedFrameError {
+        match err {
+            SwapBuffersError::ContextLost(reason) => {
+                NestedFrameError::WindowLost(reason.to_string())
+            }
+            other => NestedFrameError::Render(other.to_string()),
+        }
+    }
+}
+
+/// What the host desktop session tells us.
+enum HostEvent {
+    Window(WinitEvent),
+    /// winit stopped: the host compositor went away. Without this, cowl would keep serving
+    /// clients with no window to show them in.
+    SessionGone,
+}
+
+/// smithay's winit event source, plus a last event when winit gives up.
+struct HostWindowEvents(WinitEventLoop);
+
+impl EventSource for HostWindowEvents {
+    type Event = HostEvent;
+    type Metadata = ();
+    type Ret = ();
+    type Error = std::io::Error;
+
+    const NEEDS_EXTRA_LIFECYCLE_EVENTS: bool = true;
+
+    fn process_events<F>(
+        &mut self,
+        readiness: Readiness,
+        token: Token,
+        mut callback: F,
+    ) -> Result<PostAction, Self::Error>
+    where
+        F: FnMut(Self::Event, &mut Self::Metadata) -> Self::Ret,
+    {
+        let action = self.0.process_events(readiness, token, |event, metadata| {
+            callback(HostEvent::Window(event), metadata)
+        })?;
+        if matches!(action, PostAction::Remove) {
+            callback(HostEvent::SessionGone, &mut ());
+        }
+        Ok(action)
+    }
+
+    fn register(
+        &mut self,
+        poll: &mut Poll,
+        token_factory: &mut TokenFactory,
+    ) -> calloop::Result<()> {
+        self.0.register(poll, token_factory)
+    }
+
+    fn reregister(
+        &mut self,
+        poll: &mut Poll,
+        token_factory: &mut TokenFactory,
+    ) -> calloop::Result<()> {
+        self.0.reregister(poll, token_factory)
+    }
+
+    fn unregister(&mut self, poll: &mut Poll) -> calloop::Result<()> {
+        self.0.unregister(poll)
+    }
+
+    fn before_sleep(&mut self) -> calloop::Result<Option<(Readiness, Token)>> {
+        self.0.before_sleep()
+    }
+
+    fn before_handle_events(&mut self, events: EventIterator<'_>) {
+        self.0.before_handle_events(events)
     }
 }

@@ -52,21 +52,20 @@ impl CompositorHandler for State {
             .cloned();
         if let Some(window) = window {
             window.on_commit();
-            if let Some(toplevel) = window.toplevel() {
-                if !toplevel.is_initial_configure_sent() {
-                    toplevel.send_configure();
-                }
+            if let Some(toplevel) = window.toplevel()
+                && !toplevel.is_initial_configure_sent()
+            {
+                toplevel.send_configure();
             }
             self.focus_on_first_map(&window, &root);
         }
 
         self.popups.commit(surface);
-        if let Some(PopupKind::Xdg(popup)) = self.popups.find_popup(surface) {
-            if !popup.is_initial_configure_sent() {
-                if let Err(err) = popup.send_configure() {
-                    warn!("could not send a popup's initial configure: {err:?}");
-                }
-            }
+        if let Some(PopupKind::Xdg(popup)) = self.popups.find_popup(surface)
+            && !popup.is_initial_configure_sent()
+            && let Err(err) = popup.send_configure()
+        {
+            warn!("could not send a popup's initial configure: {err:?}");
         }
 
         self.layer_surface_commit(&root);

@@ -22,7 +22,8 @@ use tempfile::TempDir;
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
 pub struct Compositor {
-    process: Child,
+    /// `None` once `wait_for_exit` has reaped it.
+    process: Option<Child>,
     runtime_dir: TempDir,
     pub socket: String,
     log_path: PathBuf,
@@ -67,7 +68,7 @@ impl Compositor {
         }
         let process = command.spawn().expect("start cowl");
         let compositor = Compositor {
-            process,
+            process: Some(process),
             runtime_dir,
             socket,
             log_path,
@@ -75,14 +76,8 @@ impl Compositor {
             captures: Mutex::new(0),
         };
 
-        let mut message = [0u8; 256];
-        match notify.recv(&mut message) {
-            Ok(len) if String::from_utf8_lossy(&message[..len]).contains("READY=1") => {}
-            Ok(len) => compositor.fail(&format!(
-                "unexpected notify message {:?}",
-                String::from_utf8_lossy(&message[..len])
-            )),
-            Err(err) => compositor.fail(&format!("cowl never became ready: {err}")),
+        if let Err(err) = wait_for_ready(&notify) {
+            compositor.fail(&format!("cowl never became ready: {err}"));
         }
         compositor
     }
@@ -135,9 +130,46 @@ impl Compositor {
         }
     }
 
+    /// Sends SIGTERM and waits for a clean exit (status 0).
+    pub fn terminate(&mut self) {
+        let pid = self.process.as_ref().expect("cowl is running").id();
+        let status = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+        let exit = self.wait_for_exit();
+        if !exit.success() {
+            self.fail(&format!("cowl exited with {exit} after SIGTERM"));
+        }
+    }
+
+    /// Waits for the compositor to exit by itself, up to the deadline.
+    pub fn wait_for_exit(&mut self) -> std::process::ExitStatus {
+        let mut process = self.process.take().expect("cowl was already reaped");
+        let pid = process.id();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        // Wait on a helper thread, so that the wait has a deadline without polling.
+        std::thread::spawn(move || {
+            let _ = sender.send(process.wait());
+        });
+        match receiver.recv_timeout(DEADLINE) {
+            Ok(Ok(status)) => status,
+            _ => {
+                // Still running: it is ours to stop (the helper thread reaps it then).
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+                self.fail("cowl did not exit")
+            }
+        }
+    }
+
     /// Whether the compositor process is still running.
     pub fn is_running(&mut self) -> bool {
-        matches!(self.process.try_wait(), Ok(None))
+        self.process
+            .as_mut()
+            .is_some_and(|process| matches!(process.try_wait(), Ok(None)))
     }
 
     /// A capture of all outputs with `grim`.
@@ -201,6 +233,85 @@ impl Drop for Compositor {
             let _ = child.kill();
             let _ = child.wait();
         }
+        if let Some(mut process) = self.process.take() {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+}
+
+/// Waits for a `READY=1` datagram (sd_notify) on `notify`, up to its read timeout.
+pub fn wait_for_ready(notify: &UnixDatagram) -> Result<(), String> {
+    let mut message = [0u8; 512];
+    loop {
+        let len = notify.recv(&mut message).map_err(|err| err.to_string())?;
+        // Other messages (STATUS=..., MAINPID=...) may come first.
+        if String::from_utf8_lossy(&message[..len])
+            .lines()
+            .any(|line| line == "READY=1")
+        {
+            return Ok(());
+        }
+    }
+}
+
+/// Weston 10's headless backend as a host desktop session, for running cowl nested in it.
+pub struct HostWeston {
+    process: Child,
+    runtime_dir: TempDir,
+    log_path: PathBuf,
+}
+
+impl HostWeston {
+    pub fn start(width: u32, height: u32) -> HostWeston {
+        let runtime_dir = private_runtime_dir();
+        let notify_path = runtime_dir.path().join("notify");
+        let notify = UnixDatagram::bind(&notify_path).expect("bind the notify socket");
+        notify
+            .set_read_timeout(Some(DEADLINE))
+            .expect("set a read timeout");
+        let log_path = runtime_dir.path().join("weston.log");
+        let log = std::fs::File::create(&log_path).expect("create the weston log");
+        let process = Command::new("weston")
+            .args([
+                "--backend=headless-backend.so",
+                "--modules=systemd-notify.so",
+                "--socket=host",
+                "--idle-time=0",
+            ])
+            .arg(format!("--width={width}"))
+            .arg(format!("--height={height}"))
+            .env("XDG_RUNTIME_DIR", runtime_dir.path())
+            .env("NOTIFY_SOCKET", &notify_path)
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("DISPLAY")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("clone the log"))
+            .stderr(log)
+            .spawn()
+            .expect("start weston (is the weston package installed?)");
+        let host = HostWeston {
+            process,
+            runtime_dir,
+            log_path,
+        };
+        if let Err(err) = wait_for_ready(&notify) {
+            panic!(
+                "weston never became ready: {err}\n--- weston log ---\n{}",
+                std::fs::read_to_string(&host.log_path).unwrap_or_default()
+            );
+        }
+        host
+    }
+
+    /// The host's socket as an absolute path, usable as WAYLAND_DISPLAY from anywhere.
+    pub fn socket_path(&self) -> PathBuf {
+        self.runtime_dir.path().join("host")
+    }
+}
+
+impl Drop for HostWeston {
+    fn drop(&mut self) {
         let _ = self.process.kill();
         let _ = self.process.wait();
     }

@@ -1,0 +1,51 @@
+//! Smoke test of the nested backend: cowl as a window in a desktop session (Weston 10's
+//! headless backend stands in for the developer's desktop), a real client inside it, checked
+//! on a capture of cowl's output.
+
+mod common;
+
+use common::{BLACK, Compositor, HostWeston};
+
+#[test]
+fn nested_in_weston_shows_a_client() {
+    let host = HostWeston::start(1280, 800);
+    let host_socket = host.socket_path();
+    let compositor = Compositor::start(
+        &["--backend", "nested", "--output", "800x480"],
+        &[("WAYLAND_DISPLAY", host_socket.to_str().expect("utf-8 path"))],
+    );
+    assert!(
+        compositor.log().contains("nested window ready"),
+        "{}",
+        compositor.log()
+    );
+
+    compositor.spawn_client("weston-simple-shm", &[]);
+    let image = compositor.wait_for_capture("weston-simple-shm inside the nested cowl", |image| {
+        image.is_filled(0, 0, 250, 20, [255, 255, 255])
+            && image.distinct_colours(20, 20, 210, 40) > 10
+    });
+    // The window's GL framebuffer is bottom-up; the capture must still stand upright: the
+    // client's top edge is at the top, the rest of the window below it is black.
+    assert_eq!((image.width, image.height), (800, 480));
+    assert!(image.is_filled(0, 250, 800, 230, BLACK));
+    assert!(image.is_filled(250, 0, 550, 480, BLACK));
+}
+
+#[test]
+fn nested_cowl_stops_when_the_desktop_session_ends() {
+    let host = HostWeston::start(1024, 768);
+    let host_socket = host.socket_path();
+    let mut compositor = Compositor::start(
+        &["--backend", "nested", "--output", "640x480"],
+        &[("WAYLAND_DISPLAY", host_socket.to_str().expect("utf-8 path"))],
+    );
+    drop(host);
+    let status = compositor.wait_for_exit();
+    assert!(status.success(), "cowl exited with {status}");
+    assert!(
+        compositor.log().contains("desktop session closed"),
+        "{}",
+        compositor.log()
+    );
+}

@@ -1,0 +1,209 @@
+//! A client can never take the compositor down: a protocol error disconnects that client
+//! alone, garbage on the socket drops the sender, and the other clients keep drawing.
+//! Also: clear startup errors, and every flag documented in `--help`.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::process::{Command, Stdio};
+
+use common::{Compositor, Image};
+use wayland_client::globals::{GlobalListContents, registry_queue_init};
+use wayland_client::protocol::wl_registry;
+use wayland_client::{Connection, Dispatch, QueueHandle};
+use wayland_protocols::xdg::shell::client::{xdg_positioner, xdg_wm_base};
+
+/// A deliberately broken client of ours: it asks for a zero-sized xdg_positioner, which the
+/// xdg-shell protocol makes an `invalid_input` error.
+struct BrokenClient;
+
+impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for BrokenClient {
+    fn event(
+        _: &mut Self,
+        _: &wl_registry::WlRegistry,
+        _: wl_registry::Event,
+        _: &GlobalListContents,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+    }
+}
+
+impl Dispatch<xdg_wm_base::XdgWmBase, ()> for BrokenClient {
+    fn event(
+        _: &mut Self,
+        wm_base: &xdg_wm_base::XdgWmBase,
+        event: xdg_wm_base::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let xdg_wm_base::Event::Ping { serial } = event {
+            wm_base.pong(serial);
+        }
+    }
+}
+
+impl Dispatch<xdg_positioner::XdgPositioner, ()> for BrokenClient {
+    fn event(
+        _: &mut Self,
+        _: &xdg_positioner::XdgPositioner,
+        _: xdg_positioner::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+    }
+}
+
+fn connect(compositor: &Compositor) -> UnixStream {
+    let stream = UnixStream::connect(compositor.runtime_dir().join(&compositor.socket))
+        .expect("connect to cowl");
+    stream
+        .set_read_timeout(Some(common::DEADLINE))
+        .expect("set a read timeout");
+    stream
+}
+
+fn shm_window_region(image: &Image) -> Image {
+    image.crop(20, 20, 100, 100)
+}
+
+fn shm_is_drawing(image: &Image) -> bool {
+    image.pixel(0, 0) == [255, 255, 255] && image.distinct_colours(20, 20, 100, 100) > 10
+}
+
+#[test]
+fn protocol_error_disconnects_only_the_offending_client() {
+    let mut compositor = Compositor::headless(&["--renderer", "pixman", "--output", "640x480"]);
+    compositor.spawn_client("weston-simple-shm", &[]);
+    let before = compositor.wait_for_capture("weston-simple-shm to draw", shm_is_drawing);
+
+    let connection = Connection::from_socket(connect(&compositor)).expect("wayland connection");
+    let (globals, mut queue) = registry_queue_init::<BrokenClient>(&connection).expect("registry");
+    let wm_base: xdg_wm_base::XdgWmBase = globals
+        .bind(&queue.handle(), 1..=6, ())
+        .expect("bind xdg_wm_base");
+    let positioner = wm_base.create_positioner(&queue.handle(), ());
+    positioner.set_size(0, 0);
+    let result = queue.roundtrip(&mut BrokenClient);
+    assert!(result.is_err(), "the broken client must be disconnected");
+    let error = connection
+        .protocol_error()
+        .expect("a protocol error was sent");
+    assert_eq!(error.object_interface, "xdg_positioner");
+    assert_eq!(error.code, xdg_positioner::Error::InvalidInput as u32);
+
+    // The compositor lives on, and the well-behaved client keeps animating.
+    assert!(compositor.is_running());
+    let reference = shm_window_region(&before);
+    compositor.wait_for_capture("weston-simple-shm to keep drawing", |image| {
+        shm_is_drawing(image) && shm_window_region(image) != reference
+    });
+}
+
+#[test]
+fn garbage_on_the_socket_drops_the_sender_only() {
+    let mut compositor = Compositor::headless(&["--renderer", "pixman", "--output", "640x480"]);
+    compositor.spawn_client("weston-simple-shm", &[]);
+    compositor.wait_for_capture("weston-simple-shm to draw", shm_is_drawing);
+
+    let messages: [&[u8]; 3] = [
+        // A message whose size field (4) is smaller than a header: malformed.
+        &[1, 0, 0, 0, 0, 0, 4, 0, 0xde, 0xad, 0xbe, 0xef],
+        // A request to wl_display with an opcode it does not have.
+        &[1, 0, 0, 0, 77, 0, 8, 0],
+        // A request to an object that does not exist.
+        &[42, 0, 0, 0, 0, 0, 8, 0],
+    ];
+    for message in messages {
+        let mut stream = connect(&compositor);
+        stream.write_all(message).expect("send garbage");
+        // The compositor answers (maybe with an error event) and hangs up.
+        let mut sink = Vec::new();
+        let read = stream.read_to_end(&mut sink);
+        assert!(
+            read.is_ok(),
+            "expected the compositor to close the connection, got {read:?}"
+        );
+    }
+
+    assert!(compositor.is_running());
+    compositor.wait_for_capture("weston-simple-shm to keep drawing", shm_is_drawing);
+}
+
+#[test]
+fn missing_runtime_dir_is_a_clear_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_cowl"))
+        .args(["--backend", "headless", "--renderer", "pixman"])
+        .env_remove("XDG_RUNTIME_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run cowl");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("XDG_RUNTIME_DIR is not set"), "{stderr}");
+}
+
+#[test]
+fn taken_socket_is_a_clear_error() {
+    let compositor = Compositor::headless(&["--renderer", "pixman"]);
+    let output = Command::new(env!("CARGO_BIN_EXE_cowl"))
+        .args([
+            "--backend",
+            "headless",
+            "--renderer",
+            "pixman",
+            "--socket",
+            &compositor.socket,
+        ])
+        .env("XDG_RUNTIME_DIR", compositor.runtime_dir())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run cowl");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("is taken by another compositor"),
+        "{stderr}"
+    );
+    // The first compositor still serves.
+    compositor.capture();
+}
+
+#[test]
+fn sigterm_removes_the_socket() {
+    let mut compositor = Compositor::headless(&["--renderer", "pixman"]);
+    let socket_path = compositor.runtime_dir().join(&compositor.socket);
+    assert!(socket_path.exists());
+    compositor.terminate();
+    assert!(
+        !socket_path.exists(),
+        "the socket must be removed on SIGTERM"
+    );
+}
+
+#[test]
+fn help_documents_every_flag() {
+    let output = Command::new(env!("CARGO_BIN_EXE_cowl"))
+        .arg("--help")
+        .output()
+        .expect("run cowl --help");
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for flag in [
+        "--backend",
+        "--renderer",
+        "--output",
+        "--socket",
+        "--spawn",
+        "--screenshot",
+    ] {
+        assert!(
+            help.contains(flag),
+            "--help does not mention {flag}:\n{help}"
+        );
+    }
+    assert!(help.contains("headless") && help.contains("nested") && help.contains("pixman"));
+}
