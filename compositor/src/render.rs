@@ -11,12 +11,13 @@ use std::time::Duration;
 
 use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::element::RenderElementStates;
+use smithay::backend::renderer::element::default_primary_scanout_output_compare;
 use smithay::backend::renderer::element::surface::WaylandSurfaceRenderElement;
 use smithay::backend::renderer::{ExportMem, ImportAll, Renderer, Texture};
 use smithay::desktop::space::render_output;
 use smithay::desktop::utils::{
     OutputPresentationFeedback, surface_presentation_feedback_flags_from_states,
-    surface_primary_scanout_output,
+    surface_primary_scanout_output, update_surface_primary_scanout_output,
 };
 use smithay::desktop::{Space, Window, layer_map_for_output};
 use smithay::output::Output;
@@ -115,6 +116,30 @@ impl State {
         refresh: Duration,
         sequence: u64,
     ) {
+        // Which output shows each surface most: feedback and fractional scale follow it.
+        for window in self.space.elements() {
+            window.with_surfaces(|surface, states| {
+                update_surface_primary_scanout_output(
+                    surface,
+                    output,
+                    states,
+                    &outcome.states,
+                    default_primary_scanout_output_compare,
+                );
+            });
+        }
+        for layer in layer_map_for_output(output).layers() {
+            layer.with_surfaces(|surface, states| {
+                update_surface_primary_scanout_output(
+                    surface,
+                    output,
+                    states,
+                    &outcome.states,
+                    default_primary_scanout_output_compare,
+                );
+            });
+        }
+
         if outcome.damage.is_some() {
             let mut feedback = OutputPresentationFeedback::new(output);
             for window in self.space.elements() {

@@ -203,17 +203,32 @@ impl State {
         }
     }
 
-    /// The outputs a surface tree is shown on; all outputs when it is not mapped yet.
+    /// The outputs that must be redrawn after a commit of this surface tree: where its window
+    /// was shown at the last refresh (it may have just unmapped) and where it lies now (it may
+    /// have just mapped). All outputs for a surface that is not a window, such as a layer
+    /// surface or a popup.
     pub fn outputs_for_surface(&self, surface: &WlSurface) -> Vec<Output> {
         let root = crate::shell::root_surface(surface);
         let window = self
             .space
             .elements()
             .find(|window| window.toplevel().is_some_and(|t| t.wl_surface() == &root));
-        match window {
-            Some(window) => self.space.outputs_for_element(window),
-            None => self.space.outputs().cloned().collect(),
+        let Some(window) = window else {
+            return self.space.outputs().cloned().collect();
+        };
+        let mut outputs = self.space.outputs_for_element(window);
+        if let Some(bbox) = self.space.element_bbox(window) {
+            for output in self.space.outputs() {
+                let overlaps = self
+                    .space
+                    .output_geometry(output)
+                    .is_some_and(|geometry| geometry.overlaps(bbox));
+                if overlaps && !outputs.contains(output) {
+                    outputs.push(output.clone());
+                }
+            }
         }
+        outputs
     }
 
     /// The surface under a point in the global logical space, with the surface's origin.

@@ -176,3 +176,22 @@ fn outputs_lie_side_by_side() {
         "the second output shows no app yet"
     );
 }
+
+#[test]
+fn a_toplevel_that_attaches_no_buffer_disappears() {
+    let compositor = Compositor::headless(&["--renderer", "pixman", "--output", "320x240"]);
+    let mut client = common::client::TestClient::map_toplevel(&compositor, "org.cowl.Test");
+    client.draw(0x00ff_0000);
+    client.wait_for_frames(1);
+    let red = [255, 0, 0];
+    let image = compositor.capture();
+    assert!(
+        image.is_filled(0, 0, 320, 240, red),
+        "the toplevel fills the output in red"
+    );
+
+    client.unmap();
+    compositor.wait_for_capture("the unmapped toplevel to go", |image| {
+        image.is_filled(0, 0, 320, 240, BLACK)
+    });
+}

@@ -8,6 +8,8 @@
 //! the compositor's log in the panic message.
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
 
+pub mod client;
+
 use std::io::Read;
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};

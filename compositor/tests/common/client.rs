@@ -1,0 +1,297 @@
+//! A small Wayland client of our own, for what no packaged client shows: it maps a toplevel
+//! with a given app_id, fills it with one colour from a wl_shm buffer, and records the
+//! configures, frame callbacks and presentation feedback it receives.
+
+use std::io::Write;
+use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream;
+
+use wayland_client::globals::{GlobalList, GlobalListContents, registry_queue_init};
+use wayland_client::protocol::{
+    wl_buffer, wl_callback, wl_compositor, wl_registry, wl_shm, wl_shm_pool, wl_surface,
+};
+use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle, WEnum};
+use wayland_protocols::wp::presentation_time::client::{wp_presentation, wp_presentation_feedback};
+use wayland_protocols::xdg::shell::client::{xdg_surface, xdg_toplevel, xdg_wm_base};
+
+use super::Compositor;
+
+/// A presentation feedback as received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Feedback {
+    Presented {
+        nanoseconds: u128,
+        refresh_ns: u32,
+        sequence: u64,
+        vsync: bool,
+    },
+    Discarded,
+}
+
+#[derive(Default)]
+pub struct ClientState {
+    pub configured_size: Option<(i32, i32)>,
+    pending_size: Option<(i32, i32)>,
+    configure_serial: Option<u32>,
+    pub presentation_clock: Option<u32>,
+    pub frame_times_ms: Vec<u32>,
+    pub feedback: Vec<Feedback>,
+}
+
+pub struct TestClient {
+    pub connection: Connection,
+    pub queue: EventQueue<ClientState>,
+    pub state: ClientState,
+    globals: GlobalList,
+    surface: wl_surface::WlSurface,
+    shm: wl_shm::WlShm,
+    presentation: wp_presentation::WpPresentation,
+    _toplevel: xdg_toplevel::XdgToplevel,
+    xdg_surface: xdg_surface::XdgSurface,
+    buffer: Option<wl_buffer::WlBuffer>,
+}
+
+impl TestClient {
+    /// Connects, creates a toplevel with `app_id` and waits for its first configure.
+    pub fn map_toplevel(compositor: &Compositor, app_id: &str) -> TestClient {
+        let stream = UnixStream::connect(compositor.runtime_dir().join(&compositor.socket))
+            .expect("connect to cowl");
+        let connection = Connection::from_socket(stream).expect("wayland connection");
+        let (globals, mut queue) =
+            registry_queue_init::<ClientState>(&connection).expect("registry");
+        let handle = queue.handle();
+        let compositor_global: wl_compositor::WlCompositor =
+            globals.bind(&handle, 4..=5, ()).expect("wl_compositor");
+        let shm: wl_shm::WlShm = globals.bind(&handle, 1..=1, ()).expect("wl_shm");
+        let wm_base: xdg_wm_base::XdgWmBase =
+            globals.bind(&handle, 1..=6, ()).expect("xdg_wm_base");
+        let presentation: wp_presentation::WpPresentation =
+            globals.bind(&handle, 1..=2, ()).expect("wp_presentation");
+
+        let surface = compositor_global.create_surface(&handle, ());
+        let xdg_surface = wm_base.get_xdg_surface(&surface, &handle, ());
+        let toplevel = xdg_surface.get_toplevel(&handle, ());
+        toplevel.set_app_id(app_id.to_string());
+        surface.commit();
+
+        let mut state = ClientState::default();
+        while state.configured_size.is_none() {
+            queue.blocking_dispatch(&mut state).expect("dispatch");
+        }
+        TestClient {
+            connection,
+            queue,
+            state,
+            globals,
+            surface,
+            shm,
+            presentation,
+            _toplevel: toplevel,
+            xdg_surface,
+            buffer: None,
+        }
+    }
+
+    /// The size to draw at: the configured one, or 64x64 when the compositor leaves it open.
+    pub fn size(&self) -> (i32, i32) {
+        match self.state.configured_size {
+            Some((width, height)) if width > 0 && height > 0 => (width, height),
+            _ => (64, 64),
+        }
+    }
+
+    /// Draws the whole surface in one XRGB colour (0xRRGGBB) and commits it, with a frame
+    /// callback and presentation feedback.
+    pub fn draw(&mut self, colour: u32) {
+        let (width, height) = self.size();
+        let stride = width * 4;
+        let size = (stride * height) as usize;
+        let mut file = tempfile::tempfile().expect("shm file");
+        let pixel = colour.to_le_bytes();
+        let row: Vec<u8> = pixel
+            .iter()
+            .copied()
+            .cycle()
+            .take(stride as usize)
+            .collect();
+        for _ in 0..height {
+            file.write_all(&row).expect("fill the shm file");
+        }
+        let handle = self.queue.handle();
+        let pool = self.shm.create_pool(file.as_fd(), size as i32, &handle, ());
+        let buffer = pool.create_buffer(
+            0,
+            width,
+            height,
+            stride,
+            wl_shm::Format::Xrgb8888,
+            &handle,
+            (),
+        );
+        pool.destroy();
+        if let Some(old) = self.buffer.replace(buffer.clone()) {
+            old.destroy();
+        }
+        self.surface.attach(Some(&buffer), 0, 0);
+        self.surface.damage_buffer(0, 0, width, height);
+        self.surface.frame(&handle, ());
+        self.presentation.feedback(&self.surface, &handle, ());
+        self.surface.commit();
+    }
+
+    /// Attaches no buffer: the toplevel unmaps (it stays a toplevel object).
+    pub fn unmap(&mut self) {
+        self.surface.attach(None, 0, 0);
+        self.surface.commit();
+        self.connection.flush().expect("flush");
+    }
+
+    /// Dispatches until `count` frame callbacks and feedbacks have arrived in all.
+    pub fn wait_for_frames(&mut self, count: usize) {
+        while self.state.frame_times_ms.len() < count || self.state.feedback.len() < count {
+            self.queue
+                .blocking_dispatch(&mut self.state)
+                .expect("dispatch");
+        }
+    }
+
+    pub fn globals(&self) -> &GlobalList {
+        &self.globals
+    }
+
+    pub fn xdg_surface(&self) -> &xdg_surface::XdgSurface {
+        &self.xdg_surface
+    }
+}
+
+impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for ClientState {
+    fn event(
+        _: &mut Self,
+        _: &wl_registry::WlRegistry,
+        _: wl_registry::Event,
+        _: &GlobalListContents,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+    }
+}
+
+impl Dispatch<xdg_wm_base::XdgWmBase, ()> for ClientState {
+    fn event(
+        _: &mut Self,
+        wm_base: &xdg_wm_base::XdgWmBase,
+        event: xdg_wm_base::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let xdg_wm_base::Event::Ping { serial } = event {
+            wm_base.pong(serial);
+        }
+    }
+}
+
+impl Dispatch<xdg_surface::XdgSurface, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        xdg_surface: &xdg_surface::XdgSurface,
+        event: xdg_surface::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let xdg_surface::Event::Configure { serial } = event {
+            xdg_surface.ack_configure(serial);
+            state.configure_serial = Some(serial);
+            state.configured_size = Some(state.pending_size.unwrap_or((0, 0)));
+        }
+    }
+}
+
+impl Dispatch<xdg_toplevel::XdgToplevel, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &xdg_toplevel::XdgToplevel,
+        event: xdg_toplevel::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let xdg_toplevel::Event::Configure { width, height, .. } = event {
+            state.pending_size = Some((width, height));
+        }
+    }
+}
+
+impl Dispatch<wl_callback::WlCallback, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &wl_callback::WlCallback,
+        event: wl_callback::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let wl_callback::Event::Done { callback_data } = event {
+            state.frame_times_ms.push(callback_data);
+        }
+    }
+}
+
+impl Dispatch<wp_presentation::WpPresentation, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &wp_presentation::WpPresentation,
+        event: wp_presentation::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let wp_presentation::Event::ClockId { clk_id } = event {
+            state.presentation_clock = Some(clk_id);
+        }
+    }
+}
+
+impl Dispatch<wp_presentation_feedback::WpPresentationFeedback, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &wp_presentation_feedback::WpPresentationFeedback,
+        event: wp_presentation_feedback::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        match event {
+            wp_presentation_feedback::Event::Presented {
+                tv_sec_hi,
+                tv_sec_lo,
+                tv_nsec,
+                refresh,
+                seq_hi,
+                seq_lo,
+                flags,
+            } => {
+                let seconds = ((tv_sec_hi as u128) << 32) | tv_sec_lo as u128;
+                let vsync = match flags {
+                    WEnum::Value(kind) => kind.contains(wp_presentation_feedback::Kind::Vsync),
+                    WEnum::Unknown(bits) => bits & 1 != 0,
+                };
+                state.feedback.push(Feedback::Presented {
+                    nanoseconds: seconds * 1_000_000_000 + tv_nsec as u128,
+                    refresh_ns: refresh,
+                    sequence: ((seq_hi as u64) << 32) | seq_lo as u64,
+                    vsync,
+                });
+            }
+            wp_presentation_feedback::Event::Discarded => state.feedback.push(Feedback::Discarded),
+            _ => {}
+        }
+    }
+}
+
+wayland_client::delegate_noop!(ClientState: ignore wl_compositor::WlCompositor);
+wayland_client::delegate_noop!(ClientState: ignore wl_surface::WlSurface);
+wayland_client::delegate_noop!(ClientState: ignore wl_shm::WlShm);
+wayland_client::delegate_noop!(ClientState: ignore wl_shm_pool::WlShmPool);
+wayland_client::delegate_noop!(ClientState: ignore wl_buffer::WlBuffer);
