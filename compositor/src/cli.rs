@@ -35,10 +35,20 @@ pub struct Cli {
     #[arg(long, value_name = "COMMAND")]
     pub spawn: Vec<String>,
 
-    /// Write a PNG of the first output to this path once the spawned clients have drawn, then
-    /// keep running (headless demos). Uses the same capture path as wlr-screencopy clients.
+    /// Write a PNG of the first output to this path once every `--spawn`ed client has shown
+    /// a window and the screen had a moment to settle (headless demos).
     #[arg(long, value_name = "PATH")]
     pub screenshot: Option<PathBuf>,
+
+    /// Stop once the `--screenshot` is written.
+    #[arg(long, requires = "screenshot")]
+    pub quit_after_screenshot: bool,
+
+    /// Run the demo: a real client (foot, a terminal) composited by Cowl. Nested, the window
+    /// stays until closed; headless, a screenshot is written (to `--screenshot`, default
+    /// `cowl-demo.png`), its path printed, and Cowl stops.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -115,7 +125,26 @@ impl FromStr for OutputSize {
     }
 }
 
+/// The demo's client: foot showing a banner, until the compositor goes away.
+pub const DEMO_CLIENT: &str = "foot --app-id org.cowl.Demo sh -c \"printf '\\033[1;97mCowl\\033[0m: a Wayland compositor for car head units\\n\\n\\033[42m    \\033[43m    \\033[41m    \\033[44m    \\033[0m  foot, a real Wayland client, composited by Cowl\\n'; exec sleep infinity\"";
+
+/// Where the headless demo writes its screenshot unless `--screenshot` says otherwise.
+pub const DEMO_SCREENSHOT: &str = "cowl-demo.png";
+
 impl Cli {
+    /// Folds `--demo` into the plain flags it stands for, once the backend is known.
+    pub fn apply_demo(&mut self, backend: BackendChoice) {
+        if !self.demo {
+            return;
+        }
+        self.spawn.push(DEMO_CLIENT.to_string());
+        if backend == BackendChoice::Headless {
+            self.screenshot
+                .get_or_insert_with(|| PathBuf::from(DEMO_SCREENSHOT));
+            self.quit_after_screenshot = true;
+        }
+    }
+
     /// The outputs asked for, or the default panel.
     pub fn output_sizes(&self) -> Vec<OutputSize> {
         if self.outputs.is_empty() {
@@ -153,6 +182,23 @@ mod tests {
     fn explicit_backends_resolve_to_themselves() {
         assert_eq!(BackendChoice::Headless.resolve(), BackendChoice::Headless);
         assert_eq!(BackendChoice::Nested.resolve(), BackendChoice::Nested);
+    }
+
+    #[test]
+    fn headless_demo_takes_a_screenshot_and_quits() {
+        let mut cli = Cli::parse_from(["cowl", "--demo"]);
+        cli.apply_demo(BackendChoice::Headless);
+        assert_eq!(cli.spawn, vec![DEMO_CLIENT.to_string()]);
+        assert_eq!(cli.screenshot, Some(PathBuf::from(DEMO_SCREENSHOT)));
+        assert!(cli.quit_after_screenshot);
+    }
+
+    #[test]
+    fn nested_demo_keeps_running() {
+        let mut cli = Cli::parse_from(["cowl", "--demo"]);
+        cli.apply_demo(BackendChoice::Nested);
+        assert_eq!(cli.screenshot, None);
+        assert!(!cli.quit_after_screenshot);
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod handlers;
 mod input;
 mod protocols;
 mod render;
+mod screenshot;
 mod shell;
 mod socket;
 mod state;
@@ -43,13 +44,14 @@ fn init_logging() {
         .init();
 }
 
-fn run(cli: Cli) -> Result<()> {
+fn run(mut cli: Cli) -> Result<()> {
     let mut event_loop: EventLoop<'static, State> =
         EventLoop::try_new().context("could not create the event loop")?;
     let display: Display<State> = Display::new().context("could not create the Wayland display")?;
 
     let backend_choice = cli.backend.resolve();
     info!(backend = ?backend_choice, "starting cowl");
+    cli.apply_demo(backend_choice);
 
     let mut state = State::new(&mut event_loop, display, &cli)?;
 
@@ -100,7 +102,15 @@ fn spawn_client(command: &str, socket_name: &str) {
         .env_remove("DISPLAY")
         .spawn();
     match spawned {
-        Ok(child) => info!(command, pid = child.id(), "spawned client"),
+        Ok(mut child) => {
+            info!(command, pid = child.id(), "spawned client");
+            // Reap it when it exits, so that no zombie outlives it.
+            let command = command.to_string();
+            std::thread::spawn(move || match child.wait() {
+                Ok(status) => info!(command, %status, "spawned client exited"),
+                Err(err) => tracing::warn!(command, "could not wait for a spawned client: {err}"),
+            });
+        }
         Err(err) => tracing::warn!(command, "could not spawn client: {err}"),
     }
 }

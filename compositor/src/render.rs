@@ -6,7 +6,6 @@
 //! [`State::frame_presented`] sends presentation feedback and frame callbacks. Backends decide
 //! *when* a frame is drawn (their frame clock); this module decides *what* is in it.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use smithay::backend::renderer::damage::OutputDamageTracker;
@@ -24,9 +23,10 @@ use smithay::output::Output;
 use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
 use smithay::utils::{Physical, Rectangle, Size};
 use smithay::wayland::presentation::Refresh;
-use tracing::{info, warn};
+use tracing::warn;
 
 use crate::protocols::screencopy::{self, RowOrder, ScreencopyState};
+use crate::screenshot::Screenshot;
 use crate::state::State;
 
 /// What the screen shows where nothing else is: black, never undefined memory.
@@ -56,7 +56,7 @@ pub fn compose_frame<R>(
     space: &Space<Window>,
     damage_tracker: &mut OutputDamageTracker,
     screencopy: &mut ScreencopyState,
-    screenshot: Option<&mut ScreenshotWriter>,
+    screenshot: Option<&mut Screenshot>,
     presented_at: Duration,
 ) -> Result<FrameOutcome, String>
 where
@@ -90,16 +90,13 @@ where
     let ready = screencopy.frame_rendered(output, outcome.damage.as_deref());
     screencopy::serve(renderer, framebuffer, size, row_order, ready, presented_at);
 
-    if let Some(writer) = screenshot {
-        if outcome.damage.is_some() && space.elements().next().is_some() {
-            writer.dirty = true;
-        }
-        if writer.dirty && presented_at >= writer.next_write_at {
-            let full = Rectangle::from_size(size);
-            match screencopy::read_back(renderer, framebuffer, size, row_order, full) {
-                Ok(pixels) => writer.write(&pixels, size, row_order, presented_at),
-                Err(err) => warn!("could not capture the screenshot: {err}"),
-            }
+    if let Some(screenshot) = screenshot
+        && screenshot.is_due()
+    {
+        let full = Rectangle::from_size(size);
+        match screencopy::read_back(renderer, framebuffer, size, row_order, full) {
+            Ok(pixels) => screenshot.save(&pixels, size, row_order),
+            Err(err) => warn!("could not capture the screenshot: {err}"),
         }
     }
     Ok(outcome)
@@ -185,110 +182,6 @@ impl State {
             layer.send_frame(output, presented_at, throttle, |_, _| Some(output.clone()));
         }
 
-        self.schedule_screenshot_retry(output);
+        self.screenshot_frame_done();
     }
-
-    /// A screenshot that was throttled is written at the next allowed frame, even when the
-    /// screen stays still until then.
-    fn schedule_screenshot_retry(&mut self, output: &Output) {
-        let Some(writer) = self.screenshot.as_mut() else {
-            return;
-        };
-        if !writer.dirty || writer.retry_scheduled {
-            return;
-        }
-        writer.retry_scheduled = true;
-        let now: Duration = self.clock.now().into();
-        let wait = writer.next_write_at.saturating_sub(now);
-        let output = output.clone();
-        let timer = smithay::reexports::calloop::timer::Timer::from_duration(wait);
-        let inserted = self.loop_handle.insert_source(timer, move |_, _, state| {
-            if let Some(writer) = state.screenshot.as_mut() {
-                writer.retry_scheduled = false;
-            }
-            state.queue_redraw(&output);
-            smithay::reexports::calloop::timer::TimeoutAction::Drop
-        });
-        if let Err(err) = inserted {
-            warn!("could not schedule the screenshot: {err}");
-        }
-    }
-}
-
-/// `--screenshot PATH`: keeps a PNG of the first output up to date while apps draw, for
-/// headless demos and for a person checking a head unit without a panel attached.
-pub struct ScreenshotWriter {
-    path: PathBuf,
-    dirty: bool,
-    next_write_at: Duration,
-    retry_scheduled: bool,
-    announced: bool,
-}
-
-impl ScreenshotWriter {
-    /// Writing a 1920x720 PNG takes milliseconds; more than a few per second helps nobody.
-    const MIN_INTERVAL: Duration = Duration::from_millis(250);
-
-    pub fn new(path: PathBuf) -> ScreenshotWriter {
-        ScreenshotWriter {
-            path,
-            dirty: false,
-            next_write_at: Duration::ZERO,
-            retry_scheduled: false,
-            announced: false,
-        }
-    }
-
-    fn write(
-        &mut self,
-        xrgb: &[u8],
-        size: Size<i32, Physical>,
-        row_order: RowOrder,
-        now: Duration,
-    ) {
-        self.dirty = false;
-        self.next_write_at = now + Self::MIN_INTERVAL;
-        match write_png(&self.path, xrgb, size, row_order) {
-            Ok(()) if !self.announced => {
-                self.announced = true;
-                info!(path = %self.path.display(), "screenshot written (kept up to date)");
-                println!("cowl: screenshot: {}", self.path.display());
-            }
-            Ok(()) => {}
-            Err(err) => warn!(path = %self.path.display(), "could not write the screenshot: {err}"),
-        }
-    }
-}
-
-/// Writes little-endian XRGB rows as an RGB PNG, atomically (a reader never sees half).
-pub fn write_png(
-    path: &std::path::Path,
-    xrgb: &[u8],
-    size: Size<i32, Physical>,
-    row_order: RowOrder,
-) -> Result<(), String> {
-    let width = size.w as usize;
-    let mut rgb = Vec::with_capacity(width * size.h as usize * 3);
-    let rows: Box<dyn Iterator<Item = &[u8]>> = match row_order {
-        RowOrder::TopFirst => Box::new(xrgb.chunks_exact(width * 4)),
-        RowOrder::BottomFirst => Box::new(xrgb.chunks_exact(width * 4).rev()),
-    };
-    for row in rows {
-        for pixel in row.chunks_exact(4) {
-            rgb.extend_from_slice(&[pixel[2], pixel[1], pixel[0]]);
-        }
-    }
-    let temporary = path.with_extension("png.partial");
-    let file = std::fs::File::create(&temporary).map_err(|err| err.to_string())?;
-    let mut encoder =
-        png::Encoder::new(std::io::BufWriter::new(file), size.w as u32, size.h as u32);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Fast);
-    let mut writer = encoder.write_header().map_err(|err| err.to_string())?;
-    writer
-        .write_image_data(&rgb)
-        .map_err(|err| err.to_string())?;
-    writer.finish().map_err(|err| err.to_string())?;
-    std::fs::rename(&temporary, path).map_err(|err| err.to_string())
 }

@@ -36,7 +36,7 @@ use tracing::{debug, warn};
 use crate::backend::Backend;
 use crate::cli::Cli;
 use crate::protocols::screencopy::ScreencopyState;
-use crate::render::ScreenshotWriter;
+use crate::screenshot::Screenshot;
 use crate::socket;
 
 /// Per-client data that smithay needs attached to every Wayland client.
@@ -90,7 +90,7 @@ pub struct State {
     pub popups: PopupManager,
     pub seat: Seat<State>,
     pub protocols: Protocols,
-    pub screenshot: Option<ScreenshotWriter>,
+    pub screenshot: Option<Screenshot>,
 }
 
 impl State {
@@ -175,7 +175,10 @@ impl State {
             popups: PopupManager::default(),
             seat,
             protocols,
-            screenshot: cli.screenshot.clone().map(ScreenshotWriter::new),
+            screenshot: cli
+                .screenshot
+                .clone()
+                .map(|path| Screenshot::new(path, cli.spawn.len(), cli.quit_after_screenshot)),
         })
     }
 

@@ -257,7 +257,7 @@ impl State {
         };
         let output = headless_output.output.clone();
         let size = headless_output.size;
-        let screenshot = if output.name() == "HEADLESS-1" {
+        let screenshot = if Some(&output) == crate::shell::primary_output(&self.space).as_ref() {
             self.screenshot.as_mut()
         } else {
             None

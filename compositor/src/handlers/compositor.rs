@@ -95,6 +95,7 @@ impl State {
             return;
         }
         window.user_data().insert_if_missing(|| ShownOnce);
+        self.screenshot_window_shown();
         if let Some(keyboard) = self.seat.get_keyboard() {
             keyboard.set_focus(self, Some(root.clone()), SERIAL_COUNTER.next_serial());
         }

@@ -1,0 +1,72 @@
+//! The README's demo, headless: `cowl --demo` shows foot, writes a screenshot, prints its
+//! path and stops by itself.
+
+mod common;
+
+use std::process::{Command, Stdio};
+
+#[test]
+fn headless_demo_writes_a_screenshot_of_foot_and_stops() {
+    let runtime_dir = common::private_runtime_dir();
+    let screenshot = runtime_dir.path().join("demo.png");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cowl"))
+        .args(["--backend", "headless", "--demo", "--screenshot"])
+        .arg(&screenshot)
+        .env("XDG_RUNTIME_DIR", runtime_dir.path())
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("DISPLAY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start cowl --demo");
+
+    // The helper thread gives the wait a deadline.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let pid = child.id();
+    std::thread::spawn(move || {
+        let _ = sender.send(child.wait_with_output());
+    });
+    let output = match receiver.recv_timeout(common::DEADLINE) {
+        Ok(output) => output.expect("collect cowl's output"),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("cowl --demo did not stop by itself");
+        }
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stdout.contains(&format!("screenshot written to {}", screenshot.display())),
+        "the path is printed: {stdout}"
+    );
+
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&screenshot).expect("the screenshot exists"),
+    ));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut rgb = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut rgb).expect("PNG data");
+    assert_eq!(
+        (info.width, info.height),
+        (1920, 720),
+        "the default head-unit panel"
+    );
+    let pixel = |x: usize, y: usize| {
+        let at = (y * 1920 + x) * 3;
+        [rgb[at], rgb[at + 1], rgb[at + 2]]
+    };
+    // foot fills the panel with its background; the banner's first line holds bright text.
+    assert_eq!(pixel(1919, 719), [0x11, 0x11, 0x11]);
+    let bright = (0..14)
+        .flat_map(|y| (0..400).map(move |x| (x, y)))
+        .filter(|&(x, y)| pixel(x, y).iter().all(|&channel| channel > 200))
+        .count();
+    assert!(
+        bright > 30,
+        "expected the banner's text, found {bright} bright pixels"
+    );
+}
