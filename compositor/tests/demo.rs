@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 fn headless_demo_writes_a_screenshot_of_foot_and_stops() {
     let runtime_dir = common::private_runtime_dir();
     let screenshot = runtime_dir.path().join("demo.png");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cowl"))
+    let child = Command::new(env!("CARGO_BIN_EXE_cowl"))
         .args(["--backend", "headless", "--demo", "--screenshot"])
         .arg(&screenshot)
         .env("XDG_RUNTIME_DIR", runtime_dir.path())
