@@ -126,7 +126,7 @@ impl FromStr for OutputSize {
 }
 
 /// The demo's client: foot showing a banner, until the compositor goes away.
-pub const DEMO_CLIENT: &str = "foot --app-id org.cowl.Demo sh -c \"printf '\\033[1;97mCowl\\033[0m: a Wayland compositor for car head units\\n\\n\\033[42m    \\033[43m    \\033[41m    \\033[44m    \\033[0m  foot, a real Wayland client, composited by Cowl\\n'; exec sleep infinity\"";
+pub const DEMO_CLIENT: &str = "LANG=${LANG:-C.UTF-8} foot --app-id org.cowl.Demo sh -c \"printf '\\033[1;97mCowl\\033[0m: a Wayland compositor for car head units\\n\\n\\033[42m    \\033[43m    \\033[41m    \\033[44m    \\033[0m  foot, a real Wayland client, composited by Cowl\\n'; exec sleep infinity\"";
 
 /// Where the headless demo writes its screenshot unless `--screenshot` says otherwise.
 pub const DEMO_SCREENSHOT: &str = "cowl-demo.png";

@@ -54,8 +54,12 @@ pub struct TestClient {
 impl TestClient {
     /// Connects, creates a toplevel with `app_id` and waits for its first configure.
     pub fn map_toplevel(compositor: &Compositor, app_id: &str) -> TestClient {
-        let stream = UnixStream::connect(compositor.runtime_dir().join(&compositor.socket))
-            .expect("connect to cowl");
+        TestClient::connect(&compositor.runtime_dir().join(&compositor.socket), app_id)
+    }
+
+    /// The same, on any compositor's socket (benchmarks compare cowl with weston).
+    pub fn connect(socket: &std::path::Path, app_id: &str) -> TestClient {
+        let stream = UnixStream::connect(socket).expect("connect to the compositor");
         let connection = Connection::from_socket(stream).expect("wayland connection");
         let (globals, mut queue) =
             registry_queue_init::<ClientState>(&connection).expect("registry");
@@ -104,6 +108,11 @@ impl TestClient {
     /// callback and presentation feedback.
     pub fn draw(&mut self, colour: u32) {
         let (width, height) = self.size();
+        self.draw_sized(colour, width, height);
+    }
+
+    /// Like `draw`, at a size of the client's choosing (a small probe ignores the configure).
+    pub fn draw_sized(&mut self, colour: u32, width: i32, height: i32) {
         let stride = width * 4;
         let size = (stride * height) as usize;
         let mut file = tempfile::tempfile().expect("shm file");
@@ -134,6 +143,15 @@ impl TestClient {
         }
         self.surface.attach(Some(&buffer), 0, 0);
         self.surface.damage_buffer(0, 0, width, height);
+        self.surface.frame(&handle, ());
+        self.presentation.feedback(&self.surface, &handle, ());
+        self.surface.commit();
+    }
+
+    /// Commits no new content, only a frame callback and presentation feedback: a probe that
+    /// counts the frames another client's animation causes.
+    pub fn commit_for_feedback(&mut self) {
+        let handle = self.queue.handle();
         self.surface.frame(&handle, ());
         self.presentation.feedback(&self.surface, &handle, ());
         self.surface.commit();

@@ -97,10 +97,12 @@ impl Compositor {
         panic!("{what}\n--- cowl log ---\n{}", self.log())
     }
 
-    /// A command that talks to this compositor.
+    /// A command that talks to this compositor, in a UTF-8 locale as in any desktop session
+    /// (foot prints a warning line into the terminal otherwise).
     pub fn command(&self, program: &str) -> Command {
         let mut command = Command::new(program);
         command
+            .env("LC_ALL", "C.UTF-8")
             .env("XDG_RUNTIME_DIR", self.runtime_dir.path())
             .env("WAYLAND_DISPLAY", &self.socket)
             .env_remove("DISPLAY")

@@ -1,0 +1,320 @@
+//! Cowl against Weston 10, side by side in one run on the same machine, same clients.
+//!
+//! For each renderer (Pixman on the CPU; GLES/GL on Mesa's llvmpipe when no GPU is present),
+//! both compositors are started headless on a 1920x720 output and put through the same
+//! phases:
+//!
+//! 1. exec until READY=1 (sd_notify; Weston through its systemd-notify module);
+//! 2. exec until a probe client's first buffer is presented (wp_presentation);
+//! 3. RSS with weston-simple-shm and foot connected and drawn;
+//! 4. CPU over 10 s of idle (foot and the probe connected, nothing changing);
+//! 5. CPU per frame while weston-simple-shm animates, frames counted by the probe's
+//!    presentation feedback.
+//!
+//! Weston runs with kiosk-shell, the peer of Cowl's one-app-fills-the-screen placement (no
+//! panel or background of its own to draw). Run with
+//! `cargo bench -p cowl --bench versus_weston`; it prints a Markdown table for BENCHMARKS.md.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::os::unix::net::UnixDatagram;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::client::TestClient;
+
+const WIDTH: u32 = 1920;
+const HEIGHT: u32 = 720;
+const IDLE_SECONDS: u64 = 10;
+const ANIMATION_SECONDS: u64 = 5;
+/// Settling time for clients we cannot observe inside Weston (it has no screencopy).
+const SETTLE: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Peer {
+    Cowl,
+    Weston,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Renderer {
+    Pixman,
+    Gl,
+}
+
+struct Running {
+    process: Child,
+    _runtime_dir: tempfile::TempDir,
+    runtime_path: PathBuf,
+    socket: PathBuf,
+    clients: Vec<Child>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for client in &mut self.clients {
+            let _ = client.kill();
+            let _ = client.wait();
+        }
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+#[derive(Debug, Default)]
+struct Measurements {
+    ready: Duration,
+    first_frame: Duration,
+    rss_kib: u64,
+    idle_cpu: Duration,
+    cpu_per_frame: Duration,
+    frames: usize,
+}
+
+fn start(peer: Peer, renderer: Renderer) -> (Running, Duration) {
+    let runtime_dir = common::private_runtime_dir();
+    let runtime_path = runtime_dir.path().to_path_buf();
+    let notify_path = runtime_path.join("notify");
+    let notify = UnixDatagram::bind(&notify_path).expect("notify socket");
+    notify
+        .set_read_timeout(Some(common::DEADLINE))
+        .expect("timeout");
+    let mut command = match peer {
+        Peer::Cowl => {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_cowl"));
+            command.args(["--backend", "headless", "--socket", "bench"]);
+            command.args(["--output", &format!("{WIDTH}x{HEIGHT}")]);
+            command.args([
+                "--renderer",
+                match renderer {
+                    Renderer::Pixman => "pixman",
+                    Renderer::Gl => "gles",
+                },
+            ]);
+            command.env("RUST_LOG", "warn");
+            command
+        }
+        Peer::Weston => {
+            let mut command = Command::new("weston");
+            command.args([
+                "--backend=headless-backend.so",
+                "--shell=kiosk-shell.so",
+                "--modules=systemd-notify.so",
+                "--socket=bench",
+                "--idle-time=0",
+                "--no-config",
+            ]);
+            command
+                .arg(format!("--width={WIDTH}"))
+                .arg(format!("--height={HEIGHT}"));
+            command.arg(match renderer {
+                Renderer::Pixman => "--use-pixman",
+                Renderer::Gl => "--use-gl",
+            });
+            command
+        }
+    };
+    command
+        .env("XDG_RUNTIME_DIR", &runtime_path)
+        .env("NOTIFY_SOCKET", &notify_path)
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("DISPLAY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let exec = Instant::now();
+    let process = command.spawn().expect("start the compositor");
+    common::wait_for_ready(&notify).expect("the compositor became ready");
+    let ready = exec.elapsed();
+    let socket = runtime_path.join("bench");
+    (
+        Running {
+            process,
+            _runtime_dir: runtime_dir,
+            runtime_path,
+            socket,
+            clients: Vec::new(),
+        },
+        ready,
+    )
+}
+
+impl Running {
+    fn spawn(&mut self, program: &str, args: &[&str]) -> usize {
+        let child = Command::new(program)
+            .args(args)
+            .env("XDG_RUNTIME_DIR", &self.runtime_path)
+            .env("WAYLAND_DISPLAY", &self.socket)
+            .env_remove("DISPLAY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start a client");
+        self.clients.push(child);
+        self.clients.len() - 1
+    }
+
+    fn kill(&mut self, index: usize) {
+        let _ = self.clients[index].kill();
+        let _ = self.clients[index].wait();
+    }
+
+    /// CPU time of every thread of the compositor (llvmpipe renders on threads of its own).
+    fn cpu_time(&self) -> Duration {
+        let tasks = format!("/proc/{}/task", self.process.id());
+        let mut nanoseconds = 0u64;
+        for task in std::fs::read_dir(tasks).expect("read tasks").flatten() {
+            if let Ok(schedstat) = std::fs::read_to_string(task.path().join("schedstat")) {
+                nanoseconds += schedstat
+                    .split_whitespace()
+                    .next()
+                    .and_then(|field| field.parse::<u64>().ok())
+                    .unwrap_or(0);
+            }
+        }
+        Duration::from_nanos(nanoseconds)
+    }
+
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.id()))
+            .expect("read status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS")
+    }
+}
+
+/// A 64x64 probe window: small, so that its own drawing costs the compositor next to nothing.
+fn probe(running: &Running, start: Instant) -> (TestClient, Duration) {
+    let mut probe = TestClient::connect(&running.socket, "org.cowl.BenchProbe");
+    probe.draw_sized(0x00ff_8000, 64, 64);
+    probe.wait_for_frames(1);
+    (probe, start.elapsed())
+}
+
+fn measure(peer: Peer, renderer: Renderer) -> Measurements {
+    let exec = Instant::now();
+    let (mut running, ready) = start(peer, renderer);
+    let (first_probe, first_frame) = probe(&running, exec);
+    drop(first_probe);
+
+    let shm = running.spawn("weston-simple-shm", &[]);
+    running.spawn(
+        "foot",
+        &[
+            "sh",
+            "-c",
+            "printf 'benchmark: foot is idle\\n'; exec sleep infinity",
+        ],
+    );
+    std::thread::sleep(SETTLE);
+    let rss_kib = running.rss_kib();
+
+    running.kill(shm);
+    let (idle_probe, _) = probe(&running, Instant::now());
+    std::thread::sleep(SETTLE);
+    let idle_start = running.cpu_time();
+    std::thread::sleep(Duration::from_secs(IDLE_SECONDS));
+    let idle_cpu = running.cpu_time() - idle_start;
+    drop(idle_probe);
+
+    running.spawn("weston-simple-shm", &[]);
+    std::thread::sleep(SETTLE);
+    let (mut counter, _) = probe(&running, Instant::now());
+    let counted_before = counter.state.feedback.len();
+    let animation_start = running.cpu_time();
+    let until = Instant::now() + Duration::from_secs(ANIMATION_SECONDS);
+    while Instant::now() < until {
+        let next = counter.state.feedback.len() + 1;
+        counter.commit_for_feedback();
+        counter.wait_for_frames(next);
+    }
+    let animation_cpu = running.cpu_time() - animation_start;
+    let frames = counter.state.feedback.len() - counted_before;
+
+    Measurements {
+        ready,
+        first_frame,
+        rss_kib,
+        idle_cpu,
+        cpu_per_frame: animation_cpu / frames.max(1) as u32,
+        frames,
+    }
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
+}
+
+fn ratio(cowl: f64, weston: f64) -> String {
+    if weston == 0.0 {
+        "n/a".to_string()
+    } else {
+        format!("{:.2}", cowl / weston)
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a plain `cargo test --benches` run passes nothing and
+    // should not spend a minute here.
+    if !std::env::args().any(|arg| arg == "--bench") {
+        println!("versus_weston: run with `cargo bench -p cowl --bench versus_weston`");
+        return;
+    }
+    println!("| renderer | metric | Cowl | Weston 10 | Cowl/Weston |");
+    println!("|---|---|---|---|---|");
+    for renderer in [Renderer::Pixman, Renderer::Gl] {
+        let cowl = measure(Peer::Cowl, renderer);
+        let weston = measure(Peer::Weston, renderer);
+        let name = match renderer {
+            Renderer::Pixman => "pixman",
+            Renderer::Gl => "GL (llvmpipe)",
+        };
+        let rows = [
+            (
+                "exec to READY=1",
+                ms(cowl.ready),
+                ms(weston.ready),
+                ratio(cowl.ready.as_secs_f64(), weston.ready.as_secs_f64()),
+            ),
+            (
+                "exec to first presented frame",
+                ms(cowl.first_frame),
+                ms(weston.first_frame),
+                ratio(
+                    cowl.first_frame.as_secs_f64(),
+                    weston.first_frame.as_secs_f64(),
+                ),
+            ),
+            (
+                "RSS, simple-shm + foot + probe",
+                format!("{} KiB", cowl.rss_kib),
+                format!("{} KiB", weston.rss_kib),
+                ratio(cowl.rss_kib as f64, weston.rss_kib as f64),
+            ),
+            (
+                &*format!("CPU over {IDLE_SECONDS} s idle"),
+                ms(cowl.idle_cpu),
+                ms(weston.idle_cpu),
+                ratio(cowl.idle_cpu.as_secs_f64(), weston.idle_cpu.as_secs_f64()),
+            ),
+            (
+                "CPU per frame, simple-shm animating",
+                format!("{} ({} frames)", ms(cowl.cpu_per_frame), cowl.frames),
+                format!("{} ({} frames)", ms(weston.cpu_per_frame), weston.frames),
+                ratio(
+                    cowl.cpu_per_frame.as_secs_f64(),
+                    weston.cpu_per_frame.as_secs_f64(),
+                ),
+            ),
+        ];
+        for (metric, cowl_value, weston_value, cowl_over_weston) in rows {
+            println!("| {name} | {metric} | {cowl_value} | {weston_value} | {cowl_over_weston} |");
+        }
+    }
+}
