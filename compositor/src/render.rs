@@ -21,7 +21,9 @@ use smithay::desktop::utils::{
 use smithay::desktop::{Space, Window, layer_map_for_output};
 use smithay::output::Output;
 use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{Physical, Rectangle, Size};
+use smithay::wayland::compositor::SurfaceData;
 use smithay::wayland::presentation::Refresh;
 use tracing::warn;
 
@@ -49,15 +51,21 @@ pub struct FrameTarget<'a, 'fb, R: Renderer> {
     pub age: usize,
 }
 
-/// Renders `output` into the bound framebuffer and serves its waiting captures.
+/// What a frame of one output needs from the compositor state besides the framebuffer.
+pub struct FrameJob<'a> {
+    pub output: &'a Output,
+    pub space: &'a Space<Window>,
+    pub damage_tracker: &'a mut OutputDamageTracker,
+    pub screencopy: &'a mut ScreencopyState,
+    /// The `--screenshot`, when this is the output it shows.
+    pub screenshot: Option<&'a mut Screenshot>,
+    pub presented_at: Duration,
+}
+
+/// Renders the job's output into the bound framebuffer and serves its waiting captures.
 pub fn compose_frame<R>(
     target: FrameTarget<'_, '_, R>,
-    output: &Output,
-    space: &Space<Window>,
-    damage_tracker: &mut OutputDamageTracker,
-    screencopy: &mut ScreencopyState,
-    screenshot: Option<&mut Screenshot>,
-    presented_at: Duration,
+    job: FrameJob<'_>,
 ) -> Result<FrameOutcome, String>
 where
     R: Renderer + ImportAll + ExportMem,
@@ -70,6 +78,14 @@ where
         row_order,
         age,
     } = target;
+    let FrameJob {
+        output,
+        space,
+        damage_tracker,
+        screencopy,
+        screenshot,
+        presented_at,
+    } = job;
     let result = render_output::<_, WaylandSurfaceRenderElement<R>, _, _>(
         output,
         renderer,
@@ -114,27 +130,20 @@ impl State {
         sequence: u64,
     ) {
         // Which output shows each surface most: feedback and fractional scale follow it.
+        let update_primary_output = |surface: &WlSurface, states: &SurfaceData| {
+            update_surface_primary_scanout_output(
+                surface,
+                output,
+                states,
+                &outcome.states,
+                default_primary_scanout_output_compare,
+            );
+        };
         for window in self.space.elements() {
-            window.with_surfaces(|surface, states| {
-                update_surface_primary_scanout_output(
-                    surface,
-                    output,
-                    states,
-                    &outcome.states,
-                    default_primary_scanout_output_compare,
-                );
-            });
+            window.with_surfaces(update_primary_output);
         }
         for layer in layer_map_for_output(output).layers() {
-            layer.with_surfaces(|surface, states| {
-                update_surface_primary_scanout_output(
-                    surface,
-                    output,
-                    states,
-                    &outcome.states,
-                    default_primary_scanout_output_compare,
-                );
-            });
+            layer.with_surfaces(update_primary_output);
         }
 
         if outcome.damage.is_some() {

@@ -30,9 +30,7 @@ fn headless_demo_writes_a_screenshot_of_foot_and_stops() {
     let output = match receiver.recv_timeout(common::DEADLINE) {
         Ok(output) => output.expect("collect cowl's output"),
         Err(_) => {
-            let _ = Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
+            common::send_signal(pid, rustix::process::Signal::KILL);
             panic!("cowl --demo did not stop by itself");
         }
     };

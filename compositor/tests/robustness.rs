@@ -8,54 +8,9 @@ use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::process::{Command, Stdio};
 
+use common::client::TestClient;
 use common::{Compositor, Image};
-use wayland_client::globals::{GlobalListContents, registry_queue_init};
-use wayland_client::protocol::wl_registry;
-use wayland_client::{Connection, Dispatch, QueueHandle};
 use wayland_protocols::xdg::shell::client::{xdg_positioner, xdg_wm_base};
-
-/// A deliberately broken client of ours: it asks for a zero-sized xdg_positioner, which the
-/// xdg-shell protocol makes an `invalid_input` error.
-struct BrokenClient;
-
-impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for BrokenClient {
-    fn event(
-        _: &mut Self,
-        _: &wl_registry::WlRegistry,
-        _: wl_registry::Event,
-        _: &GlobalListContents,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
-
-impl Dispatch<xdg_wm_base::XdgWmBase, ()> for BrokenClient {
-    fn event(
-        _: &mut Self,
-        wm_base: &xdg_wm_base::XdgWmBase,
-        event: xdg_wm_base::Event,
-        _: &(),
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-        if let xdg_wm_base::Event::Ping { serial } = event {
-            wm_base.pong(serial);
-        }
-    }
-}
-
-impl Dispatch<xdg_positioner::XdgPositioner, ()> for BrokenClient {
-    fn event(
-        _: &mut Self,
-        _: &xdg_positioner::XdgPositioner,
-        _: xdg_positioner::Event,
-        _: &(),
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
 
 fn connect(compositor: &Compositor) -> UnixStream {
     let stream = UnixStream::connect(compositor.runtime_dir().join(&compositor.socket))
@@ -80,16 +35,20 @@ fn protocol_error_disconnects_only_the_offending_client() {
     compositor.spawn_client("weston-simple-shm", &[]);
     let before = compositor.wait_for_capture("weston-simple-shm to draw", shm_is_drawing);
 
-    let connection = Connection::from_socket(connect(&compositor)).expect("wayland connection");
-    let (globals, mut queue) = registry_queue_init::<BrokenClient>(&connection).expect("registry");
-    let wm_base: xdg_wm_base::XdgWmBase = globals
-        .bind(&queue.handle(), 1..=6, ())
+    // A deliberately broken client of ours: a zero-sized xdg_positioner is an
+    // `invalid_input` error in the xdg-shell protocol.
+    let mut client = TestClient::map_toplevel(&compositor, "org.cowl.Broken");
+    let handle = client.queue.handle();
+    let wm_base: xdg_wm_base::XdgWmBase = client
+        .globals()
+        .bind(&handle, 1..=6, ())
         .expect("bind xdg_wm_base");
-    let positioner = wm_base.create_positioner(&queue.handle(), ());
+    let positioner = wm_base.create_positioner(&handle, ());
     positioner.set_size(0, 0);
-    let result = queue.roundtrip(&mut BrokenClient);
+    let result = client.queue.roundtrip(&mut client.state);
     assert!(result.is_err(), "the broken client must be disconnected");
-    let error = connection
+    let error = client
+        .connection
         .protocol_error()
         .expect("a protocol error was sent");
     assert_eq!(error.object_interface, "xdg_positioner");

@@ -18,7 +18,7 @@ use smithay::backend::egl::{EGLContext, EGLDevice, EGLDisplay};
 use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::gles::{GlesRenderbuffer, GlesRenderer};
 use smithay::backend::renderer::pixman::PixmanRenderer;
-use smithay::backend::renderer::{Bind, ImportDma, Offscreen};
+use smithay::backend::renderer::{Bind, ExportMem, ImportAll, ImportDma, Offscreen, Texture};
 use smithay::output::{Mode, Output, PhysicalProperties, Scale, Subpixel};
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
@@ -30,7 +30,7 @@ use crate::backend::frame_clock::FrameClock;
 use crate::backend::{Backend, advertise_dmabuf};
 use crate::cli::{Cli, RendererChoice};
 use crate::protocols::screencopy::RowOrder;
-use crate::render::{FrameOutcome, FrameTarget, compose_frame};
+use crate::render::{FrameJob, FrameOutcome, FrameTarget, compose_frame};
 use crate::state::State;
 
 /// Virtual panels refresh at 60 Hz, like the head unit's.
@@ -263,50 +263,23 @@ impl State {
             None
         };
 
-        let result: Result<FrameOutcome, String> =
-            match (&mut backend.renderer, &mut headless_output.framebuffer) {
-                (HeadlessRenderer::Gles(renderer), Framebuffer::Gles(buffer)) => {
-                    match renderer.bind(buffer) {
-                        Ok(mut framebuffer) => compose_frame(
-                            FrameTarget {
-                                renderer: renderer.as_mut(),
-                                framebuffer: &mut framebuffer,
-                                size,
-                                row_order: RowOrder::TopFirst,
-                                age,
-                            },
-                            &output,
-                            &self.space,
-                            &mut headless_output.damage_tracker,
-                            &mut self.protocols.screencopy,
-                            screenshot,
-                            vblank,
-                        ),
-                        Err(err) => Err(format!("binding the framebuffer failed: {err}")),
-                    }
-                }
-                (HeadlessRenderer::Pixman(renderer), Framebuffer::Pixman(image)) => {
-                    match renderer.bind(image) {
-                        Ok(mut framebuffer) => compose_frame(
-                            FrameTarget {
-                                renderer: renderer.as_mut(),
-                                framebuffer: &mut framebuffer,
-                                size,
-                                row_order: RowOrder::TopFirst,
-                                age,
-                            },
-                            &output,
-                            &self.space,
-                            &mut headless_output.damage_tracker,
-                            &mut self.protocols.screencopy,
-                            screenshot,
-                            vblank,
-                        ),
-                        Err(err) => Err(format!("binding the framebuffer failed: {err:?}")),
-                    }
-                }
-                _ => Err("renderer and framebuffer kinds differ".to_string()),
-            };
+        let job = FrameJob {
+            output: &output,
+            space: &self.space,
+            damage_tracker: &mut headless_output.damage_tracker,
+            screencopy: &mut self.protocols.screencopy,
+            screenshot,
+            presented_at: vblank,
+        };
+        let result = match (&mut backend.renderer, &mut headless_output.framebuffer) {
+            (HeadlessRenderer::Gles(renderer), Framebuffer::Gles(buffer)) => {
+                render_offscreen(renderer.as_mut(), buffer, size, age, job)
+            }
+            (HeadlessRenderer::Pixman(renderer), Framebuffer::Pixman(image)) => {
+                render_offscreen(renderer.as_mut(), image, size, age, job)
+            }
+            _ => Err("renderer and framebuffer kinds differ".to_string()),
+        };
 
         let outcome = match result {
             Ok(outcome) => outcome,
@@ -320,4 +293,32 @@ impl State {
         let refresh = headless_output.frame_clock.refresh_interval();
         self.frame_presented(&output, &outcome, vblank, refresh, sequence);
     }
+}
+
+/// Binds an offscreen buffer of any renderer and composes the frame into it.
+fn render_offscreen<R, T>(
+    renderer: &mut R,
+    buffer: &mut T,
+    size: Size<i32, Physical>,
+    age: usize,
+    job: FrameJob<'_>,
+) -> Result<FrameOutcome, String>
+where
+    R: Bind<T> + ImportAll + ExportMem,
+    R::TextureId: Clone + Texture + 'static,
+{
+    let mut framebuffer = renderer
+        .bind(buffer)
+        .map_err(|err| format!("binding the framebuffer failed: {err:?}"))?;
+    compose_frame(
+        FrameTarget {
+            renderer,
+            framebuffer: &mut framebuffer,
+            size,
+            // Offscreen GL renderbuffers and Pixman images both hold the top row first.
+            row_order: RowOrder::TopFirst,
+            age,
+        },
+        job,
+    )
 }

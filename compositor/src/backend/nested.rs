@@ -31,7 +31,7 @@ use crate::backend::frame_clock::FrameClock;
 use crate::backend::{Backend, advertise_dmabuf};
 use crate::cli::Cli;
 use crate::protocols::screencopy::RowOrder;
-use crate::render::{FrameTarget, compose_frame};
+use crate::render::{FrameJob, FrameTarget, compose_frame};
 use crate::state::State;
 
 const REFRESH_MILLIHERTZ: i32 = 60_000;
@@ -203,12 +203,14 @@ impl State {
                     row_order: RowOrder::BottomFirst,
                     age,
                 },
-                &output,
-                &self.space,
-                &mut nested.damage_tracker,
-                &mut self.protocols.screencopy,
-                self.screenshot.as_mut(),
-                presented_at,
+                FrameJob {
+                    output: &output,
+                    space: &self.space,
+                    damage_tracker: &mut nested.damage_tracker,
+                    screencopy: &mut self.protocols.screencopy,
+                    screenshot: self.screenshot.as_mut(),
+                    presented_at,
+                },
             )
             .map_err(NestedFrameError::Render),
             Err(err) => Err(NestedFrameError::from_swap(err)),

@@ -12,7 +12,9 @@ use wayland_client::protocol::{
 };
 use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle, WEnum};
 use wayland_protocols::wp::presentation_time::client::{wp_presentation, wp_presentation_feedback};
-use wayland_protocols::xdg::shell::client::{xdg_surface, xdg_toplevel, xdg_wm_base};
+use wayland_protocols::xdg::shell::client::{
+    xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base,
+};
 
 use super::Compositor;
 
@@ -313,3 +315,4 @@ wayland_client::delegate_noop!(ClientState: ignore wl_surface::WlSurface);
 wayland_client::delegate_noop!(ClientState: ignore wl_shm::WlShm);
 wayland_client::delegate_noop!(ClientState: ignore wl_shm_pool::WlShmPool);
 wayland_client::delegate_noop!(ClientState: ignore wl_buffer::WlBuffer);
+wayland_client::delegate_noop!(ClientState: ignore xdg_positioner::XdgPositioner);

@@ -137,11 +137,7 @@ impl Compositor {
     /// Sends SIGTERM and waits for a clean exit (status 0).
     pub fn terminate(&mut self) {
         let pid = self.process.as_ref().expect("cowl is running").id();
-        let status = Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success());
+        send_signal(pid, rustix::process::Signal::TERM);
         let exit = self.wait_for_exit();
         if !exit.success() {
             self.fail(&format!("cowl exited with {exit} after SIGTERM"));
@@ -161,9 +157,7 @@ impl Compositor {
             Ok(Ok(status)) => status,
             _ => {
                 // Still running: it is ours to stop (the helper thread reaps it then).
-                let _ = Command::new("kill")
-                    .args(["-KILL", &pid.to_string()])
-                    .status();
+                send_signal(pid, rustix::process::Signal::KILL);
                 self.fail("cowl did not exit")
             }
         }
@@ -244,11 +238,22 @@ impl Drop for Compositor {
     }
 }
 
+/// Sends a signal to a process of ours (no `kill` binary needed: minimal images lack it).
+pub fn send_signal(pid: u32, signal: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(pid as i32).expect("a valid pid");
+    rustix::process::kill_process(pid, signal).expect("send a signal");
+}
+
 /// Waits for a `READY=1` datagram (sd_notify) on `notify`, up to its read timeout.
 pub fn wait_for_ready(notify: &UnixDatagram) -> Result<(), String> {
     let mut message = [0u8; 512];
     loop {
-        let len = notify.recv(&mut message).map_err(|err| err.to_string())?;
+        let len = match notify.recv(&mut message) {
+            Ok(len) => len,
+            // A signal for another thread of the test landed on this one; wait on.
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err.to_string()),
+        };
         // Other messages (STATUS=..., MAINPID=...) may come first.
         if String::from_utf8_lossy(&message[..len])
             .lines()
