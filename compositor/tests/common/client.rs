@@ -148,6 +148,7 @@ impl TestClient {
         self.surface.frame(&handle, ());
         self.presentation.feedback(&self.surface, &handle, ());
         self.surface.commit();
+        self.connection.flush().expect("flush");
     }
 
     /// Commits no new content, only a frame callback and presentation feedback: a probe that
@@ -157,6 +158,7 @@ impl TestClient {
         self.surface.frame(&handle, ());
         self.presentation.feedback(&self.surface, &handle, ());
         self.surface.commit();
+        self.connection.flush().expect("flush");
     }
 
     /// Attaches no buffer: the toplevel unmaps (it stays a toplevel object).
