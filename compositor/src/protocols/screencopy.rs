@@ -70,7 +70,8 @@ pub struct ManagerData {
 
 /// Per frame object: what it captures, and whether `copy` was already used.
 pub struct FrameData {
-    output: Output,
+    /// `None` when the client named an output that is gone: the frame has already failed.
+    output: Option<Output>,
     /// The captured rectangle in the output's framebuffer, in pixels, top-left origin.
     region: Rectangle<i32, Physical>,
     manager: Arc<ManagerData>,
@@ -364,10 +365,7 @@ impl Dispatch<ZwlrScreencopyManagerV1, Arc<ManagerData>> for State {
         });
 
         let frame_data = FrameData {
-            output: output.clone().unwrap_or_else(|| {
-                // A dead output still needs frame data; the frame fails right away below.
-                Output::new(String::new(), dead_output_properties())
-            }),
+            output: output.clone(),
             region: region.unwrap_or_default(),
             manager: manager_data.clone(),
             used: Mutex::new(false),
@@ -391,15 +389,6 @@ impl Dispatch<ZwlrScreencopyManagerV1, Arc<ManagerData>> for State {
                 frame.failed();
             }
         }
-    }
-}
-
-fn dead_output_properties() -> smithay::output::PhysicalProperties {
-    smithay::output::PhysicalProperties {
-        size: (0, 0).into(),
-        subpixel: smithay::output::Subpixel::Unknown,
-        make: String::new(),
-        model: String::new(),
     }
 }
 
@@ -435,6 +424,10 @@ impl Dispatch<ZwlrScreencopyFrameV1, FrameData> for State {
             *used = true;
         }
 
+        let Some(output) = data.output.clone() else {
+            frame.failed();
+            return;
+        };
         if data.region.is_empty() {
             frame.failed();
             return;
@@ -447,10 +440,9 @@ impl Dispatch<ZwlrScreencopyFrameV1, FrameData> for State {
         state.protocols.screencopy.pending.push(PendingCapture {
             frame: frame.clone(),
             buffer,
-            output: data.output.clone(),
+            output: output.clone(),
             with_damage,
         });
-        let output = data.output.clone();
         state.queue_redraw(&output);
     }
 }
