@@ -108,3 +108,29 @@ fn one_output_per_output_flag() {
         "{text}"
     );
 }
+
+#[test]
+fn gles_falls_back_to_pixman_without_an_egl_device() {
+    // glvnd finds no EGL vendor in an empty directory: no EGL device at all.
+    let empty = tempfile::tempdir().expect("temp dir");
+    let compositor = Compositor::start(
+        &[
+            "--backend",
+            "headless",
+            "--renderer",
+            "gles",
+            "--output",
+            "320x240",
+        ],
+        &[(
+            "__EGL_VENDOR_LIBRARY_DIRS",
+            empty.path().to_str().expect("utf-8"),
+        )],
+    );
+    let log = compositor.log();
+    assert!(log.contains("falling back to the pixman renderer"), "{log}");
+    assert!(log.contains("renderer=\"pixman\""), "{log}");
+    // And it draws: the empty screen is captured black.
+    let image = compositor.capture();
+    assert!(image.is_filled(0, 0, 320, 240, common::BLACK));
+}

@@ -13,7 +13,7 @@ use wayland_client::protocol::{
 use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle, WEnum};
 use wayland_protocols::wp::presentation_time::client::{wp_presentation, wp_presentation_feedback};
 use wayland_protocols::xdg::shell::client::{
-    xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base,
+    xdg_popup, xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base,
 };
 
 use super::Compositor;
@@ -37,6 +37,7 @@ pub struct ClientState {
     configure_serial: Option<u32>,
     pub presentation_clock: Option<u32>,
     pub frame_times_ms: Vec<u32>,
+    pub popup_geometry: Option<(i32, i32, i32, i32)>,
     pub feedback: Vec<Feedback>,
 }
 
@@ -161,6 +162,34 @@ impl TestClient {
         self.connection.flush().expect("flush");
     }
 
+    /// Opens an xdg_popup on the toplevel, positioned by `setup`, and returns the geometry
+    /// of its first configure (relative to the toplevel).
+    pub fn popup_geometry(
+        &mut self,
+        setup: impl FnOnce(&xdg_positioner::XdgPositioner),
+    ) -> (i32, i32, i32, i32) {
+        let handle = self.queue.handle();
+        let wm_base: xdg_wm_base::XdgWmBase =
+            self.globals.bind(&handle, 1..=6, ()).expect("xdg_wm_base");
+        let compositor: wl_compositor::WlCompositor = self
+            .globals
+            .bind(&handle, 4..=5, ())
+            .expect("wl_compositor");
+        let positioner = wm_base.create_positioner(&handle, ());
+        setup(&positioner);
+        let surface = compositor.create_surface(&handle, ());
+        let xdg_surface = wm_base.get_xdg_surface(&surface, &handle, ());
+        let _popup = xdg_surface.get_popup(Some(&self.xdg_surface), &positioner, &handle, ());
+        surface.commit();
+        self.state.popup_geometry = None;
+        while self.state.popup_geometry.is_none() {
+            self.queue
+                .blocking_dispatch(&mut self.state)
+                .expect("dispatch");
+        }
+        self.state.popup_geometry.expect("a popup configure")
+    }
+
     /// Attaches no buffer: the toplevel unmaps (it stays a toplevel object).
     pub fn unmap(&mut self) {
         self.surface.attach(None, 0, 0);
@@ -241,6 +270,27 @@ impl Dispatch<xdg_toplevel::XdgToplevel, ()> for ClientState {
     ) {
         if let xdg_toplevel::Event::Configure { width, height, .. } = event {
             state.pending_size = Some((width, height));
+        }
+    }
+}
+
+impl Dispatch<xdg_popup::XdgPopup, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &xdg_popup::XdgPopup,
+        event: xdg_popup::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let xdg_popup::Event::Configure {
+            x,
+            y,
+            width,
+            height,
+        } = event
+        {
+            state.popup_geometry = Some((x, y, width, height));
         }
     }
 }
