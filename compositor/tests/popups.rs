@@ -8,12 +8,18 @@ use wayland_protocols::xdg::shell::client::xdg_positioner::{
     Anchor, ConstraintAdjustment, Gravity,
 };
 
-#[test]
-fn a_popup_is_placed_by_its_positioner() {
+/// A 320x240 output with one app shown on it, filling it.
+fn shown_app() -> (Compositor, TestClient) {
     let compositor = Compositor::headless(&["--renderer", "pixman", "--output", "320x240"]);
     let mut app = TestClient::map_toplevel(&compositor, "org.cowl.Test");
     app.draw(0x0010_1010);
     app.wait_for_frames(1);
+    (compositor, app)
+}
+
+#[test]
+fn a_popup_is_placed_by_its_positioner() {
+    let (_compositor, mut app) = shown_app();
     let geometry = app.popup_geometry(|positioner| {
         positioner.set_size(100, 50);
         positioner.set_anchor_rect(10, 10, 20, 20);
@@ -26,10 +32,7 @@ fn a_popup_is_placed_by_its_positioner() {
 
 #[test]
 fn a_popup_that_would_leave_the_output_slides_back_inside() {
-    let compositor = Compositor::headless(&["--renderer", "pixman", "--output", "320x240"]);
-    let mut app = TestClient::map_toplevel(&compositor, "org.cowl.Test");
-    app.draw(0x0010_1010);
-    app.wait_for_frames(1);
+    let (_compositor, mut app) = shown_app();
     let geometry = app.popup_geometry(|positioner| {
         positioner.set_size(100, 50);
         positioner.set_anchor_rect(300, 10, 10, 10);

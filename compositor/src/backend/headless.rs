@@ -19,7 +19,7 @@ use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::gles::{GlesRenderbuffer, GlesRenderer};
 use smithay::backend::renderer::pixman::PixmanRenderer;
 use smithay::backend::renderer::{Bind, ExportMem, ImportAll, ImportDma, Offscreen, Texture};
-use smithay::output::{Mode, Output, PhysicalProperties, Scale, Subpixel};
+use smithay::output::Output;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
 use smithay::reexports::pixman;
@@ -27,7 +27,7 @@ use smithay::utils::{Physical, Size, Transform};
 use tracing::{info, warn};
 
 use crate::backend::frame_clock::FrameClock;
-use crate::backend::{Backend, advertise_dmabuf};
+use crate::backend::{Backend, add_output, advertise_dmabuf};
 use crate::cli::{Cli, RendererChoice};
 use crate::protocols::screencopy::RowOrder;
 use crate::render::{FrameJob, FrameOutcome, FrameTarget, compose_frame};
@@ -67,32 +67,20 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
     let mut outputs = Vec::new();
     let mut next_x = 0;
     for (index, size) in cli.output_sizes().into_iter().enumerate() {
-        let output = Output::new(
-            format!("HEADLESS-{}", index + 1),
-            PhysicalProperties {
-                size: (0, 0).into(),
-                subpixel: Subpixel::Unknown,
-                make: "Cowl".into(),
-                model: "Virtual panel".into(),
-            },
+        let pixels = (size.width, size.height).into();
+        let name = format!("HEADLESS-{}", index + 1);
+        let output = add_output(
+            state,
+            name,
+            "Virtual panel",
+            pixels,
+            REFRESH_MILLIHERTZ,
+            next_x,
         );
-        let mode = Mode {
-            size: (size.width, size.height).into(),
-            refresh: REFRESH_MILLIHERTZ,
-        };
-        output.change_current_state(
-            Some(mode),
-            Some(Transform::Normal),
-            Some(Scale::Integer(1)),
-            Some((next_x, 0).into()),
-        );
-        output.set_preferred(mode);
-        output.create_global::<State>(&state.display_handle);
-        state.space.map_output(&output, (next_x, 0));
         next_x += size.width;
 
         let framebuffer = renderer
-            .create_framebuffer(mode.size)
+            .create_framebuffer(pixels)
             .with_context(|| format!("could not create the framebuffer of {}", output.name()))?;
         info!(
             output = output.name(),
@@ -102,7 +90,7 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
         );
         outputs.push(HeadlessOutput {
             damage_tracker: OutputDamageTracker::from_output(&output),
-            size: mode.size,
+            size: pixels,
             output,
             framebuffer,
             frame_clock: FrameClock::new(REFRESH_MILLIHERTZ),

@@ -15,8 +15,9 @@ pub mod nested;
 use std::time::Duration;
 
 use smithay::backend::allocator::dmabuf::Dmabuf;
-use smithay::output::Output;
+use smithay::output::{Mode, Output, PhysicalProperties, Scale, Subpixel};
 use smithay::reexports::calloop::LoopHandle;
+use smithay::utils::{Physical, Size, Transform};
 
 use crate::state::State;
 
@@ -52,6 +53,41 @@ impl Backend {
             Backend::Nested(nested) => nested.import_dmabuf(dmabuf),
         }
     }
+}
+
+/// Creates an output of `size` pixels at `x` in the global space (outputs lie side by side),
+/// advertises it to clients and maps it into the space.
+pub fn add_output(
+    state: &mut State,
+    name: String,
+    model: &str,
+    size: Size<i32, Physical>,
+    refresh_millihertz: i32,
+    x: i32,
+) -> Output {
+    let output = Output::new(
+        name,
+        PhysicalProperties {
+            size: (0, 0).into(),
+            subpixel: Subpixel::Unknown,
+            make: "Cowl".into(),
+            model: model.into(),
+        },
+    );
+    let mode = Mode {
+        size,
+        refresh: refresh_millihertz,
+    };
+    output.change_current_state(
+        Some(mode),
+        Some(Transform::Normal),
+        Some(Scale::Integer(1)),
+        Some((x, 0).into()),
+    );
+    output.set_preferred(mode);
+    output.create_global::<State>(&state.display_handle);
+    state.space.map_output(&output, (x, 0));
+    output
 }
 
 /// Offers linux-dmabuf when the renderer can import any format; a renderer that cannot

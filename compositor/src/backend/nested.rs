@@ -16,7 +16,7 @@ use smithay::backend::renderer::ImportDma;
 use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::gles::GlesRenderer;
 use smithay::backend::winit::{self, WinitEvent, WinitEventLoop, WinitGraphicsBackend};
-use smithay::output::{Mode, Output, PhysicalProperties, Scale, Subpixel};
+use smithay::output::{Mode, Output};
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::calloop::{
     self, EventIterator, EventSource, Poll, PostAction, Readiness, Token, TokenFactory,
@@ -28,7 +28,7 @@ use smithay::utils::{Physical, Size, Transform};
 use tracing::{info, warn};
 
 use crate::backend::frame_clock::FrameClock;
-use crate::backend::{Backend, advertise_dmabuf};
+use crate::backend::{Backend, add_output, advertise_dmabuf};
 use crate::cli::Cli;
 use crate::protocols::screencopy::RowOrder;
 use crate::render::{FrameJob, FrameTarget, compose_frame};
@@ -70,28 +70,14 @@ pub fn init(
         })?;
 
     let size = graphics.window_size();
-    let output = Output::new(
+    let output = add_output(
+        state,
         "NESTED-1".to_string(),
-        PhysicalProperties {
-            size: (0, 0).into(),
-            subpixel: Subpixel::Unknown,
-            make: "Cowl".into(),
-            model: "Nested window".into(),
-        },
-    );
-    let mode = Mode {
+        "Nested window",
         size,
-        refresh: REFRESH_MILLIHERTZ,
-    };
-    output.change_current_state(
-        Some(mode),
-        Some(Transform::Normal),
-        Some(Scale::Integer(1)),
-        Some((0, 0).into()),
+        REFRESH_MILLIHERTZ,
+        0,
     );
-    output.set_preferred(mode);
-    output.create_global::<State>(&state.display_handle);
-    state.space.map_output(&output, (0, 0));
 
     let dmabuf_formats = graphics.renderer().dmabuf_formats();
     advertise_dmabuf(state, dmabuf_formats);
