@@ -31,6 +31,16 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub socket: Option<String>,
 
+    /// The configuration file (TOML). Default: /etc/cowl/cowl.toml when it exists, else the
+    /// built-in configuration.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Check a configuration file and exit: 0 when it is valid, 1 with the file, line,
+    /// column and key of the first problem otherwise.
+    #[arg(long, value_name = "FILE")]
+    pub check_config: Option<PathBuf>,
+
     /// Run this command once the socket is ready, with WAYLAND_DISPLAY set (for demos).
     #[arg(long, value_name = "COMMAND")]
     pub spawn: Vec<String>,

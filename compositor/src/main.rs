@@ -6,6 +6,7 @@
 
 mod backend;
 mod cli;
+mod config;
 mod handlers;
 mod input;
 mod protocols;
@@ -45,6 +46,15 @@ fn init_logging() {
 }
 
 fn run(mut cli: Cli) -> Result<()> {
+    if let Some(path) = &cli.check_config {
+        config::load(Some(path))?;
+        println!("{}: ok", path.display());
+        return Ok(());
+    }
+    // Before anything else: a bad configuration stops us before a socket or window exists.
+    let (config, config_source) = config::load(cli.config.as_deref())?;
+    info!(source = %config_source, "configuration loaded");
+
     let mut event_loop: EventLoop<'static, State> =
         EventLoop::try_new().context("could not create the event loop")?;
     let display: Display<State> = Display::new().context("could not create the Wayland display")?;
@@ -53,7 +63,7 @@ fn run(mut cli: Cli) -> Result<()> {
     info!(backend = ?backend_choice, "starting cowl");
     cli.apply_demo(backend_choice);
 
-    let mut state = State::new(&mut event_loop, display, &cli)?;
+    let mut state = State::new(&mut event_loop, display, &cli, config)?;
 
     match backend_choice {
         BackendChoice::Headless => backend::headless::init(&mut state, &cli)?,
@@ -65,8 +75,14 @@ fn run(mut cli: Cli) -> Result<()> {
 
     // The socket is bound and the outputs exist: clients may connect now.
     socket::announce_ready(&state.socket_name);
-    for command in &cli.spawn {
-        spawn_client(command, &state.socket_name);
+    let autostart = state
+        .config
+        .apps
+        .iter()
+        .filter(|app| app.autostart)
+        .filter_map(|app| app.exec.as_ref().map(|exec| exec.get_ref().clone()));
+    for command in cli.spawn.iter().cloned().chain(autostart) {
+        spawn_client(&command, &state.socket_name);
     }
 
     event_loop
@@ -92,8 +108,9 @@ fn stop_on_termination_signals(event_loop: &EventLoop<'static, State>) -> Result
     Ok(())
 }
 
-/// Starts a demo client through the shell, connected to our socket. The app supervisor of the
-/// shell issue replaces this for configured apps; a failure here is logged, never fatal.
+/// Starts a client (`--spawn`, or an app with `autostart`) through the shell, connected to
+/// our socket. The app supervisor of the shell issue (restart policies, watchdog) replaces
+/// this for configured apps; a failure here is logged, never fatal.
 fn spawn_client(command: &str, socket_name: &str) {
     let spawned = std::process::Command::new("/bin/sh")
         .arg("-c")

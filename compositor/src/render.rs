@@ -27,12 +27,10 @@ use smithay::wayland::compositor::SurfaceData;
 use smithay::wayland::presentation::Refresh;
 use tracing::warn;
 
+use crate::config::Colour;
 use crate::protocols::screencopy::{self, RowOrder, ScreencopyState};
 use crate::screenshot::Screenshot;
 use crate::state::State;
-
-/// What the screen shows where nothing else is: black, never undefined memory.
-pub const CLEAR_COLOR: [f32; 4] = [0.0, 0.0, 0.0, 1.0];
 
 /// What a rendered frame changed, for feedback and captures.
 pub struct FrameOutcome {
@@ -60,6 +58,9 @@ pub struct FrameJob<'a> {
     /// The `--screenshot`, when this is the output it shows.
     pub screenshot: Option<&'a mut Screenshot>,
     pub presented_at: Duration,
+    /// What the screen shows where no surface is: the output's configured background, never
+    /// undefined memory.
+    pub background: Colour,
 }
 
 /// Renders the job's output into the bound framebuffer and serves its waiting captures.
@@ -85,7 +86,9 @@ where
         screencopy,
         screenshot,
         presented_at,
+        background,
     } = job;
+    let [red, green, blue] = background.0.map(|channel| f32::from(channel) / 255.0);
     let result = render_output::<_, WaylandSurfaceRenderElement<R>, _, _>(
         output,
         renderer,
@@ -95,7 +98,7 @@ where
         [space],
         &[],
         damage_tracker,
-        CLEAR_COLOR,
+        [red, green, blue, 1.0],
     )
     .map_err(|err| format!("rendering output {} failed: {err:?}", output.name()))?;
     let outcome = FrameOutcome {

@@ -35,6 +35,7 @@ use tracing::{debug, warn};
 
 use crate::backend::Backend;
 use crate::cli::Cli;
+use crate::config::Config;
 use crate::protocols::screencopy::ScreencopyState;
 use crate::screenshot::Screenshot;
 use crate::socket;
@@ -91,6 +92,8 @@ pub struct State {
     pub seat: Seat<State>,
     pub protocols: Protocols,
     pub screenshot: Option<Screenshot>,
+    /// The validated configuration; the shell reads its outputs and apps.
+    pub config: Config,
 }
 
 impl State {
@@ -98,6 +101,7 @@ impl State {
         event_loop: &mut EventLoop<'static, State>,
         display: Display<State>,
         cli: &Cli,
+        config: Config,
     ) -> Result<State> {
         let display_handle = display.handle();
         let loop_handle = event_loop.handle();
@@ -137,10 +141,21 @@ impl State {
         let dh = &display_handle;
         let mut seat_state = SeatState::new();
         let mut seat = seat_state.new_wl_seat(dh, "seat0");
-        // An empty XkbConfig lets xkbcommon read XKB_DEFAULT_LAYOUT and friends from the
-        // environment; the config file takes over in the shell issue.
-        seat.add_keyboard(XkbConfig::default(), 200, 25)
-            .context("could not load an xkb keymap (is xkb-data installed?)")?;
+        // Empty names let xkbcommon read XKB_DEFAULT_LAYOUT and friends from the environment.
+        let keyboard = &config.keyboard;
+        let xkb = XkbConfig {
+            rules: &keyboard.rules,
+            model: &keyboard.model,
+            layout: &keyboard.layout,
+            variant: &keyboard.variant,
+            options: Some(keyboard.options.clone()).filter(|options| !options.is_empty()),
+        };
+        seat.add_keyboard(xkb, 200, 25).with_context(|| {
+            format!(
+                "could not load the xkb keymap layout={:?} variant={:?} (is xkb-data installed?)",
+                keyboard.layout, keyboard.variant
+            )
+        })?;
         seat.add_pointer();
         seat.add_touch();
 
@@ -179,6 +194,7 @@ impl State {
                 .screenshot
                 .clone()
                 .map(|path| Screenshot::new(path, cli.spawn.len(), cli.quit_after_screenshot)),
+            config,
         })
     }
 

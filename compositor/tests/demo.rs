@@ -1,5 +1,5 @@
-//! The README's demo, headless: `cowl --demo` shows foot, writes a screenshot, prints its
-//! path and stops by itself.
+//! The README's demo, headless: `cowl --demo` shows foot in the shipped layout, writes a
+//! screenshot, prints its path and stops by itself.
 
 mod common;
 
@@ -12,6 +12,12 @@ fn headless_demo_writes_a_screenshot_of_foot_and_stops() {
     let child = Command::new(env!("CARGO_BIN_EXE_cowl"))
         .args(["--backend", "headless", "--demo", "--screenshot"])
         .arg(&screenshot)
+        // The shipped defaults, named so that no /etc/cowl/cowl.toml of this machine counts.
+        .arg("--config")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../assets/config/cowl.toml"
+        ))
         .env("XDG_RUNTIME_DIR", runtime_dir.path())
         .env_remove("WAYLAND_DISPLAY")
         .env_remove("DISPLAY")
@@ -57,9 +63,24 @@ fn headless_demo_writes_a_screenshot_of_foot_and_stops() {
         let at = (y * 1920 + x) * 3;
         [rgb[at], rgb[at + 1], rgb[at + 2]]
     };
-    // foot fills the panel with its background; the banner's first line holds bright text.
-    assert_eq!(pixel(1919, 719), [0x11, 0x11, 0x11]);
-    let bright = (0..14)
+    // The shipped layout: a 48-pixel status bar on top and a 96-pixel dock at the bottom,
+    // both still empty (the configured background), and foot filling the app area between.
+    let background = [0x0b, 0x0f, 0x14];
+    assert_eq!(pixel(1919, 10), background, "status bar zone");
+    assert_eq!(pixel(1919, 700), background, "dock zone");
+    assert_eq!(pixel(1, 47), background, "just above foot");
+    assert_eq!(
+        pixel(1919, 48),
+        [0x11, 0x11, 0x11],
+        "foot's top-right corner"
+    );
+    assert_eq!(
+        pixel(1919, 623),
+        [0x11, 0x11, 0x11],
+        "foot's bottom-right corner"
+    );
+    // The banner's first line holds bright text.
+    let bright = (48..62)
         .flat_map(|y| (0..400).map(move |x| (x, y)))
         .filter(|&(x, y)| pixel(x, y).iter().all(|&channel| channel > 200))
         .count();

@@ -258,6 +258,7 @@ impl State {
             screencopy: &mut self.protocols.screencopy,
             screenshot,
             presented_at: vblank,
+            background: self.config.background(name),
         };
         let result = match (&mut backend.renderer, &mut headless_output.framebuffer) {
             (HeadlessRenderer::Gles(renderer), Framebuffer::Gles(buffer)) => {

@@ -162,7 +162,7 @@ impl State {
                 nested.damage_tracker = damage_tracker_for(size);
                 let output = nested.output.clone();
                 smithay::desktop::layer_map_for_output(&output).arrange();
-                crate::shell::relayout(&mut self.space);
+                crate::shell::relayout(&mut self.space, &self.config);
                 self.queue_redraw(&output);
             }
             WinitEvent::Input(event) => self.process_input_event(event),
@@ -196,6 +196,7 @@ impl State {
                     screencopy: &mut self.protocols.screencopy,
                     screenshot: self.screenshot.as_mut(),
                     presented_at,
+                    background: self.config.background(&output.name()),
                 },
             )
             .map_err(NestedFrameError::Render),

@@ -131,7 +131,7 @@ impl State {
                 layer.layer_surface().send_configure();
             }
             if zone_changed {
-                crate::shell::relayout(&mut self.space);
+                crate::shell::relayout(&mut self.space, &self.config);
             }
             self.queue_redraw(&output);
         }

@@ -25,7 +25,7 @@ impl XdgShellHandler for State {
 
     fn new_toplevel(&mut self, toplevel: ToplevelSurface) {
         let area = shell::primary_output(&self.space)
-            .and_then(|output| shell::app_area(&self.space, &output));
+            .and_then(|output| shell::app_area(&self.space, &output, &self.config));
         let location = match area {
             Some(area) => {
                 shell::configure_to_fill(&toplevel, area);
@@ -107,7 +107,7 @@ impl State {
     /// Answers a state request with the placement the shell decides, which does not change.
     fn reconfigure_in_place(&mut self, toplevel: &ToplevelSurface) {
         if let Some(area) = shell::primary_output(&self.space)
-            .and_then(|output| shell::app_area(&self.space, &output))
+            .and_then(|output| shell::app_area(&self.space, &output, &self.config))
         {
             shell::configure_to_fill(toplevel, area);
         }

@@ -1,6 +1,7 @@
-//! Where windows go. For now every toplevel fills the app area of the first output (the output
-//! minus the exclusive zones of layer-shell panels); the IVI layout with zones and roles by
-//! app_id replaces this module's policy in the shell issue, behind the same functions.
+//! Where windows go. Every toplevel fills the app area of the first output: the output minus
+//! the compositor's panels (status bar, dock: `zones.rs`, from the configuration) and minus
+//! the exclusive zones of layer-shell panels. Roles by app_id, activation and split screen
+//! build on these functions in the shell issue.
 //!
 //! Placement is decided before the first configure, so a client's first buffer already has
 //! the size it will be shown at.
@@ -12,6 +13,10 @@ use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{Logical, Rectangle};
 use smithay::wayland::compositor::get_parent;
 use smithay::wayland::shell::xdg::ToplevelSurface;
+
+use crate::config::Config;
+
+pub mod zones;
 
 /// The top of a subsurface tree: the surface that a window or layer surface is made of.
 pub fn root_surface(surface: &WlSurface) -> WlSurface {
@@ -27,12 +32,35 @@ pub fn primary_output(space: &Space<Window>) -> Option<Output> {
     space.outputs().next().cloned()
 }
 
-/// The part of `output` that apps may cover, in global logical coordinates.
-pub fn app_area(space: &Space<Window>, output: &Output) -> Option<Rectangle<i32, Logical>> {
+/// The zones of `output` from its configured layout (no panels when it has none).
+pub fn output_zones(
+    space: &Space<Window>,
+    output: &Output,
+    config: &Config,
+) -> Option<zones::Zones> {
+    let size = space.output_geometry(output)?.size;
+    let layout = config
+        .output(&output.name())
+        .map(|output| output.layout.clone())
+        .unwrap_or_default();
+    Some(zones::zones(size, &layout))
+}
+
+/// The part of `output` that apps may cover, in global logical coordinates: the app area of
+/// its layout, less what layer-shell panels reserve.
+pub fn app_area(
+    space: &Space<Window>,
+    output: &Output,
+    config: &Config,
+) -> Option<Rectangle<i32, Logical>> {
     let output_geometry = space.output_geometry(output)?;
-    let mut zone = layer_map_for_output(output).non_exclusive_zone();
-    zone.loc += output_geometry.loc;
-    Some(zone)
+    let configured = output_zones(space, output, config)?.app_area;
+    let layer_free = layer_map_for_output(output).non_exclusive_zone();
+    let mut area = configured
+        .intersection(layer_free)
+        .unwrap_or(Rectangle::new(configured.loc, (0, 0).into()));
+    area.loc += output_geometry.loc;
+    Some(area)
 }
 
 /// Sets the pending configure of a toplevel to fill `area`, borderless and activated.
@@ -57,11 +85,11 @@ pub fn configure_to_fill(toplevel: &ToplevelSurface, area: Rectangle<i32, Logica
 
 /// Places every mapped toplevel again, after the app area changed (an output was resized, a
 /// panel reserved space). Sends configures only where the size actually changed.
-pub fn relayout(space: &mut Space<Window>) {
+pub fn relayout(space: &mut Space<Window>, config: &Config) {
     let Some(output) = primary_output(space) else {
         return;
     };
-    let Some(area) = app_area(space, &output) else {
+    let Some(area) = app_area(space, &output, config) else {
         return;
     };
     let windows: Vec<Window> = space.elements().cloned().collect();
@@ -106,22 +134,28 @@ mod tests {
         let mut space: Space<Window> = Space::default();
         let output = test_output("A", 1920, 720);
         space.map_output(&output, (0, 0));
+        let config = crate::config::parse("", "empty").expect("empty config");
         assert_eq!(
-            app_area(&space, &output),
+            app_area(&space, &output, &config),
             Some(Rectangle::new((0, 0).into(), (1920, 720).into()))
         );
     }
 
     #[test]
-    fn app_area_follows_the_output_position() {
+    fn app_area_follows_the_output_position_and_its_layout() {
         let mut space: Space<Window> = Space::default();
         let first = test_output("A", 800, 480);
         let second = test_output("B", 1280, 720);
         space.map_output(&first, (0, 0));
         space.map_output(&second, (800, 0));
+        let config = crate::config::parse(
+            "[[outputs]]\nname = \"B\"\n[outputs.layout]\ndock = { edge = \"bottom\", size = 100 }\n",
+            "test",
+        )
+        .expect("config");
         assert_eq!(
-            app_area(&space, &second),
-            Some(Rectangle::new((800, 0).into(), (1280, 720).into()))
+            app_area(&space, &second, &config),
+            Some(Rectangle::new((800, 0).into(), (1280, 620).into()))
         );
         assert_eq!(primary_output(&space).as_ref(), Some(&first));
     }

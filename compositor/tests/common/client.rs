@@ -8,7 +8,8 @@ use std::os::unix::net::UnixStream;
 
 use wayland_client::globals::{GlobalList, GlobalListContents, registry_queue_init};
 use wayland_client::protocol::{
-    wl_buffer, wl_callback, wl_compositor, wl_registry, wl_shm, wl_shm_pool, wl_surface,
+    wl_buffer, wl_callback, wl_compositor, wl_keyboard, wl_registry, wl_seat, wl_shm, wl_shm_pool,
+    wl_surface,
 };
 use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle, WEnum};
 use wayland_protocols::wp::presentation_time::client::{wp_presentation, wp_presentation_feedback};
@@ -38,6 +39,7 @@ pub struct ClientState {
     pub presentation_clock: Option<u32>,
     pub frame_times_ms: Vec<u32>,
     pub popup_geometry: Option<(i32, i32, i32, i32)>,
+    pub keymap: Option<String>,
     pub feedback: Vec<Feedback>,
 }
 
@@ -190,6 +192,19 @@ impl TestClient {
         self.state.popup_geometry.expect("a popup configure")
     }
 
+    /// The xkb keymap the compositor sends to this client's keyboard, as text.
+    pub fn keymap(&mut self) -> String {
+        let handle = self.queue.handle();
+        let seat: wl_seat::WlSeat = self.globals.bind(&handle, 1..=7, ()).expect("wl_seat");
+        let _keyboard = seat.get_keyboard(&handle, ());
+        while self.state.keymap.is_none() {
+            self.queue
+                .blocking_dispatch(&mut self.state)
+                .expect("dispatch");
+        }
+        self.state.keymap.take().expect("a keymap")
+    }
+
     /// Attaches no buffer: the toplevel unmaps (it stays a toplevel object).
     pub fn unmap(&mut self) {
         self.surface.attach(None, 0, 0);
@@ -295,6 +310,26 @@ impl Dispatch<xdg_popup::XdgPopup, ()> for ClientState {
     }
 }
 
+impl Dispatch<wl_keyboard::WlKeyboard, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &wl_keyboard::WlKeyboard,
+        event: wl_keyboard::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let wl_keyboard::Event::Keymap { fd, size, .. } = event {
+            use std::os::unix::fs::FileExt;
+            let file = std::fs::File::from(fd);
+            let mut bytes = vec![0; size as usize];
+            file.read_exact_at(&mut bytes, 0).expect("read the keymap");
+            let text = String::from_utf8_lossy(&bytes);
+            state.keymap = Some(text.trim_end_matches('\0').to_string());
+        }
+    }
+}
+
 impl Dispatch<wl_callback::WlCallback, ()> for ClientState {
     fn event(
         state: &mut Self,
@@ -367,4 +402,5 @@ wayland_client::delegate_noop!(ClientState: ignore wl_surface::WlSurface);
 wayland_client::delegate_noop!(ClientState: ignore wl_shm::WlShm);
 wayland_client::delegate_noop!(ClientState: ignore wl_shm_pool::WlShmPool);
 wayland_client::delegate_noop!(ClientState: ignore wl_buffer::WlBuffer);
+wayland_client::delegate_noop!(ClientState: ignore wl_seat::WlSeat);
 wayland_client::delegate_noop!(ClientState: ignore xdg_positioner::XdgPositioner);

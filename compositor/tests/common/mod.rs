@@ -54,6 +54,13 @@ impl Compositor {
         let log = std::fs::File::create(&log_path).expect("create the log file");
 
         let mut command = Command::new(env!("CARGO_BIN_EXE_cowl"));
+        // The core's tests run on an empty configuration (no panels, black background), so
+        // that they do not change with the product's defaults; a test may pass its own.
+        if !args.contains(&"--config") {
+            let config = runtime_dir.path().join("cowl.toml");
+            std::fs::write(&config, "# empty: every default\n").expect("write the test config");
+            command.arg("--config").arg(config);
+        }
         command
             .args(args)
             .args(["--socket", &socket])

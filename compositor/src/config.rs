@@ -1,0 +1,478 @@
+//! The configuration: one TOML file, typed and validated before anything starts.
+//!
+//! The built-in defaults come from `assets/config/cowl.toml`, compiled in; `/etc/cowl/cowl.toml`
+//! or `--config FILE` replaces them as a whole. Unknown keys, wrong types and values that make
+//! no sense are errors that name the file, line, column and key, and cowl refuses to start
+//! rather than run half-configured. `cowl --check-config FILE` runs the same checks alone.
+//!
+//! This module owns parsing and validation only; the shell, the keyboard and (later) the
+//! vehicle and safety code read the typed values.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The configuration compiled into the binary.
+pub const BUILT_IN: &str = include_str!("../../assets/config/cowl.toml");
+/// Where an installed head unit keeps its configuration.
+pub const SYSTEM_PATH: &str = "/etc/cowl/cowl.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub keyboard: KeyboardConfig,
+    #[serde(default)]
+    pub outputs: Vec<OutputConfig>,
+    #[serde(default)]
+    pub apps: Vec<AppConfig>,
+}
+
+/// xkb names of the keymap; empty values leave the choice to XKB_DEFAULT_* variables.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeyboardConfig {
+    pub rules: String,
+    pub model: String,
+    pub layout: String,
+    pub variant: String,
+    pub options: String,
+}
+
+/// One display, addressed by its connector name.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputConfig {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "validated now; read by the shell's per-output apps"
+    )]
+    pub role: OutputRole,
+    #[serde(default)]
+    pub layout: LayoutConfig,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutputRole {
+    /// The centre stack display: the driver's main screen.
+    #[default]
+    Centre,
+    /// A display for the front passenger.
+    Passenger,
+    /// A rear-seat display.
+    Rear,
+}
+
+/// The zones of one output; the app area is what the panels leave.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LayoutConfig {
+    pub status_bar: Option<Spanned<Panel>>,
+    pub dock: Option<Spanned<Panel>>,
+    pub background: Colour,
+}
+
+/// A compositor-drawn panel along one edge of an output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Panel {
+    pub edge: Edge,
+    /// Thickness in logical pixels.
+    pub size: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Edge {
+    Top,
+    Bottom,
+    Left,
+    Right,
+}
+
+/// An sRGB colour written `#rrggbb`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Colour(pub [u8; 3]);
+
+impl TryFrom<String> for Colour {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        let hex = text
+            .strip_prefix('#')
+            .filter(|hex| hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit()))
+            .ok_or_else(|| format!("expected a colour like \"#0b0f14\", got {text:?}"))?;
+        let channel = |at: usize| u8::from_str_radix(&hex[at..at + 2], 16).unwrap_or(0);
+        Ok(Colour([channel(0), channel(2), channel(4)]))
+    }
+}
+
+/// An app of the head unit, by xdg app_id.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(
+    dead_code,
+    reason = "validated now; name, icon, role and restart feed the dock and supervisor"
+)]
+pub struct AppConfig {
+    pub id: Spanned<String>,
+    pub name: String,
+    #[serde(default)]
+    pub icon: String,
+    /// The command that starts it (through /bin/sh); none for apps started by others.
+    #[serde(default)]
+    pub exec: Option<Spanned<String>>,
+    #[serde(default)]
+    pub role: AppRole,
+    /// The output it is shown on; the first configured output when absent.
+    #[serde(default)]
+    pub output: Option<Spanned<String>>,
+    #[serde(default)]
+    pub autostart: bool,
+    #[serde(default)]
+    pub restart: RestartPolicy,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AppRole {
+    /// Fills the app area when active.
+    #[default]
+    Main,
+    /// May be shown beside a main app.
+    Split,
+    /// A transient window above the active app.
+    Popup,
+    /// Runs without being shown.
+    Background,
+    /// The phone-projection view.
+    Projection,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RestartPolicy {
+    Never,
+    #[default]
+    OnFailure,
+    Always,
+}
+
+/// Panels thicker than this leave no room for an app on any head-unit panel.
+const MAX_PANEL_SIZE: u32 = 512;
+
+/// A configuration that cannot be used, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// The key, as a path like `apps[1].restart`; empty when the file does not parse at all.
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
+        if !self.key.is_empty() {
+            write!(f, "{}: ", self.key)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Where the configuration came from, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    BuiltIn,
+    File(PathBuf),
+}
+
+impl fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigSource::BuiltIn => f.write_str("<built-in cowl.toml>"),
+            ConfigSource::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// Loads `--config FILE`, else the system file when it exists, else the built-in defaults.
+pub fn load(explicit: Option<&Path>) -> anyhow::Result<(Config, ConfigSource)> {
+    let path = match explicit {
+        Some(path) => Some(path.to_path_buf()),
+        None => Some(PathBuf::from(SYSTEM_PATH)).filter(|path| path.exists()),
+    };
+    match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).map_err(|err| {
+                anyhow::anyhow!("could not read the configuration {}: {err}", path.display())
+            })?;
+            let source = ConfigSource::File(path);
+            let config = parse(&text, &source.to_string())?;
+            Ok((config, source))
+        }
+        None => Ok((
+            parse(BUILT_IN, &ConfigSource::BuiltIn.to_string())?,
+            ConfigSource::BuiltIn,
+        )),
+    }
+}
+
+/// Parses and validates a configuration; `file` names it in errors.
+pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+    let error_at = |span: Option<Range<usize>>, key: String, message: String| {
+        let (line, column) = line_and_column(text, span.map_or(0, |span| span.start));
+        ConfigError {
+            file: file.to_string(),
+            line,
+            column,
+            key,
+            message,
+        }
+    };
+    let deserializer = toml::de::Deserializer::parse(text)
+        .map_err(|err| error_at(err.span(), String::new(), err.message().to_string()))?;
+    let config: Config = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let key = err.path().to_string();
+        let inner = err.into_inner();
+        error_at(inner.span(), key, inner.message().to_string())
+    })?;
+    validate(&config)
+        .map_err(|invalid| error_at(Some(invalid.span), invalid.key, invalid.message))?;
+    Ok(config)
+}
+
+struct Invalid {
+    span: Range<usize>,
+    key: String,
+    message: String,
+}
+
+fn validate(config: &Config) -> Result<(), Invalid> {
+    let mut output_names = HashMap::new();
+    for (index, output) in config.outputs.iter().enumerate() {
+        let key = format!("outputs[{index}]");
+        if output.name.get_ref().trim().is_empty() {
+            return Err(Invalid {
+                span: output.name.span(),
+                key: format!("{key}.name"),
+                message: "an output needs a connector name".into(),
+            });
+        }
+        if let Some(first) = output_names.insert(output.name.get_ref().clone(), index) {
+            return Err(Invalid {
+                span: output.name.span(),
+                key: format!("{key}.name"),
+                message: format!(
+                    "output {:?} is configured twice (first as outputs[{first}])",
+                    output.name.get_ref()
+                ),
+            });
+        }
+        validate_layout(&output.layout, &format!("{key}.layout"))?;
+    }
+
+    let mut app_ids = HashMap::new();
+    for (index, app) in config.apps.iter().enumerate() {
+        let key = format!("apps[{index}]");
+        let id = app.id.get_ref();
+        if id.trim().is_empty() || id.chars().any(char::is_whitespace) {
+            return Err(Invalid {
+                span: app.id.span(),
+                key: format!("{key}.id"),
+                message: format!("{id:?} is not an app_id"),
+            });
+        }
+        if let Some(first) = app_ids.insert(id.clone(), index) {
+            return Err(Invalid {
+                span: app.id.span(),
+                key: format!("{key}.id"),
+                message: format!("app {id:?} is declared twice (first as apps[{first}])"),
+            });
+        }
+        let exec = app
+            .exec
+            .as_ref()
+            .filter(|exec| !exec.get_ref().trim().is_empty());
+        if app.autostart && exec.is_none() {
+            return Err(Invalid {
+                span: app.exec.as_ref().map_or(app.id.span(), Spanned::span),
+                key: format!("{key}.exec"),
+                message: format!("app {id:?} starts automatically but has no exec command"),
+            });
+        }
+        if let Some(output) = &app.output
+            && !config
+                .outputs
+                .iter()
+                .any(|o| o.name.get_ref() == output.get_ref())
+        {
+            return Err(Invalid {
+                span: output.span(),
+                key: format!("{key}.output"),
+                message: format!("no output named {:?} is configured", output.get_ref()),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn validate_layout(layout: &LayoutConfig, key: &str) -> Result<(), Invalid> {
+    for (name, panel) in [("status_bar", &layout.status_bar), ("dock", &layout.dock)] {
+        if let Some(panel) = panel
+            && !(1..=MAX_PANEL_SIZE).contains(&panel.get_ref().size)
+        {
+            return Err(Invalid {
+                span: panel.span(),
+                key: format!("{key}.{name}.size"),
+                message: format!("a panel is 1 to {MAX_PANEL_SIZE} pixels thick"),
+            });
+        }
+    }
+    if let (Some(bar), Some(dock)) = (&layout.status_bar, &layout.dock)
+        && bar.get_ref().edge == dock.get_ref().edge
+    {
+        return Err(Invalid {
+            span: dock.span(),
+            key: format!("{key}.dock.edge"),
+            message: "the dock and the status bar cannot share an edge".into(),
+        });
+    }
+    Ok(())
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+impl Config {
+    /// The configuration of the output with this connector name, if any.
+    pub fn output(&self, name: &str) -> Option<&OutputConfig> {
+        self.outputs
+            .iter()
+            .find(|output| output.name.get_ref() == name)
+    }
+
+    /// The background of an output: its configured colour, black when it is not configured.
+    pub fn background(&self, output_name: &str) -> Colour {
+        self.output(output_name)
+            .map(|output| output.layout.background)
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> ConfigError {
+        parse(text, "test.toml").expect_err("the configuration must be rejected")
+    }
+
+    #[test]
+    fn the_built_in_configuration_is_valid() {
+        let config = parse(BUILT_IN, "built-in").expect("valid");
+        assert!(config.output("HEADLESS-1").is_some());
+        assert!(
+            config
+                .apps
+                .iter()
+                .any(|app| app.id.get_ref() == "org.cowl.Navigation")
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_with_its_line_and_column() {
+        let err = error("[keyboard]\nlayout = \"de\"\nlayuot = \"us\"\n");
+        assert_eq!((err.line, err.column), (3, 1), "{err}");
+        assert!(err.message.contains("unknown field `layuot`"), "{err}");
+        assert!(err.to_string().starts_with("test.toml:3:1: "), "{err}");
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        let err = error("[[apps]]\nid = \"a\"\nname = \"A\"\nrestart = \"sometimes\"\n");
+        assert_eq!((err.line, err.column), (4, 11), "{err}");
+        assert_eq!(err.key, "apps[0].restart");
+        assert!(err.message.contains("sometimes"), "{err}");
+    }
+
+    #[test]
+    fn a_syntax_error_has_a_position() {
+        let err = error("[keyboard\nlayout = \"de\"\n");
+        assert_eq!(err.line, 1, "{err}");
+        assert!(err.key.is_empty());
+    }
+
+    #[test]
+    fn a_duplicate_app_id_points_at_the_second() {
+        let err = error(
+            "[[apps]]\nid = \"org.x\"\nname = \"X\"\n\n[[apps]]\nid = \"org.x\"\nname = \"Y\"\n",
+        );
+        assert_eq!((err.line, err.column), (6, 6), "{err}");
+        assert_eq!(err.key, "apps[1].id");
+        assert!(err.message.contains("declared twice"), "{err}");
+    }
+
+    #[test]
+    fn autostart_needs_a_command() {
+        let err = error("[[apps]]\nid = \"org.x\"\nname = \"X\"\nautostart = true\n");
+        assert_eq!(err.key, "apps[0].exec");
+    }
+
+    #[test]
+    fn an_app_on_an_unknown_output_is_rejected() {
+        let err = error("[[apps]]\nid = \"org.x\"\nname = \"X\"\noutput = \"HDMI-A-9\"\n");
+        assert_eq!(err.key, "apps[0].output");
+        assert_eq!(err.line, 4);
+    }
+
+    #[test]
+    fn panels_must_fit_and_not_share_an_edge() {
+        let base = "[[outputs]]\nname = \"A\"\n[outputs.layout]\n";
+        let err = error(&format!(
+            "{base}status_bar = {{ edge = \"top\", size = 0 }}\n"
+        ));
+        assert_eq!(err.key, "outputs[0].layout.status_bar.size");
+        let err = error(&format!(
+            "{base}status_bar = {{ edge = \"top\", size = 40 }}\ndock = {{ edge = \"top\", size = 80 }}\n"
+        ));
+        assert_eq!(err.key, "outputs[0].layout.dock.edge");
+        assert_eq!(err.line, 5);
+    }
+
+    #[test]
+    fn colours_are_hex_triplets() {
+        assert_eq!(
+            Colour::try_from("#0a0B0c".to_string()),
+            Ok(Colour([10, 11, 12]))
+        );
+        let err = error("[[outputs]]\nname = \"A\"\n[outputs.layout]\nbackground = \"blue\"\n");
+        assert_eq!(err.key, "outputs[0].layout.background");
+        assert_eq!(err.line, 4);
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        assert_eq!(line_and_column("ä = 1\nb", 7), (2, 1));
+        assert_eq!(line_and_column("äb", 2), (1, 2));
+    }
+}

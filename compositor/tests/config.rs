@@ -1,0 +1,143 @@
+//! The configuration as an integrator meets it: `--check-config`, a bad file that stops cowl
+//! before it opens a socket, and a layout, background and keymap that clients observe.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::Compositor;
+use common::client::TestClient;
+
+const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/config/cowl.toml");
+const BAD_RESTART: &str = "[[apps]]\nid = \"org.x\"\nname = \"X\"\nrestart = \"sometimes\"\n";
+
+fn cowl(args: &[&str], runtime_dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_cowl"))
+        .args(args)
+        .env("XDG_RUNTIME_DIR", runtime_dir)
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("DISPLAY")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run cowl")
+}
+
+#[test]
+fn check_config_accepts_the_shipped_configuration() {
+    let dir = common::private_runtime_dir();
+    let output = cowl(&["--check-config", SHIPPED], dir.path());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).ends_with(": ok\n"));
+}
+
+#[test]
+fn check_config_names_file_line_column_and_key() {
+    let dir = common::private_runtime_dir();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, BAD_RESTART).expect("write");
+    let output = cowl(
+        &["--check-config", bad.to_str().expect("utf-8")],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let location = format!("{}:4:11: apps[0].restart: ", bad.display());
+    assert!(
+        stderr.contains(&location),
+        "expected {location:?} in {stderr}"
+    );
+}
+
+#[test]
+fn a_bad_configuration_stops_cowl_before_it_opens_a_socket() {
+    let dir = common::private_runtime_dir();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, BAD_RESTART).expect("write");
+    let output = cowl(
+        &[
+            "--backend",
+            "headless",
+            "--renderer",
+            "pixman",
+            "--socket",
+            "refused",
+            "--config",
+            bad.to_str().expect("utf-8"),
+        ],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("apps[0].restart"));
+    assert!(
+        !dir.path().join("refused").exists(),
+        "no socket may be opened"
+    );
+}
+
+#[test]
+fn the_layout_and_background_come_from_the_configuration() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("cowl.toml");
+    std::fs::write(
+        &config,
+        "[[outputs]]\nname = \"HEADLESS-1\"\n[outputs.layout]\n\
+         status_bar = { edge = \"top\", size = 40 }\ndock = { edge = \"bottom\", size = 60 }\n\
+         background = \"#204060\"\n",
+    )
+    .expect("write");
+    let compositor = Compositor::headless(&[
+        "--renderer",
+        "pixman",
+        "--output",
+        "400x300",
+        "--config",
+        config.to_str().expect("utf-8"),
+    ]);
+    let background = [0x20, 0x40, 0x60];
+    assert!(compositor.capture().is_filled(0, 0, 400, 300, background));
+
+    let mut app = TestClient::map_toplevel(&compositor, "org.cowl.Test");
+    assert_eq!(app.state.configured_size, Some((400, 200)), "the app area");
+    app.draw(0x00ff_0000);
+    app.wait_for_frames(1);
+    let image = compositor.capture();
+    assert!(
+        image.is_filled(0, 0, 400, 40, background),
+        "status bar zone"
+    );
+    assert!(image.is_filled(0, 40, 400, 200, [255, 0, 0]), "app area");
+    assert!(image.is_filled(0, 240, 400, 60, background), "dock zone");
+}
+
+#[test]
+fn the_keymap_comes_from_the_configuration() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("cowl.toml");
+    std::fs::write(&config, "[keyboard]\nlayout = \"de\"\n").expect("write");
+    let compositor = Compositor::headless(&[
+        "--renderer",
+        "pixman",
+        "--config",
+        config.to_str().expect("utf-8"),
+    ]);
+    let mut app = TestClient::map_toplevel(&compositor, "org.cowl.Test");
+    let keymap = app.keymap();
+    assert!(
+        keymap.contains("xkb_symbols"),
+        "not a keymap: {keymap:.200}"
+    );
+    // The compiled keymap names its group after the layout: "German" for `de`.
+    let group = keymap
+        .lines()
+        .find(|line| line.trim_start().to_lowercase().starts_with("name[group1]"))
+        .unwrap_or_default();
+    assert!(
+        group.contains("German"),
+        "expected the German layout, got {group:?}"
+    );
+}
