@@ -15,6 +15,7 @@ mod screenshot;
 mod shell;
 mod socket;
 mod state;
+mod supervisor;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -75,15 +76,10 @@ fn run(mut cli: Cli) -> Result<()> {
 
     // The socket is bound and the outputs exist: clients may connect now.
     socket::announce_ready(&state.socket_name);
-    let autostart = state
-        .config
-        .apps
-        .iter()
-        .filter(|app| app.autostart)
-        .filter_map(|app| app.exec.as_ref().map(|exec| exec.get_ref().clone()));
-    for command in cli.spawn.iter().cloned().chain(autostart) {
-        spawn_client(&command, &state.socket_name);
+    for command in &cli.spawn {
+        spawn_client(command, &state.socket_name);
     }
+    state.start_autostart_apps();
 
     event_loop
         .run(None, &mut state, |state| state.after_dispatch())
@@ -93,14 +89,19 @@ fn run(mut cli: Cli) -> Result<()> {
 }
 
 /// SIGTERM (systemd stopping us) and SIGINT (Ctrl-C when nested) end the loop normally, so
-/// that the socket and its lock file are removed on the way out.
+/// that the socket and its lock file are removed on the way out. SIGCHLD tells the app
+/// supervisor that an app exited.
 fn stop_on_termination_signals(event_loop: &EventLoop<'static, State>) -> Result<()> {
     use calloop::signals::{Signal, Signals};
-    let signals = Signals::new(&[Signal::SIGTERM, Signal::SIGINT])
-        .context("could not watch termination signals")?;
+    let signals = Signals::new(&[Signal::SIGTERM, Signal::SIGINT, Signal::SIGCHLD])
+        .context("could not watch signals")?;
     event_loop
         .handle()
         .insert_source(signals, |event, _, state| {
+            if event.signal() == Signal::SIGCHLD {
+                state.reap_apps();
+                return;
+            }
             info!(signal = ?event.signal(), "stopping");
             state.loop_signal.stop();
         })
@@ -108,9 +109,8 @@ fn stop_on_termination_signals(event_loop: &EventLoop<'static, State>) -> Result
     Ok(())
 }
 
-/// Starts a client (`--spawn`, or an app with `autostart`) through the shell, connected to
-/// our socket. The app supervisor of the shell issue (restart policies, watchdog) replaces
-/// this for configured apps; a failure here is logged, never fatal.
+/// Starts a `--spawn` client through the shell, connected to our socket, and forgets it (the
+/// configured apps have the supervisor instead). A failure here is logged, never fatal.
 fn spawn_client(command: &str, socket_name: &str) {
     let spawned = std::process::Command::new("/bin/sh")
         .arg("-c")

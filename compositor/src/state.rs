@@ -39,6 +39,7 @@ use crate::config::Config;
 use crate::protocols::screencopy::ScreencopyState;
 use crate::screenshot::Screenshot;
 use crate::socket;
+use crate::supervisor::Supervisor;
 
 /// Per-client data that smithay needs attached to every Wayland client.
 #[derive(Default)]
@@ -94,6 +95,7 @@ pub struct State {
     pub screenshot: Option<Screenshot>,
     /// The validated configuration; the shell reads its outputs and apps.
     pub config: Config,
+    pub supervisor: Supervisor,
 }
 
 impl State {
@@ -179,7 +181,9 @@ impl State {
             screencopy: ScreencopyState::new(dh),
         };
 
+        let supervisor = Supervisor::new(&config, &socket_name);
         Ok(State {
+            supervisor,
             display_handle,
             loop_handle,
             loop_signal: event_loop.get_signal(),

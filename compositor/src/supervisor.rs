@@ -1,0 +1,244 @@
+//! The app supervisor: starts the configured apps that have `autostart`, and restarts those
+//! that exit according to their restart policy, with a growing delay so that an app that
+//! crashes at once does not take the CPU the rear camera needs.
+//!
+//! Exits are noticed through SIGCHLD on the event loop (see `main.rs`), never by blocking:
+//! a SIGCHLD makes us `try_wait` every running app. Restarts wait on calloop timers. App states
+//! are logged now; the Shell1 D-Bus API reports them later (`AppStateChanged`).
+
+use std::process::{Child, Command, ExitStatus};
+use std::time::{Duration, Instant};
+
+use smithay::reexports::calloop::LoopHandle;
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use tracing::{info, warn};
+
+use crate::config::{Config, RestartPolicy};
+use crate::state::State;
+
+/// The first restart comes after this, each further one after twice the previous delay.
+const FIRST_RESTART_DELAY: Duration = Duration::from_secs(1);
+const MAX_RESTART_DELAY: Duration = Duration::from_secs(30);
+/// An app that ran this long is healthy again: its next crash restarts it quickly.
+const HEALTHY_AFTER: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppState {
+    Stopped,
+    Running {
+        pid: u32,
+    },
+    /// Waiting for its restart timer.
+    Restarting,
+    /// Exited with an error and its policy says not to restart, or it could not be started.
+    Failed,
+}
+
+struct SupervisedApp {
+    id: String,
+    exec: String,
+    restart: RestartPolicy,
+    state: AppState,
+    child: Option<Child>,
+    started_at: Option<Instant>,
+    /// Exits in a row without a healthy run in between.
+    crashes: u32,
+}
+
+pub struct Supervisor {
+    apps: Vec<SupervisedApp>,
+    socket_name: String,
+}
+
+/// The delay before restart number `crashes` (1 for the first).
+pub fn restart_delay(crashes: u32) -> Duration {
+    let doublings = crashes.saturating_sub(1).min(16);
+    FIRST_RESTART_DELAY
+        .saturating_mul(1 << doublings)
+        .min(MAX_RESTART_DELAY)
+}
+
+/// Whether an app that exited with `status` is started again under `policy`.
+pub fn should_restart(policy: RestartPolicy, status: ExitStatus) -> bool {
+    match policy {
+        RestartPolicy::Never => false,
+        RestartPolicy::OnFailure => !status.success(),
+        RestartPolicy::Always => true,
+    }
+}
+
+impl Supervisor {
+    /// Every configured app with a command; none is started yet.
+    pub fn new(config: &Config, socket_name: &str) -> Supervisor {
+        let apps = config
+            .apps
+            .iter()
+            .filter_map(|app| {
+                let exec = app.exec.as_ref()?.get_ref().trim().to_string();
+                (!exec.is_empty()).then(|| SupervisedApp {
+                    id: app.id.get_ref().clone(),
+                    exec,
+                    restart: app.restart,
+                    state: AppState::Stopped,
+                    child: None,
+                    started_at: None,
+                    crashes: 0,
+                })
+            })
+            .collect();
+        Supervisor {
+            apps,
+            socket_name: socket_name.to_string(),
+        }
+    }
+
+    /// Starts one app by index, connected to our socket.
+    fn start(&mut self, index: usize) {
+        let socket_name = self.socket_name.clone();
+        let Some(app) = self.apps.get_mut(index) else {
+            return;
+        };
+        let spawned = Command::new("/bin/sh")
+            .arg("-c")
+            .arg(&app.exec)
+            .env("WAYLAND_DISPLAY", &socket_name)
+            .env_remove("DISPLAY")
+            .spawn();
+        match spawned {
+            Ok(child) => {
+                let pid = child.id();
+                app.state = AppState::Running { pid };
+                app.child = Some(child);
+                app.started_at = Some(Instant::now());
+                info!(app = app.id, pid, "started app");
+            }
+            Err(err) => {
+                app.state = AppState::Failed;
+                warn!(app = app.id, "could not start app: {err}");
+            }
+        }
+    }
+
+    /// The state of an app by id, for tests and (later) the Shell1 API.
+    #[cfg(test)]
+    pub fn state_of(&self, id: &str) -> Option<AppState> {
+        self.apps
+            .iter()
+            .find(|app| app.id == id)
+            .map(|app| app.state)
+    }
+}
+
+impl State {
+    /// Starts the apps whose configuration says `autostart`.
+    pub fn start_autostart_apps(&mut self) {
+        let autostart: Vec<usize> = self
+            .config
+            .apps
+            .iter()
+            .filter(|app| app.autostart)
+            .filter_map(|app| {
+                self.supervisor
+                    .apps
+                    .iter()
+                    .position(|supervised| supervised.id == *app.id.get_ref())
+            })
+            .collect();
+        for index in autostart {
+            self.supervisor.start(index);
+        }
+    }
+
+    /// After SIGCHLD: collects every app that exited and restarts it if its policy says so.
+    pub fn reap_apps(&mut self) {
+        let loop_handle = self.loop_handle.clone();
+        for index in 0..self.supervisor.apps.len() {
+            let app = &mut self.supervisor.apps[index];
+            let Some(child) = app.child.as_mut() else {
+                continue;
+            };
+            let status = match child.try_wait() {
+                Ok(Some(status)) => status,
+                Ok(None) => continue,
+                Err(err) => {
+                    warn!(app = app.id, "could not check on app: {err}");
+                    continue;
+                }
+            };
+            app.child = None;
+            let ran_for = app.started_at.map(|at| at.elapsed()).unwrap_or_default();
+            if ran_for >= HEALTHY_AFTER {
+                app.crashes = 0;
+            }
+            if !status.success() {
+                app.crashes += 1;
+            }
+            if should_restart(app.restart, status) {
+                let delay = restart_delay(app.crashes.max(1));
+                app.state = AppState::Restarting;
+                info!(app = app.id, %status, ?delay, "app exited; restarting");
+                schedule_restart(&loop_handle, index, delay);
+            } else {
+                app.state = if status.success() {
+                    AppState::Stopped
+                } else {
+                    AppState::Failed
+                };
+                info!(app = app.id, %status, state = ?app.state, "app exited");
+            }
+        }
+    }
+}
+
+fn schedule_restart(loop_handle: &LoopHandle<'static, State>, index: usize, delay: Duration) {
+    let timer = Timer::from_duration(delay);
+    let inserted = loop_handle.insert_source(timer, move |_, _, state| {
+        if state.supervisor.apps.get(index).map(|app| app.state) == Some(AppState::Restarting) {
+            state.supervisor.start(index);
+        }
+        TimeoutAction::Drop
+    });
+    if let Err(err) = inserted {
+        warn!("could not schedule an app restart: {err}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::ExitStatusExt;
+
+    use super::*;
+
+    #[test]
+    fn restart_delays_double_up_to_a_ceiling() {
+        assert_eq!(restart_delay(1), Duration::from_secs(1));
+        assert_eq!(restart_delay(2), Duration::from_secs(2));
+        assert_eq!(restart_delay(4), Duration::from_secs(8));
+        assert_eq!(restart_delay(6), MAX_RESTART_DELAY);
+        assert_eq!(restart_delay(1000), MAX_RESTART_DELAY);
+    }
+
+    #[test]
+    fn policies_decide_on_the_exit_status() {
+        let success = ExitStatus::from_raw(0);
+        let failure = ExitStatus::from_raw(1 << 8);
+        let killed = ExitStatus::from_raw(9);
+        assert!(!should_restart(RestartPolicy::Never, failure));
+        assert!(!should_restart(RestartPolicy::OnFailure, success));
+        assert!(should_restart(RestartPolicy::OnFailure, failure));
+        assert!(should_restart(RestartPolicy::OnFailure, killed));
+        assert!(should_restart(RestartPolicy::Always, success));
+    }
+
+    #[test]
+    fn only_apps_with_a_command_are_supervised() {
+        let config = crate::config::parse(
+            "[[apps]]\nid = \"a\"\nname = \"A\"\nexec = \"true\"\n\n[[apps]]\nid = \"b\"\nname = \"B\"\n",
+            "test",
+        )
+        .expect("config");
+        let supervisor = Supervisor::new(&config, "wayland-9");
+        assert_eq!(supervisor.state_of("a"), Some(AppState::Stopped));
+        assert_eq!(supervisor.state_of("b"), None);
+    }
+}
