@@ -30,6 +30,41 @@ pub struct Config {
     pub outputs: Vec<OutputConfig>,
     #[serde(default)]
     pub apps: Vec<AppConfig>,
+    #[serde(default)]
+    pub watchdog: WatchdogConfig,
+}
+
+/// How the compositor notices apps that stopped answering (xdg_wm_base ping/pong).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchdogConfig {
+    /// An app that has not answered a ping for this long is covered as not responding.
+    pub hung_after_ms: Option<Spanned<u64>>,
+    /// An app that Cowl started and that stays hung this long is killed (and restarted per
+    /// its policy); 0 never kills.
+    pub kill_after_ms: Option<Spanned<u64>>,
+}
+
+impl WatchdogConfig {
+    const DEFAULT_HUNG_AFTER_MS: u64 = 5_000;
+    const DEFAULT_KILL_AFTER_MS: u64 = 10_000;
+
+    pub fn hung_after(&self) -> std::time::Duration {
+        let ms = self
+            .hung_after_ms
+            .as_ref()
+            .map_or(Self::DEFAULT_HUNG_AFTER_MS, |v| *v.get_ref());
+        std::time::Duration::from_millis(ms)
+    }
+
+    /// `None`: never kill.
+    pub fn kill_after(&self) -> Option<std::time::Duration> {
+        let ms = self
+            .kill_after_ms
+            .as_ref()
+            .map_or(Self::DEFAULT_KILL_AFTER_MS, |v| *v.get_ref());
+        (ms > 0).then(|| std::time::Duration::from_millis(ms))
+    }
 }
 
 /// xkb names of the keymap; empty values leave the choice to XKB_DEFAULT_* variables.
@@ -127,7 +162,8 @@ pub struct AppConfig {
     pub name: String,
     #[serde(default)]
     pub icon: String,
-    /// The command that starts it (through /bin/sh); none for apps started by others.
+    /// The command line that starts it (run as `/bin/sh -c "exec COMMAND"`, so it is one
+    /// command); none for apps started by others.
     #[serde(default)]
     pub exec: Option<Spanned<String>>,
     #[serde(default)]
@@ -282,6 +318,26 @@ fn validate(config: &Config) -> Result<(), Invalid> {
             });
         }
         validate_layout(&output.layout, &format!("{key}.layout"))?;
+    }
+
+    if let Some(hung_after) = &config.watchdog.hung_after_ms
+        && !(500..=600_000).contains(hung_after.get_ref())
+    {
+        return Err(Invalid {
+            span: hung_after.span(),
+            key: "watchdog.hung_after_ms".into(),
+            message: "between 500 and 600000 milliseconds".into(),
+        });
+    }
+    if let Some(kill_after) = &config.watchdog.kill_after_ms
+        && *kill_after.get_ref() != 0
+        && config.watchdog.kill_after().unwrap_or_default() < config.watchdog.hung_after()
+    {
+        return Err(Invalid {
+            span: kill_after.span(),
+            key: "watchdog.kill_after_ms".into(),
+            message: "0 (never) or at least watchdog.hung_after_ms".into(),
+        });
     }
 
     let mut app_ids = HashMap::new();
@@ -457,6 +513,21 @@ mod tests {
         ));
         assert_eq!(err.key, "outputs[0].layout.dock.edge");
         assert_eq!(err.line, 5);
+    }
+
+    #[test]
+    fn watchdog_times_are_checked() {
+        let config = parse("", "empty").expect("empty config");
+        assert_eq!(
+            config.watchdog.hung_after(),
+            std::time::Duration::from_secs(5)
+        );
+        let err = error("[watchdog]\nhung_after_ms = 10\n");
+        assert_eq!((err.key.as_str(), err.line), ("watchdog.hung_after_ms", 2));
+        let err = error("[watchdog]\nhung_after_ms = 5000\nkill_after_ms = 1000\n");
+        assert_eq!(err.key, "watchdog.kill_after_ms");
+        let never = parse("[watchdog]\nkill_after_ms = 0\n", "t").expect("valid");
+        assert_eq!(never.watchdog.kill_after(), None);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::time::Duration;
 use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::element::RenderElementStates;
 use smithay::backend::renderer::element::default_primary_scanout_output_compare;
-use smithay::backend::renderer::element::surface::WaylandSurfaceRenderElement;
+use smithay::backend::renderer::element::solid::SolidColorRenderElement;
 use smithay::backend::renderer::{ExportMem, ImportAll, Renderer, Texture};
 use smithay::desktop::space::render_output;
 use smithay::desktop::utils::{
@@ -61,6 +61,8 @@ pub struct FrameJob<'a> {
     /// What the screen shows where no surface is: the output's configured background, never
     /// undefined memory.
     pub background: Colour,
+    /// Drawn above every app: the watchdog's covers over hung apps.
+    pub overlays: Vec<SolidColorRenderElement>,
 }
 
 /// Renders the job's output into the bound framebuffer and serves its waiting captures.
@@ -87,16 +89,17 @@ where
         screenshot,
         presented_at,
         background,
+        overlays,
     } = job;
     let [red, green, blue] = background.0.map(|channel| f32::from(channel) / 255.0);
-    let result = render_output::<_, WaylandSurfaceRenderElement<R>, _, _>(
+    let result = render_output::<_, SolidColorRenderElement, _, _>(
         output,
         renderer,
         framebuffer,
         1.0,
         age,
         [space],
-        &[],
+        &overlays,
         damage_tracker,
         [red, green, blue, 1.0],
     )

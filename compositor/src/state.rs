@@ -38,6 +38,7 @@ use crate::cli::Cli;
 use crate::config::Config;
 use crate::protocols::screencopy::ScreencopyState;
 use crate::screenshot::Screenshot;
+use crate::shell::watchdog::Watchdog;
 use crate::socket;
 use crate::supervisor::Supervisor;
 
@@ -96,6 +97,7 @@ pub struct State {
     /// The validated configuration; the shell reads its outputs and apps.
     pub config: Config,
     pub supervisor: Supervisor,
+    pub watchdog: Watchdog,
 }
 
 impl State {
@@ -184,6 +186,7 @@ impl State {
         let supervisor = Supervisor::new(&config, &socket_name);
         Ok(State {
             supervisor,
+            watchdog: Watchdog::default(),
             display_handle,
             loop_handle,
             loop_signal: event_loop.get_signal(),

@@ -98,9 +98,11 @@ impl Supervisor {
         let Some(app) = self.apps.get_mut(index) else {
             return;
         };
+        // `exec` makes the app itself our child (not a shell around it), so that its pid is
+        // the one we signal and whose exit we see.
         let spawned = Command::new("/bin/sh")
             .arg("-c")
-            .arg(&app.exec)
+            .arg(format!("exec {}", app.exec))
             .env("WAYLAND_DISPLAY", &socket_name)
             .env_remove("DISPLAY")
             .spawn();
@@ -117,6 +119,13 @@ impl Supervisor {
                 warn!(app = app.id, "could not start app: {err}");
             }
         }
+    }
+
+    /// Whether Cowl started (and so may end) the app with this id.
+    pub fn supervises(&self, id: &str) -> bool {
+        self.apps
+            .iter()
+            .any(|app| app.id == id && matches!(app.state, AppState::Running { .. }))
     }
 
     /// The state of an app by id, for tests and (later) the Shell1 API.

@@ -1,5 +1,6 @@
-//! The app supervisor with a real app: an autostart foot that is killed comes back, in a new
-//! process, and shows its window again.
+//! The app supervisor and the watchdog with a real app: an autostart foot that is killed
+//! comes back in a new process; one that hangs (SIGSTOP) is covered as not responding, then
+//! killed and restarted.
 
 mod common;
 
@@ -25,21 +26,10 @@ fn started_pids(compositor: &Compositor, app: &str) -> Vec<u32> {
         .collect()
 }
 
-#[test]
-fn a_crashed_autostart_app_is_restarted() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("cowl.toml");
-    std::fs::write(
-        &config,
-        r#"[[apps]]
-id = "org.cowl.Term"
-name = "Terminal"
-exec = "foot --app-id org.cowl.Term sh -c \"printf '\\033[41m SUPERVISED \\033[0m\\n'; exec sleep infinity\""
-autostart = true
-restart = "on-failure"
-"#,
-    )
-    .expect("write the config");
+/// Cowl on a 640x240 output with a supervised foot; `extra` is more configuration.
+fn start_with_supervised_foot(dir: &std::path::Path, extra: &str) -> Compositor {
+    let config = dir.join("cowl.toml");
+    std::fs::write(&config, format!("{extra}\n{FOOT_APP}")).expect("write the config");
     let compositor = Compositor::start(
         &[
             "--backend",
@@ -54,6 +44,21 @@ restart = "on-failure"
         &[("LC_ALL", "C.UTF-8")],
     );
     compositor.wait_for_capture("the autostart app to show", shows_the_app);
+    compositor
+}
+
+const FOOT_APP: &str = r#"[[apps]]
+id = "org.cowl.Term"
+name = "Terminal"
+exec = "foot --app-id org.cowl.Term sh -c \"printf '\\033[41m SUPERVISED \\033[0m\\n'; exec sleep infinity\""
+autostart = true
+restart = "on-failure"
+"#;
+
+#[test]
+fn a_crashed_autostart_app_is_restarted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let compositor = start_with_supervised_foot(dir.path(), "");
     let first = started_pids(&compositor, "org.cowl.Term");
     assert_eq!(first.len(), 1, "{}", compositor.log());
 
@@ -67,4 +72,35 @@ restart = "on-failure"
     assert_eq!(pids.len(), 2, "one restart: {}", compositor.log());
     assert_ne!(pids[0], pids[1]);
     assert!(compositor.log().contains("app exited; restarting"));
+}
+
+/// The watchdog's "not responding" cover (until the chrome draws text on it).
+const COVER: [u8; 3] = [40, 40, 48];
+
+#[test]
+fn a_hung_app_is_covered_then_killed_and_restarted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let compositor = start_with_supervised_foot(
+        dir.path(),
+        "[watchdog]\nhung_after_ms = 600\nkill_after_ms = 2000\n",
+    );
+    let first = started_pids(&compositor, "org.cowl.Term");
+    assert_eq!(first.len(), 1, "{}", compositor.log());
+
+    // The app freezes: it no longer answers pings, its last frame stays.
+    common::send_signal(first[0], rustix::process::Signal::STOP);
+    let covered = compositor.wait_for_capture("the hung app to be covered", |image| {
+        image.pixel(320, 120) == COVER
+    });
+    assert!(
+        covered.is_filled(0, 0, 640, 240, COVER),
+        "the whole window is covered"
+    );
+    assert!(compositor.log().contains("not responding"));
+
+    // Then it is killed and, per its on-failure policy, started again.
+    compositor.wait_for_capture("the app to come back", shows_the_app);
+    let pids = started_pids(&compositor, "org.cowl.Term");
+    assert_eq!(pids.len(), 2, "{}", compositor.log());
+    assert!(compositor.log().contains("killing the hung app"));
 }

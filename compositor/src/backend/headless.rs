@@ -31,6 +31,7 @@ use crate::backend::{Backend, add_output, advertise_dmabuf};
 use crate::cli::{Cli, RendererChoice};
 use crate::protocols::screencopy::RowOrder;
 use crate::render::{FrameJob, FrameOutcome, FrameTarget, compose_frame};
+use crate::shell::watchdog::hung_covers;
 use crate::state::State;
 
 /// Virtual panels refresh at 60 Hz, like the head unit's.
@@ -245,6 +246,7 @@ impl State {
         };
         let output = headless_output.output.clone();
         let size = headless_output.size;
+        let covers = hung_covers(&self.space, &self.watchdog, &output);
         let screenshot = if Some(&output) == crate::shell::primary_output(&self.space).as_ref() {
             self.screenshot.as_mut()
         } else {
@@ -259,6 +261,7 @@ impl State {
             screenshot,
             presented_at: vblank,
             background: self.config.background(name),
+            overlays: covers,
         };
         let result = match (&mut backend.renderer, &mut headless_output.framebuffer) {
             (HeadlessRenderer::Gles(renderer), Framebuffer::Gles(buffer)) => {

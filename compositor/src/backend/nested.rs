@@ -32,6 +32,7 @@ use crate::backend::{Backend, add_output, advertise_dmabuf};
 use crate::cli::Cli;
 use crate::protocols::screencopy::RowOrder;
 use crate::render::{FrameJob, FrameTarget, compose_frame};
+use crate::shell::watchdog::hung_covers;
 use crate::state::State;
 
 const REFRESH_MILLIHERTZ: i32 = 60_000;
@@ -197,6 +198,7 @@ impl State {
                     screenshot: self.screenshot.as_mut(),
                     presented_at,
                     background: self.config.background(&output.name()),
+                    overlays: hung_covers(&self.space, &self.watchdog, &output),
                 },
             )
             .map_err(NestedFrameError::Render),

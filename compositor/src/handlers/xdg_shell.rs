@@ -11,7 +11,7 @@ use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
 use smithay::reexports::wayland_server::protocol::{wl_output, wl_seat};
 use smithay::utils::Serial;
 use smithay::wayland::shell::xdg::{
-    PopupSurface, PositionerState, ToplevelSurface, XdgShellHandler, XdgShellState,
+    PopupSurface, PositionerState, ShellClient, ToplevelSurface, XdgShellHandler, XdgShellState,
 };
 use tracing::{debug, warn};
 
@@ -36,6 +36,11 @@ impl XdgShellHandler for State {
         let window = Window::new_wayland_window(toplevel);
         // Keyboard focus follows on the first buffer (handlers/compositor.rs).
         self.space.map_element(window, location, true);
+        self.watchdog_arm();
+    }
+
+    fn client_pong(&mut self, client: ShellClient) {
+        self.watchdog_pong(&client);
     }
 
     fn toplevel_destroyed(&mut self, toplevel: ToplevelSurface) {

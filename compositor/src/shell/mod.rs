@@ -16,6 +16,7 @@ use smithay::wayland::shell::xdg::ToplevelSurface;
 
 use crate::config::Config;
 
+pub mod watchdog;
 pub mod zones;
 
 /// The top of a subsurface tree: the surface that a window or layer surface is made of.

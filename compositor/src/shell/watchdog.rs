@@ -1,0 +1,243 @@
+//! The watchdog: apps that stop answering are covered, then killed if Cowl started them.
+//!
+//! While any app window is mapped, a timer pings each app's xdg_wm_base. An app whose ping
+//! stays unanswered for `hung_after` is marked hung: its windows are covered by an opaque
+//! "not responding" panel (text comes with the chrome), so the driver never looks at a frozen
+//! picture as if it were live. An app that Cowl started and that stays hung for `kill_after`
+//! is killed; the supervisor then restarts it per its policy. A pong lifts the cover. With no
+//! window mapped, no timer runs.
+
+use std::time::{Duration, Instant};
+
+use smithay::backend::renderer::element::Id;
+use smithay::backend::renderer::element::Kind;
+use smithay::backend::renderer::element::solid::SolidColorRenderElement;
+use smithay::desktop::{Space, Window};
+use smithay::output::Output;
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay::reexports::wayland_server::Resource;
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::utils::{Physical, Rectangle, SERIAL_COUNTER};
+use smithay::wayland::compositor::with_states;
+use smithay::wayland::shell::xdg::{ShellClient, XdgToplevelSurfaceData};
+use tracing::{info, warn};
+
+use crate::state::State;
+
+/// The "not responding" cover (#282830), until the chrome draws a panel with text on it.
+/// Given in whole 8-bit steps so that every renderer produces the same bytes.
+const COVER_COLOUR: [f32; 4] = [40.0 / 255.0, 40.0 / 255.0, 48.0 / 255.0, 1.0];
+
+#[derive(Default)]
+pub struct Watchdog {
+    clients: Vec<WatchedClient>,
+    armed: bool,
+}
+
+struct WatchedClient {
+    client: ShellClient,
+    ping_sent: Option<Instant>,
+    hung: bool,
+    killed: bool,
+    /// Keeps the cover one element for the damage tracker across frames.
+    cover_id: Id,
+}
+
+impl State {
+    /// Starts pinging when the first window maps; cheap to call again.
+    pub fn watchdog_arm(&mut self) {
+        if self.watchdog.armed {
+            return;
+        }
+        self.watchdog.armed = true;
+        let interval = self.watchdog_interval();
+        let inserted = self
+            .loop_handle
+            .insert_source(Timer::from_duration(interval), |_, _, state| {
+                state.watchdog_tick()
+            });
+        if let Err(err) = inserted {
+            self.watchdog.armed = false;
+            warn!("could not start the watchdog: {err}");
+        }
+    }
+
+    /// A tick four times per `hung_after` keeps detection within a quarter of it.
+    fn watchdog_interval(&self) -> Duration {
+        (self.config.watchdog.hung_after() / 4).max(Duration::from_millis(100))
+    }
+
+    fn watchdog_tick(&mut self) -> TimeoutAction {
+        let mut shown: Vec<ShellClient> = Vec::new();
+        for window in self.space.elements() {
+            if let Some(toplevel) = window.toplevel() {
+                let client = toplevel.client();
+                if client.alive() && !shown.contains(&client) {
+                    shown.push(client);
+                }
+            }
+        }
+        self.watchdog
+            .clients
+            .retain(|watched| shown.contains(&watched.client));
+        if shown.is_empty() {
+            self.watchdog.armed = false;
+            return TimeoutAction::Drop;
+        }
+
+        let now = Instant::now();
+        let hung_after = self.config.watchdog.hung_after();
+        let kill_after = self.config.watchdog.kill_after();
+        let mut cover_changed = false;
+        let mut to_kill = Vec::new();
+        for client in shown {
+            let index = match self
+                .watchdog
+                .clients
+                .iter()
+                .position(|w| w.client == client)
+            {
+                Some(index) => index,
+                None => {
+                    self.watchdog.clients.push(WatchedClient {
+                        client,
+                        ping_sent: None,
+                        hung: false,
+                        killed: false,
+                        cover_id: Id::new(),
+                    });
+                    self.watchdog.clients.len() - 1
+                }
+            };
+            let watched = &mut self.watchdog.clients[index];
+            match watched.ping_sent {
+                None => {
+                    if watched
+                        .client
+                        .send_ping(SERIAL_COUNTER.next_serial())
+                        .is_ok()
+                    {
+                        watched.ping_sent = Some(now);
+                    }
+                }
+                Some(sent) => {
+                    let waited = now.duration_since(sent);
+                    if waited >= hung_after && !watched.hung {
+                        watched.hung = true;
+                        cover_changed = true;
+                        warn!(?waited, "an app is not responding; covering it");
+                    }
+                    if let Some(kill_after) = kill_after
+                        && waited >= kill_after
+                        && !watched.killed
+                    {
+                        watched.killed = true;
+                        let surface = self.space.elements().find_map(|window| {
+                            let toplevel = window.toplevel()?;
+                            (toplevel.client() == watched.client)
+                                .then(|| toplevel.wl_surface().clone())
+                        });
+                        to_kill.extend(surface);
+                    }
+                }
+            }
+        }
+        for surface in to_kill {
+            self.kill_if_ours(&surface);
+        }
+        if cover_changed {
+            self.queue_redraw_all();
+        }
+        TimeoutAction::ToDuration(self.watchdog_interval())
+    }
+
+    /// The app answered: it is alive, whatever it was before.
+    pub fn watchdog_pong(&mut self, client: &ShellClient) {
+        let Some(watched) = self
+            .watchdog
+            .clients
+            .iter_mut()
+            .find(|w| &w.client == client)
+        else {
+            return;
+        };
+        watched.ping_sent = None;
+        if watched.hung {
+            watched.hung = false;
+            info!("an app is responding again; uncovering it");
+            self.queue_redraw_all();
+        }
+    }
+
+    /// Kills a hung app only if the supervisor started it (by app_id): never a process
+    /// that is not ours to end. The supervisor restarts it per its policy.
+    fn kill_if_ours(&mut self, surface: &WlSurface) {
+        let app_id = with_states(surface, |states| {
+            states
+                .data_map
+                .get::<XdgToplevelSurfaceData>()
+                .and_then(|data| data.lock().ok().and_then(|data| data.app_id.clone()))
+        });
+        let Some(app_id) = app_id.filter(|id| self.supervisor.supervises(id)) else {
+            warn!("a hung app that Cowl did not start stays covered, not killed");
+            return;
+        };
+        let pid = self
+            .display_handle
+            .get_client(surface.id())
+            .ok()
+            .and_then(|client| client.get_credentials(&self.display_handle).ok())
+            .map(|credentials| credentials.pid);
+        let Some(pid) = pid.and_then(rustix::process::Pid::from_raw) else {
+            return;
+        };
+        warn!(
+            app = app_id,
+            pid = pid.as_raw_nonzero().get(),
+            "killing the hung app"
+        );
+        if let Err(err) = rustix::process::kill_process(pid, rustix::process::Signal::KILL) {
+            warn!(app = app_id, "could not kill the hung app: {err}");
+        }
+    }
+}
+
+/// Opaque covers over the hung apps' windows on `output`, in its physical pixels.
+pub fn hung_covers(
+    space: &Space<Window>,
+    watchdog: &Watchdog,
+    output: &Output,
+) -> Vec<SolidColorRenderElement> {
+    let Some(output_geometry) = space.output_geometry(output) else {
+        return Vec::new();
+    };
+    let scale = output.current_scale().fractional_scale();
+    let mut covers = Vec::new();
+    for watched in watchdog.clients.iter().filter(|w| w.hung) {
+        for window in space.elements() {
+            if !window
+                .toplevel()
+                .is_some_and(|t| t.client() == watched.client)
+            {
+                continue;
+            }
+            let Some(geometry) = space.element_geometry(window) else {
+                continue;
+            };
+            let Some(visible) = geometry.intersection(output_geometry) else {
+                continue;
+            };
+            let mut local = visible;
+            local.loc -= output_geometry.loc;
+            let physical: Rectangle<i32, Physical> = local.to_physical_precise_round(scale);
+            covers.push(SolidColorRenderElement::new(
+                watched.cover_id.clone(),
+                physical,
+                0,
+                COVER_COLOUR,
+                Kind::Unspecified,
+            ));
+        }
+    }
+    covers
+}
