@@ -51,7 +51,7 @@ pub struct TestClient {
     surface: wl_surface::WlSurface,
     shm: wl_shm::WlShm,
     presentation: wp_presentation::WpPresentation,
-    _toplevel: xdg_toplevel::XdgToplevel,
+    toplevel: xdg_toplevel::XdgToplevel,
     xdg_surface: xdg_surface::XdgSurface,
     buffer: Option<wl_buffer::WlBuffer>,
 }
@@ -95,7 +95,7 @@ impl TestClient {
             surface,
             shm,
             presentation,
-            _toplevel: toplevel,
+            toplevel,
             xdg_surface,
             buffer: None,
         }
@@ -162,6 +162,18 @@ impl TestClient {
         self.presentation.feedback(&self.surface, &handle, ());
         self.surface.commit();
         self.connection.flush().expect("flush");
+    }
+
+    /// Asks to go fullscreen and returns the size of the configure that answers.
+    pub fn request_fullscreen(&mut self) -> (i32, i32) {
+        self.toplevel.set_fullscreen(None);
+        self.state.configured_size = None;
+        while self.state.configured_size.is_none() {
+            self.queue
+                .blocking_dispatch(&mut self.state)
+                .expect("dispatch");
+        }
+        self.state.configured_size.expect("a configure")
     }
 
     /// Opens an xdg_popup on the toplevel, positioned by `setup`, and returns the geometry
