@@ -141,3 +141,52 @@ fn the_keymap_comes_from_the_configuration() {
         "expected the German layout, got {group:?}"
     );
 }
+
+#[test]
+fn an_app_is_placed_on_the_output_its_configuration_names() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("cowl.toml");
+    std::fs::write(
+        &config,
+        "[[outputs]]\nname = \"HEADLESS-1\"\n\n[[outputs]]\nname = \"HEADLESS-2\"\n\
+         [outputs.layout]\nstatus_bar = { edge = \"top\", size = 20 }\n\n\
+         [[apps]]\nid = \"org.cowl.Passenger\"\nname = \"Passenger\"\noutput = \"HEADLESS-2\"\n",
+    )
+    .expect("write");
+    let compositor = Compositor::headless(&[
+        "--renderer",
+        "pixman",
+        "--output",
+        "320x240",
+        "--output",
+        "320x240",
+        "--config",
+        config.to_str().expect("utf-8"),
+    ]);
+
+    // Declared for the second output: it gets that output's app area, below its status bar.
+    let mut passenger = TestClient::map_toplevel(&compositor, "org.cowl.Passenger");
+    assert_eq!(passenger.state.configured_size, Some((320, 220)));
+    passenger.draw(0x0000_ff00);
+    passenger.wait_for_frames(1);
+    // Not declared: the first output.
+    let mut other = TestClient::map_toplevel(&compositor, "org.example.Undeclared");
+    assert_eq!(other.state.configured_size, Some((320, 240)));
+    other.draw(0x00ff_0000);
+    other.wait_for_frames(1);
+
+    let image = compositor.capture();
+    assert_eq!((image.width, image.height), (640, 240));
+    assert!(
+        image.is_filled(0, 0, 320, 240, [255, 0, 0]),
+        "the undeclared app on HEADLESS-1"
+    );
+    assert!(
+        image.is_filled(320, 0, 320, 20, common::BLACK),
+        "HEADLESS-2's status bar zone"
+    );
+    assert!(
+        image.is_filled(320, 20, 320, 220, [0, 255, 0]),
+        "the passenger app on HEADLESS-2"
+    );
+}

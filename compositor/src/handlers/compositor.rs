@@ -55,6 +55,16 @@ impl CompositorHandler for State {
             if let Some(toplevel) = window.toplevel()
                 && !toplevel.is_initial_configure_sent()
             {
+                // The app_id is known now (clients set it before their first commit): place
+                // the app on its output before the first configure, so that its first buffer
+                // is right.
+                let app_id = crate::shell::app_id(toplevel);
+                if let Some(area) =
+                    crate::shell::placement(&self.space, &self.config, app_id.as_deref())
+                {
+                    crate::shell::configure_to_fill(toplevel, area);
+                    self.space.map_element(window.clone(), area.loc, true);
+                }
                 toplevel.send_configure();
             }
             self.focus_on_first_map(&window, &root);

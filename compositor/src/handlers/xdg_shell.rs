@@ -24,8 +24,8 @@ impl XdgShellHandler for State {
     }
 
     fn new_toplevel(&mut self, toplevel: ToplevelSurface) {
-        let area = shell::primary_output(&self.space)
-            .and_then(|output| shell::app_area(&self.space, &output, &self.config));
+        // A first guess; the placement by app_id is settled on the first commit.
+        let area = shell::placement(&self.space, &self.config, None);
         let location = match area {
             Some(area) => {
                 shell::configure_to_fill(&toplevel, area);
@@ -111,9 +111,11 @@ impl XdgShellHandler for State {
 impl State {
     /// Answers a state request with the placement the shell decides, which does not change.
     fn reconfigure_in_place(&mut self, toplevel: &ToplevelSurface) {
-        if let Some(area) = shell::primary_output(&self.space)
-            .and_then(|output| shell::app_area(&self.space, &output, &self.config))
-        {
+        if let Some(area) = shell::placement(
+            &self.space,
+            &self.config,
+            shell::app_id(toplevel).as_deref(),
+        ) {
             shell::configure_to_fill(toplevel, area);
         }
         if toplevel.is_initial_configure_sent() {

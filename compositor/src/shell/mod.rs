@@ -1,7 +1,7 @@
-//! Where windows go. Every toplevel fills the app area of the first output: the output minus
-//! the compositor's panels (status bar, dock: `zones.rs`, from the configuration) and minus
-//! the exclusive zones of layer-shell panels. Roles by app_id, activation and split screen
-//! build on these functions in the shell issue.
+//! Where windows go. Every toplevel fills the app area of its output: the output its app's
+//! configuration names (by app_id), else the first one; the app area is the output minus the
+//! compositor's panels (status bar, dock: `zones.rs`) and minus the exclusive zones of
+//! layer-shell panels. Roles, activation and split screen build on these functions.
 //!
 //! Placement is decided before the first configure, so a client's first buffer already has
 //! the size it will be shown at.
@@ -11,8 +11,8 @@ use smithay::output::Output;
 use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{Logical, Rectangle};
-use smithay::wayland::compositor::get_parent;
-use smithay::wayland::shell::xdg::ToplevelSurface;
+use smithay::wayland::compositor::{get_parent, with_states};
+use smithay::wayland::shell::xdg::{ToplevelSurface, XdgToplevelSurfaceData};
 
 use crate::config::Config;
 
@@ -64,6 +64,36 @@ pub fn app_area(
     Some(area)
 }
 
+/// The xdg app_id a toplevel has set, if any.
+pub fn app_id(toplevel: &ToplevelSurface) -> Option<String> {
+    with_states(toplevel.wl_surface(), |states| {
+        states
+            .data_map
+            .get::<XdgToplevelSurfaceData>()
+            .and_then(|data| data.lock().ok().and_then(|data| data.app_id.clone()))
+    })
+}
+
+/// Where an app goes: the app area of the output its configuration names, or of the primary
+/// output for an app that names none, is not declared, or names an output not connected.
+pub fn placement(
+    space: &Space<Window>,
+    config: &Config,
+    app_id: Option<&str>,
+) -> Option<Rectangle<i32, Logical>> {
+    let configured_output = app_id
+        .and_then(|id| config.apps.iter().find(|app| app.id.get_ref() == id))
+        .and_then(|app| app.output.as_ref())
+        .and_then(|name| {
+            space
+                .outputs()
+                .find(|output| output.name() == *name.get_ref())
+        })
+        .cloned();
+    let output = configured_output.or_else(|| primary_output(space))?;
+    app_area(space, &output, config)
+}
+
 /// Sets the pending configure of a toplevel to fill `area`, borderless and activated.
 pub fn configure_to_fill(toplevel: &ToplevelSurface, area: Rectangle<i32, Logical>) {
     toplevel.with_pending_state(|pending| {
@@ -87,19 +117,17 @@ pub fn configure_to_fill(toplevel: &ToplevelSurface, area: Rectangle<i32, Logica
 /// Places every mapped toplevel again, after the app area changed (an output was resized, a
 /// panel reserved space). Sends configures only where the size actually changed.
 pub fn relayout(space: &mut Space<Window>, config: &Config) {
-    let Some(output) = primary_output(space) else {
-        return;
-    };
-    let Some(area) = app_area(space, &output, config) else {
-        return;
-    };
     let windows: Vec<Window> = space.elements().cloned().collect();
     for window in windows {
-        if let Some(toplevel) = window.toplevel() {
-            configure_to_fill(toplevel, area);
-            if toplevel.is_initial_configure_sent() {
-                toplevel.send_pending_configure();
-            }
+        let Some(toplevel) = window.toplevel() else {
+            continue;
+        };
+        let Some(area) = placement(space, config, app_id(toplevel).as_deref()) else {
+            continue;
+        };
+        configure_to_fill(toplevel, area);
+        if toplevel.is_initial_configure_sent() {
+            toplevel.send_pending_configure();
         }
         space.map_element(window, area.loc, false);
     }
