@@ -32,6 +32,28 @@ pub struct Config {
     pub apps: Vec<AppConfig>,
     #[serde(default)]
     pub watchdog: WatchdogConfig,
+    #[serde(default)]
+    pub shell: ShellConfig,
+}
+
+/// The shell as a whole.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShellConfig {
+    /// The start-up curtain lifts when every autostart app has shown, or after this long.
+    pub ready_timeout_ms: Option<Spanned<u64>>,
+}
+
+impl ShellConfig {
+    const DEFAULT_READY_TIMEOUT_MS: u64 = 5_000;
+
+    pub fn ready_timeout(&self) -> std::time::Duration {
+        let ms = self
+            .ready_timeout_ms
+            .as_ref()
+            .map_or(Self::DEFAULT_READY_TIMEOUT_MS, |v| *v.get_ref());
+        std::time::Duration::from_millis(ms)
+    }
 }
 
 /// How the compositor notices apps that stopped answering (xdg_wm_base ping/pong).
@@ -337,6 +359,16 @@ fn validate(config: &Config) -> Result<(), Invalid> {
             span: kill_after.span(),
             key: "watchdog.kill_after_ms".into(),
             message: "0 (never) or at least watchdog.hung_after_ms".into(),
+        });
+    }
+
+    if let Some(timeout) = &config.shell.ready_timeout_ms
+        && *timeout.get_ref() > 120_000
+    {
+        return Err(Invalid {
+            span: timeout.span(),
+            key: "shell.ready_timeout_ms".into(),
+            message: "at most 120000 milliseconds: a driver does not wait longer".into(),
         });
     }
 

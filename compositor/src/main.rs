@@ -80,6 +80,7 @@ fn run(mut cli: Cli) -> Result<()> {
         spawn_client(command, &state.socket_name);
     }
     state.start_autostart_apps();
+    state.curtain_start_timer();
 
     event_loop
         .run(None, &mut state, |state| state.after_dispatch())

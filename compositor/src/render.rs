@@ -63,6 +63,8 @@ pub struct FrameJob<'a> {
     pub background: Colour,
     /// Drawn above every app: the watchdog's covers over hung apps.
     pub overlays: Vec<SolidColorRenderElement>,
+    /// The start-up curtain is down: black only, no app and no overlay.
+    pub curtain: bool,
 }
 
 /// Renders the job's output into the bound framebuffer and serves its waiting captures.
@@ -90,15 +92,22 @@ where
         presented_at,
         background,
         overlays,
+        curtain,
     } = job;
-    let [red, green, blue] = background.0.map(|channel| f32::from(channel) / 255.0);
+    let [red, green, blue] = if curtain {
+        [0.0; 3]
+    } else {
+        background.0.map(|channel| f32::from(channel) / 255.0)
+    };
+    let spaces: &[&Space<Window>] = if curtain { &[] } else { &[space] };
+    let overlays = if curtain { Vec::new() } else { overlays };
     let result = render_output::<_, SolidColorRenderElement, _, _>(
         output,
         renderer,
         framebuffer,
         1.0,
         age,
-        [space],
+        spaces.iter().copied(),
         &overlays,
         damage_tracker,
         [red, green, blue, 1.0],

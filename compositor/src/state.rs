@@ -38,6 +38,7 @@ use crate::cli::Cli;
 use crate::config::Config;
 use crate::protocols::screencopy::ScreencopyState;
 use crate::screenshot::Screenshot;
+use crate::shell::curtain::Curtain;
 use crate::shell::watchdog::Watchdog;
 use crate::socket;
 use crate::supervisor::Supervisor;
@@ -98,6 +99,7 @@ pub struct State {
     pub config: Config,
     pub supervisor: Supervisor,
     pub watchdog: Watchdog,
+    pub curtain: Curtain,
 }
 
 impl State {
@@ -187,6 +189,14 @@ impl State {
         Ok(State {
             supervisor,
             watchdog: Watchdog::default(),
+            curtain: Curtain::new(
+                config
+                    .apps
+                    .iter()
+                    .filter(|app| app.autostart)
+                    .map(|app| app.id.get_ref().clone())
+                    .collect(),
+            ),
             display_handle,
             loop_handle,
             loop_signal: event_loop.get_signal(),

@@ -1,6 +1,7 @@
-//! The app supervisor and the watchdog with a real app: an autostart foot that is killed
-//! comes back in a new process; one that hangs (SIGSTOP) is covered as not responding, then
-//! killed and restarted.
+//! The app supervisor, the watchdog and the start-up curtain with real apps: an autostart
+//! foot that is killed comes back in a new process; one that hangs (SIGSTOP) is covered as
+//! not responding, then killed and restarted; the screen stays black until every autostart
+//! app has shown, or until the ready timeout when one never does.
 
 mod common;
 
@@ -103,4 +104,45 @@ fn a_hung_app_is_covered_then_killed_and_restarted() {
     let pids = started_pids(&compositor, "org.cowl.Term");
     assert_eq!(pids.len(), 2, "{}", compositor.log());
     assert!(compositor.log().contains("killing the hung app"));
+}
+
+#[test]
+fn the_curtain_lifts_as_soon_as_every_autostart_app_has_shown() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A minute-long timeout: only the app showing can lift the curtain within the deadline.
+    let compositor = start_with_supervised_foot(dir.path(), "[shell]\nready_timeout_ms = 60000\n");
+    assert!(compositor.log().contains("every autostart app has shown"));
+}
+
+#[test]
+fn the_curtain_hides_apps_until_the_timeout_when_an_autostart_app_never_shows() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("cowl.toml");
+    std::fs::write(
+        &config,
+        "[shell]\nready_timeout_ms = 6000\n\n[[apps]]\nid = \"org.cowl.Never\"\n\
+         name = \"Never shows\"\nexec = \"sleep 600\"\nautostart = true\n",
+    )
+    .expect("write the config");
+    let compositor = Compositor::headless(&[
+        "--renderer",
+        "pixman",
+        "--output",
+        "320x240",
+        "--config",
+        config.to_str().expect("utf-8"),
+    ]);
+    let mut app = common::client::TestClient::map_toplevel(&compositor, "org.cowl.Test");
+    app.draw(0x00ff_0000);
+    app.wait_for_frame_callbacks(1);
+    // The app has drawn, but the shell is not ready: black, not a half-assembled screen.
+    assert!(
+        compositor
+            .capture()
+            .is_filled(0, 0, 320, 240, common::BLACK)
+    );
+    compositor.wait_for_capture("the curtain to lift at the timeout", |image| {
+        image.is_filled(0, 0, 320, 240, [255, 0, 0])
+    });
+    assert!(compositor.log().contains("these apps never showed"));
 }

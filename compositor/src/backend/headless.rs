@@ -262,6 +262,7 @@ impl State {
             presented_at: vblank,
             background: self.config.background(name),
             overlays: covers,
+            curtain: self.curtain.is_down(),
         };
         let result = match (&mut backend.renderer, &mut headless_output.framebuffer) {
             (HeadlessRenderer::Gles(renderer), Framebuffer::Gles(buffer)) => {

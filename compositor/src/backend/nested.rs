@@ -199,6 +199,7 @@ impl State {
                     presented_at,
                     background: self.config.background(&output.name()),
                     overlays: hung_covers(&self.space, &self.watchdog, &output),
+                    curtain: self.curtain.is_down(),
                 },
             )
             .map_err(NestedFrameError::Render),

@@ -17,7 +17,7 @@ use smithay::wayland::compositor::{
 use smithay::wayland::shell::wlr_layer::LayerSurfaceData;
 use smithay::wayland::shm::{ShmHandler, ShmState};
 use smithay::{delegate_compositor, delegate_shm};
-use tracing::warn;
+use tracing::{info, warn};
 
 use crate::state::{ClientState, State};
 
@@ -106,6 +106,9 @@ impl State {
         }
         window.user_data().insert_if_missing(|| ShownOnce);
         self.screenshot_window_shown();
+        let app_id = window.toplevel().and_then(crate::shell::app_id);
+        info!(app_id, "window shown");
+        self.curtain_app_shown(app_id.as_deref());
         if let Some(keyboard) = self.seat.get_keyboard() {
             keyboard.set_focus(self, Some(root.clone()), SERIAL_COUNTER.next_serial());
         }

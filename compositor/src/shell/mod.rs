@@ -16,6 +16,7 @@ use smithay::wayland::shell::xdg::{ToplevelSurface, XdgToplevelSurfaceData};
 
 use crate::config::Config;
 
+pub mod curtain;
 pub mod watchdog;
 pub mod zones;
 

@@ -224,6 +224,15 @@ impl TestClient {
         self.connection.flush().expect("flush");
     }
 
+    /// Dispatches until `count` frame callbacks have arrived, feedback or not.
+    pub fn wait_for_frame_callbacks(&mut self, count: usize) {
+        while self.state.frame_times_ms.len() < count {
+            self.queue
+                .blocking_dispatch(&mut self.state)
+                .expect("dispatch");
+        }
+    }
+
     /// Dispatches until `count` frame callbacks and feedbacks have arrived in all.
     pub fn wait_for_frames(&mut self, count: usize) {
         while self.state.frame_times_ms.len() < count || self.state.feedback.len() < count {
