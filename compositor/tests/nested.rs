@@ -1,10 +1,10 @@
-//! Smoke tests of the nested backend: cowl as a window in a desktop session (Weston 10's
-//! headless backend stands in for a Wayland desktop, Xvfb for an X11 one), a real client
-//! inside it, checked on captures of cowl's output.
+//! Smoke test of the nested backend: cowl as a window in a desktop session (Weston 10's
+//! headless backend stands in for the developer's desktop), a real client inside it, checked
+//! on a capture of cowl's output.
 
 mod common;
 
-use common::{BLACK, Compositor, HostWeston, HostXvfb, Image};
+use common::{BLACK, Compositor, HostWeston};
 
 #[test]
 fn nested_in_weston_shows_a_client() {
@@ -48,28 +48,4 @@ fn nested_cowl_stops_when_the_desktop_session_ends() {
         "{}",
         compositor.log()
     );
-}
-
-fn shm_is_drawn(image: &Image) -> bool {
-    image.is_filled(0, 0, 250, 20, [255, 255, 255]) && image.distinct_colours(20, 20, 210, 40) > 10
-}
-
-#[test]
-fn nested_in_an_x11_session_shows_a_client_and_survives_captures() {
-    let host = HostXvfb::start(1280, 800);
-    let mut compositor = Compositor::start(
-        &["--backend", "nested", "--output", "640x480"],
-        &[("DISPLAY", host.display.as_str())],
-    );
-    compositor.spawn_client("weston-simple-shm", &[]);
-    let first = compositor.wait_for_capture("weston-simple-shm inside cowl on X11", shm_is_drawn);
-    assert!(first.is_filled(250, 0, 390, 480, BLACK));
-    // Mesa's X11 software path fails the swap after a read-back now and then; a capture must
-    // never cost the session its window.
-    for _ in 0..3 {
-        let region = compositor.capture_region(0, 0, 300, 300);
-        assert_eq!((region.width, region.height), (300, 300));
-    }
-    compositor.wait_for_capture("weston-simple-shm to keep drawing", shm_is_drawn);
-    assert!(compositor.is_running(), "{}", compositor.log());
 }

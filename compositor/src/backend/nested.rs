@@ -182,50 +182,48 @@ impl State {
         let size = nested.graphics.window_size();
         let output = nested.output.clone();
         let result = match nested.graphics.bind() {
-            Ok((renderer, mut framebuffer)) => {
-                let composed = compose_frame(
-                    FrameTarget {
-                        renderer,
-                        framebuffer: &mut framebuffer,
-                        size,
-                        row_order: RowOrder::BottomFirst,
-                        age,
-                    },
-                    FrameJob {
-                        output: &output,
-                        space: &self.space,
-                        damage_tracker: &mut nested.damage_tracker,
-                        screencopy: &mut self.protocols.screencopy,
-                        screenshot: self.screenshot.as_mut(),
-                        presented_at,
-                        background: self.config.background(&output.name()),
-                        overlays: hung_covers(&self.space, &self.watchdog, &output),
-                        curtain: self.curtain.is_down(),
-                    },
-                );
-                composed.map_err(NestedFrameError::Render)
-            }
-            Err(err) => Err(NestedFrameError::Swap(err)),
+            Ok((renderer, mut framebuffer)) => compose_frame(
+                FrameTarget {
+                    renderer,
+                    framebuffer: &mut framebuffer,
+                    size,
+                    row_order: RowOrder::BottomFirst,
+                    age,
+                },
+                FrameJob {
+                    output: &output,
+                    space: &self.space,
+                    damage_tracker: &mut nested.damage_tracker,
+                    screencopy: &mut self.protocols.screencopy,
+                    screenshot: self.screenshot.as_mut(),
+                    presented_at,
+                    background: self.config.background(&output.name()),
+                    overlays: hung_covers(&self.space, &self.watchdog, &output),
+                    curtain: self.curtain.is_down(),
+                },
+            )
+            .map_err(NestedFrameError::Render),
+            Err(err) => Err(NestedFrameError::from_swap(err)),
         };
         let result = result.and_then(|outcome| match &outcome.damage {
             Some(damage) => nested
                 .graphics
                 .submit(Some(damage))
                 .map(|()| outcome)
-                .map_err(NestedFrameError::Swap),
+                .map_err(NestedFrameError::from_swap),
             None => Ok(outcome),
         });
         let outcome = match result {
             Ok(outcome) => outcome,
-            Err(err) => {
-                // Not fatal: on an X11 host, Mesa 22.3's software EGL fails a swap now and then
-                // (EGL_BAD_SURFACE while the window maps, and right after a capture read the
-                // window back) and the next frame works again. When the host session really
-                // goes away, winit says so and we stop (HostEvent::SessionGone).
-                warn!("a nested frame was not shown: {err}");
-                // Try again at the next refresh: captures and clients wait for a frame.
-                let output = nested.output.clone();
-                self.queue_redraw(&output);
+            Err(NestedFrameError::WindowLost(reason)) => {
+                // The host session went away (or its GPU context did): nothing left to show
+                // on, so stop cleanly instead of spinning on errors.
+                tracing::error!("lost the nested window ({reason}); stopping");
+                self.loop_signal.stop();
+                return;
+            }
+            Err(NestedFrameError::Render(reason)) => {
+                warn!("{reason}");
                 return;
             }
         };
@@ -237,17 +235,20 @@ impl State {
 }
 
 /// Why a nested frame was not shown.
-#[derive(Debug)]
 enum NestedFrameError {
+    /// This frame failed; the next may work.
     Render(String),
-    Swap(SwapBuffersError),
+    /// The window or its context is gone for good.
+    WindowLost(String),
 }
 
-impl std::fmt::Display for NestedFrameError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            NestedFrameError::Render(reason) => f.write_str(reason),
-            NestedFrameError::Swap(err) => write!(f, "presenting failed: {err}"),
+impl NestedFrameError {
+    fn from_swap(err: SwapBuffersError) -> NestedFrameError {
+        match err {
+            SwapBuffersError::ContextLost(reason) => {
+                NestedFrameError::WindowLost(reason.to_string())
+            }
+            other => NestedFrameError::Render(other.to_string()),
         }
     }
 }

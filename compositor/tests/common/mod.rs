@@ -333,52 +333,6 @@ impl Drop for HostWeston {
     }
 }
 
-/// Xvfb as a host X11 session, for running cowl nested in it.
-pub struct HostXvfb {
-    process: Child,
-    /// The DISPLAY value, like `:3`.
-    pub display: String,
-}
-
-impl HostXvfb {
-    pub fn start(width: u32, height: u32) -> HostXvfb {
-        // `-displayfd 1`: Xvfb picks a free display and writes its number to stdout once it
-        // accepts connections: readiness as an event.
-        let mut process = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-nolisten", "tcp", "-screen", "0"])
-            .arg(format!("{width}x{height}x24"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start Xvfb (is the xvfb package installed?)");
-        let stdout = process.stdout.take().expect("Xvfb's stdout");
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
-            let _ = sender.send(line);
-        });
-        let line = receiver.recv_timeout(DEADLINE).unwrap_or_default();
-        let number = line.trim();
-        if number.is_empty() {
-            let _ = process.kill();
-            panic!("Xvfb never reported its display");
-        }
-        HostXvfb {
-            process,
-            display: format!(":{number}"),
-        }
-    }
-}
-
-impl Drop for HostXvfb {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
-
 /// A fresh XDG_RUNTIME_DIR (mode 0700, as clients expect) that the test owns alone.
 pub fn private_runtime_dir() -> TempDir {
     use std::os::unix::fs::PermissionsExt;
