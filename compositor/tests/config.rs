@@ -81,23 +81,12 @@ fn a_bad_configuration_stops_cowl_before_it_opens_a_socket() {
 
 #[test]
 fn the_layout_and_background_come_from_the_configuration() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("cowl.toml");
-    std::fs::write(
-        &config,
+    let compositor = Compositor::headless_with_config(
         "[[outputs]]\nname = \"HEADLESS-1\"\n[outputs.layout]\n\
          status_bar = { edge = \"top\", size = 40 }\ndock = { edge = \"bottom\", size = 60 }\n\
          background = \"#204060\"\n",
-    )
-    .expect("write");
-    let compositor = Compositor::headless(&[
-        "--renderer",
-        "pixman",
-        "--output",
-        "400x300",
-        "--config",
-        config.to_str().expect("utf-8"),
-    ]);
+        &["--renderer", "pixman", "--output", "400x300"],
+    );
     let background = [0x20, 0x40, 0x60];
     assert!(compositor.capture().is_filled(0, 0, 400, 300, background));
 
@@ -116,15 +105,10 @@ fn the_layout_and_background_come_from_the_configuration() {
 
 #[test]
 fn the_keymap_comes_from_the_configuration() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("cowl.toml");
-    std::fs::write(&config, "[keyboard]\nlayout = \"de\"\n").expect("write");
-    let compositor = Compositor::headless(&[
-        "--renderer",
-        "pixman",
-        "--config",
-        config.to_str().expect("utf-8"),
-    ]);
+    let compositor = Compositor::headless_with_config(
+        "[keyboard]\nlayout = \"de\"\n",
+        &["--renderer", "pixman"],
+    );
     let mut app = TestClient::map_toplevel(&compositor, "org.cowl.Test");
     let keymap = app.keymap();
     assert!(
@@ -144,25 +128,19 @@ fn the_keymap_comes_from_the_configuration() {
 
 #[test]
 fn an_app_is_placed_on_the_output_its_configuration_names() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("cowl.toml");
-    std::fs::write(
-        &config,
+    let compositor = Compositor::headless_with_config(
         "[[outputs]]\nname = \"HEADLESS-1\"\n\n[[outputs]]\nname = \"HEADLESS-2\"\n\
          [outputs.layout]\nstatus_bar = { edge = \"top\", size = 20 }\n\n\
          [[apps]]\nid = \"org.cowl.Passenger\"\nname = \"Passenger\"\noutput = \"HEADLESS-2\"\n",
-    )
-    .expect("write");
-    let compositor = Compositor::headless(&[
-        "--renderer",
-        "pixman",
-        "--output",
-        "320x240",
-        "--output",
-        "320x240",
-        "--config",
-        config.to_str().expect("utf-8"),
-    ]);
+        &[
+            "--renderer",
+            "pixman",
+            "--output",
+            "320x240",
+            "--output",
+            "320x240",
+        ],
+    );
 
     // Declared for the second output: it gets that output's app area, below its status bar.
     let mut passenger = TestClient::map_toplevel(&compositor, "org.cowl.Passenger");

@@ -28,10 +28,8 @@ fn started_pids(compositor: &Compositor, app: &str) -> Vec<u32> {
 }
 
 /// Cowl on a 640x240 output with a supervised foot; `extra` is more configuration.
-fn start_with_supervised_foot(dir: &std::path::Path, extra: &str) -> Compositor {
-    let config = dir.join("cowl.toml");
-    std::fs::write(&config, format!("{extra}\n{FOOT_APP}")).expect("write the config");
-    let compositor = Compositor::start(
+fn start_with_supervised_foot(extra: &str) -> Compositor {
+    let compositor = Compositor::start_with_config(
         &[
             "--backend",
             "headless",
@@ -39,10 +37,9 @@ fn start_with_supervised_foot(dir: &std::path::Path, extra: &str) -> Compositor 
             "pixman",
             "--output",
             "640x240",
-            "--config",
-            config.to_str().expect("utf-8"),
         ],
         &[("LC_ALL", "C.UTF-8")],
+        &format!("{extra}\n{FOOT_APP}"),
     );
     compositor.wait_for_capture("the autostart app to show", shows_the_app);
     compositor
@@ -58,8 +55,7 @@ restart = "on-failure"
 
 #[test]
 fn a_crashed_autostart_app_is_restarted() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let compositor = start_with_supervised_foot(dir.path(), "");
+    let compositor = start_with_supervised_foot("");
     let first = started_pids(&compositor, "org.cowl.Term");
     assert_eq!(first.len(), 1, "{}", compositor.log());
 
@@ -80,11 +76,8 @@ const COVER: [u8; 3] = [40, 40, 48];
 
 #[test]
 fn a_hung_app_is_covered_then_killed_and_restarted() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let compositor = start_with_supervised_foot(
-        dir.path(),
-        "[watchdog]\nhung_after_ms = 600\nkill_after_ms = 2000\n",
-    );
+    let compositor =
+        start_with_supervised_foot("[watchdog]\nhung_after_ms = 600\nkill_after_ms = 2000\n");
     let first = started_pids(&compositor, "org.cowl.Term");
     assert_eq!(first.len(), 1, "{}", compositor.log());
 
@@ -108,30 +101,18 @@ fn a_hung_app_is_covered_then_killed_and_restarted() {
 
 #[test]
 fn the_curtain_lifts_as_soon_as_every_autostart_app_has_shown() {
-    let dir = tempfile::tempdir().expect("temp dir");
     // A minute-long timeout: only the app showing can lift the curtain within the deadline.
-    let compositor = start_with_supervised_foot(dir.path(), "[shell]\nready_timeout_ms = 60000\n");
+    let compositor = start_with_supervised_foot("[shell]\nready_timeout_ms = 60000\n");
     assert!(compositor.log().contains("every autostart app has shown"));
 }
 
 #[test]
 fn the_curtain_hides_apps_until_the_timeout_when_an_autostart_app_never_shows() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("cowl.toml");
-    std::fs::write(
-        &config,
+    let compositor = Compositor::headless_with_config(
         "[shell]\nready_timeout_ms = 6000\n\n[[apps]]\nid = \"org.cowl.Never\"\n\
          name = \"Never shows\"\nexec = \"sleep 600\"\nautostart = true\n",
-    )
-    .expect("write the config");
-    let compositor = Compositor::headless(&[
-        "--renderer",
-        "pixman",
-        "--output",
-        "320x240",
-        "--config",
-        config.to_str().expect("utf-8"),
-    ]);
+        &["--renderer", "pixman", "--output", "320x240"],
+    );
     let mut app = common::client::TestClient::map_toplevel(&compositor, "org.cowl.Test");
     app.draw(0x00ff_0000);
     app.wait_for_frame_callbacks(1);

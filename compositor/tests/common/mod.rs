@@ -41,8 +41,20 @@ impl Compositor {
         Compositor::start(&all, &[])
     }
 
+    /// Starts `cowl --backend headless` with `args` and this configuration file's text.
+    pub fn headless_with_config(config: &str, args: &[&str]) -> Compositor {
+        let mut all = vec!["--backend", "headless"];
+        all.extend_from_slice(args);
+        Compositor::start_with_config(&all, &[], config)
+    }
+
     /// Starts `cowl` with exactly `args` (plus `--socket`) and extra environment.
     pub fn start(args: &[&str], env: &[(&str, &str)]) -> Compositor {
+        Compositor::start_with_config(args, env, "# empty: every default\n")
+    }
+
+    /// Like `start`, with this configuration file's text unless `args` name a `--config`.
+    pub fn start_with_config(args: &[&str], env: &[(&str, &str)], config: &str) -> Compositor {
         let runtime_dir = private_runtime_dir();
         let socket = "cowl-test".to_string();
         let notify_path = runtime_dir.path().join("notify");
@@ -55,11 +67,11 @@ impl Compositor {
 
         let mut command = Command::new(env!("CARGO_BIN_EXE_cowl"));
         // The core's tests run on an empty configuration (no panels, black background), so
-        // that they do not change with the product's defaults; a test may pass its own.
+        // that they do not change with the product's defaults; a test may give its own.
         if !args.contains(&"--config") {
-            let config = runtime_dir.path().join("cowl.toml");
-            std::fs::write(&config, "# empty: every default\n").expect("write the test config");
-            command.arg("--config").arg(config);
+            let path = runtime_dir.path().join("cowl.toml");
+            std::fs::write(&path, config).expect("write the test config");
+            command.arg("--config").arg(path);
         }
         command
             .args(args)
