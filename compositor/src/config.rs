@@ -34,6 +34,45 @@ pub struct Config {
     pub watchdog: WatchdogConfig,
     #[serde(default)]
     pub shell: ShellConfig,
+    #[serde(default)]
+    pub dbus: DbusConfig,
+}
+
+/// Where Cowl serves its D-Bus APIs.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DbusConfig {
+    pub bus: BusChoice,
+}
+
+/// `"session"` (nested development), `"system"` (the car), `"none"`, or a D-Bus address
+/// such as `"unix:path=/run/cowl/bus"`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum BusChoice {
+    #[default]
+    Session,
+    System,
+    None,
+    Address(String),
+}
+
+impl TryFrom<String> for BusChoice {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        match text.as_str() {
+            "session" => Ok(BusChoice::Session),
+            "system" => Ok(BusChoice::System),
+            "none" => Ok(BusChoice::None),
+            address if address.contains(':') && address.contains('=') => {
+                Ok(BusChoice::Address(text))
+            }
+            _ => Err(format!(
+                "expected \"session\", \"system\", \"none\" or a D-Bus address like \"unix:path=/run/bus\", got {text:?}"
+            )),
+        }
+    }
 }
 
 /// The shell as a whole.
@@ -42,6 +81,9 @@ pub struct Config {
 pub struct ShellConfig {
     /// The start-up curtain lifts when every autostart app has shown, or after this long.
     pub ready_timeout_ms: Option<Spanned<u64>>,
+    /// In a split, the share of the app area's width that the first app gets (the second
+    /// gets the rest).
+    pub split_ratio: Option<Spanned<f64>>,
 }
 
 impl ShellConfig {
@@ -53,6 +95,14 @@ impl ShellConfig {
             .as_ref()
             .map_or(Self::DEFAULT_READY_TIMEOUT_MS, |v| *v.get_ref());
         std::time::Duration::from_millis(ms)
+    }
+
+    const DEFAULT_SPLIT_RATIO: f64 = 0.6;
+
+    pub fn split_ratio(&self) -> f64 {
+        self.split_ratio
+            .as_ref()
+            .map_or(Self::DEFAULT_SPLIT_RATIO, |v| *v.get_ref())
     }
 }
 
@@ -372,6 +422,16 @@ fn validate(config: &Config) -> Result<(), Invalid> {
         });
     }
 
+    if let Some(ratio) = &config.shell.split_ratio
+        && !(0.2..=0.8).contains(ratio.get_ref())
+    {
+        return Err(Invalid {
+            span: ratio.span(),
+            key: "shell.split_ratio".into(),
+            message: "between 0.2 and 0.8: each app of a split needs room".into(),
+        });
+    }
+
     let mut app_ids = HashMap::new();
     for (index, app) in config.apps.iter().enumerate() {
         let key = format!("apps[{index}]");
@@ -457,6 +517,16 @@ impl Config {
         self.outputs
             .iter()
             .find(|output| output.name.get_ref() == name)
+    }
+
+    /// The declaration of an app by its xdg app_id, if it is declared.
+    pub fn app(&self, app_id: &str) -> Option<&AppConfig> {
+        self.apps.iter().find(|app| app.id.get_ref() == app_id)
+    }
+
+    /// The role of an app_id: as declared, main for an app that is not.
+    pub fn role(&self, app_id: &str) -> AppRole {
+        self.app(app_id).map_or(AppRole::Main, |app| app.role)
     }
 
     /// The background of an output: its configured colour, black when it is not configured.

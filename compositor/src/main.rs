@@ -7,6 +7,7 @@
 mod backend;
 mod cli;
 mod config;
+mod dbus;
 mod handlers;
 mod input;
 mod protocols;
@@ -74,8 +75,10 @@ fn run(mut cli: Cli) -> Result<()> {
 
     stop_on_termination_signals(&event_loop)?;
 
-    // The socket is bound and the outputs exist: clients may connect now.
-    socket::announce_ready(&state.socket_name);
+    // The socket is bound and the outputs exist: clients may connect now. Ready is announced
+    // once Shell1 is served too (or D-Bus failed), so that units ordered after cowl find
+    // both.
+    state.dbus_start(|state| socket::announce_ready(&state.socket_name));
     for command in &cli.spawn {
         spawn_client(command, &state.socket_name);
     }

@@ -29,7 +29,7 @@ use tracing::warn;
 
 use crate::config::Colour;
 use crate::protocols::screencopy::{self, RowOrder, ScreencopyState};
-use crate::screenshot::Screenshot;
+use crate::screenshot::{Screenshot, ScreenshotRequest};
 use crate::state::State;
 
 /// What a rendered frame changed, for feedback and captures.
@@ -57,6 +57,8 @@ pub struct FrameJob<'a> {
     pub screencopy: &'a mut ScreencopyState,
     /// The `--screenshot`, when this is the output it shows.
     pub screenshot: Option<&'a mut Screenshot>,
+    /// Shell1 `Screenshot` calls, when this is the output they capture.
+    pub screenshot_requests: Vec<ScreenshotRequest>,
     pub presented_at: Duration,
     /// What the screen shows where no surface is: the output's configured background, never
     /// undefined memory.
@@ -89,6 +91,7 @@ where
         damage_tracker,
         screencopy,
         screenshot,
+        screenshot_requests,
         presented_at,
         background,
         overlays,
@@ -128,6 +131,21 @@ where
         match screencopy::read_back(renderer, framebuffer, size, row_order, full) {
             Ok(pixels) => screenshot.save(&pixels, size, row_order),
             Err(err) => warn!("could not capture the screenshot: {err}"),
+        }
+    }
+    if !screenshot_requests.is_empty() {
+        let full = Rectangle::from_size(size);
+        match screencopy::read_back(renderer, framebuffer, size, row_order, full) {
+            Ok(pixels) => {
+                crate::screenshot::save_requested(screenshot_requests, pixels, size, row_order)
+            }
+            Err(err) => {
+                for request in screenshot_requests {
+                    let _ = request
+                        .reply
+                        .send(Err(format!("could not read the frame: {err}")));
+                }
+            }
         }
     }
     Ok(outcome)

@@ -16,6 +16,12 @@ use tracing::{info, warn};
 use crate::protocols::screencopy::RowOrder;
 use crate::state::State;
 
+/// A Shell1 `Screenshot` call: where to write, and whom to tell when done.
+pub struct ScreenshotRequest {
+    pub path: PathBuf,
+    pub reply: futures_channel::oneshot::Sender<Result<(), String>>,
+}
+
 /// Long enough for a client's second and third frames (text after the first clear).
 const SETTLING_TIME: Duration = Duration::from_millis(1500);
 
@@ -94,6 +100,22 @@ impl State {
         }
     }
 
+    /// A Shell1 `Screenshot`: the primary output's next frame is saved to `path`.
+    pub fn request_screenshot(
+        &mut self,
+        path: PathBuf,
+        reply: futures_channel::oneshot::Sender<Result<(), String>>,
+    ) {
+        let Some(output) = crate::shell::primary_output(&self.space) else {
+            let _ = reply.send(Err("no output is connected".into()));
+            return;
+        };
+        self.screenshot_requests
+            .push(ScreenshotRequest { path, reply });
+        // A still screen draws nothing by itself: ask for a frame to save.
+        self.queue_redraw(&output);
+    }
+
     /// After a frame: stop when the screenshot was all we were asked for.
     pub fn screenshot_frame_done(&mut self) {
         if let Some(screenshot) = &self.screenshot
@@ -103,6 +125,32 @@ impl State {
             info!("screenshot taken; quitting as asked");
             self.loop_signal.stop();
         }
+    }
+}
+
+/// Writes the frame for each request on a thread of its own (PNG encoding takes longer than
+/// a frame) and answers each caller when its file is complete.
+pub fn save_requested(
+    requests: Vec<ScreenshotRequest>,
+    xrgb: Vec<u8>,
+    size: Size<i32, Physical>,
+    row_order: RowOrder,
+) {
+    let spawned = std::thread::Builder::new()
+        .name("cowl-screenshot".into())
+        .spawn(move || {
+            for request in requests {
+                let result = write_png(&request.path, &xrgb, size, row_order)
+                    .map_err(|err| format!("could not write {}: {err}", request.path.display()));
+                match &result {
+                    Ok(()) => info!(path = %request.path.display(), "screenshot written"),
+                    Err(err) => warn!("{err}"),
+                }
+                let _ = request.reply.send(result);
+            }
+        });
+    if let Err(err) = spawned {
+        warn!("could not start writing a screenshot: {err}");
     }
 }
 

@@ -36,8 +36,10 @@ use tracing::{debug, warn};
 use crate::backend::Backend;
 use crate::cli::Cli;
 use crate::config::Config;
+use crate::dbus::Dbus;
 use crate::protocols::screencopy::ScreencopyState;
-use crate::screenshot::Screenshot;
+use crate::screenshot::{Screenshot, ScreenshotRequest};
+use crate::shell::activation::Shell;
 use crate::shell::curtain::Curtain;
 use crate::shell::watchdog::Watchdog;
 use crate::socket;
@@ -90,11 +92,16 @@ pub struct State {
     pub clock: Clock<Monotonic>,
     pub socket_name: String,
     pub backend: Backend,
+    /// The windows that are shown, where; `shell` decides which.
     pub space: Space<Window>,
+    pub shell: Shell,
     pub popups: PopupManager,
     pub seat: Seat<State>,
     pub protocols: Protocols,
     pub screenshot: Option<Screenshot>,
+    /// Shell1 `Screenshot` calls waiting for the primary output's next frame.
+    pub screenshot_requests: Vec<ScreenshotRequest>,
+    pub dbus: Dbus,
     /// The validated configuration; the shell reads its outputs and apps.
     pub config: Config,
     pub supervisor: Supervisor,
@@ -204,6 +211,7 @@ impl State {
             socket_name,
             backend: Backend::Starting,
             space: Space::default(),
+            shell: Shell::default(),
             popups: PopupManager::default(),
             seat,
             protocols,
@@ -211,6 +219,8 @@ impl State {
                 .screenshot
                 .clone()
                 .map(|path| Screenshot::new(path, cli.spawn.len(), cli.quit_after_screenshot)),
+            screenshot_requests: Vec::new(),
+            dbus: Dbus::new(),
             config,
         })
     }
@@ -220,6 +230,7 @@ impl State {
     pub fn after_dispatch(&mut self) {
         self.space.refresh();
         self.popups.cleanup();
+        self.dbus_publish();
         if let Err(err) = self.display_handle.flush_clients() {
             warn!("could not flush Wayland clients: {err}");
         }

@@ -43,6 +43,8 @@ struct SupervisedApp {
     started_at: Option<Instant>,
     /// Exits in a row without a healthy run in between.
     crashes: u32,
+    /// Set when the running process was started by the restart policy, not by a request.
+    restarted: bool,
 }
 
 pub struct Supervisor {
@@ -83,6 +85,7 @@ impl Supervisor {
                     child: None,
                     started_at: None,
                     crashes: 0,
+                    restarted: false,
                 })
             })
             .collect();
@@ -121,20 +124,45 @@ impl Supervisor {
         }
     }
 
+    /// Whether the app's process was started by its restart policy (after it exited), not
+    /// by autostart or a request to show it.
+    pub fn is_restart(&self, id: &str) -> bool {
+        self.apps.iter().any(|app| app.id == id && app.restarted)
+    }
+
+    /// Whether the app has a command and is not running: it can be started on request.
+    pub fn can_start(&self, id: &str) -> bool {
+        self.apps
+            .iter()
+            .any(|app| app.id == id && !matches!(app.state, AppState::Running { .. }))
+    }
+
+    /// Starts an app on request (to show it) unless it runs; its restart timer, if any, is
+    /// overtaken. Returns whether it runs now.
+    pub fn start_if_stopped(&mut self, id: &str) -> bool {
+        let Some(index) = self.apps.iter().position(|app| app.id == id) else {
+            return false;
+        };
+        if !matches!(self.apps[index].state, AppState::Running { .. }) {
+            self.apps[index].restarted = false;
+            self.start(index);
+        }
+        matches!(self.apps[index].state, AppState::Running { .. })
+    }
+
+    /// The supervisor's state of an app, `None` for apps it does not start.
+    pub fn state(&self, id: &str) -> Option<AppState> {
+        self.apps
+            .iter()
+            .find(|app| app.id == id)
+            .map(|app| app.state)
+    }
+
     /// Whether Cowl started (and so may end) the app with this id.
     pub fn supervises(&self, id: &str) -> bool {
         self.apps
             .iter()
             .any(|app| app.id == id && matches!(app.state, AppState::Running { .. }))
-    }
-
-    /// The state of an app by id, for tests and (later) the Shell1 API.
-    #[cfg(test)]
-    pub fn state_of(&self, id: &str) -> Option<AppState> {
-        self.apps
-            .iter()
-            .find(|app| app.id == id)
-            .map(|app| app.state)
     }
 }
 
@@ -196,6 +224,8 @@ impl State {
                 info!(app = app.id, %status, state = ?app.state, "app exited");
             }
         }
+        // A view never keeps an app that exited for good.
+        self.shell_forget_gone_apps();
     }
 }
 
@@ -203,6 +233,7 @@ fn schedule_restart(loop_handle: &LoopHandle<'static, State>, index: usize, dela
     let timer = Timer::from_duration(delay);
     let inserted = loop_handle.insert_source(timer, move |_, _, state| {
         if state.supervisor.apps.get(index).map(|app| app.state) == Some(AppState::Restarting) {
+            state.supervisor.apps[index].restarted = true;
             state.supervisor.start(index);
         }
         TimeoutAction::Drop
@@ -247,7 +278,7 @@ mod tests {
         )
         .expect("config");
         let supervisor = Supervisor::new(&config, "wayland-9");
-        assert_eq!(supervisor.state_of("a"), Some(AppState::Stopped));
-        assert_eq!(supervisor.state_of("b"), None);
+        assert_eq!(supervisor.state("a"), Some(AppState::Stopped));
+        assert_eq!(supervisor.state("b"), None);
     }
 }

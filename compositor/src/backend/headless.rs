@@ -247,10 +247,14 @@ impl State {
         let output = headless_output.output.clone();
         let size = headless_output.size;
         let covers = hung_covers(&self.space, &self.watchdog, &output);
-        let screenshot = if Some(&output) == crate::shell::primary_output(&self.space).as_ref() {
-            self.screenshot.as_mut()
+        let is_primary = Some(&output) == crate::shell::primary_output(&self.space).as_ref();
+        let (screenshot, screenshot_requests) = if is_primary {
+            (
+                self.screenshot.as_mut(),
+                std::mem::take(&mut self.screenshot_requests),
+            )
         } else {
-            None
+            (None, Vec::new())
         };
 
         let job = FrameJob {
@@ -259,6 +263,7 @@ impl State {
             damage_tracker: &mut headless_output.damage_tracker,
             screencopy: &mut self.protocols.screencopy,
             screenshot,
+            screenshot_requests,
             presented_at: vblank,
             background: self.config.background(name),
             overlays: covers,

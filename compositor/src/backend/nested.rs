@@ -163,7 +163,7 @@ impl State {
                 nested.damage_tracker = damage_tracker_for(size);
                 let output = nested.output.clone();
                 smithay::desktop::layer_map_for_output(&output).arrange();
-                crate::shell::relayout(&mut self.space, &self.config);
+                self.shell_apply();
                 self.queue_redraw(&output);
             }
             WinitEvent::Input(event) => self.process_input_event(event),
@@ -196,6 +196,7 @@ impl State {
                     damage_tracker: &mut nested.damage_tracker,
                     screencopy: &mut self.protocols.screencopy,
                     screenshot: self.screenshot.as_mut(),
+                    screenshot_requests: std::mem::take(&mut self.screenshot_requests),
                     presented_at,
                     background: self.config.background(&output.name()),
                     overlays: hung_covers(&self.space, &self.watchdog, &output),

@@ -9,7 +9,6 @@ use smithay::desktop::{PopupKind, layer_map_for_output};
 use smithay::reexports::wayland_server::Client;
 use smithay::reexports::wayland_server::protocol::wl_buffer::WlBuffer;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
-use smithay::utils::SERIAL_COUNTER;
 use smithay::wayland::buffer::BufferHandler;
 use smithay::wayland::compositor::{
     CompositorClientState, CompositorHandler, CompositorState, is_sync_subsurface, with_states,
@@ -45,29 +44,21 @@ impl CompositorHandler for State {
         }
         let root = crate::shell::root_surface(surface);
 
-        let window = self
-            .space
-            .elements()
-            .find(|window| window.toplevel().is_some_and(|t| t.wl_surface() == &root))
-            .cloned();
-        if let Some(window) = window {
+        if let Some(window) = self.window_for_surface(&root) {
             window.on_commit();
             if let Some(toplevel) = window.toplevel()
                 && !toplevel.is_initial_configure_sent()
             {
-                // The app_id is known now (clients set it before their first commit): place
-                // the app on its output before the first configure, so that its first buffer
-                // is right.
-                let app_id = crate::shell::app_id(toplevel);
-                if let Some(area) =
-                    crate::shell::placement(&self.space, &self.config, app_id.as_deref())
-                {
-                    crate::shell::configure_to_fill(toplevel, area);
-                    self.space.map_element(window.clone(), area.loc, true);
-                }
+                // The app_id is known now (clients set it before their first commit): the
+                // shell decides its view and slot before the first configure, so that its
+                // first buffer is right.
+                self.shell_window_appeared(&window);
+                self.shell_apply();
                 toplevel.send_configure();
+            } else {
+                self.shell_apply();
             }
-            self.focus_on_first_map(&window, &root);
+            self.first_buffer_shown(&window, &root);
         }
 
         self.popups.commit(surface);
@@ -93,9 +84,10 @@ static FALLBACK_CLIENT_STATE: std::sync::LazyLock<CompositorClientState> =
 struct ShownOnce;
 
 impl State {
-    /// A new app gets the keyboard when its first buffer arrives, not before: clients (foot
-    /// 1.13 among them) crash on a keyboard enter for a surface they have not mapped yet.
-    fn focus_on_first_map(&mut self, window: &smithay::desktop::Window, root: &WlSurface) {
+    /// An app's first buffer: it counts as shown for the curtain and `--screenshot`. (The
+    /// shell gives it the keyboard only now: clients, foot 1.13 among them, crash on a
+    /// keyboard enter for a surface they have not mapped yet.)
+    fn first_buffer_shown(&mut self, window: &smithay::desktop::Window, root: &WlSurface) {
         if window.user_data().get::<ShownOnce>().is_some() {
             return;
         }
@@ -109,9 +101,6 @@ impl State {
         let app_id = window.toplevel().and_then(crate::shell::app_id);
         info!(app_id, "window shown");
         self.curtain_app_shown(app_id.as_deref());
-        if let Some(keyboard) = self.seat.get_keyboard() {
-            keyboard.set_focus(self, Some(root.clone()), SERIAL_COUNTER.next_serial());
-        }
     }
 
     /// Layer surfaces are configured on their first commit and whenever they change what
@@ -144,7 +133,7 @@ impl State {
                 layer.layer_surface().send_configure();
             }
             if zone_changed {
-                crate::shell::relayout(&mut self.space, &self.config);
+                self.shell_apply();
             }
             self.queue_redraw(&output);
         }

@@ -56,7 +56,7 @@ impl WlrLayerShellHandler for State {
             if let Some(layer) = found {
                 layers.unmap_layer(&layer);
                 drop(layers);
-                crate::shell::relayout(&mut self.space, &self.config);
+                self.shell_apply();
                 self.queue_redraw(&output);
             }
         }

@@ -43,20 +43,11 @@ impl XdgActivationHandler for State {
         if token_data.timestamp.elapsed() >= TOKEN_LIFETIME {
             return;
         }
-        let window = self
-            .space
-            .elements()
-            .find(|window| {
-                window
-                    .toplevel()
-                    .is_some_and(|t| t.wl_surface() == &surface)
-            })
-            .cloned();
-        if let Some(window) = window {
-            self.space.raise_element(&window, true);
-            let outputs = self.space.outputs_for_element(&window);
-            for output in outputs {
-                self.queue_redraw(&output);
+        // A valid token came from the app the driver uses: the requesting app is shown.
+        if let Some(window) = self.window_for_surface(&surface) {
+            let app_id = crate::shell::activation::window_app_id(&window);
+            if let Err(err) = self.activate(&app_id) {
+                tracing::debug!("activation request not granted: {err}");
             }
         }
     }

@@ -15,7 +15,6 @@ use smithay::wayland::shell::xdg::{
 };
 use tracing::{debug, warn};
 
-use crate::shell;
 use crate::state::State;
 
 impl XdgShellHandler for State {
@@ -24,18 +23,11 @@ impl XdgShellHandler for State {
     }
 
     fn new_toplevel(&mut self, toplevel: ToplevelSurface) {
-        // A first guess; the placement by app_id is settled on the first commit.
-        let area = shell::placement(&self.space, &self.config, None);
-        let location = match area {
-            Some(area) => {
-                shell::configure_to_fill(&toplevel, area);
-                area.loc
-            }
-            None => (0, 0).into(),
-        };
-        let window = Window::new_wayland_window(toplevel);
-        // Keyboard focus follows on the first buffer (handlers/compositor.rs).
-        self.space.map_element(window, location, true);
+        // Placed on its first commit, when its app_id is known; shown once it has drawn at
+        // the size of its slot (shell/activation.rs).
+        self.shell
+            .windows
+            .push(Window::new_wayland_window(toplevel));
         self.watchdog_arm();
     }
 
@@ -45,16 +37,20 @@ impl XdgShellHandler for State {
 
     fn toplevel_destroyed(&mut self, toplevel: ToplevelSurface) {
         let window = self
-            .space
-            .elements()
+            .shell
+            .windows
+            .iter()
             .find(|window| window.toplevel() == Some(&toplevel))
             .cloned();
         if let Some(window) = window {
+            self.shell.windows.retain(|w| w != &window);
             let outputs = self.space.outputs_for_element(&window);
             self.space.unmap_elem(&window);
             for output in outputs {
                 self.queue_redraw(&output);
             }
+            self.shell_forget_gone_apps();
+            self.shell_apply();
         }
     }
 
@@ -111,15 +107,10 @@ impl XdgShellHandler for State {
 impl State {
     /// Answers a state request with the placement the shell decides, which does not change.
     fn reconfigure_in_place(&mut self, toplevel: &ToplevelSurface) {
-        if let Some(area) = shell::placement(
-            &self.space,
-            &self.config,
-            shell::app_id(toplevel).as_deref(),
-        ) {
-            shell::configure_to_fill(toplevel, area);
-        }
+        self.shell_apply();
         if toplevel.is_initial_configure_sent() {
-            toplevel.send_pending_configure();
+            // The answer is due even when nothing changed but the state flag.
+            toplevel.send_configure();
         }
     }
 

@@ -1,7 +1,8 @@
-//! Where windows go. Every toplevel fills the app area of its output: the output its app's
-//! configuration names (by app_id), else the first one; the app area is the output minus the
-//! compositor's panels (status bar, dock: `zones.rs`) and minus the exclusive zones of
-//! layer-shell panels. Roles, activation and split screen build on these functions.
+//! The IVI shell: where app windows go. Each output is cut into zones (`zones.rs`: status
+//! bar, dock, app area); the app area, less what layer-shell panels reserve, shows the view
+//! of that output (`views.rs`: home, one app, a split), applied to the windows by
+//! `activation.rs`. The curtain hides everything until the shell is ready, the watchdog
+//! covers hung apps.
 //!
 //! Placement is decided before the first configure, so a client's first buffer already has
 //! the size it will be shown at.
@@ -16,7 +17,10 @@ use smithay::wayland::shell::xdg::{ToplevelSurface, XdgToplevelSurfaceData};
 
 use crate::config::Config;
 
+pub mod activation;
+pub mod app_state;
 pub mod curtain;
+pub mod views;
 pub mod watchdog;
 pub mod zones;
 
@@ -75,26 +79,6 @@ pub fn app_id(toplevel: &ToplevelSurface) -> Option<String> {
     })
 }
 
-/// Where an app goes: the app area of the output its configuration names, or of the primary
-/// output for an app that names none, is not declared, or names an output not connected.
-pub fn placement(
-    space: &Space<Window>,
-    config: &Config,
-    app_id: Option<&str>,
-) -> Option<Rectangle<i32, Logical>> {
-    let configured_output = app_id
-        .and_then(|id| config.apps.iter().find(|app| app.id.get_ref() == id))
-        .and_then(|app| app.output.as_ref())
-        .and_then(|name| {
-            space
-                .outputs()
-                .find(|output| output.name() == *name.get_ref())
-        })
-        .cloned();
-    let output = configured_output.or_else(|| primary_output(space))?;
-    app_area(space, &output, config)
-}
-
 /// Sets the pending configure of a toplevel to fill `area`, borderless and activated.
 pub fn configure_to_fill(toplevel: &ToplevelSurface, area: Rectangle<i32, Logical>) {
     toplevel.with_pending_state(|pending| {
@@ -113,25 +97,6 @@ pub fn configure_to_fill(toplevel: &ToplevelSurface, area: Rectangle<i32, Logica
             pending.states.set(edge);
         }
     });
-}
-
-/// Places every mapped toplevel again, after the app area changed (an output was resized, a
-/// panel reserved space). Sends configures only where the size actually changed.
-pub fn relayout(space: &mut Space<Window>, config: &Config) {
-    let windows: Vec<Window> = space.elements().cloned().collect();
-    for window in windows {
-        let Some(toplevel) = window.toplevel() else {
-            continue;
-        };
-        let Some(area) = placement(space, config, app_id(toplevel).as_deref()) else {
-            continue;
-        };
-        configure_to_fill(toplevel, area);
-        if toplevel.is_initial_configure_sent() {
-            toplevel.send_pending_configure();
-        }
-        space.map_element(window, area.loc, false);
-    }
 }
 
 #[cfg(test)]

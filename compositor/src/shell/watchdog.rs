@@ -43,6 +43,15 @@ struct WatchedClient {
     cover_id: Id,
 }
 
+impl Watchdog {
+    /// Whether this client is marked as not responding.
+    pub fn is_hung(&self, client: &ShellClient) -> bool {
+        self.clients
+            .iter()
+            .any(|watched| watched.hung && &watched.client == client)
+    }
+}
+
 impl State {
     /// Starts pinging when the first window maps; cheap to call again.
     pub fn watchdog_arm(&mut self) {

@@ -1,0 +1,162 @@
+//! `cowlctl`: controls a running Cowl over its org.cowl.Shell1 D-Bus API, for developers,
+//! scripts and tests: list apps, activate one, go home, split two, take a screenshot.
+//!
+//! It is a thin client: every rule (which apps exist, which can be split) lives in the
+//! compositor, whose error messages are printed as they come. When Cowl is not on the bus,
+//! it says so instead of printing a D-Bus error name.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+/// How long a call may take before Cowl is reported as not answering.
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+const SHELL_NAME: &str = "org.cowl.Shell";
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Control the Cowl head-unit shell over D-Bus (org.cowl.Shell1)"
+)]
+struct Cli {
+    /// The bus Cowl serves on: "session", "system", or a D-Bus address.
+    #[arg(long, default_value = "session", global = true)]
+    bus: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lists the apps with their states; the active one is marked with `*`.
+    Apps,
+    /// Prints the app shown on the primary output (nothing on the home view).
+    Active,
+    /// Shows an app, starting it if needed.
+    Activate { app_id: String },
+    /// Shows the home view.
+    Home,
+    /// Shows two apps side by side: PRIMARY on the left, SECONDARY on the right.
+    Split { primary: String, secondary: String },
+    /// Saves a PNG of the primary output, composed inside Cowl.
+    Screenshot { file: PathBuf },
+}
+
+#[zbus::proxy(
+    interface = "org.cowl.Shell1",
+    default_service = "org.cowl.Shell",
+    default_path = "/org/cowl/Shell"
+)]
+trait Shell1 {
+    async fn activate(&self, app_id: &str) -> zbus::Result<()>;
+    async fn home(&self) -> zbus::Result<()>;
+    async fn set_split(&self, primary: &str, secondary: &str) -> zbus::Result<()>;
+    async fn screenshot(&self, path: &str) -> zbus::Result<()>;
+    #[zbus(property)]
+    fn apps(&self) -> zbus::Result<Vec<(String, String, String)>>;
+    #[zbus(property)]
+    fn active_app(&self) -> zbus::Result<String>;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match zbus::block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("cowlctl: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let builder = match cli.bus.as_str() {
+        "session" => zbus::connection::Builder::session(),
+        "system" => zbus::connection::Builder::system(),
+        address => zbus::connection::Builder::address(
+            address
+                .parse::<zbus::Address>()
+                .map_err(|err| format!("bad D-Bus address {address:?}: {err}"))?,
+        ),
+    };
+    let connection = builder
+        .method_timeout(CALL_TIMEOUT)
+        .build()
+        .await
+        .map_err(|err| format!("cannot connect to the {} bus: {err}", cli.bus))?;
+    let bus = zbus::fdo::DBusProxy::new(&connection)
+        .await
+        .map_err(|err| describe(&err))?;
+    let name = zbus::names::BusName::try_from(SHELL_NAME).map_err(|err| err.to_string())?;
+    if !bus
+        .name_has_owner(name)
+        .await
+        .map_err(|err| describe(&err.into()))?
+    {
+        return Err(format!(
+            "Cowl is not running on the {} bus (nobody owns {SHELL_NAME})",
+            cli.bus
+        ));
+    }
+    let shell = Shell1Proxy::builder(&connection)
+        .cache_properties(zbus::proxy::CacheProperties::No)
+        .build()
+        .await
+        .map_err(|err| describe(&err))?;
+
+    match cli.command {
+        Command::Apps => {
+            let active = shell.active_app().await.map_err(|err| describe(&err))?;
+            let apps = shell.apps().await.map_err(|err| describe(&err))?;
+            let width = apps.iter().map(|(id, _, _)| id.len()).max().unwrap_or(0);
+            for (id, name, state) in apps {
+                let marker = if id == active { '*' } else { ' ' };
+                println!("{marker} {id:<width$}  {state:<10}  {name}");
+            }
+        }
+        Command::Active => {
+            let active = shell.active_app().await.map_err(|err| describe(&err))?;
+            if !active.is_empty() {
+                println!("{active}");
+            }
+        }
+        Command::Activate { app_id } => {
+            shell
+                .activate(&app_id)
+                .await
+                .map_err(|err| describe(&err))?;
+        }
+        Command::Home => shell.home().await.map_err(|err| describe(&err))?,
+        Command::Split { primary, secondary } => {
+            shell
+                .set_split(&primary, &secondary)
+                .await
+                .map_err(|err| describe(&err))?;
+        }
+        Command::Screenshot { file } => {
+            // Cowl writes the file itself, from its own working directory: make it absolute.
+            let file =
+                std::path::absolute(&file).map_err(|err| format!("{}: {err}", file.display()))?;
+            shell
+                .screenshot(&file.to_string_lossy())
+                .await
+                .map_err(|err| describe(&err))?;
+            println!("{}", file.display());
+        }
+    }
+    Ok(())
+}
+
+/// Cowl's own error messages as they are; bus trouble in words.
+fn describe(err: &zbus::Error) -> String {
+    match err {
+        zbus::Error::MethodError(_, Some(message), _) => message.clone(),
+        zbus::Error::MethodError(name, None, _) => name.to_string(),
+        zbus::Error::InputOutput(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            format!("Cowl did not answer within {} s", CALL_TIMEOUT.as_secs())
+        }
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,179 @@
+//! Cowl on D-Bus: the services it serves (org.cowl.Shell1 now; Vehicle1 with the vehicle
+//! issue) and, later, the projection daemon it is a client of.
+//!
+//! zbus futures run on the calloop loop through calloop's executor; zbus's own runtime only
+//! moves bytes. Method calls reach the compositor as [`shell::ShellRequest`]s over a calloop
+//! channel and are answered through one-shot channels, so compositor state is only ever
+//! touched by the loop's thread and the loop never waits for the bus. Property reads are
+//! served from a snapshot that the loop refreshes after every batch of events, which is also
+//! where state changes become signals.
+//!
+//! D-Bus is an extra: when the bus is missing or refuses us, Cowl logs it and runs on. The
+//! process is announced ready (sd_notify) once the service is up, has failed, or has taken
+//! longer than [`SETUP_TIMEOUT`].
+
+pub mod shell;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use smithay::reexports::calloop::channel::{self, Event};
+use smithay::reexports::calloop::futures::{Scheduler, executor};
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use tracing::{info, warn};
+use zbus::Connection;
+
+use crate::config::BusChoice;
+use crate::state::State;
+use shell::{SHELL_NAME, SHELL_PATH, ShellInterface, ShellSnapshot};
+
+/// How long readiness waits for the bus before Cowl is announced ready without it.
+const SETUP_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Runs once the D-Bus setup has settled.
+type SettledCallback = Box<dyn FnOnce(&mut State)>;
+
+/// The loop's side of the D-Bus connection.
+pub struct Dbus {
+    connection: Option<Connection>,
+    scheduler: Option<Scheduler<()>>,
+    /// What property reads return; shared with the interface object.
+    snapshot: Arc<Mutex<ShellSnapshot>>,
+    /// What was last published, to find the changes worth a signal.
+    published: ShellSnapshot,
+    /// Called once when the setup has settled (sd_notify READY).
+    on_settled: Option<SettledCallback>,
+}
+
+impl Dbus {
+    pub fn new() -> Dbus {
+        Dbus {
+            connection: None,
+            scheduler: None,
+            snapshot: Arc::default(),
+            published: ShellSnapshot::default(),
+            on_settled: None,
+        }
+    }
+}
+
+impl State {
+    /// Connects to the configured bus and serves Shell1; `on_settled` runs when that has
+    /// succeeded, failed, or timed out.
+    pub fn dbus_start(&mut self, on_settled: impl FnOnce(&mut State) + 'static) {
+        self.dbus.on_settled = Some(Box::new(on_settled));
+        let builder = match &self.config.dbus.bus {
+            BusChoice::None => {
+                info!("D-Bus disabled by configuration");
+                self.dbus_settled();
+                return;
+            }
+            BusChoice::Session => zbus::connection::Builder::session(),
+            BusChoice::System => zbus::connection::Builder::system(),
+            BusChoice::Address(address) => match address.parse::<zbus::Address>() {
+                Ok(address) => zbus::connection::Builder::address(address),
+                Err(err) => {
+                    warn!("D-Bus not served: bad address {address:?}: {err}");
+                    self.dbus_settled();
+                    return;
+                }
+            },
+        };
+        if let Err(err) = self.dbus_serve(builder) {
+            warn!("D-Bus not served: {err}");
+            self.dbus_settled();
+        }
+    }
+
+    fn dbus_serve(&mut self, builder: zbus::connection::Builder<'static>) -> anyhow::Result<()> {
+        let (requests, receiver) = channel::channel();
+        self.loop_handle
+            .insert_source(receiver, |event, _, state| {
+                if let Event::Msg(request) = event {
+                    state.handle_shell_request(request);
+                }
+            })
+            .map_err(|err| anyhow::anyhow!("could not watch D-Bus requests: {err}"))?;
+        let (setup_executor, scheduler) = executor::<Option<Connection>>()
+            .map_err(|err| anyhow::anyhow!("could not create the D-Bus executor: {err}"))?;
+        self.loop_handle
+            .insert_source(setup_executor, |connection, _, state| {
+                if let Some(connection) = connection {
+                    info!(name = SHELL_NAME, "serving org.cowl.Shell1 on D-Bus");
+                    state.dbus.connection = Some(connection);
+                }
+                state.dbus_settled();
+            })
+            .map_err(|err| anyhow::anyhow!("could not run the D-Bus executor: {err}"))?;
+        let interface = ShellInterface::new(requests, self.dbus.snapshot.clone());
+        let setup = async move {
+            let built = builder
+                .name(SHELL_NAME)
+                .serve_at(SHELL_PATH, interface)
+                .build();
+            match built.await {
+                Ok(connection) => Some(connection),
+                Err(err) => {
+                    warn!("D-Bus not served: {err}");
+                    None
+                }
+            }
+        };
+        scheduler
+            .schedule(setup)
+            .map_err(|err| anyhow::anyhow!("could not start the D-Bus setup: {err}"))?;
+
+        // Signals are emitted by futures on a second executor of the same loop.
+        let (signal_executor, signal_scheduler) = executor::<()>()
+            .map_err(|err| anyhow::anyhow!("could not create the D-Bus executor: {err}"))?;
+        self.loop_handle
+            .insert_source(signal_executor, |(), _, _| {})
+            .map_err(|err| anyhow::anyhow!("could not run the D-Bus executor: {err}"))?;
+        self.dbus.scheduler = Some(signal_scheduler);
+
+        self.loop_handle
+            .insert_source(Timer::from_duration(SETUP_TIMEOUT), |_, _, state| {
+                if state.dbus.on_settled.is_some() {
+                    warn!(
+                        ?SETUP_TIMEOUT,
+                        "the D-Bus bus has not answered; going on without"
+                    );
+                    state.dbus_settled();
+                }
+                TimeoutAction::Drop
+            })
+            .map_err(|err| anyhow::anyhow!("could not arm the D-Bus timeout: {err}"))?;
+        Ok(())
+    }
+
+    fn dbus_settled(&mut self) {
+        if let Some(on_settled) = self.dbus.on_settled.take() {
+            on_settled(self);
+        }
+    }
+
+    /// After every batch of events: refreshes what properties read and signals what changed.
+    pub fn dbus_publish(&mut self) {
+        let current = self.shell_snapshot();
+        if current == self.dbus.published {
+            return;
+        }
+        if let Ok(mut snapshot) = self.dbus.snapshot.lock() {
+            *snapshot = current.clone();
+        }
+        let previous = std::mem::replace(&mut self.dbus.published, current.clone());
+        let (Some(connection), Some(scheduler)) = (&self.dbus.connection, &self.dbus.scheduler)
+        else {
+            return;
+        };
+        let connection = connection.clone();
+        let emit = async move {
+            if let Err(err) = shell::emit_changes(&connection, &previous, &current).await {
+                warn!("could not signal a shell change on D-Bus: {err}");
+            }
+        };
+        if let Err(err) = scheduler.schedule(emit) {
+            warn!("could not schedule a D-Bus signal: {err}");
+        }
+    }
+}

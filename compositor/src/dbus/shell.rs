@@ -1,0 +1,214 @@
+//! org.cowl.Shell1 at /org/cowl/Shell: the head unit's shell, for tools (`cowlctl`), tests and
+//! apps that launch other apps. Its contract is `assets/dbus/org.cowl.Shell1.xml`; a test
+//! checks that what is served matches it.
+//!
+//! The interface object holds no compositor state: each method sends a [`ShellRequest`] to
+//! the event loop and waits for the loop's answer; properties read the snapshot the loop
+//! keeps fresh.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use futures_channel::oneshot;
+use smithay::reexports::calloop::channel::Sender;
+use zbus::object_server::SignalEmitter;
+use zbus::{Connection, interface};
+
+use crate::shell::activation::ShellError;
+use crate::state::State;
+
+pub const SHELL_NAME: &str = "org.cowl.Shell";
+pub const SHELL_PATH: &str = "/org/cowl/Shell";
+
+/// What Shell1 properties show, refreshed by the loop after every batch of events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShellSnapshot {
+    /// (app_id, name, state) of every configured app and every running undeclared one.
+    pub apps: Vec<(String, String, String)>,
+    /// The app the driver sees on the primary output; empty on the home view.
+    pub active_app: String,
+}
+
+type Reply<T> = oneshot::Sender<T>;
+
+/// A call that the event loop answers.
+pub enum ShellRequest {
+    Activate(String, Reply<Result<(), ShellError>>),
+    Home(Reply<Result<(), ShellError>>),
+    SetSplit(String, String, Reply<Result<(), ShellError>>),
+    Screenshot(PathBuf, Reply<Result<(), String>>),
+}
+
+/// Errors as D-Bus callers see them: `org.cowl.Shell1.Error.<Variant>` with a message.
+#[derive(Debug, zbus::DBusError)]
+#[zbus(prefix = "org.cowl.Shell1.Error")]
+pub enum ShellBusError {
+    #[zbus(error)]
+    ZBus(zbus::Error),
+    UnknownApp(String),
+    NotActivatable(String),
+    NotRunning(String),
+    InvalidArgs(String),
+    NoOutput(String),
+    Failed(String),
+}
+
+impl From<ShellError> for ShellBusError {
+    fn from(err: ShellError) -> ShellBusError {
+        let message = err.to_string();
+        match err {
+            ShellError::UnknownApp(_) => ShellBusError::UnknownApp(message),
+            ShellError::NotActivatable(..) => ShellBusError::NotActivatable(message),
+            ShellError::NotRunning(_) => ShellBusError::NotRunning(message),
+            ShellError::SameApp | ShellError::DifferentOutputs(..) => {
+                ShellBusError::InvalidArgs(message)
+            }
+            ShellError::NoOutput => ShellBusError::NoOutput(message),
+        }
+    }
+}
+
+pub struct ShellInterface {
+    requests: Sender<ShellRequest>,
+    snapshot: Arc<Mutex<ShellSnapshot>>,
+}
+
+impl ShellInterface {
+    pub fn new(requests: Sender<ShellRequest>, snapshot: Arc<Mutex<ShellSnapshot>>) -> Self {
+        ShellInterface { requests, snapshot }
+    }
+
+    /// Sends a request to the loop and waits for its answer.
+    async fn ask<T>(
+        &self,
+        request: impl FnOnce(Reply<T>) -> ShellRequest,
+    ) -> Result<T, ShellBusError> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send(request(reply))
+            .map_err(|_| ShellBusError::Failed("the compositor is shutting down".into()))?;
+        answer
+            .await
+            .map_err(|_| ShellBusError::Failed("the compositor dropped the request".into()))
+    }
+
+    fn read(&self) -> ShellSnapshot {
+        match self.snapshot.lock() {
+            Ok(snapshot) => snapshot.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+}
+
+#[interface(name = "org.cowl.Shell1")]
+impl ShellInterface {
+    /// Shows an app (starting it if needed).
+    async fn activate(&self, app_id: String) -> Result<(), ShellBusError> {
+        Ok(self
+            .ask(|reply| ShellRequest::Activate(app_id, reply))
+            .await??)
+    }
+
+    /// Shows the home view on the primary output.
+    async fn home(&self) -> Result<(), ShellBusError> {
+        Ok(self.ask(ShellRequest::Home).await??)
+    }
+
+    /// Shows two apps side by side.
+    async fn set_split(&self, primary: String, secondary: String) -> Result<(), ShellBusError> {
+        Ok(self
+            .ask(|reply| ShellRequest::SetSplit(primary, secondary, reply))
+            .await??)
+    }
+
+    /// Writes a PNG of the primary output, as composed inside the compositor, to `path`
+    /// (absolute; written by the compositor's user). Returns once the file is complete.
+    async fn screenshot(&self, path: String) -> Result<(), ShellBusError> {
+        let path = PathBuf::from(path);
+        if !path.is_absolute() {
+            return Err(ShellBusError::InvalidArgs(format!(
+                "{} is not an absolute path",
+                path.display()
+            )));
+        }
+        self.ask(|reply| ShellRequest::Screenshot(path, reply))
+            .await?
+            .map_err(ShellBusError::Failed)
+    }
+
+    /// Every app: (app_id, name, state), state one of stopped, starting, running, hung,
+    /// restarting, failed.
+    #[zbus(property)]
+    async fn apps(&self) -> Vec<(String, String, String)> {
+        self.read().apps
+    }
+
+    /// The app shown on the primary output ("" on the home view).
+    #[zbus(property)]
+    async fn active_app(&self) -> String {
+        self.read().active_app
+    }
+
+    /// An app changed state.
+    #[zbus(signal)]
+    async fn app_state_changed(
+        emitter: &SignalEmitter<'_>,
+        app_id: &str,
+        state: &str,
+    ) -> zbus::Result<()>;
+}
+
+/// Signals the differences between two snapshots: one AppStateChanged per app whose state
+/// changed, and PropertiesChanged for the properties that changed.
+pub async fn emit_changes(
+    connection: &Connection,
+    previous: &ShellSnapshot,
+    current: &ShellSnapshot,
+) -> zbus::Result<()> {
+    let interface = connection
+        .object_server()
+        .interface::<_, ShellInterface>(SHELL_PATH)
+        .await?;
+    let emitter = interface.signal_emitter();
+    for (app_id, _, state) in &current.apps {
+        let before = previous
+            .apps
+            .iter()
+            .find(|(id, _, _)| id == app_id)
+            .map(|(_, _, state)| state.as_str());
+        if before != Some(state.as_str()) {
+            ShellInterface::app_state_changed(emitter, app_id, state).await?;
+        }
+    }
+    for (app_id, _, _) in &previous.apps {
+        if !current.apps.iter().any(|(id, _, _)| id == app_id) {
+            ShellInterface::app_state_changed(emitter, app_id, "stopped").await?;
+        }
+    }
+    let shell = interface.get().await;
+    if current.apps != previous.apps {
+        shell.apps_changed(emitter).await?;
+    }
+    if current.active_app != previous.active_app {
+        shell.active_app_changed(emitter).await?;
+    }
+    Ok(())
+}
+
+impl State {
+    pub fn handle_shell_request(&mut self, request: ShellRequest) {
+        // A caller that gave up (timeout) has dropped its receiver; the send result is moot.
+        match request {
+            ShellRequest::Activate(app_id, reply) => {
+                let _ = reply.send(self.activate(&app_id));
+            }
+            ShellRequest::Home(reply) => {
+                let _ = reply.send(self.home(None));
+            }
+            ShellRequest::SetSplit(primary, secondary, reply) => {
+                let _ = reply.send(self.set_split(&primary, &secondary));
+            }
+            ShellRequest::Screenshot(path, reply) => self.request_screenshot(path, reply),
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! Which app windows are shown where: the shell's windows, each output's view, and the
+//! operations that change them (activate an app, go home, split two apps).
+//!
+//! Every toplevel lives in [`Shell::windows`] from its creation; only the windows that the
+//! views show are mapped into the `Space` that is rendered. A window is mapped only once it
+//! has acknowledged and committed the size of its slot, so that no frame ever shows an app at
+//! a wrong size or place: during a resize its slot shows the background for a frame or two,
+//! never a stretched or cropped picture. Roles (from config, by app_id): main, split and
+//! projection apps are shown by the views; popup apps float centred above the app area
+//! whenever they have a window; background apps are never shown.
+
+use std::collections::HashMap;
+
+use smithay::backend::renderer::utils::with_renderer_surface_state;
+use smithay::desktop::Window;
+use smithay::output::Output;
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::utils::{Logical, Rectangle, SERIAL_COUNTER};
+use tracing::info;
+
+use super::views::{Slot, View, slot_rect};
+use crate::config::AppRole;
+use crate::state::State;
+
+/// The share of the app area a popup-role app gets, centred.
+const POPUP_SHARE: f64 = 2.0 / 3.0;
+
+#[derive(Default)]
+pub struct Shell {
+    /// Every toplevel, shown or not, oldest first.
+    pub windows: Vec<Window>,
+    /// The view of each output, by output name; an output without one shows home.
+    views: HashMap<String, View>,
+    /// Apps that were active, most recent last: where the view goes back to when the active
+    /// app goes away.
+    history: Vec<String>,
+}
+
+/// Enough to go back a few apps; bounded so that thousands of switches cost nothing.
+const HISTORY_LENGTH: usize = 16;
+
+/// Why a shell request was refused; the message is shown to D-Bus callers and cowlctl users.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShellError {
+    #[error("no app {0:?} is configured or running")]
+    UnknownApp(String),
+    #[error(
+        "app {0:?} has the {1} role and is not activated (only main, split and projection apps are)"
+    )]
+    NotActivatable(String, &'static str),
+    #[error("app {0:?} is not running and has no exec command to start it")]
+    NotRunning(String),
+    #[error("a split needs two different apps")]
+    SameApp,
+    #[error("apps {0:?} and {1:?} are on different outputs")]
+    DifferentOutputs(String, String),
+    #[error("no output is connected")]
+    NoOutput,
+}
+
+/// Where a window goes and whether it is shown.
+struct WindowLayout {
+    /// The rectangle it is configured to fill (also while hidden, so that it is ready).
+    rect: Rectangle<i32, Logical>,
+    shown: bool,
+    /// Stacking: background 0, apps 1, popups 2.
+    layer: u8,
+}
+
+fn role_name(role: AppRole) -> &'static str {
+    match role {
+        AppRole::Main => "main",
+        AppRole::Split => "split",
+        AppRole::Popup => "popup",
+        AppRole::Background => "background",
+        AppRole::Projection => "projection",
+    }
+}
+
+/// The app_id of a window ("" for a window that set none: it is treated as an undeclared
+/// app of its own).
+pub fn window_app_id(window: &Window) -> String {
+    window
+        .toplevel()
+        .and_then(super::app_id)
+        .unwrap_or_default()
+}
+
+fn has_buffer(surface: &WlSurface) -> bool {
+    with_renderer_surface_state(surface, |state| state.buffer().is_some()).unwrap_or(false)
+}
+
+impl State {
+    /// The shell's window made of this root surface.
+    pub fn window_for_surface(&self, root: &WlSurface) -> Option<Window> {
+        self.shell
+            .windows
+            .iter()
+            .find(|window| window.toplevel().is_some_and(|t| t.wl_surface() == root))
+            .cloned()
+    }
+
+    /// The output an app is shown on: the one its configuration names when connected, else
+    /// the primary output.
+    pub fn app_output(&self, app_id: &str) -> Option<Output> {
+        self.config
+            .app(app_id)
+            .and_then(|app| app.output.as_ref())
+            .and_then(|name| {
+                self.space
+                    .outputs()
+                    .find(|output| output.name() == *name.get_ref())
+                    .cloned()
+            })
+            .or_else(|| super::primary_output(&self.space))
+    }
+
+    /// The view of an output.
+    pub fn view(&self, output: &Output) -> View {
+        self.shell
+            .views
+            .get(&output.name())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The app the driver sees on the primary output, if any.
+    pub fn active_app(&self) -> Option<String> {
+        let output = super::primary_output(&self.space)?;
+        self.view(&output).active_app().map(str::to_string)
+    }
+
+    fn set_view(&mut self, output: &Output, view: View) {
+        info!(output = output.name(), ?view, "view");
+        if let Some(active) = view.active_app() {
+            let history = &mut self.shell.history;
+            history.retain(|app| app != active);
+            if history.len() == HISTORY_LENGTH {
+                history.remove(0);
+            }
+            history.push(active.to_string());
+        }
+        self.shell.views.insert(output.name(), view);
+    }
+
+    fn has_window(&self, app_id: &str) -> bool {
+        self.shell
+            .windows
+            .iter()
+            .any(|window| window_app_id(window) == app_id)
+    }
+
+    /// Whether an app in a view is gone for good: no window, and the supervisor is neither
+    /// starting nor restarting it.
+    fn is_gone(&self, app_id: &str) -> bool {
+        use crate::supervisor::AppState;
+        !self.has_window(app_id)
+            && !matches!(
+                self.supervisor.state(app_id),
+                Some(AppState::Running { .. } | AppState::Restarting)
+            )
+    }
+
+    /// After windows closed or apps exited: a view never keeps showing an app that is gone.
+    /// Half a split becomes the other half; a gone active app gives way to the app that was
+    /// active before it, or to home.
+    pub fn shell_forget_gone_apps(&mut self) {
+        let outputs: Vec<Output> = self.space.outputs().cloned().collect();
+        let mut changed = false;
+        for output in outputs {
+            let view = self.view(&output);
+            let next = match &view {
+                View::Home => continue,
+                View::Split { primary, secondary } => {
+                    match (self.is_gone(primary), self.is_gone(secondary)) {
+                        (false, false) => continue,
+                        (false, true) => View::App(primary.clone()),
+                        (true, false) => View::App(secondary.clone()),
+                        (true, true) => self.previous_view(&output, &[primary, secondary]),
+                    }
+                }
+                View::App(active) if self.is_gone(active) => self.previous_view(&output, &[active]),
+                View::App(_) => continue,
+            };
+            self.set_view(&output, next);
+            changed = true;
+        }
+        if changed {
+            self.shell_apply();
+        }
+    }
+
+    /// The most recently active app on `output` that still has a window, else home.
+    fn previous_view(&self, output: &Output, gone: &[&String]) -> View {
+        self.shell
+            .history
+            .iter()
+            .rev()
+            .filter(|app| !gone.contains(app))
+            .find(|app| self.has_window(app) && self.app_output(app).as_ref() == Some(output))
+            .map_or(View::Home, |app| View::App(app.clone()))
+    }
+
+    fn window_layout(&self, window: &Window) -> Option<WindowLayout> {
+        let app_id = window_app_id(window);
+        let output = self.app_output(&app_id)?;
+        let area = super::app_area(&self.space, &output, &self.config)?;
+        let layout = match self.config.role(&app_id) {
+            AppRole::Background => WindowLayout {
+                rect: area,
+                shown: false,
+                layer: 0,
+            },
+            AppRole::Popup => {
+                let size = area.size.to_f64().upscale(POPUP_SHARE).to_i32_round();
+                let loc = area.loc + ((area.size - size).downscale(2)).to_point();
+                WindowLayout {
+                    rect: Rectangle::new(loc, size),
+                    shown: true,
+                    layer: 2,
+                }
+            }
+            AppRole::Main | AppRole::Split | AppRole::Projection => {
+                let slot = self.view(&output).slot_of(&app_id);
+                WindowLayout {
+                    rect: slot_rect(
+                        area,
+                        slot.unwrap_or(Slot::Full),
+                        self.config.shell.split_ratio(),
+                    ),
+                    shown: slot.is_some(),
+                    layer: 1,
+                }
+            }
+        };
+        Some(layout)
+    }
+
+    /// Configures every window for its slot and maps exactly the windows that are shown and
+    /// ready at their size; restacks and moves the keyboard focus to the active app.
+    pub fn shell_apply(&mut self) {
+        let windows = self.shell.windows.clone();
+        let mut shown: Vec<(u8, Window)> = Vec::new();
+        let mut changed = false;
+        for window in &windows {
+            let Some(toplevel) = window.toplevel() else {
+                continue;
+            };
+            let Some(layout) = self.window_layout(window) else {
+                continue;
+            };
+            super::configure_to_fill(toplevel, layout.rect);
+            if toplevel.is_initial_configure_sent() {
+                toplevel.send_pending_configure();
+            }
+            let ready = has_buffer(toplevel.wl_surface())
+                && toplevel.current_state().size == Some(layout.rect.size);
+            let mapped_at = self.space.element_location(window);
+            if layout.shown && ready {
+                if mapped_at != Some(layout.rect.loc) {
+                    self.space
+                        .map_element(window.clone(), layout.rect.loc, false);
+                    changed = true;
+                }
+                shown.push((layout.layer, window.clone()));
+            } else if mapped_at.is_some() {
+                self.space.unmap_elem(window);
+                changed = true;
+            }
+        }
+        // Raise in stacking order: apps above background, popups above apps; among equals
+        // the newest on top.
+        shown.sort_by_key(|(layer, _)| *layer);
+        for (_, window) in &shown {
+            self.space.raise_element(window, false);
+        }
+        self.focus_active_window(&shown);
+        if changed {
+            self.queue_redraw_all();
+        }
+    }
+
+    /// The keyboard goes to the topmost popup, else to the active app of the primary output.
+    fn focus_active_window(&mut self, shown: &[(u8, Window)]) {
+        let active = self.active_app();
+        let target = shown
+            .iter()
+            .rev()
+            .find(|(layer, window)| {
+                *layer == 2 || active.as_deref() == Some(window_app_id(window).as_str())
+            })
+            .and_then(|(_, window)| window.toplevel().map(|t| t.wl_surface().clone()));
+        let Some(keyboard) = self.seat.get_keyboard() else {
+            return;
+        };
+        if keyboard.current_focus() != target && target.is_some() {
+            keyboard.set_focus(self, target, SERIAL_COUNTER.next_serial());
+        }
+    }
+
+    /// A new window's app_id is known (its first commit): a main, split or projection app
+    /// that someone started becomes active, the way launching an app does on a phone. Not
+    /// when the supervisor restarted it after a crash (it keeps its place), and not, while
+    /// the start-up curtain is down, over an autostart app declared before it (the first
+    /// autostart app is the one the driver sees first).
+    pub fn shell_window_appeared(&mut self, window: &Window) {
+        let app_id = window_app_id(window);
+        let role = self.config.role(&app_id);
+        if !matches!(role, AppRole::Main | AppRole::Split | AppRole::Projection)
+            || self.supervisor.is_restart(&app_id)
+        {
+            return;
+        }
+        let Some(output) = self.app_output(&app_id) else {
+            return;
+        };
+        let view = self.view(&output);
+        if self.curtain.is_down()
+            && let Some(active) = view.active_app()
+            && self.autostart_rank(active) < self.autostart_rank(&app_id)
+        {
+            return;
+        }
+        let next = view.activating(&app_id, role);
+        if next != view {
+            self.set_view(&output, next);
+        }
+    }
+
+    /// Autostart apps by config order; everything else after them.
+    fn autostart_rank(&self, app_id: &str) -> usize {
+        self.config
+            .apps
+            .iter()
+            .filter(|app| app.autostart)
+            .position(|app| app.id.get_ref() == app_id)
+            .unwrap_or(usize::MAX)
+    }
+
+    /// Checks that `app_id` can be shown by a view; says whether it must be started.
+    fn check_showable(&self, app_id: &str) -> Result<(AppRole, bool), ShellError> {
+        let role = self.config.role(app_id);
+        let has_window = self.has_window(app_id);
+        if self.config.app(app_id).is_none() && !has_window {
+            return Err(ShellError::UnknownApp(app_id.to_string()));
+        }
+        if matches!(role, AppRole::Popup | AppRole::Background) {
+            return Err(ShellError::NotActivatable(
+                app_id.to_string(),
+                role_name(role),
+            ));
+        }
+        if !has_window && !self.supervisor.can_start(app_id) {
+            return Err(ShellError::NotRunning(app_id.to_string()));
+        }
+        Ok((role, !has_window))
+    }
+
+    /// Shows an app on its output (starting it if needed); a split-role app opens beside
+    /// the active main app.
+    pub fn activate(&mut self, app_id: &str) -> Result<(), ShellError> {
+        let (role, start) = self.check_showable(app_id)?;
+        let output = self.app_output(app_id).ok_or(ShellError::NoOutput)?;
+        if start {
+            self.supervisor.start_if_stopped(app_id);
+        }
+        let next = self.view(&output).activating(app_id, role);
+        self.set_view(&output, next);
+        self.shell_apply();
+        Ok(())
+    }
+
+    /// The home view on `output` (the primary output when `None`).
+    pub fn home(&mut self, output: Option<Output>) -> Result<(), ShellError> {
+        let output = output
+            .or_else(|| super::primary_output(&self.space))
+            .ok_or(ShellError::NoOutput)?;
+        self.set_view(&output, View::Home);
+        self.shell_apply();
+        Ok(())
+    }
+
+    /// `primary` on the left, `secondary` on the right of their output's app area.
+    pub fn set_split(&mut self, primary: &str, secondary: &str) -> Result<(), ShellError> {
+        if primary == secondary {
+            return Err(ShellError::SameApp);
+        }
+        let output = self.app_output(primary).ok_or(ShellError::NoOutput)?;
+        if self.app_output(secondary).as_ref() != Some(&output) {
+            return Err(ShellError::DifferentOutputs(
+                primary.to_string(),
+                secondary.to_string(),
+            ));
+        }
+        let (_, start_primary) = self.check_showable(primary)?;
+        let (_, start_secondary) = self.check_showable(secondary)?;
+        if start_primary {
+            self.supervisor.start_if_stopped(primary);
+        }
+        if start_secondary {
+            self.supervisor.start_if_stopped(secondary);
+        }
+        self.set_view(
+            &output,
+            View::Split {
+                primary: primary.to_string(),
+                secondary: secondary.to_string(),
+            },
+        );
+        self.shell_apply();
+        Ok(())
+    }
+}

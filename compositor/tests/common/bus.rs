@@ -1,0 +1,87 @@
+//! A private D-Bus daemon per test, so that tests never meet each other (or the developer's
+//! session) on a bus, and `cowlctl`, run as a user would, against it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+use tempfile::TempDir;
+
+pub struct PrivateBus {
+    daemon: Child,
+    _dir: TempDir,
+    /// The address to put in DBUS_SESSION_BUS_ADDRESS.
+    pub address: String,
+}
+
+impl PrivateBus {
+    /// Starts `dbus-daemon --session` on a socket in a temporary directory; returns once it
+    /// has printed its address, which it does when it accepts connections.
+    pub fn start() -> PrivateBus {
+        let dir = tempfile::tempdir().expect("bus dir");
+        let mut daemon = Command::new("dbus-daemon")
+            .arg("--session")
+            .arg(format!("--address=unix:path={}/bus", dir.path().display()))
+            .args(["--nofork", "--print-address=1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start dbus-daemon (is the dbus-daemon package installed?)");
+        let stdout = daemon.stdout.take().expect("dbus-daemon stdout");
+        let mut address = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut address)
+            .expect("read the bus address");
+        let address = address.trim().to_string();
+        assert!(!address.is_empty(), "dbus-daemon exited without an address");
+        PrivateBus {
+            daemon,
+            _dir: dir,
+            address,
+        }
+    }
+
+    /// The environment that points a process at this bus.
+    pub fn env(&self) -> [(&str, &str); 1] {
+        [("DBUS_SESSION_BUS_ADDRESS", self.address.as_str())]
+    }
+
+    /// Runs `cowlctl ARGS` against this bus and returns what it printed and its status.
+    pub fn cowlctl(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_cowlctl"))
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run cowlctl")
+    }
+
+    /// `cowlctl ARGS` that must succeed; its standard output.
+    pub fn cowlctl_ok(&self, args: &[&str]) -> String {
+        let output = self.cowlctl(args);
+        assert!(
+            output.status.success(),
+            "cowlctl {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// A zbus connection of the test's own, for signals and introspection.
+    pub fn connect(&self) -> zbus::Connection {
+        let address = self.address.clone();
+        zbus::block_on(async move {
+            zbus::connection::Builder::address(address.as_str())
+                .build()
+                .await
+        })
+        .expect("connect to the private bus")
+    }
+}
+
+impl Drop for PrivateBus {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}

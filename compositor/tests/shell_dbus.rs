@@ -1,0 +1,284 @@
+//! The shell with real clients, driven as a user drives it: `cowlctl` over a private D-Bus
+//! daemon. Each app lands in its zone at the size of its slot; activation, a split-role app
+//! opening beside the active one, home and an explicit split show the right apps, checked on
+//! captures; Shell1 matches its introspection XML and signals app states; activation starts
+//! an app that is not running; the screenshot is written by the compositor itself.
+
+mod common;
+
+use std::sync::mpsc;
+use std::time::Instant;
+
+use common::bus::PrivateBus;
+use common::client::TestClient;
+use common::{Compositor, DEADLINE, Image};
+use futures_util::StreamExt;
+
+/// 640x480: status bar 0..40, app area 40..400 (360 high), dock 400..480.
+const CONFIG: &str = r##"
+[[outputs]]
+name = "HEADLESS-1"
+[outputs.layout]
+status_bar = { edge = "top", size = 40 }
+dock = { edge = "bottom", size = 80 }
+background = "#102030"
+
+[shell]
+split_ratio = 0.6
+
+[[apps]]
+id = "org.test.Red"
+name = "Red"
+
+[[apps]]
+id = "org.test.Green"
+name = "Green"
+
+[[apps]]
+id = "org.test.Blue"
+name = "Blue"
+role = "split"
+
+[[apps]]
+id = "org.test.Foot"
+name = "Terminal"
+exec = "foot --app-id org.test.Foot --override=colors.background=4060a0"
+"##;
+
+const BACKGROUND: [u8; 3] = [0x10, 0x20, 0x30];
+const RED: [u8; 3] = [0xff, 0, 0];
+const GREEN: [u8; 3] = [0, 0xff, 0];
+const BLUE: [u8; 3] = [0, 0, 0xff];
+/// A split at 0.6 of 640: the left app is 384 wide.
+const LEFT: usize = 100;
+const RIGHT: usize = 600;
+const MIDDLE_Y: usize = 220;
+
+fn start(bus: &PrivateBus) -> Compositor {
+    Compositor::start_with_config(
+        &[
+            "--backend",
+            "headless",
+            "--renderer",
+            "pixman",
+            "--output",
+            "640x480",
+        ],
+        &bus.env(),
+        CONFIG,
+    )
+}
+
+/// Takes the configure the compositor sent after a shell change and draws at its size.
+fn redraw(client: &mut TestClient, colour: u32) {
+    client
+        .queue
+        .roundtrip(&mut client.state)
+        .expect("roundtrip");
+    client.draw(colour);
+}
+
+fn shows(left: [u8; 3], right: [u8; 3]) -> impl Fn(&Image) -> bool {
+    move |image| {
+        image.pixel(LEFT, MIDDLE_Y) == left
+            && image.pixel(RIGHT, MIDDLE_Y) == right
+            && image.pixel(320, 20) == BACKGROUND
+            && image.pixel(320, 440) == BACKGROUND
+    }
+}
+
+#[test]
+fn apps_land_in_their_zones_and_the_views_switch() {
+    let bus = PrivateBus::start();
+    let compositor = start(&bus);
+
+    let mut red = TestClient::map_toplevel(&compositor, "org.test.Red");
+    assert_eq!(red.size(), (640, 360), "a main app fills the app area");
+    red.draw(0xff0000);
+    compositor.wait_for_capture("red in the app area", shows(RED, RED));
+
+    // A new app that someone starts becomes active, as launching does.
+    let mut green = TestClient::map_toplevel(&compositor, "org.test.Green");
+    green.draw(0x00ff00);
+    compositor.wait_for_capture("green over red", shows(GREEN, GREEN));
+    assert_eq!(bus.cowlctl_ok(&["active"]), "org.test.Green\n");
+
+    bus.cowlctl_ok(&["activate", "org.test.Red"]);
+    compositor.wait_for_capture("red activated", shows(RED, RED));
+
+    // A split-role app opens beside the active one, at the size of its half.
+    let mut blue = TestClient::map_toplevel(&compositor, "org.test.Blue");
+    assert_eq!(blue.size(), (256, 360));
+    blue.draw(0x0000ff);
+    redraw(&mut red, 0xff0000);
+    assert_eq!(red.size(), (384, 360));
+    compositor.wait_for_capture("red beside blue", shows(RED, BLUE));
+    assert_eq!(bus.cowlctl_ok(&["active"]), "org.test.Red\n");
+
+    bus.cowlctl_ok(&["home"]);
+    compositor.wait_for_capture("the home view", shows(BACKGROUND, BACKGROUND));
+    assert_eq!(bus.cowlctl_ok(&["active"]), "");
+
+    bus.cowlctl_ok(&["split", "org.test.Green", "org.test.Red"]);
+    redraw(&mut green, 0x00ff00);
+    redraw(&mut red, 0xff0000);
+    assert_eq!((green.size(), red.size()), ((384, 360), (256, 360)));
+    compositor.wait_for_capture("green beside red", shows(GREEN, RED));
+    let apps = bus.cowlctl_ok(&["apps"]);
+    assert!(
+        apps.lines()
+            .any(|line| line.starts_with("* org.test.Green") && line.contains("running")),
+        "{apps}"
+    );
+
+    // Refusals explain themselves, and change nothing.
+    let unknown = bus.cowlctl(&["activate", "org.test.Nope"]);
+    assert!(!unknown.status.success());
+    let message = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        message.contains("no app \"org.test.Nope\""),
+        "unexpected message: {message}"
+    );
+    let same = bus.cowlctl(&["split", "org.test.Red", "org.test.Red"]);
+    assert!(String::from_utf8_lossy(&same.stderr).contains("two different apps"));
+    compositor.wait_for_capture("the split unchanged", shows(GREEN, RED));
+}
+
+#[test]
+fn activating_a_stopped_app_starts_it_and_the_screenshot_shows_it() {
+    let bus = PrivateBus::start();
+    let compositor = start(&bus);
+    bus.cowlctl_ok(&["activate", "org.test.Foot"]);
+    let foot_blue = [0x40, 0x60, 0xa0];
+    compositor.wait_for_capture("foot started and shown", |image| {
+        image.pixel(RIGHT, MIDDLE_Y) == foot_blue && image.pixel(320, 20) == BACKGROUND
+    });
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("shot.png");
+    let printed = bus.cowlctl_ok(&["screenshot", path.to_str().expect("utf-8 path")]);
+    assert_eq!(printed.trim(), path.display().to_string());
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&path).expect("the screenshot exists once cowlctl returns"),
+    ));
+    let mut reader = decoder.read_info().expect("png header");
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut pixels).expect("png data");
+    assert_eq!((info.width, info.height), (640, 480));
+    let rgb = |x: usize, y: usize| {
+        let at = (y * 640 + x) * 3;
+        [pixels[at], pixels[at + 1], pixels[at + 2]]
+    };
+    assert_eq!(rgb(RIGHT, MIDDLE_Y), foot_blue);
+    assert_eq!(rgb(320, 20), BACKGROUND);
+}
+
+#[zbus::proxy(
+    interface = "org.cowl.Shell1",
+    default_service = "org.cowl.Shell",
+    default_path = "/org/cowl/Shell"
+)]
+trait Shell1 {
+    #[zbus(signal)]
+    fn app_state_changed(&self, app_id: String, state: String) -> zbus::Result<()>;
+    #[zbus(property)]
+    fn apps(&self) -> zbus::Result<Vec<(String, String, String)>>;
+}
+
+/// The interface's XML without comments and layout, for comparing meaning.
+fn normalized_interface(xml: &str) -> String {
+    let start = xml
+        .find("<interface name=\"org.cowl.Shell1\">")
+        .expect("the Shell1 interface is described");
+    let end = start + xml[start..].find("</interface>").expect("interface end");
+    let mut text = xml[start..end].to_string();
+    while let Some(comment) = text.find("<!--") {
+        let close = comment + text[comment..].find("-->").expect("comment end") + 3;
+        text.replace_range(comment..close, "");
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn shell1_matches_its_xml_and_signals_app_states() {
+    let bus = PrivateBus::start();
+    let compositor = start(&bus);
+    let connection = bus.connect();
+
+    let served = zbus::block_on(async {
+        let introspectable = zbus::fdo::IntrospectableProxy::builder(&connection)
+            .destination("org.cowl.Shell")
+            .path("/org/cowl/Shell")
+            .build()
+            .await?;
+        introspectable.introspect().await.map_err(zbus::Error::from)
+    })
+    .expect("introspect Shell1");
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../assets/dbus/org.cowl.Shell1.xml"
+    ))
+    .expect("read the committed XML");
+    assert_eq!(
+        normalized_interface(&served),
+        normalized_interface(&committed),
+        "the served org.cowl.Shell1 differs from assets/dbus/org.cowl.Shell1.xml"
+    );
+
+    // Signals arrive on a thread of their own; the test waits for them with a deadline.
+    let (sender, signals) = mpsc::channel();
+    let listener = connection.clone();
+    let (subscribed, ready) = mpsc::channel();
+    std::thread::spawn(move || {
+        zbus::block_on(async move {
+            let shell = Shell1Proxy::new(&listener).await?;
+            let mut stream = shell.receive_app_state_changed().await?;
+            let _ = subscribed.send(());
+            while let Some(signal) = stream.next().await {
+                let args = signal.args()?;
+                if sender
+                    .send((args.app_id().clone(), args.state().clone()))
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            zbus::Result::Ok(())
+        })
+    });
+    ready.recv_timeout(DEADLINE).expect("subscribed to signals");
+    let wait_for = |app: &str, state: &str| {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match signals.recv_timeout(left) {
+                Ok((id, got)) if id == app && got == state => return,
+                Ok(_) => continue,
+                Err(_) => compositor.fail(&format!("no AppStateChanged({app}, {state})")),
+            }
+        }
+    };
+
+    let mut red = TestClient::map_toplevel(&compositor, "org.test.Red");
+    red.draw(0xff0000);
+    wait_for("org.test.Red", "running");
+    let apps = zbus::block_on(async { Shell1Proxy::new(&connection).await?.apps().await })
+        .expect("read Apps");
+    assert!(apps.contains(&("org.test.Red".into(), "Red".into(), "running".into())));
+    assert!(apps.contains(&("org.test.Green".into(), "Green".into(), "stopped".into())));
+
+    drop(red);
+    wait_for("org.test.Red", "stopped");
+}
+
+#[test]
+fn cowlctl_says_when_cowl_is_not_running() {
+    let bus = PrivateBus::start();
+    let output = bus.cowlctl(&["apps"]);
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains("Cowl is not running on the session bus"),
+        "unexpected message: {message}"
+    );
+}
