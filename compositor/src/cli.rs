@@ -59,6 +59,26 @@ pub struct Cli {
     /// `cowl-demo.png`), its path printed, and Cowl stops.
     #[arg(long)]
     pub demo: bool,
+
+    /// Show this fixed time (HH:MM) in the status bar instead of the local time, for
+    /// reproducible screenshots and reference images.
+    #[arg(long, value_name = "HH:MM", value_parser = parse_clock)]
+    pub clock: Option<String>,
+
+    /// Serve org.cowl.Debug1 on D-Bus, which injects touch input (tests, and development
+    /// without a touchscreen: `cowlctl touch`). Never on a car.
+    #[arg(long)]
+    pub debug_input: bool,
+}
+
+fn parse_clock(text: &str) -> Result<String, String> {
+    let valid = text.len() == 5
+        && text.as_bytes()[2] == b':'
+        && text[..2].parse::<u8>().is_ok_and(|hours| hours < 24)
+        && text[3..].parse::<u8>().is_ok_and(|minutes| minutes < 60);
+    valid
+        .then(|| text.to_string())
+        .ok_or_else(|| format!("expected a time like 09:41, got {text:?}"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -84,6 +84,8 @@ pub struct ShellConfig {
     /// In a split, the share of the app area's width that the first app gets (the second
     /// gets the rest).
     pub split_ratio: Option<Spanned<f64>>,
+    /// The chrome's theme at start: "night" (dark, the default) or "day".
+    pub theme: crate::chrome::theme::ThemeName,
 }
 
 impl ShellConfig {

@@ -5,6 +5,7 @@
 //! it to the calloop event loop, and runs until the loop is told to stop.
 
 mod backend;
+mod chrome;
 mod cli;
 mod config;
 mod dbus;
@@ -84,6 +85,7 @@ fn run(mut cli: Cli) -> Result<()> {
     }
     state.start_autostart_apps();
     state.curtain_start_timer();
+    state.chrome_start_clock();
 
     event_loop
         .run(None, &mut state, |state| state.after_dispatch())

@@ -11,9 +11,11 @@ use std::time::Duration;
 use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::element::RenderElementStates;
 use smithay::backend::renderer::element::default_primary_scanout_output_compare;
-use smithay::backend::renderer::element::solid::SolidColorRenderElement;
-use smithay::backend::renderer::{ExportMem, ImportAll, Renderer, Texture};
-use smithay::desktop::space::render_output;
+use smithay::backend::renderer::element::memory::MemoryRenderBufferRenderElement;
+use smithay::backend::renderer::element::render_elements;
+use smithay::backend::renderer::element::surface::WaylandSurfaceRenderElement;
+use smithay::backend::renderer::{ExportMem, ImportAll, ImportMem, Renderer, Texture};
+use smithay::desktop::space::{SpaceRenderElements, space_render_elements};
 use smithay::desktop::utils::{
     OutputPresentationFeedback, surface_presentation_feedback_flags_from_states,
     surface_primary_scanout_output, update_surface_primary_scanout_output,
@@ -27,6 +29,7 @@ use smithay::wayland::compositor::SurfaceData;
 use smithay::wayland::presentation::Refresh;
 use tracing::warn;
 
+use crate::chrome::{Chrome, ChromeFrame};
 use crate::config::Colour;
 use crate::protocols::screencopy::{self, RowOrder, ScreencopyState};
 use crate::screenshot::{Screenshot, ScreenshotRequest};
@@ -63,10 +66,18 @@ pub struct FrameJob<'a> {
     /// What the screen shows where no surface is: the output's configured background, never
     /// undefined memory.
     pub background: Colour,
-    /// Drawn above every app: the watchdog's covers over hung apps.
-    pub overlays: Vec<SolidColorRenderElement>,
+    /// What the chrome shows in this frame, and the chrome that draws it.
+    pub chrome: &'a mut Chrome,
+    pub chrome_frame: ChromeFrame,
     /// The start-up curtain is down: black only, no app and no overlay.
     pub curtain: bool,
+}
+
+render_elements! {
+    /// Everything a frame shows: apps and layer surfaces, and the chrome's buffers.
+    pub FrameElement<R, E> where R: ImportAll + ImportMem;
+    Space=SpaceRenderElements<R, E>,
+    Chrome=MemoryRenderBufferRenderElement<R>,
 }
 
 /// Renders the job's output into the bound framebuffer and serves its waiting captures.
@@ -75,8 +86,8 @@ pub fn compose_frame<R>(
     job: FrameJob<'_>,
 ) -> Result<FrameOutcome, String>
 where
-    R: Renderer + ImportAll + ExportMem,
-    R::TextureId: Clone + Texture + 'static,
+    R: Renderer + ImportAll + ImportMem + ExportMem,
+    R::TextureId: Send + Clone + Texture + 'static,
 {
     let FrameTarget {
         renderer,
@@ -94,7 +105,8 @@ where
         screenshot_requests,
         presented_at,
         background,
-        overlays,
+        chrome,
+        chrome_frame,
         curtain,
     } = job;
     let [red, green, blue] = if curtain {
@@ -102,20 +114,30 @@ where
     } else {
         background.0.map(|channel| f32::from(channel) / 255.0)
     };
-    let spaces: &[&Space<Window>] = if curtain { &[] } else { &[space] };
-    let overlays = if curtain { Vec::new() } else { overlays };
-    let result = render_output::<_, SolidColorRenderElement, _, _>(
-        output,
-        renderer,
-        framebuffer,
-        1.0,
-        age,
-        spaces.iter().copied(),
-        &overlays,
-        damage_tracker,
-        [red, green, blue, 1.0],
-    )
-    .map_err(|err| format!("rendering output {} failed: {err:?}", output.name()))?;
+    // Front to back: covers of hung apps, the apps and layer surfaces, the panels and the
+    // home view; the background colour behind everything. The curtain is black alone.
+    let mut elements: Vec<FrameElement<R, WaylandSurfaceRenderElement<R>>> = Vec::new();
+    if !curtain {
+        let (above, below) = chrome.render_elements(renderer, chrome_frame);
+        let apps = space_render_elements(renderer, [space], output, 1.0).map_err(|err| {
+            format!(
+                "collecting the windows of {} failed: {err:?}",
+                output.name()
+            )
+        })?;
+        elements.extend(above.into_iter().map(FrameElement::Chrome));
+        elements.extend(apps.into_iter().map(FrameElement::Space));
+        elements.extend(below.into_iter().map(FrameElement::Chrome));
+    }
+    let result = damage_tracker
+        .render_output(
+            renderer,
+            framebuffer,
+            age,
+            &elements,
+            [red, green, blue, 1.0],
+        )
+        .map_err(|err| format!("rendering output {} failed: {err:?}", output.name()))?;
     let outcome = FrameOutcome {
         damage: result.damage.cloned(),
         states: result.states,

@@ -34,9 +34,11 @@ use smithay::wayland::xdg_activation::XdgActivationState;
 use tracing::{debug, warn};
 
 use crate::backend::Backend;
+use crate::chrome::Chrome;
 use crate::cli::Cli;
 use crate::config::Config;
 use crate::dbus::Dbus;
+use crate::input::touch::ChromePresses;
 use crate::protocols::screencopy::ScreencopyState;
 use crate::screenshot::{Screenshot, ScreenshotRequest};
 use crate::shell::activation::Shell;
@@ -107,6 +109,12 @@ pub struct State {
     pub supervisor: Supervisor,
     pub watchdog: Watchdog,
     pub curtain: Curtain,
+    /// What the compositor draws itself: status bar, dock, home view, covers.
+    pub chrome: Chrome,
+    /// Fingers (and the nested mouse button) that the chrome is recognizing gestures of.
+    pub chrome_presses: ChromePresses,
+    /// `--debug-input`: org.cowl.Debug1 injects input.
+    pub debug_input: bool,
 }
 
 impl State {
@@ -220,6 +228,9 @@ impl State {
                 .clone()
                 .map(|path| Screenshot::new(path, cli.spawn.len(), cli.quit_after_screenshot)),
             screenshot_requests: Vec::new(),
+            chrome_presses: ChromePresses::default(),
+            debug_input: cli.debug_input,
+            chrome: Chrome::new(config.shell.theme, cli.clock.clone()),
             dbus: Dbus::new(),
             config,
         })

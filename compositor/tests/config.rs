@@ -88,7 +88,20 @@ fn the_layout_and_background_come_from_the_configuration() {
         &["--renderer", "pixman", "--output", "400x300"],
     );
     let background = [0x20, 0x40, 0x60];
-    assert!(compositor.capture().is_filled(0, 0, 400, 300, background));
+    let image = compositor.capture();
+    assert!(
+        image.is_filled(0, 40, 400, 200, background),
+        "the empty app area"
+    );
+    // The chrome draws its panels in the zones (the clock and the home button further in).
+    assert!(
+        image.is_filled(0, 0, 10, 40, common::NIGHT_PANEL),
+        "status bar"
+    );
+    assert!(
+        image.is_filled(0, 240, 100, 60, common::NIGHT_PANEL),
+        "dock"
+    );
 
     let mut app = TestClient::map_toplevel(&compositor, "org.cowl.Test");
     assert_eq!(app.state.configured_size, Some((400, 200)), "the app area");
@@ -96,11 +109,14 @@ fn the_layout_and_background_come_from_the_configuration() {
     app.wait_for_frames(1);
     let image = compositor.capture();
     assert!(
-        image.is_filled(0, 0, 400, 40, background),
+        image.is_filled(0, 0, 10, 40, common::NIGHT_PANEL),
         "status bar zone"
     );
     assert!(image.is_filled(0, 40, 400, 200, [255, 0, 0]), "app area");
-    assert!(image.is_filled(0, 240, 400, 60, background), "dock zone");
+    assert!(
+        image.is_filled(0, 240, 100, 60, common::NIGHT_PANEL),
+        "dock zone"
+    );
 }
 
 #[test]
@@ -160,8 +176,8 @@ fn an_app_is_placed_on_the_output_its_configuration_names() {
         "the undeclared app on HEADLESS-1"
     );
     assert!(
-        image.is_filled(320, 0, 320, 20, common::BLACK),
-        "HEADLESS-2's status bar zone"
+        image.is_filled(320, 0, 6, 20, common::NIGHT_PANEL),
+        "HEADLESS-2's status bar"
     );
     assert!(
         image.is_filled(320, 20, 320, 220, [0, 255, 0]),

@@ -64,11 +64,10 @@ fn headless_demo_writes_a_screenshot_of_foot_and_stops() {
         [rgb[at], rgb[at + 1], rgb[at + 2]]
     };
     // The shipped layout: a 48-pixel status bar on top and a 96-pixel dock at the bottom,
-    // both still empty (the configured background), and foot filling the app area between.
-    let background = [0x0b, 0x0f, 0x14];
-    assert_eq!(pixel(1919, 10), background, "status bar zone");
-    assert_eq!(pixel(1919, 700), background, "dock zone");
-    assert_eq!(pixel(1, 47), background, "just above foot");
+    // drawn by the chrome, and foot filling the app area between.
+    assert_eq!(pixel(1919, 10), common::NIGHT_PANEL, "status bar");
+    assert_eq!(pixel(1919, 700), common::NIGHT_PANEL, "dock");
+    assert_eq!(pixel(1, 47), common::NIGHT_PANEL, "just above foot");
     assert_eq!(
         pixel(1919, 48),
         [0x11, 0x11, 0x11],

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use common::bus::PrivateBus;
 use common::client::TestClient;
-use common::{Compositor, DEADLINE, Image};
+use common::{Compositor, DEADLINE, Image, NIGHT_PANEL};
 use futures_util::StreamExt;
 
 /// 640x480: status bar 0..40, app area 40..400 (360 high), dock 400..480.
@@ -45,7 +45,7 @@ name = "Terminal"
 exec = "foot --app-id org.test.Foot --override=colors.background=4060a0"
 "##;
 
-const BACKGROUND: [u8; 3] = [0x10, 0x20, 0x30];
+const NIGHT_TILE: [u8; 3] = [0x1f, 0x29, 0x35];
 const RED: [u8; 3] = [0xff, 0, 0];
 const GREEN: [u8; 3] = [0, 0xff, 0];
 const BLUE: [u8; 3] = [0, 0, 0xff];
@@ -55,18 +55,20 @@ const RIGHT: usize = 600;
 const MIDDLE_Y: usize = 220;
 
 fn start(bus: &PrivateBus) -> Compositor {
-    Compositor::start_with_config(
-        &[
-            "--backend",
-            "headless",
-            "--renderer",
-            "pixman",
-            "--output",
-            "640x480",
-        ],
-        &bus.env(),
-        CONFIG,
-    )
+    start_with(bus, &[])
+}
+
+fn start_with(bus: &PrivateBus, extra: &[&str]) -> Compositor {
+    let mut args = vec![
+        "--backend",
+        "headless",
+        "--renderer",
+        "pixman",
+        "--output",
+        "640x480",
+    ];
+    args.extend_from_slice(extra);
+    Compositor::start_with_config(&args, &bus.env(), CONFIG)
 }
 
 /// Takes the configure the compositor sent after a shell change and draws at its size.
@@ -78,13 +80,26 @@ fn redraw(client: &mut TestClient, colour: u32) {
     client.draw(colour);
 }
 
+/// The chrome's status bar and dock are in their zones (their left ends are plain panel).
+fn chrome_in_place(image: &Image) -> bool {
+    image.pixel(2, 2) == NIGHT_PANEL && image.pixel(2, 478) == NIGHT_PANEL
+}
+
 fn shows(left: [u8; 3], right: [u8; 3]) -> impl Fn(&Image) -> bool {
     move |image| {
         image.pixel(LEFT, MIDDLE_Y) == left
             && image.pixel(RIGHT, MIDDLE_Y) == right
-            && image.pixel(320, 20) == BACKGROUND
-            && image.pixel(320, 440) == BACKGROUND
+            && chrome_in_place(image)
     }
+}
+
+/// The home view: the first tile of the 3x2 grid of 144-pixel tiles at (76, 62), and no app.
+fn shows_home(image: &Image) -> bool {
+    let no_app = |pixel: [u8; 3]| ![RED, GREEN, BLUE].contains(&pixel);
+    image.pixel(86, 134) == NIGHT_TILE
+        && no_app(image.pixel(LEFT, MIDDLE_Y))
+        && no_app(image.pixel(RIGHT, MIDDLE_Y))
+        && chrome_in_place(image)
 }
 
 #[test]
@@ -116,7 +131,7 @@ fn apps_land_in_their_zones_and_the_views_switch() {
     assert_eq!(bus.cowlctl_ok(&["active"]), "org.test.Red\n");
 
     bus.cowlctl_ok(&["home"]);
-    compositor.wait_for_capture("the home view", shows(BACKGROUND, BACKGROUND));
+    compositor.wait_for_capture("the home view", shows_home);
     assert_eq!(bus.cowlctl_ok(&["active"]), "");
 
     bus.cowlctl_ok(&["split", "org.test.Green", "org.test.Red"]);
@@ -151,7 +166,7 @@ fn activating_a_stopped_app_starts_it_and_the_screenshot_shows_it() {
     bus.cowlctl_ok(&["activate", "org.test.Foot"]);
     let foot_blue = [0x40, 0x60, 0xa0];
     compositor.wait_for_capture("foot started and shown", |image| {
-        image.pixel(RIGHT, MIDDLE_Y) == foot_blue && image.pixel(320, 20) == BACKGROUND
+        image.pixel(RIGHT, MIDDLE_Y) == foot_blue && chrome_in_place(image)
     });
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -170,7 +185,7 @@ fn activating_a_stopped_app_starts_it_and_the_screenshot_shows_it() {
         [pixels[at], pixels[at + 1], pixels[at + 2]]
     };
     assert_eq!(rgb(RIGHT, MIDDLE_Y), foot_blue);
-    assert_eq!(rgb(320, 20), BACKGROUND);
+    assert_eq!(rgb(2, 2), NIGHT_PANEL);
 }
 
 #[zbus::proxy(
@@ -185,11 +200,11 @@ trait Shell1 {
     fn apps(&self) -> zbus::Result<Vec<(String, String, String)>>;
 }
 
-/// The interface's XML without comments and layout, for comparing meaning.
-fn normalized_interface(xml: &str) -> String {
+/// An interface's XML without comments and layout, for comparing meaning.
+fn normalized_interface(xml: &str, name: &str) -> String {
     let start = xml
-        .find("<interface name=\"org.cowl.Shell1\">")
-        .expect("the Shell1 interface is described");
+        .find(&format!("<interface name=\"{name}\">"))
+        .unwrap_or_else(|| panic!("{name} is not described in {xml}"));
     let end = start + xml[start..].find("</interface>").expect("interface end");
     let mut text = xml[start..end].to_string();
     while let Some(comment) = text.find("<!--") {
@@ -200,30 +215,37 @@ fn normalized_interface(xml: &str) -> String {
 }
 
 #[test]
-fn shell1_matches_its_xml_and_signals_app_states() {
+fn the_d_bus_apis_match_their_xml_and_shell1_signals_app_states() {
     let bus = PrivateBus::start();
-    let compositor = start(&bus);
+    let compositor = start_with(&bus, &["--debug-input"]);
     let connection = bus.connect();
 
-    let served = zbus::block_on(async {
-        let introspectable = zbus::fdo::IntrospectableProxy::builder(&connection)
-            .destination("org.cowl.Shell")
-            .path("/org/cowl/Shell")
-            .build()
-            .await?;
-        introspectable.introspect().await.map_err(zbus::Error::from)
-    })
-    .expect("introspect Shell1");
-    let committed = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../assets/dbus/org.cowl.Shell1.xml"
-    ))
-    .expect("read the committed XML");
-    assert_eq!(
-        normalized_interface(&served),
-        normalized_interface(&committed),
-        "the served org.cowl.Shell1 differs from assets/dbus/org.cowl.Shell1.xml"
-    );
+    let introspect = |path: &'static str| {
+        zbus::block_on(async {
+            let introspectable = zbus::fdo::IntrospectableProxy::builder(&connection)
+                .destination("org.cowl.Shell")
+                .path(path)
+                .build()
+                .await?;
+            introspectable.introspect().await.map_err(zbus::Error::from)
+        })
+        .expect("introspect")
+    };
+    for (path, name) in [
+        ("/org/cowl/Shell", "org.cowl.Shell1"),
+        ("/org/cowl/Debug", "org.cowl.Debug1"),
+    ] {
+        let committed = std::fs::read_to_string(format!(
+            "{}/../assets/dbus/{name}.xml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("read the committed XML");
+        assert_eq!(
+            normalized_interface(&introspect(path), name),
+            normalized_interface(&committed, name),
+            "the served {name} differs from assets/dbus/{name}.xml"
+        );
+    }
 
     // Signals arrive on a thread of their own; the test waits for them with a deadline.
     let (sender, signals) = mpsc::channel();

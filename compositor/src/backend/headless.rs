@@ -18,7 +18,9 @@ use smithay::backend::egl::{EGLContext, EGLDevice, EGLDisplay};
 use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::gles::{GlesRenderbuffer, GlesRenderer};
 use smithay::backend::renderer::pixman::PixmanRenderer;
-use smithay::backend::renderer::{Bind, ExportMem, ImportAll, ImportDma, Offscreen, Texture};
+use smithay::backend::renderer::{
+    Bind, ExportMem, ImportAll, ImportDma, ImportMem, Offscreen, Texture,
+};
 use smithay::output::Output;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
@@ -31,7 +33,6 @@ use crate::backend::{Backend, add_output, advertise_dmabuf};
 use crate::cli::{Cli, RendererChoice};
 use crate::protocols::screencopy::RowOrder;
 use crate::render::{FrameJob, FrameOutcome, FrameTarget, compose_frame};
-use crate::shell::watchdog::hung_covers;
 use crate::state::State;
 
 /// Virtual panels refresh at 60 Hz, like the head unit's.
@@ -230,6 +231,10 @@ impl HeadlessBackend {
 impl State {
     /// The virtual vblank of output `name`: draw what changed and tell the clients.
     fn render_headless_output(&mut self, name: &str, vblank: Duration) {
+        let Some(output) = self.space.outputs().find(|o| o.name() == name).cloned() else {
+            return;
+        };
+        let chrome_frame = self.chrome_frame(&output);
         let Backend::Headless(backend) = &mut self.backend else {
             return;
         };
@@ -246,7 +251,6 @@ impl State {
         };
         let output = headless_output.output.clone();
         let size = headless_output.size;
-        let covers = hung_covers(&self.space, &self.watchdog, &output);
         let is_primary = Some(&output) == crate::shell::primary_output(&self.space).as_ref();
         let (screenshot, screenshot_requests) = if is_primary {
             (
@@ -266,7 +270,8 @@ impl State {
             screenshot_requests,
             presented_at: vblank,
             background: self.config.background(name),
-            overlays: covers,
+            chrome: &mut self.chrome,
+            chrome_frame,
             curtain: self.curtain.is_down(),
         };
         let result = match (&mut backend.renderer, &mut headless_output.framebuffer) {
@@ -302,8 +307,8 @@ fn render_offscreen<R, T>(
     job: FrameJob<'_>,
 ) -> Result<FrameOutcome, String>
 where
-    R: Bind<T> + ImportAll + ExportMem,
-    R::TextureId: Clone + Texture + 'static,
+    R: Bind<T> + ImportAll + ImportMem + ExportMem,
+    R::TextureId: Send + Clone + Texture + 'static,
 {
     let mut framebuffer = renderer
         .bind(buffer)

@@ -32,7 +32,6 @@ use crate::backend::{Backend, add_output, advertise_dmabuf};
 use crate::cli::Cli;
 use crate::protocols::screencopy::RowOrder;
 use crate::render::{FrameJob, FrameTarget, compose_frame};
-use crate::shell::watchdog::hung_covers;
 use crate::state::State;
 
 const REFRESH_MILLIHERTZ: i32 = 60_000;
@@ -174,6 +173,10 @@ impl State {
     }
 
     fn render_nested(&mut self) {
+        let Some(output) = self.space.outputs().next().cloned() else {
+            return;
+        };
+        let chrome_frame = self.chrome_frame(&output);
         let Backend::Nested(nested) = &mut self.backend else {
             return;
         };
@@ -199,7 +202,8 @@ impl State {
                     screenshot_requests: std::mem::take(&mut self.screenshot_requests),
                     presented_at,
                     background: self.config.background(&output.name()),
-                    overlays: hung_covers(&self.space, &self.watchdog, &output),
+                    chrome: &mut self.chrome,
+                    chrome_frame,
                     curtain: self.curtain.is_down(),
                 },
             )

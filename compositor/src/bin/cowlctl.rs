@@ -42,6 +42,18 @@ enum Command {
     Split { primary: String, secondary: String },
     /// Saves a PNG of the primary output, composed inside Cowl.
     Screenshot { file: PathBuf },
+    /// Injects a touch event at global logical X,Y (Cowl must run with --debug-input).
+    Touch {
+        #[arg(value_parser = ["down", "motion", "up", "cancel"])]
+        kind: String,
+        x: f64,
+        y: f64,
+        /// The finger.
+        #[arg(long, default_value_t = 0)]
+        slot: u32,
+    },
+    /// Taps at global logical X,Y: a touch down and up (Cowl must run with --debug-input).
+    Tap { x: f64, y: f64 },
 }
 
 #[zbus::proxy(
@@ -58,6 +70,15 @@ trait Shell1 {
     fn apps(&self) -> zbus::Result<Vec<(String, String, String)>>;
     #[zbus(property)]
     fn active_app(&self) -> zbus::Result<String>;
+}
+
+#[zbus::proxy(
+    interface = "org.cowl.Debug1",
+    default_service = "org.cowl.Shell",
+    default_path = "/org/cowl/Debug"
+)]
+trait Debug1 {
+    async fn touch(&self, kind: &str, slot: u32, x: f64, y: f64) -> zbus::Result<()>;
 }
 
 fn main() -> ExitCode {
@@ -145,8 +166,46 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|err| describe(&err))?;
             println!("{}", file.display());
         }
+        Command::Touch { kind, x, y, slot } => {
+            debug_proxy(&connection)
+                .await?
+                .touch(&kind, slot, x, y)
+                .await
+                .map_err(|err| describe_debug(&err))?;
+        }
+        Command::Tap { x, y } => {
+            let debug = debug_proxy(&connection).await?;
+            for kind in ["down", "up"] {
+                debug
+                    .touch(kind, 0, x, y)
+                    .await
+                    .map_err(|err| describe_debug(&err))?;
+            }
+        }
     }
     Ok(())
+}
+
+async fn debug_proxy(connection: &zbus::Connection) -> Result<Debug1Proxy<'_>, String> {
+    Debug1Proxy::new(connection)
+        .await
+        .map_err(|err| describe(&err))
+}
+
+/// Input injection is off unless cowl was started with --debug-input: say so.
+fn describe_debug(err: &zbus::Error) -> String {
+    use zbus::fdo::Error as Fdo;
+    match err {
+        zbus::Error::FDO(fdo)
+            if matches!(
+                **fdo,
+                Fdo::UnknownObject(_) | Fdo::UnknownInterface(_) | Fdo::UnknownMethod(_)
+            ) =>
+        {
+            "Cowl does not accept injected input: start it with --debug-input".to_string()
+        }
+        other => describe(other),
+    }
 }
 
 /// Cowl's own error messages as they are; bus trouble in words.

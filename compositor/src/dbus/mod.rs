@@ -12,6 +12,7 @@
 //! process is announced ready (sd_notify) once the service is up, has failed, or has taken
 //! longer than [`SETUP_TIMEOUT`].
 
+pub mod debug;
 pub mod shell;
 
 use std::sync::{Arc, Mutex};
@@ -105,12 +106,14 @@ impl State {
                 state.dbus_settled();
             })
             .map_err(|err| anyhow::anyhow!("could not run the D-Bus executor: {err}"))?;
-        let interface = ShellInterface::new(requests, self.dbus.snapshot.clone());
+        let interface = ShellInterface::new(requests.clone(), self.dbus.snapshot.clone());
+        let mut builder = builder.name(SHELL_NAME).serve_at(SHELL_PATH, interface);
+        if self.debug_input {
+            warn!("--debug-input: serving org.cowl.Debug1, which injects input");
+            builder = builder.serve_at(debug::DEBUG_PATH, debug::DebugInterface::new(requests));
+        }
         let setup = async move {
-            let built = builder
-                .name(SHELL_NAME)
-                .serve_at(SHELL_PATH, interface)
-                .build();
+            let built = builder.build();
             match built.await {
                 Ok(connection) => Some(connection),
                 Err(err) => {

@@ -37,6 +37,13 @@ pub enum ShellRequest {
     Home(Reply<Result<(), ShellError>>),
     SetSplit(String, String, Reply<Result<(), ShellError>>),
     Screenshot(PathBuf, Reply<Result<(), String>>),
+    /// From org.cowl.Debug1.
+    Touch {
+        kind: super::debug::TouchKind,
+        slot: u32,
+        position: (f64, f64),
+        reply: Reply<()>,
+    },
 }
 
 /// Errors as D-Bus callers see them: `org.cowl.Shell1.Error.<Variant>` with a message.
@@ -209,6 +216,25 @@ impl State {
                 let _ = reply.send(self.set_split(&primary, &secondary));
             }
             ShellRequest::Screenshot(path, reply) => self.request_screenshot(path, reply),
+            ShellRequest::Touch {
+                kind,
+                slot,
+                position,
+                reply,
+            } => {
+                use super::debug::TouchKind;
+                let slot = Some(slot).into();
+                let position = position.into();
+                let time = self.clock.now().as_millis();
+                match kind {
+                    TouchKind::Down => self.touch_down(slot, position, time),
+                    TouchKind::Motion => self.touch_motion(slot, position, time),
+                    TouchKind::Up => self.touch_up(slot, time),
+                    TouchKind::Cancel => self.touch_cancel(),
+                }
+                self.touch_frame();
+                let _ = reply.send(());
+            }
         }
     }
 }

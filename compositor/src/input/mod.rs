@@ -12,10 +12,13 @@ use smithay::backend::input::{
 };
 use smithay::input::keyboard::FilterResult;
 use smithay::input::pointer::{AxisFrame, ButtonEvent, MotionEvent};
-use smithay::input::touch::{DownEvent, MotionEvent as TouchMotionEvent, UpEvent};
 use smithay::utils::{Logical, Point, SERIAL_COUNTER, Size};
 
 use crate::state::State;
+use touch::PressKey;
+
+pub mod gestures;
+pub mod touch;
 
 impl State {
     pub fn process_input_event<B: InputBackend>(&mut self, event: InputEvent<B>) {
@@ -40,6 +43,9 @@ impl State {
                 else {
                     return;
                 };
+                if self.chrome_holds(PressKey::Mouse) {
+                    self.chrome_press_motion(PressKey::Mouse, position);
+                }
                 let Some(pointer) = self.seat.get_pointer() else {
                     return;
                 };
@@ -60,9 +66,18 @@ impl State {
                     return;
                 };
                 let serial = SERIAL_COUNTER.next_serial();
-                if event.state() == ButtonState::Pressed {
-                    let location = pointer.current_location();
-                    self.focus_keyboard_at(location);
+                // In a nested window the mouse stands in for a finger on the chrome.
+                let location = pointer.current_location();
+                match event.state() {
+                    ButtonState::Pressed if self.chrome_press_down(PressKey::Mouse, location) => {
+                        return;
+                    }
+                    ButtonState::Released if self.chrome_holds(PressKey::Mouse) => {
+                        self.chrome_press_up(PressKey::Mouse);
+                        return;
+                    }
+                    ButtonState::Pressed => self.focus_keyboard_at(location),
+                    ButtonState::Released => {}
                 }
                 pointer.button(
                     self,
@@ -96,69 +111,22 @@ impl State {
                 pointer.frame(self);
             }
             InputEvent::TouchDown { event } => {
-                let Some(position) =
+                if let Some(position) =
                     self.absolute_position(|size| event.position_transformed(size))
-                else {
-                    return;
-                };
-                let Some(touch) = self.seat.get_touch() else {
-                    return;
-                };
-                self.focus_keyboard_at(position);
-                let under = self.surface_under(position);
-                touch.down(
-                    self,
-                    under,
-                    &DownEvent {
-                        slot: event.slot(),
-                        location: position,
-                        serial: SERIAL_COUNTER.next_serial(),
-                        time: event.time_msec(),
-                    },
-                );
+                {
+                    self.touch_down(event.slot(), position, event.time_msec());
+                }
             }
             InputEvent::TouchMotion { event } => {
-                let Some(position) =
+                if let Some(position) =
                     self.absolute_position(|size| event.position_transformed(size))
-                else {
-                    return;
-                };
-                let Some(touch) = self.seat.get_touch() else {
-                    return;
-                };
-                let under = self.surface_under(position);
-                touch.motion(
-                    self,
-                    under,
-                    &TouchMotionEvent {
-                        slot: event.slot(),
-                        location: position,
-                        time: event.time_msec(),
-                    },
-                );
-            }
-            InputEvent::TouchUp { event } => {
-                if let Some(touch) = self.seat.get_touch() {
-                    touch.up(
-                        self,
-                        &UpEvent {
-                            slot: event.slot(),
-                            serial: SERIAL_COUNTER.next_serial(),
-                            time: event.time_msec(),
-                        },
-                    );
+                {
+                    self.touch_motion(event.slot(), position, event.time_msec());
                 }
             }
-            InputEvent::TouchFrame { .. } => {
-                if let Some(touch) = self.seat.get_touch() {
-                    touch.frame(self);
-                }
-            }
-            InputEvent::TouchCancel { .. } => {
-                if let Some(touch) = self.seat.get_touch() {
-                    touch.cancel(self);
-                }
-            }
+            InputEvent::TouchUp { event } => self.touch_up(event.slot(), event.time_msec()),
+            InputEvent::TouchFrame { .. } => self.touch_frame(),
+            InputEvent::TouchCancel { .. } => self.touch_cancel(),
             _ => {}
         }
     }
@@ -174,7 +142,7 @@ impl State {
     }
 
     /// A tap or click on an app gives it the keyboard (and the on-screen keyboard later).
-    fn focus_keyboard_at(&mut self, position: Point<f64, Logical>) {
+    pub(crate) fn focus_keyboard_at(&mut self, position: Point<f64, Logical>) {
         let Some(keyboard) = self.seat.get_keyboard() else {
             return;
         };

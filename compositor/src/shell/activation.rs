@@ -130,6 +130,11 @@ impl State {
         self.view(&output).active_app().map(str::to_string)
     }
 
+    /// The app the driver sees on `output`, if any.
+    pub fn active_app_on(&self, output: &Output) -> Option<String> {
+        self.view(output).active_app().map(str::to_string)
+    }
+
     fn set_view(&mut self, output: &Output, view: View) {
         info!(output = output.name(), ?view, "view");
         if let Some(active) = view.active_app() {

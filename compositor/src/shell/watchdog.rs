@@ -2,31 +2,22 @@
 //!
 //! While any app window is mapped, a timer pings each app's xdg_wm_base. An app whose ping
 //! stays unanswered for `hung_after` is marked hung: its windows are covered by an opaque
-//! "not responding" panel (text comes with the chrome), so the driver never looks at a frozen
+//! "not responding" panel (drawn by `chrome/`), so the driver never looks at a frozen
 //! picture as if it were live. An app that Cowl started and that stays hung for `kill_after`
 //! is killed; the supervisor then restarts it per its policy. A pong lifts the cover. With no
 //! window mapped, no timer runs.
 
 use std::time::{Duration, Instant};
 
-use smithay::backend::renderer::element::Id;
-use smithay::backend::renderer::element::Kind;
-use smithay::backend::renderer::element::solid::SolidColorRenderElement;
-use smithay::desktop::{Space, Window};
-use smithay::output::Output;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::wayland_server::Resource;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
-use smithay::utils::{Physical, Rectangle, SERIAL_COUNTER};
+use smithay::utils::SERIAL_COUNTER;
 use smithay::wayland::compositor::with_states;
 use smithay::wayland::shell::xdg::{ShellClient, XdgToplevelSurfaceData};
 use tracing::{info, warn};
 
 use crate::state::State;
-
-/// The "not responding" cover (#282830), until the chrome draws a panel with text on it.
-/// Given in whole 8-bit steps so that every renderer produces the same bytes.
-const COVER_COLOUR: [f32; 4] = [40.0 / 255.0, 40.0 / 255.0, 48.0 / 255.0, 1.0];
 
 #[derive(Default)]
 pub struct Watchdog {
@@ -39,8 +30,6 @@ struct WatchedClient {
     ping_sent: Option<Instant>,
     hung: bool,
     killed: bool,
-    /// Keeps the cover one element for the damage tracker across frames.
-    cover_id: Id,
 }
 
 impl Watchdog {
@@ -113,7 +102,6 @@ impl State {
                         ping_sent: None,
                         hung: false,
                         killed: false,
-                        cover_id: Id::new(),
                     });
                     self.watchdog.clients.len() - 1
                 }
@@ -209,44 +197,4 @@ impl State {
             warn!(app = app_id, "could not kill the hung app: {err}");
         }
     }
-}
-
-/// Opaque covers over the hung apps' windows on `output`, in its physical pixels.
-pub fn hung_covers(
-    space: &Space<Window>,
-    watchdog: &Watchdog,
-    output: &Output,
-) -> Vec<SolidColorRenderElement> {
-    let Some(output_geometry) = space.output_geometry(output) else {
-        return Vec::new();
-    };
-    let scale = output.current_scale().fractional_scale();
-    let mut covers = Vec::new();
-    for watched in watchdog.clients.iter().filter(|w| w.hung) {
-        for window in space.elements() {
-            if !window
-                .toplevel()
-                .is_some_and(|t| t.client() == watched.client)
-            {
-                continue;
-            }
-            let Some(geometry) = space.element_geometry(window) else {
-                continue;
-            };
-            let Some(visible) = geometry.intersection(output_geometry) else {
-                continue;
-            };
-            let mut local = visible;
-            local.loc -= output_geometry.loc;
-            let physical: Rectangle<i32, Physical> = local.to_physical_precise_round(scale);
-            covers.push(SolidColorRenderElement::new(
-                watched.cover_id.clone(),
-                physical,
-                0,
-                COVER_COLOUR,
-                Kind::Unspecified,
-            ));
-        }
-    }
-    covers
 }

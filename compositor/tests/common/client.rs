@@ -9,7 +9,7 @@ use std::os::unix::net::UnixStream;
 use wayland_client::globals::{GlobalList, GlobalListContents, registry_queue_init};
 use wayland_client::protocol::{
     wl_buffer, wl_callback, wl_compositor, wl_keyboard, wl_registry, wl_seat, wl_shm, wl_shm_pool,
-    wl_surface,
+    wl_surface, wl_touch,
 };
 use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle, WEnum};
 use wayland_protocols::wp::presentation_time::client::{wp_presentation, wp_presentation_feedback};
@@ -41,6 +41,8 @@ pub struct ClientState {
     pub popup_geometry: Option<(i32, i32, i32, i32)>,
     pub keymap: Option<String>,
     pub feedback: Vec<Feedback>,
+    /// Surface-local positions of the touch-downs this client received.
+    pub touch_downs: Vec<(f64, f64)>,
 }
 
 pub struct TestClient {
@@ -217,6 +219,34 @@ impl TestClient {
         self.state.keymap.take().expect("a keymap")
     }
 
+    /// Asks for the seat's touch events (recorded in `state.touch_downs`).
+    pub fn listen_to_touch(&mut self) {
+        let handle = self.queue.handle();
+        let seat: wl_seat::WlSeat = self.globals.bind(&handle, 1..=7, ()).expect("wl_seat");
+        let _touch = seat.get_touch(&handle, ());
+        self.queue.roundtrip(&mut self.state).expect("roundtrip");
+    }
+
+    /// Dispatches until `count` touch-downs have arrived.
+    pub fn wait_for_touch_downs(&mut self, count: usize) {
+        while self.state.touch_downs.len() < count {
+            self.queue
+                .blocking_dispatch(&mut self.state)
+                .expect("dispatch");
+        }
+    }
+
+    /// Dispatches until the compositor configures a size other than the current one.
+    pub fn wait_for_resize(&mut self) -> (i32, i32) {
+        let before = self.state.configured_size;
+        while self.state.configured_size == before {
+            self.queue
+                .blocking_dispatch(&mut self.state)
+                .expect("dispatch");
+        }
+        self.size()
+    }
+
     /// Attaches no buffer: the toplevel unmaps (it stays a toplevel object).
     pub fn unmap(&mut self) {
         self.surface.attach(None, 0, 0);
@@ -347,6 +377,21 @@ impl Dispatch<wl_keyboard::WlKeyboard, ()> for ClientState {
             file.read_exact_at(&mut bytes, 0).expect("read the keymap");
             let text = String::from_utf8_lossy(&bytes);
             state.keymap = Some(text.trim_end_matches('\0').to_string());
+        }
+    }
+}
+
+impl Dispatch<wl_touch::WlTouch, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &wl_touch::WlTouch,
+        event: wl_touch::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let wl_touch::Event::Down { x, y, .. } = event {
+            state.touch_downs.push((x, y));
         }
     }
 }

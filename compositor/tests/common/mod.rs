@@ -22,6 +22,9 @@ use tempfile::TempDir;
 
 /// Generous for a loaded 2-core CI machine with software rendering; a passing test never
 /// waits this long.
+/// The chrome's status bar and dock in the night theme (the default).
+pub const NIGHT_PANEL: [u8; 3] = [0x15, 0x1b, 0x23];
+
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
 pub struct Compositor {

@@ -1,0 +1,404 @@
+//! The chrome: what Cowl draws itself, so that it works when every app is dead or hung. The
+//! status bar (clock, speed, outside temperature, phone), the dock (home button and app
+//! icons, the active app highlighted, app states marked), the home view (a grid of the apps)
+//! and the "not responding" cover over hung apps; in a day and a night theme.
+//!
+//! Each frame, [`State::chrome_frame`] says what every panel of an output shows
+//! ([`panels::Content`]); [`Chrome::render_elements`] draws a panel again only when its
+//! content changed (the clock once a minute, a state change, a theme switch) and hands the
+//! renderer memory buffers, so an unchanged chrome costs a comparison and no damage. The
+//! chrome is drawn in the same frame as the curtain lifts: the first frame after the curtain
+//! is whole.
+
+pub mod layout;
+pub mod painter;
+pub mod panels;
+pub mod theme;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use smithay::backend::allocator::Fourcc;
+use smithay::backend::renderer::element::Kind;
+use smithay::backend::renderer::element::memory::{
+    MemoryRenderBuffer, MemoryRenderBufferRenderElement,
+};
+use smithay::backend::renderer::{ImportMem, Renderer};
+use smithay::output::Output;
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay::utils::{Buffer, Logical, Rectangle, Transform};
+use tracing::warn;
+
+use crate::config::AppRole;
+use crate::shell::activation::window_app_id;
+use crate::shell::app_state::AppStatus;
+use crate::shell::views::View;
+use crate::state::State;
+use layout::{Target, dock_buttons, home_tiles};
+use painter::Painter;
+use panels::{
+    Canvas, Content, CoverContent, DockContent, DockEntry, HomeContent, HomeEntry, Mark,
+    StatusContent,
+};
+use theme::ThemeName;
+
+/// Which panel of an output.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PanelKind {
+    StatusBar,
+    Dock,
+    Home,
+    /// The cover over one hung window, by its surface's protocol id.
+    Cover(String),
+}
+
+/// One panel to show in a frame: where (output-local logical) and what.
+pub struct PanelJob {
+    pub kind: PanelKind,
+    pub rect: Rectangle<i32, Logical>,
+    pub content: Content,
+}
+
+/// The chrome of one output's frame.
+pub struct ChromeFrame {
+    pub output: String,
+    pub scale: f64,
+    /// Above the apps: the covers of hung apps.
+    pub above: Vec<PanelJob>,
+    /// Below the apps: status bar, dock, home view.
+    pub below: Vec<PanelJob>,
+}
+
+struct CachedPanel {
+    rect: Rectangle<i32, Logical>,
+    scale: f64,
+    content: Content,
+    buffer: MemoryRenderBuffer,
+}
+
+/// What the vehicle shows in the status bar; "--" until the vehicle issue feeds it.
+#[derive(Debug, Clone, Default)]
+pub struct Readouts {
+    pub speed: Option<String>,
+    pub temperature: Option<String>,
+    pub phone: Option<String>,
+}
+
+pub struct Chrome {
+    /// Created at the first frame that shows chrome (loading fonts takes a moment).
+    painter: Option<Painter>,
+    pub theme: ThemeName,
+    /// A fixed clock (`--clock`), for screenshots and reference images.
+    fixed_clock: Option<String>,
+    pub readouts: Readouts,
+    cache: HashMap<(String, PanelKind), CachedPanel>,
+}
+
+impl Chrome {
+    pub fn new(theme: ThemeName, fixed_clock: Option<String>) -> Chrome {
+        Chrome {
+            painter: None,
+            theme,
+            fixed_clock,
+            readouts: Readouts::default(),
+            cache: HashMap::new(),
+        }
+    }
+
+    /// The clock as the status bar shows it: local time, 24-hour.
+    fn clock(&self) -> String {
+        if let Some(fixed) = &self.fixed_clock {
+            return fixed.clone();
+        }
+        jiff::ZonedDateTime::now().strftime("%H:%M").to_string()
+    }
+
+    /// Render elements for a frame's chrome: (above the apps, below the apps). Panels whose
+    /// content, place and scale are unchanged reuse their buffer.
+    pub fn render_elements<R>(
+        &mut self,
+        renderer: &mut R,
+        frame: ChromeFrame,
+    ) -> (
+        Vec<MemoryRenderBufferRenderElement<R>>,
+        Vec<MemoryRenderBufferRenderElement<R>>,
+    )
+    where
+        R: Renderer + ImportMem,
+        R::TextureId: Send + Clone + 'static,
+    {
+        let ChromeFrame {
+            output,
+            scale,
+            above,
+            below,
+        } = frame;
+        let mut used = Vec::new();
+        let mut elements = |jobs: Vec<PanelJob>, this: &mut Chrome| {
+            let mut out = Vec::new();
+            for job in jobs {
+                let key = (output.clone(), job.kind.clone());
+                let buffer = this.panel_buffer(&key, &job, scale);
+                used.push(key);
+                let Some(buffer) = buffer else {
+                    continue;
+                };
+                let location = job.rect.loc.to_f64().to_physical(scale);
+                match MemoryRenderBufferRenderElement::from_buffer(
+                    renderer,
+                    location,
+                    &buffer,
+                    None,
+                    None,
+                    Some(job.rect.size),
+                    Kind::Unspecified,
+                ) {
+                    Ok(element) => out.push(element),
+                    Err(err) => warn!("could not upload the chrome: {err:?}"),
+                }
+            }
+            out
+        };
+        let above = elements(above, self);
+        let below = elements(below, self);
+        // Panels no longer shown (a home view left, a cover lifted) free their memory.
+        self.cache
+            .retain(|key, _| key.0 != output || used.contains(key));
+        (above, below)
+    }
+
+    fn panel_buffer(
+        &mut self,
+        key: &(String, PanelKind),
+        job: &PanelJob,
+        scale: f64,
+    ) -> Option<MemoryRenderBuffer> {
+        if let Some(cached) = self.cache.get(key)
+            && cached.rect == job.rect
+            && cached.scale == scale
+            && cached.content == job.content
+        {
+            return Some(cached.buffer.clone());
+        }
+        let size = job
+            .rect
+            .size
+            .to_f64()
+            .to_physical(scale)
+            .to_i32_round::<i32>();
+        let pixmap = resvg::tiny_skia::Pixmap::new(size.w.max(1) as u32, size.h.max(1) as u32)?;
+        let mut canvas = Canvas {
+            pixmap,
+            origin: (job.rect.loc.x, job.rect.loc.y),
+            scale,
+        };
+        let painter = self.painter.get_or_insert_with(Painter::new);
+        panels::draw(painter, &mut canvas, &job.content);
+        let buffer_size: smithay::utils::Size<i32, Buffer> =
+            (canvas.pixmap.width() as i32, canvas.pixmap.height() as i32).into();
+        let opaque = Some(vec![Rectangle::from_size(buffer_size)]);
+        // tiny-skia's premultiplied RGBA bytes are DRM's ABGR8888 on a little-endian CPU.
+        let buffer = MemoryRenderBuffer::from_slice(
+            canvas.pixmap.data(),
+            Fourcc::Abgr8888,
+            buffer_size,
+            1,
+            Transform::Normal,
+            opaque,
+        );
+        self.cache.insert(
+            key.clone(),
+            CachedPanel {
+                rect: job.rect,
+                scale,
+                content: job.content.clone(),
+                buffer: buffer.clone(),
+            },
+        );
+        Some(buffer)
+    }
+}
+
+fn mark(status: AppStatus) -> Mark {
+    match status {
+        AppStatus::Running => Mark::Running,
+        AppStatus::Starting | AppStatus::Restarting => Mark::Starting,
+        AppStatus::Hung | AppStatus::Failed => Mark::Trouble,
+        AppStatus::Stopped => Mark::None,
+    }
+}
+
+impl State {
+    /// The apps the dock and home view offer on `output`: the declared apps that a view can
+    /// show, on this output, in config order.
+    pub fn launcher_apps(&self, output: &Output) -> Vec<String> {
+        self.config
+            .apps
+            .iter()
+            .filter(|app| {
+                matches!(
+                    app.role,
+                    AppRole::Main | AppRole::Split | AppRole::Projection
+                )
+            })
+            .map(|app| app.id.get_ref().clone())
+            .filter(|id| self.app_output(id).as_ref() == Some(output))
+            .collect()
+    }
+
+    /// Everything the chrome of `output` shows in its next frame.
+    pub fn chrome_frame(&self, output: &Output) -> ChromeFrame {
+        let theme = self.chrome.theme;
+        let scale = output.current_scale().fractional_scale();
+        let mut frame = ChromeFrame {
+            output: output.name(),
+            scale,
+            above: Vec::new(),
+            below: Vec::new(),
+        };
+        let Some(zones) = crate::shell::output_zones(&self.space, output, &self.config) else {
+            return frame;
+        };
+        let view = self.view(output);
+        let icon_of = |id: &str| {
+            self.config
+                .app(id)
+                .map(|app| app.icon.clone())
+                .filter(|icon| !icon.is_empty())
+                .unwrap_or_else(|| "app".to_string())
+        };
+        let name_of = |id: &str| {
+            self.config
+                .app(id)
+                .map_or_else(|| id.to_string(), |app| app.name.clone())
+        };
+
+        if let Some(rect) = zones.status_bar {
+            let readouts = &self.chrome.readouts;
+            frame.below.push(PanelJob {
+                kind: PanelKind::StatusBar,
+                rect,
+                content: Content::Status(StatusContent {
+                    theme,
+                    clock: self.chrome.clock(),
+                    speed: readouts.speed.clone().unwrap_or_else(|| "-- km/h".into()),
+                    temperature: readouts
+                        .temperature
+                        .clone()
+                        .unwrap_or_else(|| "-- °C".into()),
+                    phone: readouts.phone.clone().unwrap_or_else(|| "No phone".into()),
+                }),
+            });
+        }
+
+        let apps = self.launcher_apps(output);
+        if let Some(rect) = zones.dock {
+            let entries = dock_buttons(rect, &apps)
+                .into_iter()
+                .map(|button| match &button.target {
+                    Target::Home => DockEntry {
+                        icon: "home".into(),
+                        active: view == View::Home,
+                        mark: Mark::None,
+                        button,
+                    },
+                    Target::App(id) => DockEntry {
+                        icon: icon_of(id),
+                        active: view.slot_of(id).is_some(),
+                        mark: mark(self.app_status(id)),
+                        button,
+                    },
+                })
+                .collect();
+            frame.below.push(PanelJob {
+                kind: PanelKind::Dock,
+                rect,
+                content: Content::Dock(DockContent { theme, entries }),
+            });
+        }
+
+        if view == View::Home
+            && let Some(area) = crate::shell::app_area(&self.space, output, &self.config)
+        {
+            let origin = self
+                .space
+                .output_geometry(output)
+                .map(|geometry| geometry.loc)
+                .unwrap_or_default();
+            let local = Rectangle::new(area.loc - origin, area.size);
+            let entries = home_tiles(local, &apps)
+                .into_iter()
+                .filter_map(|button| {
+                    let Target::App(id) = &button.target else {
+                        return None;
+                    };
+                    Some(HomeEntry {
+                        icon: icon_of(id),
+                        name: name_of(id),
+                        mark: mark(self.app_status(id)),
+                        button,
+                    })
+                })
+                .collect::<Vec<_>>();
+            if !entries.is_empty() {
+                frame.below.push(PanelJob {
+                    kind: PanelKind::Home,
+                    rect: local,
+                    content: Content::Home(HomeContent { theme, entries }),
+                });
+            }
+        }
+
+        if let Some(output_geometry) = self.space.output_geometry(output) {
+            for window in self.space.elements() {
+                let Some(toplevel) = window.toplevel() else {
+                    continue;
+                };
+                if !self.watchdog.is_hung(&toplevel.client()) {
+                    continue;
+                }
+                let Some(visible) = self
+                    .space
+                    .element_geometry(window)
+                    .and_then(|geometry| geometry.intersection(output_geometry))
+                else {
+                    continue;
+                };
+                let id = window_app_id(window);
+                frame.above.push(PanelJob {
+                    kind: PanelKind::Cover(format!("{:?}", toplevel.wl_surface())),
+                    rect: Rectangle::new(visible.loc - output_geometry.loc, visible.size),
+                    content: Content::Cover(CoverContent {
+                        app_name: if id.is_empty() {
+                            "The app".into()
+                        } else {
+                            name_of(&id)
+                        },
+                    }),
+                });
+            }
+        }
+        frame
+    }
+
+    /// Redraws at every minute boundary, for the clock.
+    pub fn chrome_start_clock(&mut self) {
+        let inserted = self.loop_handle.insert_source(
+            Timer::from_duration(until_next_minute()),
+            |_, _, state| {
+                state.queue_redraw_all();
+                TimeoutAction::ToDuration(until_next_minute())
+            },
+        );
+        if let Err(err) = inserted {
+            warn!("could not start the status bar clock: {err}");
+        }
+    }
+}
+
+/// From now to the next minute of the wall clock (plus a little, to land after it).
+fn until_next_minute() -> Duration {
+    let now = jiff::Timestamp::now();
+    let into_minute = now.as_millisecond().rem_euclid(60_000) as u64;
+    Duration::from_millis(60_000 - into_minute + 20)
+}

@@ -1,0 +1,338 @@
+//! What each piece of chrome shows, and drawing it: the status bar, the dock, the home view
+//! and the "not responding" cover. Each content struct holds everything its picture depends
+//! on, so that comparing contents tells whether a panel must be drawn again.
+
+use resvg::tiny_skia::{Pixmap, Rect};
+
+use super::layout::{Button, Target};
+use super::painter::{Align, Painter, Rgba, TextStyle};
+use super::theme::ThemeName;
+
+/// The colour of the cover over a hung app (both themes: it must not look like an app).
+pub const COVER: Rgba = Rgba::rgb(0x282830);
+
+/// An app's state as the chrome marks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    None,
+    Running,
+    Starting,
+    Trouble,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusContent {
+    pub theme: ThemeName,
+    pub clock: String,
+    pub speed: String,
+    pub temperature: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DockEntry {
+    pub button: Button,
+    pub icon: String,
+    pub active: bool,
+    pub mark: Mark,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DockContent {
+    pub theme: ThemeName,
+    pub entries: Vec<DockEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HomeEntry {
+    pub button: Button,
+    pub icon: String,
+    pub name: String,
+    pub mark: Mark,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HomeContent {
+    pub theme: ThemeName,
+    pub entries: Vec<HomeEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverContent {
+    pub app_name: String,
+}
+
+/// One panel's content; the panel's rectangle and scale come with it in `PanelJob`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Content {
+    Status(StatusContent),
+    Dock(DockContent),
+    Home(HomeContent),
+    Cover(CoverContent),
+}
+
+/// A pixmap of `width` x `height` physical pixels; `origin` is the panel's output-local
+/// logical position (button rectangles are output-local), `scale` the output's.
+pub struct Canvas {
+    pub pixmap: Pixmap,
+    pub origin: (i32, i32),
+    pub scale: f64,
+}
+
+impl Canvas {
+    /// An output-local logical rectangle in this canvas's pixels.
+    fn rect(
+        &self,
+        rect: smithay::utils::Rectangle<i32, smithay::utils::Logical>,
+    ) -> (f32, f32, f32, f32) {
+        let s = self.scale as f32;
+        (
+            (rect.loc.x - self.origin.0) as f32 * s,
+            (rect.loc.y - self.origin.1) as f32 * s,
+            rect.size.w as f32 * s,
+            rect.size.h as f32 * s,
+        )
+    }
+}
+
+pub fn draw(painter: &mut Painter, canvas: &mut Canvas, content: &Content) {
+    match content {
+        Content::Status(status) => draw_status(painter, canvas, status),
+        Content::Dock(dock) => draw_dock(painter, canvas, dock),
+        Content::Home(home) => draw_home(painter, canvas, home),
+        Content::Cover(cover) => draw_cover(painter, canvas, cover),
+    }
+}
+
+fn draw_status(painter: &mut Painter, canvas: &mut Canvas, status: &StatusContent) {
+    let palette = status.theme.palette();
+    let (w, h) = (canvas.pixmap.width() as f32, canvas.pixmap.height() as f32);
+    canvas.pixmap.fill(skia(palette.panel));
+    let horizontal = w >= h;
+    let thickness = if horizontal { h } else { w };
+    let size = (thickness * 0.42).max(8.0);
+    let pad = thickness * 0.4;
+    let bold = TextStyle {
+        size,
+        bold: true,
+        colour: palette.text,
+    };
+    let value = |present: bool| TextStyle {
+        size,
+        bold: false,
+        colour: if present {
+            palette.text
+        } else {
+            palette.text_dim
+        },
+    };
+    let items = [
+        (status.speed.as_str(), !status.speed.starts_with("--")),
+        (
+            status.temperature.as_str(),
+            !status.temperature.starts_with("--"),
+        ),
+    ];
+    if horizontal {
+        let centre_y = h / 2.0;
+        painter.text(
+            &mut canvas.pixmap,
+            &status.clock,
+            bold,
+            (pad, centre_y),
+            Align::Start,
+            None,
+        );
+        // From the right edge: phone, temperature, speed.
+        let mut right = w - pad;
+        let phone_style = value(false);
+        let drawn = painter.text(
+            &mut canvas.pixmap,
+            &status.phone,
+            phone_style,
+            (right, centre_y),
+            Align::End,
+            None,
+        );
+        right -= drawn + size * 0.3;
+        let icon = (size * 1.1).round() as u32;
+        painter.icon(
+            &mut canvas.pixmap,
+            "phone",
+            (right - icon as f32, centre_y - icon as f32 / 2.0),
+            icon,
+            palette.text_dim,
+        );
+        right -= icon as f32 + pad * 1.5;
+        for (text, present) in items.iter().rev() {
+            let drawn = painter.text(
+                &mut canvas.pixmap,
+                text,
+                value(*present),
+                (right, centre_y),
+                Align::End,
+                None,
+            );
+            right -= drawn + pad * 1.5;
+        }
+    } else {
+        // A side status bar: the clock on top, the values below it.
+        let centre_x = w / 2.0;
+        let line = size * 1.8;
+        let mut y = pad + size / 2.0;
+        painter.text(
+            &mut canvas.pixmap,
+            &status.clock,
+            bold,
+            (centre_x, y),
+            Align::Centre,
+            Some(w),
+        );
+        for (text, present) in items {
+            y += line;
+            painter.text(
+                &mut canvas.pixmap,
+                text,
+                value(present),
+                (centre_x, y),
+                Align::Centre,
+                Some(w),
+            );
+        }
+    }
+}
+
+fn draw_dock(painter: &mut Painter, canvas: &mut Canvas, dock: &DockContent) {
+    let palette = dock.theme.palette();
+    canvas.pixmap.fill(skia(palette.panel));
+    for entry in &dock.entries {
+        let (x, y, w, h) = canvas.rect(entry.button.rect);
+        let side = w.min(h);
+        if entry.active {
+            let inset = side * 0.08;
+            if let Some(rect) =
+                Rect::from_xywh(x + inset, y + inset, w - 2.0 * inset, h - 2.0 * inset)
+            {
+                painter.rounded_rect(&mut canvas.pixmap, rect, side * 0.18, palette.highlight);
+            }
+        }
+        let icon = (side * 0.5).round() as u32;
+        let tint = match entry.button.target {
+            Target::Home => palette.accent,
+            Target::App(_) => palette.text,
+        };
+        painter.icon(
+            &mut canvas.pixmap,
+            &entry.icon,
+            (
+                x + (w - icon as f32) / 2.0,
+                y + (h - icon as f32) / 2.0 - side * 0.04,
+            ),
+            icon,
+            tint,
+        );
+        draw_mark(
+            painter,
+            canvas,
+            entry.mark,
+            (x + w / 2.0, y + h * 0.86),
+            side * 0.035,
+            dock.theme,
+        );
+    }
+}
+
+fn draw_home(painter: &mut Painter, canvas: &mut Canvas, home: &HomeContent) {
+    let palette = home.theme.palette();
+    canvas.pixmap.fill(skia(palette.home));
+    for entry in &home.entries {
+        let (x, y, w, h) = canvas.rect(entry.button.rect);
+        if let Some(rect) = Rect::from_xywh(x, y, w, h) {
+            painter.rounded_rect(&mut canvas.pixmap, rect, w * 0.12, palette.tile);
+        }
+        let icon = (w * 0.4).round() as u32;
+        painter.icon(
+            &mut canvas.pixmap,
+            &entry.icon,
+            (x + (w - icon as f32) / 2.0, y + h * 0.17),
+            icon,
+            palette.text,
+        );
+        let name = TextStyle {
+            size: (w * 0.11).max(8.0),
+            bold: false,
+            colour: palette.text,
+        };
+        painter.text(
+            &mut canvas.pixmap,
+            &entry.name,
+            name,
+            (x + w / 2.0, y + h * 0.78),
+            Align::Centre,
+            Some(w * 0.9),
+        );
+        draw_mark(
+            painter,
+            canvas,
+            entry.mark,
+            (x + w * 0.88, y + h * 0.12),
+            w * 0.03,
+            home.theme,
+        );
+    }
+}
+
+fn draw_cover(painter: &mut Painter, canvas: &mut Canvas, cover: &CoverContent) {
+    let (w, h) = (canvas.pixmap.width() as f32, canvas.pixmap.height() as f32);
+    canvas.pixmap.fill(skia(COVER));
+    let size = (w.min(h) * 0.06).clamp(12.0, 40.0);
+    let title = TextStyle {
+        size,
+        bold: true,
+        colour: Rgba::rgb(0xe8edf2),
+    };
+    let detail = TextStyle {
+        size: size * 0.7,
+        bold: false,
+        colour: Rgba::rgb(0xa0a8b0),
+    };
+    painter.text(
+        &mut canvas.pixmap,
+        &format!("{} is not responding", cover.app_name),
+        title,
+        (w / 2.0, h / 2.0 - size * 0.8),
+        Align::Centre,
+        Some(w * 0.9),
+    );
+    painter.text(
+        &mut canvas.pixmap,
+        "It will be restarted if it does not recover",
+        detail,
+        (w / 2.0, h / 2.0 + size * 0.7),
+        Align::Centre,
+        Some(w * 0.9),
+    );
+}
+
+fn draw_mark(
+    painter: &mut Painter,
+    canvas: &mut Canvas,
+    mark: Mark,
+    centre: (f32, f32),
+    radius: f32,
+    theme: ThemeName,
+) {
+    let palette = theme.palette();
+    let colour = match mark {
+        Mark::None => return,
+        Mark::Running => palette.accent,
+        Mark::Starting => palette.text_dim,
+        Mark::Trouble => palette.warning,
+    };
+    painter.circle(&mut canvas.pixmap, centre, radius.max(2.0), colour);
+}
+
+fn skia(colour: Rgba) -> resvg::tiny_skia::Color {
+    let [r, g, b, a] = colour.0;
+    resvg::tiny_skia::Color::from_rgba8(r, g, b, a)
+}

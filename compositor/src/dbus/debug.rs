@@ -1,0 +1,64 @@
+//! org.cowl.Debug1 at /org/cowl/Debug: input injection for tests and for developers without
+//! a touchscreen, in the spirit of Weston's test plugin. Served only when cowl runs with
+//! `--debug-input`, never on a car's bus. Injected touches take exactly the path of a
+//! touchscreen's: the chrome's gestures, then the client surface under the finger.
+
+use smithay::reexports::calloop::channel::Sender;
+use zbus::interface;
+
+use super::shell::{ShellBusError, ShellRequest};
+
+pub const DEBUG_PATH: &str = "/org/cowl/Debug";
+
+/// A touch event to inject.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TouchKind {
+    Down,
+    Motion,
+    Up,
+    Cancel,
+}
+
+pub struct DebugInterface {
+    requests: Sender<ShellRequest>,
+}
+
+impl DebugInterface {
+    pub fn new(requests: Sender<ShellRequest>) -> Self {
+        DebugInterface { requests }
+    }
+}
+
+#[interface(name = "org.cowl.Debug1")]
+impl DebugInterface {
+    /// Injects one touch event, followed by a frame: kind is down, motion, up or cancel;
+    /// slot numbers the finger; x and y are global logical coordinates.
+    async fn touch(&self, kind: String, slot: u32, x: f64, y: f64) -> Result<(), ShellBusError> {
+        let kind = match kind.as_str() {
+            "down" => TouchKind::Down,
+            "motion" => TouchKind::Motion,
+            "up" => TouchKind::Up,
+            "cancel" => TouchKind::Cancel,
+            other => {
+                return Err(ShellBusError::InvalidArgs(format!(
+                    "touch kind {other:?} is not down, motion, up or cancel"
+                )));
+            }
+        };
+        if !(x.is_finite() && y.is_finite()) {
+            return Err(ShellBusError::InvalidArgs("x and y must be finite".into()));
+        }
+        let (reply, answer) = futures_channel::oneshot::channel();
+        self.requests
+            .send(ShellRequest::Touch {
+                kind,
+                slot,
+                position: (x, y),
+                reply,
+            })
+            .map_err(|_| ShellBusError::Failed("the compositor is shutting down".into()))?;
+        answer
+            .await
+            .map_err(|_| ShellBusError::Failed("the compositor dropped the request".into()))
+    }
+}
