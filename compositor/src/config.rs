@@ -36,6 +36,34 @@ pub struct Config {
     pub shell: ShellConfig,
     #[serde(default)]
     pub dbus: DbusConfig,
+    #[serde(default)]
+    pub security: SecurityConfig,
+    #[serde(default)]
+    pub osk: Option<OskConfig>,
+}
+
+/// Who may use the privileged protocols (see `trust.rs`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// Absolute paths of executables whose processes are trusted (a screenshot tool, a
+    /// panel), besides the apps declared `privileged = true`.
+    pub privileged_executables: Vec<Spanned<String>>,
+}
+
+/// The on-screen keyboard: a layer-shell client that types through virtual-keyboard (such
+/// as wvkbd), started and kept running by Cowl, shown while a text field is enabled.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OskConfig {
+    pub exec: Spanned<String>,
+    /// The signal that shows it (wvkbd: SIGUSR2); none for an OSK that is an input method
+    /// and shows itself when activated.
+    #[serde(default)]
+    pub show_signal: Option<Spanned<String>>,
+    /// The signal that hides it (wvkbd: SIGUSR1).
+    #[serde(default)]
+    pub hide_signal: Option<Spanned<String>>,
 }
 
 /// Where Cowl serves its D-Bus APIs.
@@ -249,6 +277,10 @@ pub struct AppConfig {
     pub autostart: bool,
     #[serde(default)]
     pub restart: RestartPolicy,
+    /// Trusted with the privileged protocols (layer-shell, screencopy, input method,
+    /// virtual keyboard) when Cowl starts it.
+    #[serde(default)]
+    pub privileged: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -434,6 +466,42 @@ fn validate(config: &Config) -> Result<(), Invalid> {
         });
     }
 
+    for (index, path) in config.security.privileged_executables.iter().enumerate() {
+        if !Path::new(path.get_ref()).is_absolute() {
+            return Err(Invalid {
+                span: path.span(),
+                key: format!("security.privileged_executables[{index}]"),
+                message: format!("{:?} is not an absolute path", path.get_ref()),
+            });
+        }
+    }
+    if let Some(osk) = &config.osk {
+        if osk.exec.get_ref().trim().is_empty() {
+            return Err(Invalid {
+                span: osk.exec.span(),
+                key: "osk.exec".into(),
+                message: "the on-screen keyboard needs a command".into(),
+            });
+        }
+        for (name, signal) in [
+            ("show_signal", &osk.show_signal),
+            ("hide_signal", &osk.hide_signal),
+        ] {
+            if let Some(signal) = signal
+                && signal_named(signal.get_ref()).is_none()
+            {
+                return Err(Invalid {
+                    span: signal.span(),
+                    key: format!("osk.{name}"),
+                    message: format!(
+                        "{:?} is not one of SIGUSR1, SIGUSR2, SIGHUP, SIGCONT, SIGSTOP",
+                        signal.get_ref()
+                    ),
+                });
+            }
+        }
+    }
+
     let mut app_ids = HashMap::new();
     for (index, app) in config.apps.iter().enumerate() {
         let key = format!("apps[{index}]");
@@ -461,6 +529,15 @@ fn validate(config: &Config) -> Result<(), Invalid> {
                 span: app.exec.as_ref().map_or(app.id.span(), Spanned::span),
                 key: format!("{key}.exec"),
                 message: format!("app {id:?} starts automatically but has no exec command"),
+            });
+        }
+        if app.privileged && exec.is_none() {
+            return Err(Invalid {
+                span: app.id.span(),
+                key: format!("{key}.privileged"),
+                message: format!(
+                    "app {id:?} is privileged but has no exec: only what Cowl starts is trusted by app"
+                ),
             });
         }
         if let Some(output) = &app.output
@@ -501,6 +578,19 @@ fn validate_layout(layout: &LayoutConfig, key: &str) -> Result<(), Invalid> {
         });
     }
     Ok(())
+}
+
+/// The signals an on-screen keyboard may be shown and hidden with.
+pub fn signal_named(name: &str) -> Option<rustix::process::Signal> {
+    use rustix::process::Signal;
+    match name {
+        "SIGUSR1" => Some(Signal::USR1),
+        "SIGUSR2" => Some(Signal::USR2),
+        "SIGHUP" => Some(Signal::HUP),
+        "SIGCONT" => Some(Signal::CONT),
+        "SIGSTOP" => Some(Signal::STOP),
+        _ => None,
+    }
 }
 
 /// 1-based line and column (in characters) of a byte offset.

@@ -18,6 +18,7 @@ mod shell;
 mod socket;
 mod state;
 mod supervisor;
+mod trust;
 
 use anyhow::{Context, Result};
 use clap::Parser;

@@ -245,6 +245,13 @@ impl State {
         for layer in layer_map_for_output(output).layers() {
             layer.send_frame(output, presented_at, throttle, |_, _| Some(output.clone()));
         }
+        // A window that must redraw at a new size before it is shown again is not in the
+        // space: without this it would wait for a frame callback forever.
+        for (window, awaiting_output) in &self.shell.awaiting {
+            if awaiting_output == output {
+                window.send_frame(output, presented_at, None, |_, _| Some(output.clone()));
+            }
+        }
 
         self.screenshot_frame_done();
     }

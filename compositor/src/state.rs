@@ -21,15 +21,19 @@ use smithay::utils::{Clock, Logical, Monotonic, Point};
 use smithay::wayland::compositor::{CompositorClientState, CompositorState};
 use smithay::wayland::dmabuf::{DmabufGlobal, DmabufState};
 use smithay::wayland::fractional_scale::FractionalScaleManagerState;
+use smithay::wayland::input_method::InputMethodManagerState;
 use smithay::wayland::output::OutputManagerState;
 use smithay::wayland::presentation::PresentationState;
+use smithay::wayland::security_context::{SecurityContext, SecurityContextState};
 use smithay::wayland::selection::data_device::DataDeviceState;
 use smithay::wayland::shell::wlr_layer::WlrLayerShellState;
 use smithay::wayland::shell::xdg::XdgShellState;
 use smithay::wayland::shell::xdg::decoration::XdgDecorationState;
 use smithay::wayland::shm::ShmState;
 use smithay::wayland::single_pixel_buffer::SinglePixelBufferState;
+use smithay::wayland::text_input::TextInputManagerState;
 use smithay::wayland::viewporter::ViewporterState;
+use smithay::wayland::virtual_keyboard::VirtualKeyboardManagerState;
 use smithay::wayland::xdg_activation::XdgActivationState;
 use tracing::{debug, warn};
 
@@ -43,14 +47,20 @@ use crate::protocols::screencopy::ScreencopyState;
 use crate::screenshot::{Screenshot, ScreenshotRequest};
 use crate::shell::activation::Shell;
 use crate::shell::curtain::Curtain;
+use crate::shell::osk::OskVisibility;
 use crate::shell::watchdog::Watchdog;
 use crate::socket;
 use crate::supervisor::Supervisor;
+use crate::trust::{is_privileged, is_unsandboxed};
 
 /// Per-client data that smithay needs attached to every Wayland client.
 #[derive(Default)]
 pub struct ClientState {
     pub compositor_state: CompositorClientState,
+    /// May see the privileged globals (`trust.rs`).
+    pub privileged: bool,
+    /// Set for clients that connected through a sandbox's security-context socket.
+    pub security_context: Option<SecurityContext>,
 }
 
 impl ClientData for ClientState {
@@ -84,6 +94,10 @@ pub struct Protocols {
     /// Created by the backend once it knows which buffers its renderer can import.
     pub dmabuf_global: Option<DmabufGlobal>,
     pub screencopy: ScreencopyState,
+    pub text_input: TextInputManagerState,
+    pub input_method: InputMethodManagerState,
+    pub virtual_keyboard: VirtualKeyboardManagerState,
+    pub security_context: SecurityContextState,
 }
 
 pub struct State {
@@ -115,6 +129,7 @@ pub struct State {
     pub chrome_presses: ChromePresses,
     /// `--debug-input`: org.cowl.Debug1 injects input.
     pub debug_input: bool,
+    pub osk: OskVisibility,
 }
 
 impl State {
@@ -135,9 +150,21 @@ impl State {
             .into_owned();
         loop_handle
             .insert_source(listening_socket, |stream, _, state| {
+                let pid = rustix::net::sockopt::socket_peercred(&stream)
+                    .ok()
+                    .map(|credentials| credentials.pid.as_raw_nonzero().get());
+                let client_state = ClientState {
+                    privileged: state.trusts_process(pid),
+                    ..ClientState::default()
+                };
+                debug!(
+                    ?pid,
+                    privileged = client_state.privileged,
+                    "client connected"
+                );
                 if let Err(err) = state
                     .display_handle
-                    .insert_client(stream, Arc::new(ClientState::default()))
+                    .insert_client(stream, Arc::new(client_state))
                 {
                     warn!("could not accept a Wayland client: {err}");
                 }
@@ -184,7 +211,7 @@ impl State {
             compositor: CompositorState::new::<State>(dh),
             xdg_shell: XdgShellState::new::<State>(dh),
             xdg_decoration: XdgDecorationState::new::<State>(dh),
-            layer_shell: WlrLayerShellState::new::<State>(dh),
+            layer_shell: WlrLayerShellState::new_with_filter::<State, _>(dh, is_privileged),
             shm: ShmState::new::<State>(dh, vec![]),
             // grim needs xdg-output to learn each output's logical layout.
             output_manager: OutputManagerState::new_with_xdg_output::<State>(dh),
@@ -198,6 +225,10 @@ impl State {
             dmabuf: DmabufState::new(),
             dmabuf_global: None,
             screencopy: ScreencopyState::new(dh),
+            text_input: TextInputManagerState::new::<State>(dh),
+            input_method: InputMethodManagerState::new::<State, _>(dh, is_privileged),
+            virtual_keyboard: VirtualKeyboardManagerState::new::<State, _>(dh, is_privileged),
+            security_context: SecurityContextState::new::<State, _>(dh, is_unsandboxed),
         };
 
         let supervisor = Supervisor::new(&config, &socket_name);
@@ -230,6 +261,7 @@ impl State {
             screenshot_requests: Vec::new(),
             chrome_presses: ChromePresses::default(),
             debug_input: cli.debug_input,
+            osk: OskVisibility::default(),
             chrome: Chrome::new(config.shell.theme, cli.clock.clone()),
             dbus: Dbus::new(),
             config,
@@ -242,6 +274,7 @@ impl State {
         self.space.refresh();
         self.popups.cleanup();
         self.dbus_publish();
+        self.osk_update();
         if let Err(err) = self.display_handle.flush_clients() {
             warn!("could not flush Wayland clients: {err}");
         }

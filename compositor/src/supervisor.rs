@@ -45,7 +45,12 @@ struct SupervisedApp {
     crashes: u32,
     /// Set when the running process was started by the restart policy, not by a request.
     restarted: bool,
+    /// Its processes are trusted with the privileged protocols (`trust.rs`).
+    privileged: bool,
 }
+
+/// The supervisor's name for the on-screen keyboard (not an xdg app_id: it is not an app).
+pub const OSK_ID: &str = "cowl.osk";
 
 pub struct Supervisor {
     apps: Vec<SupervisedApp>,
@@ -72,23 +77,35 @@ pub fn should_restart(policy: RestartPolicy, status: ExitStatus) -> bool {
 impl Supervisor {
     /// Every configured app with a command; none is started yet.
     pub fn new(config: &Config, socket_name: &str) -> Supervisor {
-        let apps = config
+        let supervised = |id: &str, exec: &str, restart, privileged| SupervisedApp {
+            id: id.to_string(),
+            exec: exec.trim().to_string(),
+            restart,
+            state: AppState::Stopped,
+            child: None,
+            started_at: None,
+            crashes: 0,
+            restarted: false,
+            privileged,
+        };
+        let mut apps: Vec<SupervisedApp> = config
             .apps
             .iter()
             .filter_map(|app| {
-                let exec = app.exec.as_ref()?.get_ref().trim().to_string();
-                (!exec.is_empty()).then(|| SupervisedApp {
-                    id: app.id.get_ref().clone(),
-                    exec,
-                    restart: app.restart,
-                    state: AppState::Stopped,
-                    child: None,
-                    started_at: None,
-                    crashes: 0,
-                    restarted: false,
-                })
+                let exec = app.exec.as_ref()?.get_ref();
+                (!exec.trim().is_empty())
+                    .then(|| supervised(app.id.get_ref(), exec, app.restart, app.privileged))
             })
             .collect();
+        // The on-screen keyboard types into other apps: privileged, and always kept running.
+        if let Some(osk) = &config.osk {
+            apps.push(supervised(
+                OSK_ID,
+                osk.exec.get_ref(),
+                RestartPolicy::Always,
+                true,
+            ));
+        }
         Supervisor {
             apps,
             socket_name: socket_name.to_string(),
@@ -122,6 +139,24 @@ impl Supervisor {
                 warn!(app = app.id, "could not start app: {err}");
             }
         }
+    }
+
+    /// Whether `pid` is a running process that Cowl started for a privileged app.
+    pub fn is_privileged_pid(&self, pid: u32) -> bool {
+        self.apps
+            .iter()
+            .any(|app| app.privileged && app.state == AppState::Running { pid })
+    }
+
+    /// The pid of a running app.
+    pub fn pid_of(&self, id: &str) -> Option<u32> {
+        self.apps
+            .iter()
+            .find(|app| app.id == id)
+            .and_then(|app| match app.state {
+                AppState::Running { pid } => Some(pid),
+                _ => None,
+            })
     }
 
     /// Whether the app's process was started by its restart policy (after it exited), not
@@ -167,18 +202,20 @@ impl Supervisor {
 }
 
 impl State {
-    /// Starts the apps whose configuration says `autostart`.
+    /// Starts the apps whose configuration says `autostart`, and the on-screen keyboard.
     pub fn start_autostart_apps(&mut self) {
         let autostart: Vec<usize> = self
             .config
             .apps
             .iter()
             .filter(|app| app.autostart)
-            .filter_map(|app| {
+            .map(|app| app.id.get_ref().as_str())
+            .chain(self.config.osk.is_some().then_some(OSK_ID))
+            .filter_map(|id| {
                 self.supervisor
                     .apps
                     .iter()
-                    .position(|supervised| supervised.id == *app.id.get_ref())
+                    .position(|supervised| supervised.id == id)
             })
             .collect();
         for index in autostart {

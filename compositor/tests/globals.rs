@@ -1,11 +1,21 @@
 //! `wayland-info` (a client nobody here wrote) lists every global the foundation promises,
-//! at the version we advertise.
+//! at the version we advertise; the privileged ones are offered only to trusted clients
+//! and never through a sandbox's security-context socket.
 
 mod common;
 
 use std::collections::BTreeMap;
 
+use std::os::fd::AsFd;
+use std::os::unix::net::{UnixListener, UnixStream};
+
 use common::Compositor;
+use wayland_client::globals::{GlobalListContents, registry_queue_init};
+use wayland_client::protocol::wl_registry;
+use wayland_client::{Connection, Dispatch, QueueHandle};
+use wayland_protocols::wp::security_context::v1::client::{
+    wp_security_context_manager_v1, wp_security_context_v1,
+};
 
 /// Interface name to version, as wayland-info prints them.
 fn globals(compositor: &Compositor) -> BTreeMap<String, u32> {
@@ -52,7 +62,120 @@ const EXPECTED: &[(&str, u32)] = &[
     ("zwlr_layer_shell_v1", 4),
     ("xdg_activation_v1", 1),
     ("zwlr_screencopy_manager_v1", 3),
+    ("zwp_text_input_manager_v3", 1),
+    ("zwp_input_method_manager_v2", 1),
+    ("zwp_virtual_keyboard_manager_v1", 1),
+    ("wp_security_context_manager_v1", 1),
 ];
+
+/// Seen only by clients that the configuration trusts.
+const PRIVILEGED: &[&str] = &[
+    "zwlr_layer_shell_v1",
+    "zwlr_screencopy_manager_v1",
+    "zwp_input_method_manager_v2",
+    "zwp_virtual_keyboard_manager_v1",
+];
+
+/// The interfaces a client on `stream` is offered.
+fn offered(stream: UnixStream) -> Vec<String> {
+    let connection = Connection::from_socket(stream).expect("connection");
+    let (globals, _queue) = registry_queue_init::<Sandbox>(&connection).expect("registry");
+    globals
+        .contents()
+        .clone_list()
+        .into_iter()
+        .map(|global| global.interface)
+        .collect()
+}
+
+fn connect(compositor: &Compositor) -> UnixStream {
+    UnixStream::connect(compositor.runtime_dir().join(&compositor.socket)).expect("connect")
+}
+
+#[test]
+fn privileged_globals_are_only_for_trusted_clients_and_never_in_a_sandbox() {
+    // This test binary is not trusted by the default test configuration (grim and
+    // wayland-info are): it sees the apps' globals only.
+    let compositor = Compositor::headless(&["--renderer", "pixman"]);
+    let untrusted = offered(connect(&compositor));
+    for interface in PRIVILEGED {
+        assert!(
+            !untrusted.iter().any(|i| i == interface),
+            "{interface} offered to an untrusted client"
+        );
+    }
+    for interface in [
+        "xdg_wm_base",
+        "zwp_text_input_manager_v3",
+        "wp_security_context_manager_v1",
+    ] {
+        assert!(
+            untrusted.iter().any(|i| i == interface),
+            "{interface} missing"
+        );
+    }
+
+    // Trusted by executable path: it sees them all, and makes a sandbox socket.
+    let compositor = Compositor::headless_with_config(
+        &common::trusting_this_test_config(),
+        &["--renderer", "pixman"],
+    );
+    let stream = connect(&compositor);
+    let connection = Connection::from_socket(stream).expect("connection");
+    let (globals, mut queue) = registry_queue_init::<Sandbox>(&connection).expect("registry");
+    let trusted: Vec<String> = globals
+        .contents()
+        .clone_list()
+        .into_iter()
+        .map(|global| global.interface)
+        .collect();
+    for interface in PRIVILEGED {
+        assert!(
+            trusted.iter().any(|i| i == interface),
+            "{interface} missing for a trusted client"
+        );
+    }
+    let manager: wp_security_context_manager_v1::WpSecurityContextManagerV1 = globals
+        .bind(&queue.handle(), 1..=1, ())
+        .expect("security context manager");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("sandbox.sock");
+    let listener = UnixListener::bind(&path).expect("bind the sandbox socket");
+    let (close_read, _close_write) = rustix::pipe::pipe().expect("pipe");
+    let context =
+        manager.create_listener(listener.as_fd(), close_read.as_fd(), &queue.handle(), ());
+    context.set_sandbox_engine("org.cowl.test".into());
+    context.set_app_id("org.cowl.Sandboxed".into());
+    context.commit();
+    queue.roundtrip(&mut Sandbox).expect("roundtrip");
+
+    // The same binary, through the sandbox's socket: nothing privileged, and no new sandbox.
+    let sandboxed = offered(UnixStream::connect(&path).expect("connect through the sandbox"));
+    for interface in PRIVILEGED.iter().chain(&["wp_security_context_manager_v1"]) {
+        assert!(
+            !sandboxed.iter().any(|i| i == interface),
+            "{interface} offered in a sandbox"
+        );
+    }
+    assert!(sandboxed.iter().any(|i| i == "xdg_wm_base"));
+}
+
+struct Sandbox;
+
+impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for Sandbox {
+    fn event(
+        _: &mut Self,
+        _: &wl_registry::WlRegistry,
+        _: wl_registry::Event,
+        _: &GlobalListContents,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+    }
+}
+
+wayland_client::delegate_noop!(Sandbox: ignore wp_security_context_manager_v1::WpSecurityContextManagerV1);
+wayland_client::delegate_noop!(Sandbox: ignore wp_security_context_v1::WpSecurityContextV1);
 
 #[test]
 fn every_promised_global_is_listed_with_its_version() {

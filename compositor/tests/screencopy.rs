@@ -68,9 +68,7 @@ impl CaptureClient {
             .manager
             .capture_output(0, &self.output, &self.queue.handle(), ());
         while !self.state.frame.buffer_done && !self.state.frame.failed {
-            self.queue
-                .blocking_dispatch(&mut self.state)
-                .expect("dispatch");
+            common::client::dispatch_before_deadline(&mut self.queue, &mut self.state);
         }
         frame
     }
@@ -100,9 +98,7 @@ impl CaptureClient {
 
     fn wait_for_ready(&mut self) {
         while !self.state.frame.ready && !self.state.frame.failed {
-            self.queue
-                .blocking_dispatch(&mut self.state)
-                .expect("dispatch");
+            common::client::dispatch_before_deadline(&mut self.queue, &mut self.state);
         }
         assert!(self.state.frame.ready, "the capture failed");
     }
@@ -118,7 +114,10 @@ fn read_pixel(file: &mut std::fs::File, width: u32, x: u32, y: u32) -> u32 {
 
 #[test]
 fn copy_with_damage_waits_for_a_change_and_reports_it() {
-    let compositor = Compositor::headless(&["--renderer", "pixman", "--output", "320x240"]);
+    let compositor = Compositor::headless_with_config(
+        &common::trusting_this_test_config(),
+        &["--renderer", "pixman", "--output", "320x240"],
+    );
     let mut app = TestClient::map_toplevel(&compositor, "org.cowl.Test");
     app.draw(0x0000_00ff);
     app.wait_for_frames(1);
@@ -172,7 +171,10 @@ fn copy_with_damage_waits_for_a_change_and_reports_it() {
 
 #[test]
 fn a_buffer_of_the_wrong_size_is_a_protocol_error() {
-    let compositor = Compositor::headless(&["--renderer", "pixman", "--output", "320x240"]);
+    let compositor = Compositor::headless_with_config(
+        &common::trusting_this_test_config(),
+        &["--renderer", "pixman", "--output", "320x240"],
+    );
     let mut capture = CaptureClient::connect(&compositor);
     let frame = capture.new_frame();
     let (buffer, _file) = capture.buffer(100, 100);
@@ -190,7 +192,10 @@ fn a_buffer_of_the_wrong_size_is_a_protocol_error() {
 
 #[test]
 fn a_frame_copied_twice_is_a_protocol_error() {
-    let compositor = Compositor::headless(&["--renderer", "pixman", "--output", "320x240"]);
+    let compositor = Compositor::headless_with_config(
+        &common::trusting_this_test_config(),
+        &["--renderer", "pixman", "--output", "320x240"],
+    );
     let mut capture = CaptureClient::connect(&compositor);
     let frame = capture.new_frame();
     let (buffer, _file) = capture.buffer(320, 240);

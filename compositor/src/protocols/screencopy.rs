@@ -317,6 +317,11 @@ impl GlobalDispatch<ZwlrScreencopyManagerV1, ()> for State {
     ) {
         data_init.init(manager, Arc::new(ManagerData::default()));
     }
+
+    /// Reading the screen is privileged (`trust.rs`).
+    fn can_view(client: Client, _global_data: &()) -> bool {
+        crate::trust::is_privileged(&client)
+    }
 }
 
 impl Dispatch<ZwlrScreencopyManagerV1, Arc<ManagerData>> for State {

@@ -34,6 +34,9 @@ pub struct Shell {
     /// Apps that were active, most recent last: where the view goes back to when the active
     /// app goes away.
     history: Vec<String>,
+    /// Windows that a view shows but that have not yet drawn at their slot's size, with the
+    /// output they go on: they get frame callbacks at once, so that they draw.
+    pub awaiting: Vec<(Window, Output)>,
 }
 
 /// Enough to go back a few apps; bounded so that thousands of switches cost nothing.
@@ -246,6 +249,7 @@ impl State {
     pub fn shell_apply(&mut self) {
         let windows = self.shell.windows.clone();
         let mut shown: Vec<(u8, Window)> = Vec::new();
+        let mut awaiting = Vec::new();
         let mut changed = false;
         for window in &windows {
             let Some(toplevel) = window.toplevel() else {
@@ -268,11 +272,19 @@ impl State {
                     changed = true;
                 }
                 shown.push((layout.layer, window.clone()));
-            } else if mapped_at.is_some() {
-                self.space.unmap_elem(window);
-                changed = true;
+            } else {
+                if mapped_at.is_some() {
+                    self.space.unmap_elem(window);
+                    changed = true;
+                }
+                if layout.shown
+                    && let Some(output) = self.app_output(&window_app_id(window))
+                {
+                    awaiting.push((window.clone(), output));
+                }
             }
         }
+        self.shell.awaiting = awaiting;
         // Raise in stacking order: apps above background, popups above apps; among equals
         // the newest on top.
         shown.sort_by_key(|(layer, _)| *layer);
@@ -281,6 +293,9 @@ impl State {
         }
         self.focus_active_window(&shown);
         if changed {
+            // Which outputs show which window is what frame callbacks and presentation
+            // feedback follow; a frame drawn before the next refresh must already know.
+            self.space.refresh();
             self.queue_redraw_all();
         }
     }
@@ -298,7 +313,21 @@ impl State {
         let Some(keyboard) = self.seat.get_keyboard() else {
             return;
         };
-        if keyboard.current_focus() != target && target.is_some() {
+        let current = keyboard.current_focus();
+        // With no app to focus (the home view), an app that is no longer shown loses the
+        // keyboard (and its text field the on-screen keyboard); anything else keeps it.
+        // A window redrawing at a new size is still shown, only not yet mapped.
+        let hidden_app_has_focus = current.as_ref().is_some_and(|surface| {
+            self.window_for_surface(surface).is_some_and(|window| {
+                self.space.element_location(&window).is_none()
+                    && !self
+                        .shell
+                        .awaiting
+                        .iter()
+                        .any(|(awaiting, _)| *awaiting == window)
+            })
+        });
+        if current != target && (target.is_some() || hidden_app_has_focus) {
             keyboard.set_focus(self, target, SERIAL_COUNTER.next_serial());
         }
     }

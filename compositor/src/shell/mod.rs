@@ -20,6 +20,7 @@ use crate::config::Config;
 pub mod activation;
 pub mod app_state;
 pub mod curtain;
+pub mod osk;
 pub mod views;
 pub mod watchdog;
 pub mod zones;

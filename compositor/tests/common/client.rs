@@ -58,6 +58,38 @@ pub struct TestClient {
     buffer: Option<wl_buffer::WlBuffer>,
 }
 
+/// Waits for and dispatches the compositor's next events, like `blocking_dispatch`, but
+/// panics at the harness's deadline instead of hanging the test when none come.
+pub fn dispatch_before_deadline<S>(queue: &mut EventQueue<S>, state: &mut S) {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    if queue.dispatch_pending(state).expect("dispatch") > 0 {
+        return;
+    }
+    queue.flush().expect("flush");
+    if let Some(guard) = queue.prepare_read() {
+        let deadline = super::DEADLINE;
+        let timeout = Timespec {
+            tv_sec: deadline.as_secs() as i64,
+            tv_nsec: 0,
+        };
+        let fd = guard.connection_fd();
+        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+        let ready = loop {
+            match poll(&mut fds, Some(&timeout)) {
+                Ok(ready) => break ready,
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(err) => panic!("poll the Wayland connection: {err}"),
+            }
+        };
+        assert!(
+            ready > 0,
+            "no event from the compositor within {deadline:?}"
+        );
+        guard.read().expect("read Wayland events");
+    }
+    queue.dispatch_pending(state).expect("dispatch");
+}
+
 impl TestClient {
     /// Connects, creates a toplevel with `app_id` and waits for its first configure.
     pub fn map_toplevel(compositor: &Compositor, app_id: &str) -> TestClient {
@@ -87,7 +119,7 @@ impl TestClient {
 
         let mut state = ClientState::default();
         while state.configured_size.is_none() {
-            queue.blocking_dispatch(&mut state).expect("dispatch");
+            dispatch_before_deadline(&mut queue, &mut state);
         }
         TestClient {
             connection,
@@ -171,9 +203,7 @@ impl TestClient {
         self.toplevel.set_fullscreen(None);
         self.state.configured_size = None;
         while self.state.configured_size.is_none() {
-            self.queue
-                .blocking_dispatch(&mut self.state)
-                .expect("dispatch");
+            dispatch_before_deadline(&mut self.queue, &mut self.state);
         }
         self.state.configured_size.expect("a configure")
     }
@@ -199,9 +229,7 @@ impl TestClient {
         surface.commit();
         self.state.popup_geometry = None;
         while self.state.popup_geometry.is_none() {
-            self.queue
-                .blocking_dispatch(&mut self.state)
-                .expect("dispatch");
+            dispatch_before_deadline(&mut self.queue, &mut self.state);
         }
         self.state.popup_geometry.expect("a popup configure")
     }
@@ -212,9 +240,7 @@ impl TestClient {
         let seat: wl_seat::WlSeat = self.globals.bind(&handle, 1..=7, ()).expect("wl_seat");
         let _keyboard = seat.get_keyboard(&handle, ());
         while self.state.keymap.is_none() {
-            self.queue
-                .blocking_dispatch(&mut self.state)
-                .expect("dispatch");
+            dispatch_before_deadline(&mut self.queue, &mut self.state);
         }
         self.state.keymap.take().expect("a keymap")
     }
@@ -230,9 +256,7 @@ impl TestClient {
     /// Dispatches until `count` touch-downs have arrived.
     pub fn wait_for_touch_downs(&mut self, count: usize) {
         while self.state.touch_downs.len() < count {
-            self.queue
-                .blocking_dispatch(&mut self.state)
-                .expect("dispatch");
+            dispatch_before_deadline(&mut self.queue, &mut self.state);
         }
     }
 
@@ -240,9 +264,7 @@ impl TestClient {
     pub fn wait_for_resize(&mut self) -> (i32, i32) {
         let before = self.state.configured_size;
         while self.state.configured_size == before {
-            self.queue
-                .blocking_dispatch(&mut self.state)
-                .expect("dispatch");
+            dispatch_before_deadline(&mut self.queue, &mut self.state);
         }
         self.size()
     }
@@ -257,18 +279,14 @@ impl TestClient {
     /// Dispatches until `count` frame callbacks have arrived, feedback or not.
     pub fn wait_for_frame_callbacks(&mut self, count: usize) {
         while self.state.frame_times_ms.len() < count {
-            self.queue
-                .blocking_dispatch(&mut self.state)
-                .expect("dispatch");
+            dispatch_before_deadline(&mut self.queue, &mut self.state);
         }
     }
 
     /// Dispatches until `count` frame callbacks and feedbacks have arrived in all.
     pub fn wait_for_frames(&mut self, count: usize) {
         while self.state.frame_times_ms.len() < count || self.state.feedback.len() < count {
-            self.queue
-                .blocking_dispatch(&mut self.state)
-                .expect("dispatch");
+            dispatch_before_deadline(&mut self.queue, &mut self.state);
         }
     }
 

@@ -22,6 +22,40 @@ use tempfile::TempDir;
 
 /// Generous for a loaded 2-core CI machine with software rendering; a passing test never
 /// waits this long.
+/// A `[security]` table that trusts the tools the harness runs, found on PATH.
+pub fn trusted_tools_config() -> String {
+    security_config(&[])
+}
+
+/// A `[security]` table that trusts the harness's tools and this test binary, for tests
+/// whose own clients use privileged protocols.
+pub fn trusting_this_test_config() -> String {
+    let this = std::env::current_exe().expect("the test binary's path");
+    security_config(&[this])
+}
+
+fn security_config(extra: &[PathBuf]) -> String {
+    let paths: Vec<String> = ["grim", "wayland-info"]
+        .iter()
+        .filter_map(|tool| find_on_path(tool))
+        .chain(extra.iter().cloned())
+        .map(|path| format!("{:?}", path.display().to_string()))
+        .collect();
+    format!(
+        "\n[security]\nprivileged_executables = [{}]\n",
+        paths.join(", ")
+    )
+}
+
+/// The full path of an executable on PATH.
+pub fn find_on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
 /// The chrome's status bar and dock in the night theme (the default).
 pub const NIGHT_PANEL: [u8; 3] = [0x15, 0x1b, 0x23];
 
@@ -74,6 +108,12 @@ impl Compositor {
         // that they do not change with the product's defaults; a test may give its own.
         if !args.contains(&"--config") {
             let path = runtime_dir.path().join("cowl.toml");
+            // The tools the harness itself runs (grim for captures, wayland-info) are
+            // trusted with the privileged protocols, unless the test decides who is.
+            let mut config = config.to_string();
+            if !config.contains("[security]") {
+                config.push_str(&trusted_tools_config());
+            }
             std::fs::write(&path, config).expect("write the test config");
             command.arg("--config").arg(path);
         }
