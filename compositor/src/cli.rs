@@ -156,7 +156,15 @@ impl FromStr for OutputSize {
 }
 
 /// The demo's client: foot showing a banner, until the compositor goes away.
-pub const DEMO_CLIENT: &str = "LANG=${LANG:-C.UTF-8} foot --app-id org.cowl.Demo sh -c \"printf '\\033[1;97mCowl\\033[0m: a Wayland compositor for car head units\\n\\n\\033[42m    \\033[43m    \\033[41m    \\033[44m    \\033[0m  foot, a real Wayland client, composited by Cowl\\n'; exec sleep infinity\"";
+/// The demo's stand-ins for the navigation and media apps (until those apps exist): foot
+/// terminals with the apps' app_ids, each printing what it stands for.
+pub const DEMO_CLIENTS: [&str; 2] = [
+    "LANG=${LANG:-C.UTF-8} foot --app-id org.cowl.Navigation --override=colors.background=10222e sh -c \"printf '\\033[1;97mNavigation\\033[0m (a stand-in: foot with the app_id org.cowl.Navigation)\\n\\nCowl places apps by app_id: this one is a main app, on the left of the split.\\n'; exec sleep infinity\"",
+    "LANG=${LANG:-C.UTF-8} foot --app-id org.cowl.Media --override=colors.background=2a1830 sh -c \"printf '\\033[1;97mMedia\\033[0m (a stand-in: foot with the app_id org.cowl.Media)\\n\\nA split-role app, beside the active one.\\n'; exec sleep infinity\"",
+];
+
+/// The demo shows its two apps side by side.
+pub const DEMO_SPLIT: (&str, &str) = ("org.cowl.Navigation", "org.cowl.Media");
 
 /// Where the headless demo writes its screenshot unless `--screenshot` says otherwise.
 pub const DEMO_SCREENSHOT: &str = "cowl-demo.png";
@@ -167,7 +175,8 @@ impl Cli {
         if !self.demo {
             return;
         }
-        self.spawn.push(DEMO_CLIENT.to_string());
+        self.spawn
+            .extend(DEMO_CLIENTS.iter().map(|client| client.to_string()));
         if backend == BackendChoice::Headless {
             self.screenshot
                 .get_or_insert_with(|| PathBuf::from(DEMO_SCREENSHOT));
@@ -218,7 +227,7 @@ mod tests {
     fn headless_demo_takes_a_screenshot_and_quits() {
         let mut cli = Cli::parse_from(["cowl", "--demo"]);
         cli.apply_demo(BackendChoice::Headless);
-        assert_eq!(cli.spawn, vec![DEMO_CLIENT.to_string()]);
+        assert_eq!(cli.spawn.len(), DEMO_CLIENTS.len());
         assert_eq!(cli.screenshot, Some(PathBuf::from(DEMO_SCREENSHOT)));
         assert!(cli.quit_after_screenshot);
     }

@@ -9,6 +9,7 @@ mod chrome;
 mod cli;
 mod config;
 mod dbus;
+mod demo;
 mod handlers;
 mod input;
 mod protocols;

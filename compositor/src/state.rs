@@ -130,6 +130,8 @@ pub struct State {
     /// `--debug-input`: org.cowl.Debug1 injects input.
     pub debug_input: bool,
     pub osk: OskVisibility,
+    /// `--demo`: split its two apps once both have shown.
+    pub demo_split_pending: bool,
 }
 
 impl State {
@@ -262,6 +264,7 @@ impl State {
             chrome_presses: ChromePresses::default(),
             debug_input: cli.debug_input,
             osk: OskVisibility::default(),
+            demo_split_pending: cli.demo,
             chrome: Chrome::new(config.shell.theme, cli.clock.clone()),
             dbus: Dbus::new(),
             config,

@@ -1,4 +1,5 @@
-//! The README's demo, headless: `cowl --demo` shows foot in the shipped layout, writes a
+//! The README's demo, headless: `cowl --demo` shows the shell in the shipped layout (the
+//! chrome, and two foot terminals standing in for navigation and media, split), writes a
 //! screenshot, prints its path and stops by itself.
 
 mod common;
@@ -6,7 +7,7 @@ mod common;
 use std::process::{Command, Stdio};
 
 #[test]
-fn headless_demo_writes_a_screenshot_of_foot_and_stops() {
+fn headless_demo_writes_a_screenshot_of_the_shell_and_stops() {
     let runtime_dir = common::private_runtime_dir();
     let screenshot = runtime_dir.path().join("demo.png");
     let child = Command::new(env!("CARGO_BIN_EXE_cowl"))
@@ -64,20 +65,21 @@ fn headless_demo_writes_a_screenshot_of_foot_and_stops() {
         [rgb[at], rgb[at + 1], rgb[at + 2]]
     };
     // The shipped layout: a 48-pixel status bar on top and a 96-pixel dock at the bottom,
-    // drawn by the chrome, and foot filling the app area between.
+    // drawn by the chrome, and the two stand-in apps split 60/40 in the app area between.
+    let navigation = [0x10, 0x22, 0x2e];
+    let media = [0x2a, 0x18, 0x30];
     assert_eq!(pixel(1919, 10), common::NIGHT_PANEL, "status bar");
-    assert_eq!(pixel(1919, 700), common::NIGHT_PANEL, "dock");
-    assert_eq!(pixel(1, 47), common::NIGHT_PANEL, "just above foot");
+    assert_eq!(pixel(1, 700), common::NIGHT_PANEL, "dock");
+    assert_eq!(pixel(1, 47), common::NIGHT_PANEL, "just above the apps");
+    assert_eq!(pixel(1, 623), navigation, "navigation's bottom-left corner");
     assert_eq!(
-        pixel(1919, 48),
-        [0x11, 0x11, 0x11],
-        "foot's top-right corner"
+        pixel(1151, 300),
+        navigation,
+        "navigation's right edge, at 60%"
     );
-    assert_eq!(
-        pixel(1919, 623),
-        [0x11, 0x11, 0x11],
-        "foot's bottom-right corner"
-    );
+    assert_eq!(pixel(1152, 300), media, "media's left edge");
+    assert_eq!(pixel(1919, 48), media, "media's top-right corner");
+    assert_eq!(pixel(1919, 623), media, "media's bottom-right corner");
     // The banner's first line holds bright text.
     let bright = (48..62)
         .flat_map(|y| (0..400).map(move |x| (x, y)))

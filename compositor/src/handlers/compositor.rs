@@ -101,6 +101,7 @@ impl State {
         let app_id = window.toplevel().and_then(crate::shell::app_id);
         info!(app_id, "window shown");
         self.curtain_app_shown(app_id.as_deref());
+        self.demo_window_shown();
     }
 
     /// Layer surfaces are configured on their first commit and whenever they change what

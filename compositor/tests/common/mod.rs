@@ -150,6 +150,11 @@ impl Compositor {
         compositor
     }
 
+    /// The compositor's process id (for benchmarks that read its memory).
+    pub fn pid(&self) -> u32 {
+        self.process.as_ref().map_or(0, Child::id)
+    }
+
     pub fn runtime_dir(&self) -> &Path {
         self.runtime_dir.path()
     }
