@@ -123,6 +123,9 @@ impl Compositor {
             .env("XDG_RUNTIME_DIR", runtime_dir.path())
             .env("NOTIFY_SOCKET", &notify_path)
             .env("RUST_LOG", "info")
+            // The apps cowl starts inherit its environment: a UTF-8 locale as in any session
+            // (foot writes a warning line into its window otherwise).
+            .env("LC_ALL", "C.UTF-8")
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("DISPLAY")
             // No test reaches the developer's session bus; a test that wants D-Bus passes
