@@ -13,7 +13,10 @@
 //!
 //! Weston runs with its default desktop-shell (kiosk-shell stops sending frame callbacks to
 //! a second toplevel on its headless backend, which stalls the probe); desktop-shell's
-//! background and panel are drawn once and then idle. Run with
+//! background and panel are drawn once and then idle. Cowl runs its shipped configuration
+//! (status bar and dock drawn by its chrome) with the probe declared a popup-role app, so
+//! that it floats above the active app: Cowl shows one main app at a time, so foot stays
+//! connected but hidden behind weston-simple-shm, where Weston shows all three. Run with
 //! `cargo bench -p cowl --bench versus_weston`; it prints a Markdown table for BENCHMARKS.md.
 //!
 //! Each configuration runs `RUNS` times, alternating Cowl and Weston, and every metric is
@@ -79,6 +82,13 @@ struct Measurements {
     frames: usize,
 }
 
+fn cowl_config() -> String {
+    let shipped = include_str!("../../assets/config/cowl.toml");
+    format!(
+        "{shipped}\n[[apps]]\nid = \"org.cowl.BenchProbe\"\nname = \"Probe\"\nrole = \"popup\"\n"
+    )
+}
+
 fn start(peer: Peer, renderer: Renderer) -> (Running, Duration) {
     let runtime_dir = common::private_runtime_dir();
     let runtime_path = runtime_dir.path().to_path_buf();
@@ -99,6 +109,11 @@ fn start(peer: Peer, renderer: Renderer) -> (Running, Duration) {
                     Renderer::Gl => "gles",
                 },
             ]);
+            // The shipped configuration, plus the probe as a popup-role app: Cowl shows one
+            // main app at a time, and the probe must stay on screen to count frames.
+            let config = runtime_path.join("cowl.toml");
+            std::fs::write(&config, cowl_config()).expect("write the bench config");
+            command.arg("--config").arg(&config);
             command.env("RUST_LOG", "warn");
             command
         }

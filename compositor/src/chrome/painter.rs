@@ -80,11 +80,17 @@ pub struct Painter {
 impl Painter {
     /// Loads the bundled fonts, then the system's as fallback for scripts the subset lacks.
     pub fn new() -> Painter {
+        let started = std::time::Instant::now();
         let mut db = fontdb::Database::new();
         db.load_font_data(REGULAR.to_vec());
         db.load_font_data(BOLD.to_vec());
         db.load_system_fonts();
         db.set_sans_serif_family(FAMILY);
+        tracing::info!(
+            fonts = db.len(),
+            elapsed = ?started.elapsed(),
+            "chrome fonts loaded"
+        );
         Painter {
             fonts: FontSystem::new_with_locale_and_db("en-US".to_string(), db),
             glyphs: SwashCache::new(),
