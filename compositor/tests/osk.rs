@@ -47,19 +47,8 @@ fn a_text_field_brings_up_the_osk_and_a_touch_on_it_types() {
     let dir = tempfile::tempdir().expect("temp dir");
     let typed = dir.path().join("typed");
     let bus = PrivateBus::start();
-    let compositor = Compositor::start_with_config(
-        &[
-            "--backend",
-            "headless",
-            "--renderer",
-            "pixman",
-            "--output",
-            "640x480",
-            "--debug-input",
-        ],
-        &bus.env(),
-        &config(&typed),
-    );
+    let compositor =
+        Compositor::headless_on_bus(&bus, "640x480", &["--debug-input"], &config(&typed));
     compositor.wait_for_capture("foot above the on-screen keyboard", osk_shown);
     assert!(compositor.log().contains("on-screen keyboard shown=true"));
 

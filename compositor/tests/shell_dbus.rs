@@ -59,16 +59,7 @@ fn start(bus: &PrivateBus) -> Compositor {
 }
 
 fn start_with(bus: &PrivateBus, extra: &[&str]) -> Compositor {
-    let mut args = vec![
-        "--backend",
-        "headless",
-        "--renderer",
-        "pixman",
-        "--output",
-        "640x480",
-    ];
-    args.extend_from_slice(extra);
-    Compositor::start_with_config(&args, &bus.env(), CONFIG)
+    Compositor::headless_on_bus(bus, "640x480", extra, CONFIG)
 }
 
 /// Takes the configure the compositor sent after a shell change and draws at its size.

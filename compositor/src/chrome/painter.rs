@@ -46,7 +46,7 @@ impl Rgba {
         Rgba([(hex >> 16) as u8, (hex >> 8) as u8, hex as u8, 0xff])
     }
 
-    fn skia(self) -> tiny_skia::Color {
+    pub fn skia(self) -> tiny_skia::Color {
         let [r, g, b, a] = self.0;
         tiny_skia::Color::from_rgba8(r, g, b, a)
     }
@@ -172,36 +172,12 @@ impl Painter {
 
     /// Fills a rectangle with rounded corners (radius in pixels), anti-aliased.
     pub fn rounded_rect(&self, pixmap: &mut Pixmap, rect: Rect, radius: f32, colour: Rgba) {
-        let Some(path) = rounded_rect_path(rect, radius) else {
-            return;
-        };
-        let mut paint = Paint::default();
-        paint.set_color(colour.skia());
-        paint.anti_alias = true;
-        pixmap.fill_path(
-            &path,
-            &paint,
-            FillRule::Winding,
-            Transform::identity(),
-            None,
-        );
+        fill(pixmap, rounded_rect_path(rect, radius), colour);
     }
 
     /// Fills a circle, anti-aliased.
     pub fn circle(&self, pixmap: &mut Pixmap, (x, y): (f32, f32), radius: f32, colour: Rgba) {
-        let Some(path) = PathBuilder::from_circle(x, y, radius) else {
-            return;
-        };
-        let mut paint = Paint::default();
-        paint.set_color(colour.skia());
-        paint.anti_alias = true;
-        pixmap.fill_path(
-            &path,
-            &paint,
-            FillRule::Winding,
-            Transform::identity(),
-            None,
-        );
+        fill(pixmap, PathBuilder::from_circle(x, y, radius), colour);
     }
 
     /// Draws an icon into a square of `size` pixels at (x, y). Built-in icons (and any SVG)
@@ -273,6 +249,23 @@ fn blend(
     );
     // Premultiplied colour channels never exceed alpha.
     tiny_skia::PremultipliedColorU8::from_rgba(r.min(a), g.min(a), b.min(a), a).unwrap_or(dst)
+}
+
+/// Fills a path (none: nothing to draw) with one colour, anti-aliased.
+fn fill(pixmap: &mut Pixmap, path: Option<tiny_skia::Path>, colour: Rgba) {
+    let Some(path) = path else {
+        return;
+    };
+    let mut paint = Paint::default();
+    paint.set_color(colour.skia());
+    paint.anti_alias = true;
+    pixmap.fill_path(
+        &path,
+        &paint,
+        FillRule::Winding,
+        Transform::identity(),
+        None,
+    );
 }
 
 fn rounded_rect_path(rect: Rect, radius: f32) -> Option<tiny_skia::Path> {

@@ -107,7 +107,7 @@ pub fn draw(painter: &mut Painter, canvas: &mut Canvas, content: &Content) {
 fn draw_status(painter: &mut Painter, canvas: &mut Canvas, status: &StatusContent) {
     let palette = status.theme.palette();
     let (w, h) = (canvas.pixmap.width() as f32, canvas.pixmap.height() as f32);
-    canvas.pixmap.fill(skia(palette.panel));
+    canvas.pixmap.fill(palette.panel.skia());
     let horizontal = w >= h;
     let thickness = if horizontal { h } else { w };
     let size = (thickness * 0.42).max(8.0);
@@ -204,7 +204,7 @@ fn draw_status(painter: &mut Painter, canvas: &mut Canvas, status: &StatusConten
 
 fn draw_dock(painter: &mut Painter, canvas: &mut Canvas, dock: &DockContent) {
     let palette = dock.theme.palette();
-    canvas.pixmap.fill(skia(palette.panel));
+    canvas.pixmap.fill(palette.panel.skia());
     for entry in &dock.entries {
         let (x, y, w, h) = canvas.rect(entry.button.rect);
         let side = w.min(h);
@@ -244,7 +244,7 @@ fn draw_dock(painter: &mut Painter, canvas: &mut Canvas, dock: &DockContent) {
 
 fn draw_home(painter: &mut Painter, canvas: &mut Canvas, home: &HomeContent) {
     let palette = home.theme.palette();
-    canvas.pixmap.fill(skia(palette.home));
+    canvas.pixmap.fill(palette.home.skia());
     for entry in &home.entries {
         let (x, y, w, h) = canvas.rect(entry.button.rect);
         if let Some(rect) = Rect::from_xywh(x, y, w, h) {
@@ -284,7 +284,7 @@ fn draw_home(painter: &mut Painter, canvas: &mut Canvas, home: &HomeContent) {
 
 fn draw_cover(painter: &mut Painter, canvas: &mut Canvas, cover: &CoverContent) {
     let (w, h) = (canvas.pixmap.width() as f32, canvas.pixmap.height() as f32);
-    canvas.pixmap.fill(skia(COVER));
+    canvas.pixmap.fill(COVER.skia());
     let size = (w.min(h) * 0.06).clamp(12.0, 40.0);
     let title = TextStyle {
         size,
@@ -330,9 +330,4 @@ fn draw_mark(
         Mark::Trouble => palette.warning,
     };
     painter.circle(&mut canvas.pixmap, centre, radius.max(2.0), colour);
-}
-
-fn skia(colour: Rgba) -> resvg::tiny_skia::Color {
-    let [r, g, b, a] = colour.0;
-    resvg::tiny_skia::Color::from_rgba8(r, g, b, a)
 }

@@ -161,6 +161,9 @@ impl State {
         if current == self.dbus.published {
             return;
         }
+        // The dock and home view show these states too (an app starting has no window whose
+        // commit would ask for a frame).
+        self.queue_redraw_all();
         if let Ok(mut snapshot) = self.dbus.snapshot.lock() {
             *snapshot = current.clone();
         }

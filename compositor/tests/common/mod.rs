@@ -86,6 +86,26 @@ impl Compositor {
         Compositor::start_with_config(&all, &[], config)
     }
 
+    /// Starts `cowl --backend headless --renderer pixman --output WxH` with this configuration,
+    /// `extra` arguments, and D-Bus on a private bus.
+    pub fn headless_on_bus(
+        bus: &bus::PrivateBus,
+        output: &str,
+        extra: &[&str],
+        config: &str,
+    ) -> Compositor {
+        let mut args = vec![
+            "--backend",
+            "headless",
+            "--renderer",
+            "pixman",
+            "--output",
+            output,
+        ];
+        args.extend_from_slice(extra);
+        Compositor::start_with_config(&args, &bus.env(), config)
+    }
+
     /// Starts `cowl` with exactly `args` (plus `--socket`) and extra environment.
     pub fn start(args: &[&str], env: &[(&str, &str)]) -> Compositor {
         Compositor::start_with_config(args, env, "# empty: every default\n")
