@@ -191,8 +191,65 @@ pub struct OutputConfig {
         reason = "validated now; read by the shell's per-output apps"
     )]
     pub role: OutputRole,
+    /// Panel pixels per logical pixel (1.5 on a dense panel); default 1. Apps are told it
+    /// through wl_output and wp_fractional_scale; layouts and panels are in logical pixels.
+    #[serde(default)]
+    pub scale: Option<Spanned<f64>>,
+    /// How the panel is mounted, as a wl_output transform: the picture is turned so that it
+    /// is upright for the driver, and touches are turned back to match.
+    #[serde(default)]
+    pub transform: OutputTransform,
     #[serde(default)]
     pub layout: LayoutConfig,
+}
+
+impl OutputConfig {
+    /// The scale to give the output; validated to lie in `SCALE_RANGE`.
+    pub fn scale(&self) -> f64 {
+        self.scale.as_ref().map_or(1.0, |scale| *scale.get_ref())
+    }
+}
+
+/// Output scales Cowl accepts: below 0.5 nothing is legible, above 4 no panel is that dense.
+pub const SCALE_RANGE: std::ops::RangeInclusive<f64> = 0.5..=4.0;
+
+/// The wl_output transforms, by the names `wlr-randr` and weston.ini use for them: the
+/// rotation is counter-clockwise, `flipped` mirrors around the vertical axis first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum OutputTransform {
+    #[default]
+    #[serde(rename = "normal")]
+    Normal,
+    #[serde(rename = "90")]
+    Rotate90,
+    #[serde(rename = "180")]
+    Rotate180,
+    #[serde(rename = "270")]
+    Rotate270,
+    #[serde(rename = "flipped")]
+    Flipped,
+    #[serde(rename = "flipped-90")]
+    Flipped90,
+    #[serde(rename = "flipped-180")]
+    Flipped180,
+    #[serde(rename = "flipped-270")]
+    Flipped270,
+}
+
+impl From<OutputTransform> for smithay::utils::Transform {
+    fn from(transform: OutputTransform) -> Self {
+        use smithay::utils::Transform;
+        match transform {
+            OutputTransform::Normal => Transform::Normal,
+            OutputTransform::Rotate90 => Transform::_90,
+            OutputTransform::Rotate180 => Transform::_180,
+            OutputTransform::Rotate270 => Transform::_270,
+            OutputTransform::Flipped => Transform::Flipped,
+            OutputTransform::Flipped90 => Transform::Flipped90,
+            OutputTransform::Flipped180 => Transform::Flipped180,
+            OutputTransform::Flipped270 => Transform::Flipped270,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -420,6 +477,19 @@ fn validate(config: &Config) -> Result<(), Invalid> {
                 message: format!(
                     "output {:?} is configured twice (first as outputs[{first}])",
                     output.name.get_ref()
+                ),
+            });
+        }
+        if let Some(scale) = &output.scale
+            && !SCALE_RANGE.contains(scale.get_ref())
+        {
+            return Err(Invalid {
+                span: scale.span(),
+                key: format!("{key}.scale"),
+                message: format!(
+                    "between {} and {} panel pixels per logical pixel",
+                    SCALE_RANGE.start(),
+                    SCALE_RANGE.end()
                 ),
             });
         }
@@ -680,6 +750,34 @@ mod tests {
         assert_eq!((err.line, err.column), (6, 6), "{err}");
         assert_eq!(err.key, "apps[1].id");
         assert!(err.message.contains("declared twice"), "{err}");
+    }
+
+    #[test]
+    fn an_output_scale_out_of_range_is_refused_and_a_transform_is_read() {
+        let err = error("[[outputs]]\nname = \"A\"\nscale = 8.0\n");
+        assert_eq!(
+            (err.key.as_str(), err.line, err.column),
+            ("outputs[0].scale", 3, 9)
+        );
+        let err = error("[[outputs]]\nname = \"A\"\nscale = nan\n");
+        assert_eq!(err.key, "outputs[0].scale");
+        let err = error("[[outputs]]\nname = \"A\"\ntransform = \"45\"\n");
+        assert_eq!(err.key, "outputs[0].transform");
+
+        let config = parse(
+            "[[outputs]]\nname = \"A\"\nscale = 1.25\ntransform = \"flipped-270\"\n",
+            "test.toml",
+        )
+        .expect("valid");
+        let output = config.output("A").expect("configured");
+        assert_eq!(output.scale(), 1.25);
+        assert_eq!(output.transform, OutputTransform::Flipped270);
+        let defaults = parse("[[outputs]]\nname = \"B\"\n", "test.toml").expect("valid");
+        let output = defaults.output("B").expect("configured");
+        assert_eq!(
+            (output.scale(), output.transform),
+            (1.0, OutputTransform::Normal)
+        );
     }
 
     #[test]

@@ -146,12 +146,17 @@ where
     let ready = screencopy.frame_rendered(output, outcome.damage.as_deref());
     screencopy::serve(renderer, framebuffer, size, row_order, ready, presented_at);
 
+    let panel_pixels = crate::screenshot::PanelPixels {
+        size,
+        row_order,
+        transform: output.current_transform(),
+    };
     if let Some(screenshot) = screenshot
         && screenshot.is_due()
     {
         let full = Rectangle::from_size(size);
         match screencopy::read_back(renderer, framebuffer, size, row_order, full) {
-            Ok(pixels) => screenshot.save(&pixels, size, row_order),
+            Ok(pixels) => screenshot.save(&pixels, &panel_pixels),
             Err(err) => warn!("could not capture the screenshot: {err}"),
         }
     }
@@ -159,7 +164,7 @@ where
         let full = Rectangle::from_size(size);
         match screencopy::read_back(renderer, framebuffer, size, row_order, full) {
             Ok(pixels) => {
-                crate::screenshot::save_requested(screenshot_requests, pixels, size, row_order)
+                crate::screenshot::save_requested(screenshot_requests, pixels, panel_pixels)
             }
             Err(err) => {
                 for request in screenshot_requests {

@@ -3,18 +3,28 @@
 //!
 //! "Have drawn" means: every `--spawn`ed client (at least one window) has shown its first
 //! buffer, and then a settling time has passed, so that a terminal has printed its text. The
-//! pixels come from the same read-back as wlr-screencopy. With `--quit-after-screenshot`,
-//! cowl stops once the file is written.
+//! pixels come from the same read-back as wlr-screencopy, turned upright by the output's
+//! transform: a screenshot shows what the driver sees, however the panel is mounted. With
+//! `--quit-after-screenshot`, cowl stops once the file is written.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
-use smithay::utils::{Physical, Size};
+use smithay::utils::{Physical, Size, Transform};
 use tracing::{info, warn};
 
 use crate::protocols::screencopy::RowOrder;
 use crate::state::State;
+
+/// How read-back pixels lie: the panel's size, the order of its rows in the buffer, and the
+/// transform that turns the panel's picture upright.
+#[derive(Debug, Clone, Copy)]
+pub struct PanelPixels {
+    pub size: Size<i32, Physical>,
+    pub row_order: RowOrder,
+    pub transform: Transform,
+}
 
 /// A Shell1 `Screenshot` call: where to write, and whom to tell when done.
 pub struct ScreenshotRequest {
@@ -58,9 +68,9 @@ impl Screenshot {
     }
 
     /// Saves a frame read back from the framebuffer (little-endian XRGB rows).
-    pub fn save(&mut self, xrgb: &[u8], size: Size<i32, Physical>, row_order: RowOrder) {
+    pub fn save(&mut self, xrgb: &[u8], panel: &PanelPixels) {
         self.phase = Phase::Written;
-        match write_png(&self.path, xrgb, size, row_order) {
+        match write_png(&self.path, xrgb, panel) {
             Ok(()) => {
                 info!(path = %self.path.display(), "screenshot written");
                 println!("cowl: screenshot written to {}", self.path.display());
@@ -130,17 +140,12 @@ impl State {
 
 /// Writes the frame for each request on a thread of its own (PNG encoding takes longer than
 /// a frame) and answers each caller when its file is complete.
-pub fn save_requested(
-    requests: Vec<ScreenshotRequest>,
-    xrgb: Vec<u8>,
-    size: Size<i32, Physical>,
-    row_order: RowOrder,
-) {
+pub fn save_requested(requests: Vec<ScreenshotRequest>, xrgb: Vec<u8>, panel: PanelPixels) {
     let spawned = std::thread::Builder::new()
         .name("cowl-screenshot".into())
         .spawn(move || {
             for request in requests {
-                let result = write_png(&request.path, &xrgb, size, row_order)
+                let result = write_png(&request.path, &xrgb, &panel)
                     .map_err(|err| format!("could not write {}: {err}", request.path.display()));
                 match &result {
                     Ok(()) => info!(path = %request.path.display(), "screenshot written"),
@@ -154,16 +159,12 @@ pub fn save_requested(
     }
 }
 
-/// Writes little-endian XRGB rows as an RGB PNG, atomically (a reader never sees half).
-fn write_png(
-    path: &Path,
-    xrgb: &[u8],
-    size: Size<i32, Physical>,
-    row_order: RowOrder,
-) -> Result<(), String> {
-    let width = size.w as usize;
-    let mut rgb = Vec::with_capacity(width * size.h as usize * 3);
-    let rows: Box<dyn Iterator<Item = &[u8]>> = match row_order {
+/// Writes little-endian XRGB rows as an upright RGB PNG, atomically (a reader never sees
+/// half).
+fn write_png(path: &Path, xrgb: &[u8], panel: &PanelPixels) -> Result<(), String> {
+    let width = panel.size.w as usize;
+    let mut rgb = Vec::with_capacity(width * panel.size.h as usize * 3);
+    let rows: Box<dyn Iterator<Item = &[u8]>> = match panel.row_order {
         RowOrder::TopFirst => Box::new(xrgb.chunks_exact(width * 4)),
         RowOrder::BottomFirst => Box::new(xrgb.chunks_exact(width * 4).rev()),
     };
@@ -172,6 +173,7 @@ fn write_png(
             rgb.extend_from_slice(&[pixel[2], pixel[1], pixel[0]]);
         }
     }
+    let (rgb, size) = upright(rgb, panel.size, panel.transform);
     let temporary = path.with_extension("png.partial");
     let file = std::fs::File::create(&temporary).map_err(|err| err.to_string())?;
     let mut encoder =
@@ -186,6 +188,31 @@ fn write_png(
     std::fs::rename(&temporary, path).map_err(|err| err.to_string())
 }
 
+/// The panel's RGB picture turned by `transform`, as the driver sees it: each panel pixel
+/// goes where the output transform puts it (the mapping touches take, see `input::panel`).
+fn upright(
+    rgb: Vec<u8>,
+    panel: Size<i32, Physical>,
+    transform: Transform,
+) -> (Vec<u8>, Size<i32, Physical>) {
+    if transform == Transform::Normal {
+        return (rgb, panel);
+    }
+    let size = transform.transform_size(panel);
+    let area = panel.to_f64();
+    let mut turned = vec![0; rgb.len()];
+    for y in 0..panel.h {
+        for x in 0..panel.w {
+            let centre = (f64::from(x) + 0.5, f64::from(y) + 0.5).into();
+            let to = transform.transform_point_in(centre, &area);
+            let to = (to.y as usize * size.w as usize + to.x as usize) * 3;
+            let from = (y as usize * panel.w as usize + x as usize) * 3;
+            turned[to..to + 3].copy_from_slice(&rgb[from..from + 3]);
+        }
+    }
+    (turned, size)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,7 +223,12 @@ mod tests {
         let path = dir.path().join("shot.png");
         // Two rows of one pixel, bottom row first: blue at the bottom, red on top.
         let bottom_first = [0xff, 0, 0, 0, 0, 0, 0xff, 0];
-        write_png(&path, &bottom_first, (1, 2).into(), RowOrder::BottomFirst).expect("write");
+        let panel = PanelPixels {
+            size: (1, 2).into(),
+            row_order: RowOrder::BottomFirst,
+            transform: Transform::Normal,
+        };
+        write_png(&path, &bottom_first, &panel).expect("write");
         let decoder = png::Decoder::new(std::io::BufReader::new(
             std::fs::File::open(&path).expect("open"),
         ));
@@ -204,6 +236,18 @@ mod tests {
         let mut pixels = vec![0; reader.output_buffer_size()];
         reader.next_frame(&mut pixels).expect("png data");
         assert_eq!(&pixels[..6], &[0xff, 0, 0, 0, 0, 0xff]);
+    }
+
+    #[test]
+    fn a_turned_panel_is_saved_upright() {
+        // A 3x2 panel, RGB: row 0 = a b c, row 1 = d e f. Turned by 90 degrees it is 2x3.
+        let rgb: Vec<u8> = (1..=6).flat_map(|v| [v, v, v]).collect();
+        let (turned, size) = upright(rgb, (3, 2).into(), Transform::_90);
+        assert_eq!((size.w, size.h), (2, 3));
+        let values: Vec<u8> = turned.chunks_exact(3).map(|p| p[0]).collect();
+        // transform_point_in(_90) sends panel (x, y) to (h - y, x): the left column of the
+        // panel becomes the top row, read from the bottom up.
+        assert_eq!(values, [4, 1, 5, 2, 6, 3]);
     }
 
     #[test]

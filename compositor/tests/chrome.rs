@@ -55,19 +55,7 @@ fn reference_path(name: &str) -> PathBuf {
 }
 
 fn read_png(path: &Path) -> Image {
-    let file = std::fs::File::open(path)
-        .unwrap_or_else(|err| panic!("{}: {err} (regenerate: see chrome.rs)", path.display()));
-    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
-        .read_info()
-        .expect("png header");
-    let mut rgb = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut rgb).expect("png data");
-    assert_eq!(info.color_type, png::ColorType::Rgb, "references are RGB");
-    Image {
-        width: info.width as usize,
-        height: info.height as usize,
-        rgb,
-    }
+    Image::read_png(path).unwrap_or_else(|err| panic!("{err} (regenerate: see chrome.rs)"))
 }
 
 fn write_png(path: &Path, image: &Image) {

@@ -164,19 +164,10 @@ fn activating_a_stopped_app_starts_it_and_the_screenshot_shows_it() {
     let path = dir.path().join("shot.png");
     let printed = bus.cowlctl_ok(&["screenshot", path.to_str().expect("utf-8 path")]);
     assert_eq!(printed.trim(), path.display().to_string());
-    let decoder = png::Decoder::new(std::io::BufReader::new(
-        std::fs::File::open(&path).expect("the screenshot exists once cowlctl returns"),
-    ));
-    let mut reader = decoder.read_info().expect("png header");
-    let mut pixels = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut pixels).expect("png data");
-    assert_eq!((info.width, info.height), (640, 480));
-    let rgb = |x: usize, y: usize| {
-        let at = (y * 640 + x) * 3;
-        [pixels[at], pixels[at + 1], pixels[at + 2]]
-    };
-    assert_eq!(rgb(RIGHT, MIDDLE_Y), foot_blue);
-    assert_eq!(rgb(2, 2), NIGHT_PANEL);
+    let shot = Image::read_png(&path).expect("the screenshot exists once cowlctl returns");
+    assert_eq!((shot.width, shot.height), (640, 480));
+    assert_eq!(shot.pixel(RIGHT, MIDDLE_Y), foot_blue);
+    assert_eq!(shot.pixel(2, 2), NIGHT_PANEL);
 }
 
 #[zbus::proxy(

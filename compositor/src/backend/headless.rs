@@ -79,7 +79,10 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
             REFRESH_MILLIHERTZ,
             next_x,
         );
-        next_x += size.width;
+        next_x += state
+            .space
+            .output_geometry(&output)
+            .map_or(size.width, |geometry| geometry.size.w);
 
         let framebuffer = renderer
             .create_framebuffer(pixels)

@@ -55,8 +55,9 @@ impl Backend {
     }
 }
 
-/// Creates an output of `size` pixels at `x` in the global space (outputs lie side by side),
-/// advertises it to clients and maps it into the space.
+/// Creates an output of `size` panel pixels at `x` in the global space (outputs lie side by
+/// side), with the scale and transform its configuration gives, advertises it to clients and
+/// maps it into the space. The next output goes at `x` plus this one's logical width.
 pub fn add_output(
     state: &mut State,
     name: String,
@@ -78,10 +79,21 @@ pub fn add_output(
         size,
         refresh: refresh_millihertz,
     };
+    let configured = state.config.output(&output.name());
+    let transform: Transform =
+        configured.map_or(Transform::Normal, |output| output.transform.into());
+    let scale = configured.map_or(1.0, |output| output.scale());
+    // Integer scales stay integer: clients without wp_fractional_scale then draw at exactly
+    // the panel's density instead of a rounded-up one that the compositor scales down.
+    let scale = if scale.fract() == 0.0 {
+        Scale::Integer(scale as i32)
+    } else {
+        Scale::Fractional(scale)
+    };
     output.change_current_state(
         Some(mode),
-        Some(Transform::Normal),
-        Some(Scale::Integer(1)),
+        Some(transform),
+        Some(scale),
         Some((x, 0).into()),
     );
     output.set_preferred(mode);

@@ -45,8 +45,10 @@ pub struct NestedBackend {
 }
 
 /// The window's framebuffer is bottom-up: render flipped so the picture stands upright.
-fn damage_tracker_for(size: Size<i32, Physical>) -> OutputDamageTracker {
-    OutputDamageTracker::new(size, 1.0, Transform::Flipped180)
+/// The output's scale applies (a dense panel shown at its own pixel size).
+fn damage_tracker_for(output: &Output, size: Size<i32, Physical>) -> OutputDamageTracker {
+    let scale = output.current_scale().fractional_scale();
+    OutputDamageTracker::new(size, scale, Transform::Flipped180)
 }
 
 pub fn init(
@@ -78,6 +80,13 @@ pub fn init(
         REFRESH_MILLIHERTZ,
         0,
     );
+    // A desktop window is never mounted sideways: the picture stays upright in it, and
+    // clients must not pre-rotate for a transform that the window does not have.
+    if output.current_transform() != Transform::Normal {
+        warn!("the configured transform of NESTED-1 applies to panels, not to a nested window");
+        output.change_current_state(None, Some(Transform::Normal), None, None);
+        state.space.map_output(&output, (0, 0));
+    }
 
     let dmabuf_formats = graphics.renderer().dmabuf_formats();
     advertise_dmabuf(state, dmabuf_formats);
@@ -99,8 +108,8 @@ pub fn init(
     info!(width = size.w, height = size.h, "nested window ready");
     state.backend = Backend::Nested(Box::new(NestedBackend {
         graphics,
+        damage_tracker: damage_tracker_for(&output, size),
         output,
-        damage_tracker: damage_tracker_for(size),
         frame_clock: FrameClock::new(REFRESH_MILLIHERTZ),
         queued_frame: None,
     }));
@@ -159,7 +168,7 @@ impl State {
                     .output
                     .change_current_state(Some(mode), None, None, None);
                 nested.output.set_preferred(mode);
-                nested.damage_tracker = damage_tracker_for(size);
+                nested.damage_tracker = damage_tracker_for(&nested.output, size);
                 let output = nested.output.clone();
                 smithay::desktop::layer_map_for_output(&output).arrange();
                 self.shell_apply();

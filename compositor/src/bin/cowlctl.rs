@@ -51,9 +51,18 @@ enum Command {
         /// The finger.
         #[arg(long, default_value_t = 0)]
         slot: u32,
+        /// X and Y are 0..1 across this output's panel as mounted, like its touchscreen's.
+        #[arg(long, value_name = "OUTPUT")]
+        panel: Option<String>,
     },
     /// Taps at global logical X,Y: a touch down and up (Cowl must run with --debug-input).
-    Tap { x: f64, y: f64 },
+    Tap {
+        x: f64,
+        y: f64,
+        /// X and Y are 0..1 across this output's panel as mounted, like its touchscreen's.
+        #[arg(long, value_name = "OUTPUT")]
+        panel: Option<String>,
+    },
 }
 
 #[zbus::proxy(
@@ -79,6 +88,14 @@ trait Shell1 {
 )]
 trait Debug1 {
     async fn touch(&self, kind: &str, slot: u32, x: f64, y: f64) -> zbus::Result<()>;
+    async fn panel_touch(
+        &self,
+        output: &str,
+        kind: &str,
+        slot: u32,
+        x: f64,
+        y: f64,
+    ) -> zbus::Result<()>;
 }
 
 fn main() -> ExitCode {
@@ -166,24 +183,40 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|err| describe(&err))?;
             println!("{}", file.display());
         }
-        Command::Touch { kind, x, y, slot } => {
-            debug_proxy(&connection)
-                .await?
-                .touch(&kind, slot, x, y)
-                .await
-                .map_err(|err| describe_debug(&err))?;
+        Command::Touch {
+            kind,
+            x,
+            y,
+            slot,
+            panel,
+        } => {
+            let debug = debug_proxy(&connection).await?;
+            inject(&debug, panel.as_deref(), &kind, slot, x, y).await?;
         }
-        Command::Tap { x, y } => {
+        Command::Tap { x, y, panel } => {
             let debug = debug_proxy(&connection).await?;
             for kind in ["down", "up"] {
-                debug
-                    .touch(kind, 0, x, y)
-                    .await
-                    .map_err(|err| describe_debug(&err))?;
+                inject(&debug, panel.as_deref(), kind, 0, x, y).await?;
             }
         }
     }
     Ok(())
+}
+
+/// One touch event, in global logical coordinates or, with a panel, in the panel's own.
+async fn inject(
+    debug: &Debug1Proxy<'_>,
+    panel: Option<&str>,
+    kind: &str,
+    slot: u32,
+    x: f64,
+    y: f64,
+) -> Result<(), String> {
+    match panel {
+        None => debug.touch(kind, slot, x, y).await,
+        Some(output) => debug.panel_touch(output, kind, slot, x, y).await,
+    }
+    .map_err(|err| describe_debug(&err))
 }
 
 async fn debug_proxy(connection: &zbus::Connection) -> Result<Debug1Proxy<'_>, String> {

@@ -19,6 +19,16 @@ pub enum TouchKind {
     Cancel,
 }
 
+/// Where an injected touch is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TouchAt {
+    /// Global logical coordinates, as clients and the shell see them.
+    Global(f64, f64),
+    /// A panel's own coordinates, 0..1 across its pixels as mounted, as its touch controller
+    /// reports them: the path of a real touchscreen, through the output's transform and scale.
+    Panel { output: String, x: f64, y: f64 },
+}
+
 pub struct DebugInterface {
     requests: Sender<ShellRequest>,
 }
@@ -34,7 +44,27 @@ impl DebugInterface {
     /// Injects one touch event, followed by a frame: kind is down, motion, up or cancel;
     /// slot numbers the finger; x and y are global logical coordinates.
     async fn touch(&self, kind: String, slot: u32, x: f64, y: f64) -> Result<(), ShellBusError> {
-        let kind = match kind.as_str() {
+        self.inject(&kind, slot, TouchAt::Global(x, y)).await
+    }
+
+    /// Injects one touch event at x, y in 0..1 across the named output's panel in its own
+    /// orientation, as its touch controller reports them; then a frame.
+    async fn panel_touch(
+        &self,
+        output: String,
+        kind: String,
+        slot: u32,
+        x: f64,
+        y: f64,
+    ) -> Result<(), ShellBusError> {
+        self.inject(&kind, slot, TouchAt::Panel { output, x, y })
+            .await
+    }
+}
+
+impl DebugInterface {
+    async fn inject(&self, kind: &str, slot: u32, at: TouchAt) -> Result<(), ShellBusError> {
+        let kind = match kind {
             "down" => TouchKind::Down,
             "motion" => TouchKind::Motion,
             "up" => TouchKind::Up,
@@ -45,6 +75,9 @@ impl DebugInterface {
                 )));
             }
         };
+        let (x, y) = match &at {
+            TouchAt::Global(x, y) | TouchAt::Panel { x, y, .. } => (*x, *y),
+        };
         if !(x.is_finite() && y.is_finite()) {
             return Err(ShellBusError::InvalidArgs("x and y must be finite".into()));
         }
@@ -53,12 +86,13 @@ impl DebugInterface {
             .send(ShellRequest::Touch {
                 kind,
                 slot,
-                position: (x, y),
+                at,
                 reply,
             })
             .map_err(|_| ShellBusError::Failed("the compositor is shutting down".into()))?;
         answer
             .await
-            .map_err(|_| ShellBusError::Failed("the compositor dropped the request".into()))
+            .map_err(|_| ShellBusError::Failed("the compositor dropped the request".into()))?
+            .map_err(ShellBusError::from)
     }
 }

@@ -41,8 +41,8 @@ pub enum ShellRequest {
     Touch {
         kind: super::debug::TouchKind,
         slot: u32,
-        position: (f64, f64),
-        reply: Reply<()>,
+        at: super::debug::TouchAt,
+        reply: Reply<Result<(), ShellError>>,
     },
 }
 
@@ -70,7 +70,7 @@ impl From<ShellError> for ShellBusError {
             ShellError::SameApp | ShellError::DifferentOutputs(..) => {
                 ShellBusError::InvalidArgs(message)
             }
-            ShellError::NoOutput => ShellBusError::NoOutput(message),
+            ShellError::NoOutput | ShellError::UnknownOutput(_) => ShellBusError::NoOutput(message),
         }
     }
 }
@@ -219,12 +219,32 @@ impl State {
             ShellRequest::Touch {
                 kind,
                 slot,
-                position,
+                at,
                 reply,
             } => {
-                use super::debug::TouchKind;
+                use super::debug::{TouchAt, TouchKind};
+                let position = match at {
+                    TouchAt::Global(x, y) => (x, y).into(),
+                    TouchAt::Panel { output, x, y } => {
+                        let panel = self
+                            .space
+                            .outputs()
+                            .find(|candidate| candidate.name() == output)
+                            .and_then(|output| {
+                                let size = crate::input::panel::panel_size(output)?;
+                                let native = (x * size.w, y * size.h).into();
+                                crate::input::panel::panel_to_global(&self.space, output, native)
+                            });
+                        match panel {
+                            Some(position) => position,
+                            None => {
+                                let _ = reply.send(Err(ShellError::UnknownOutput(output)));
+                                return;
+                            }
+                        }
+                    }
+                };
                 let slot = Some(slot).into();
-                let position = position.into();
                 let time = self.clock.now().as_millis();
                 match kind {
                     TouchKind::Down => self.touch_down(slot, position, time),
@@ -233,7 +253,7 @@ impl State {
                     TouchKind::Cancel => self.touch_cancel(),
                 }
                 self.touch_frame();
-                let _ = reply.send(());
+                let _ = reply.send(Ok(()));
             }
         }
     }

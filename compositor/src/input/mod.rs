@@ -18,6 +18,7 @@ use crate::state::State;
 use touch::PressKey;
 
 pub mod gestures;
+pub mod panel;
 pub mod touch;
 
 impl State {
@@ -131,14 +132,18 @@ impl State {
         }
     }
 
-    /// Maps a device's absolute position onto the first output, in global coordinates.
+    /// Maps a device's absolute position onto the first output, in global coordinates. The
+    /// device reports in the panel's own orientation; `scale_to` scales its position to a
+    /// size, here the panel's in pixels, which `panel::panel_to_global` turns upright.
     fn absolute_position(
         &self,
-        transform: impl FnOnce(Size<i32, Logical>) -> Point<f64, Logical>,
+        scale_to: impl FnOnce(Size<i32, Logical>) -> Point<f64, Logical>,
     ) -> Option<Point<f64, Logical>> {
         let output = self.space.outputs().next()?;
-        let geometry = self.space.output_geometry(output)?;
-        Some(transform(geometry.size) + geometry.loc.to_f64())
+        let panel = panel::panel_size(output)?.to_i32_round();
+        // smithay's device events scale into a logical size; the panel's pixels stand in.
+        let native = scale_to((panel.w, panel.h).into());
+        panel::panel_to_global(&self.space, output, (native.x, native.y).into())
     }
 
     /// A tap or click on an app gives it the keyboard (and the on-screen keyboard later).

@@ -361,10 +361,10 @@ impl Dispatch<ZwlrScreencopyManagerV1, Arc<ManagerData>> for State {
             let full = Rectangle::from_size(mode.size);
             match logical_region {
                 None => Some(full),
+                // The region is upright and logical; the buffer holds the panel's pixels as
+                // mounted, which the client turns by the output's transform.
                 Some(logical) => {
-                    let scale = output.current_scale().fractional_scale();
-                    let physical = logical.to_f64().to_physical(scale).to_i32_round();
-                    physical.intersection(full)
+                    crate::input::panel::panel_rect_of(output, logical)?.intersection(full)
                 }
             }
         });

@@ -59,6 +59,8 @@ pub enum ShellError {
     DifferentOutputs(String, String),
     #[error("no output is connected")]
     NoOutput,
+    #[error("no output is named {0:?}")]
+    UnknownOutput(String),
 }
 
 /// Where a window goes and whether it is shown.

@@ -152,17 +152,31 @@ impl TestClient {
 
     /// Like `draw`, at a size of the client's choosing (a small probe ignores the configure).
     pub fn draw_sized(&mut self, colour: u32, width: i32, height: i32) {
+        self.draw_pixels(width, height, |_, _| colour);
+    }
+
+    /// Draws the surface at its configured size as a gradient that tells where each pixel
+    /// is: red rises from 0 to 255 left to right, green top to bottom, blue is 0x40.
+    pub fn draw_gradient(&mut self) {
+        let (width, height) = self.size();
+        self.draw_pixels(width, height, |x, y| {
+            let red = (x * 255 / (width - 1).max(1)) as u32;
+            let green = (y * 255 / (height - 1).max(1)) as u32;
+            red << 16 | green << 8 | 0x40
+        });
+    }
+
+    /// Draws `width`x`height` pixels, each the XRGB colour `pixel(x, y)` gives, and commits.
+    pub fn draw_pixels(&mut self, width: i32, height: i32, pixel: impl Fn(i32, i32) -> u32) {
         let stride = width * 4;
         let size = (stride * height) as usize;
         let mut file = tempfile::tempfile().expect("shm file");
-        let pixel = colour.to_le_bytes();
-        let row: Vec<u8> = pixel
-            .iter()
-            .copied()
-            .cycle()
-            .take(stride as usize)
-            .collect();
-        for _ in 0..height {
+        let mut row = Vec::with_capacity(stride as usize);
+        for y in 0..height {
+            row.clear();
+            for x in 0..width {
+                row.extend_from_slice(&pixel(x, y).to_le_bytes());
+            }
             file.write_all(&row).expect("fill the shm file");
         }
         let handle = self.queue.handle();

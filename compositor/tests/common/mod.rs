@@ -491,6 +491,28 @@ impl Image {
         (y..y + height).all(|row| (x..x + width).all(|column| self.pixel(column, row) == colour))
     }
 
+    /// An 8-bit RGB PNG, like the screenshots Cowl writes and the reference images.
+    pub fn read_png(path: &Path) -> Result<Image, String> {
+        let file = std::fs::File::open(path)
+            .map_err(|err| format!("could not read {}: {err}", path.display()))?;
+        let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+            .read_info()
+            .map_err(|err| format!("{}: {err}", path.display()))?;
+        let mut rgb = vec![0; reader.output_buffer_size()];
+        let info = reader
+            .next_frame(&mut rgb)
+            .map_err(|err| format!("{}: {err}", path.display()))?;
+        if info.color_type != png::ColorType::Rgb || info.bit_depth != png::BitDepth::Eight {
+            return Err(format!("{}: not 8-bit RGB", path.display()));
+        }
+        rgb.truncate(info.buffer_size());
+        Ok(Image {
+            width: info.width as usize,
+            height: info.height as usize,
+            rgb,
+        })
+    }
+
     pub fn read_ppm(path: &Path) -> Result<Image, String> {
         let mut bytes = Vec::new();
         std::fs::File::open(path)
