@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""Generates the cross-check fixtures of Cowl's DBC decoder from cantools, the reference.
+
+For every message of every DBC in corpus/ (fetched by corpus.sh), FRAMES random frames are
+made by a seeded generator that tests/can_crosscheck.rs repeats bit for bit: random bytes, a
+short frame now and then, and each multiplexer set to one of its known values most of the
+time, so that multiplexed signals are reached. cantools decodes each frame; the fixture keeps
+a digest of all decodes per message, and a few frames in full for readable failures.
+
+Run from a virtual environment with the pinned reference:
+    python3 -m venv /tmp/venv && /tmp/venv/bin/pip install cantools==45.1.0
+    compositor/tests/can/corpus.sh && /tmp/venv/bin/python compositor/tests/can/generate.py
+"""
+
+import hashlib
+import pathlib
+import re
+import struct
+import sys
+
+import cantools
+
+FRAMES = 2000
+SAMPLES = 2
+CANTOOLS_VERSION = "45.1.0"
+MASK64 = (1 << 64) - 1
+HERE = pathlib.Path(__file__).resolve().parent
+
+
+class SplitMix64:
+    def __init__(self, seed):
+        self.state = seed & MASK64
+
+    def next(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK64
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+        return z ^ (z >> 31)
+
+    def below(self, bound):
+        return self.next() % bound
+
+
+def fnv1a(text):
+    value = 0xCBF29CE484222325
+    for byte in text.encode():
+        value = ((value ^ byte) * 0x100000001B3) & MASK64
+    return value
+
+
+def set_bits(data, start, length, big_endian, value):
+    """Writes the low `length` bits of `value` as a DBC signal at `start`, where it fits."""
+    for index in range(length):
+        bit = (value >> index) & 1
+        if big_endian:
+            msb = (start // 8) * 8 + 7 - start % 8
+            position = msb + length - 1 - index
+            byte, shift = position // 8, 7 - position % 8
+        else:
+            position = start + index
+            byte, shift = position // 8, position % 8
+        if byte < len(data):
+            data[byte] = (data[byte] & ~(1 << shift) & 0xFF) | (bit << shift)
+
+
+def canonical(decoded):
+    """One line per frame: every decoded signal by name, exactly (floats as their bits)."""
+    if decoded is None:
+        return "!\n"
+    parts = []
+    for name, value in sorted(decoded.items()):
+        if isinstance(value, bool):
+            raise TypeError(f"{name}: unexpected bool")
+        if isinstance(value, int):
+            parts.append(f"{name}=i{value}")
+        elif isinstance(value, float):
+            parts.append(f"{name}=f{struct.pack('>d', value).hex()}")
+        else:
+            parts.append(f"{name}=s{value}")
+    return ";".join(parts) + "\n"
+
+
+def multiplexers(message):
+    """(name, start, length, big endian, sorted ids) of each multiplexer, by name."""
+    ids = {}
+    for signal in message.signals:
+        if signal.multiplexer_signal is not None and signal.multiplexer_ids:
+            ids.setdefault(signal.multiplexer_signal, set()).update(signal.multiplexer_ids)
+    found = []
+    for name in sorted(ids):
+        signal = message.get_signal_by_name(name)
+        big_endian = signal.byte_order == "big_endian"
+        found.append((name, signal.start, signal.length, big_endian, sorted(ids[name])))
+    return found
+
+
+def frames(seed, size, muxes):
+    rng = SplitMix64(seed)
+    for _ in range(FRAMES):
+        length = size
+        if size > 0 and rng.below(8) == 0:
+            length = rng.below(size)
+        data = bytearray(rng.next() & 0xFF for _ in range(length))
+        for _, start, bits, big_endian, ids in muxes:
+            if rng.below(8) != 0:
+                set_bits(data, start, bits, big_endian, ids[rng.below(len(ids))])
+        yield bytes(data)
+
+
+# Statements that name a message by its id, right after their keyword(s).
+MESSAGE_ID = re.compile(
+    r"^(BO_|BO_TX_BU_|CM_ BO_|CM_ SG_|VAL_|SIG_VALTYPE_|SG_MUL_VAL_|BA_ \"[^\"]*\" (?:BO_|SG_)) (\d+)",
+    re.MULTILINE,
+)
+
+
+def as_extended(text):
+    """Marks 29-bit ids written without bit 31 as extended, as Cowl reads them (cantools
+    refuses such files): a standard id has 11 bits."""
+
+    def mark(match):
+        frame_id = int(match.group(2))
+        if 0x7FF < frame_id <= 0x1FFFFFFF:
+            frame_id |= 0x80000000
+        return f"{match.group(1)} {frame_id}"
+
+    return MESSAGE_ID.sub(mark, text)
+
+
+def read_dbc(path):
+    """The DBC's text as Cowl reads it: UTF-8 when it is, else Windows-1252 (cantools assumes
+    Windows-1252 always, which garbles the labels of UTF-8 files)."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252")
+
+
+def fixture(path):
+    text = read_dbc(path)
+    db = cantools.database.load_string(as_extended(text), database_format="dbc", strict=False)
+    lines = [
+        f"# {path.name} decoded by cantools {CANTOOLS_VERSION}; generated by generate.py,",
+        f"# {FRAMES} frames per message. M: id, E(xtended)/S(tandard), name, length, seed, digest",
+        "# (- where cantools cannot decode the message: it has overlapping signals)",
+        "# X: multiplexer name, start, length, B(ig)/L(ittle) endian, ids. S: a sample frame.",
+    ]
+    for message in db.messages:
+        kind = "E" if message.is_extended_frame else "S"
+        seed = fnv1a(f"{path.stem}/{message.frame_id}/{kind}")
+        muxes = multiplexers(message)
+        digest = hashlib.sha256()
+        samples = []
+        unsupported = False
+        for data in frames(seed, message.length, muxes):
+            try:
+                decoded = message.decode(
+                    data, decode_choices=True, scaling=True, allow_truncated=True
+                )
+            except cantools.database.DecodeError as error:
+                # bitstruct cannot unpack overlapping signals (alternative readings of the
+                # same bits, legal in DBC): cantools has no answer for such a message.
+                if str(error) == "unpacking failed":
+                    unsupported = True
+                decoded = None
+            except Exception:  # cantools refuses the frame: so must we
+                decoded = None
+            line = canonical(decoded)
+            digest.update(line.encode())
+            if len(samples) < SAMPLES:
+                samples.append(f"S\t{data.hex()}\t{line[:-1]}")
+        summary = "-" if unsupported else digest.hexdigest()[:32]
+        lines.append(
+            f"M\t{message.frame_id}\t{kind}\t{message.name}\t{message.length}\t{seed}"
+            f"\t{summary}"
+        )
+        if unsupported:
+            samples = []
+        for name, start, bits, big_endian, ids in muxes:
+            order = "B" if big_endian else "L"
+            lines.append(f"X\t{name}\t{start}\t{bits}\t{order}\t{','.join(map(str, ids))}")
+        lines.extend(samples)
+    return "\n".join(lines) + "\n"
+
+
+def dump(stem, name):
+    """Prints every frame of one message and cantools' decode, to compare with the dump
+    of tests/can_crosscheck.rs (CAN_CROSSCHECK_DUMP=STEM/MESSAGE)."""
+    path = HERE / "corpus" / f"{stem}.dbc"
+    text = read_dbc(path)
+    db = cantools.database.load_string(as_extended(text), database_format="dbc", strict=False)
+    message = db.get_message_by_name(name)
+    kind = "E" if message.is_extended_frame else "S"
+    seed = fnv1a(f"{path.stem}/{message.frame_id}/{kind}")
+    for data in frames(seed, message.length, multiplexers(message)):
+        try:
+            decoded = message.decode(data, decode_choices=True, scaling=True, allow_truncated=True)
+        except Exception:
+            decoded = None
+        print(f"{data.hex()}\t{canonical(decoded)}", end="")
+
+
+def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--dump":
+        dump(sys.argv[2], sys.argv[3])
+        return
+    out = HERE / "fixtures"
+    out.mkdir(exist_ok=True)
+    for path in sorted((HERE / "corpus").glob("*.dbc")):
+        (out / f"{path.stem}.txt").write_text(fixture(path))
+        print(f"{path.name}: done")
+
+
+if __name__ == "__main__":
+    main()
