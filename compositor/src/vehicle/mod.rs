@@ -2,7 +2,8 @@
 //!
 //! - `dbc.rs` reads a DBC file into decode plans, with file:line:column errors;
 //! - `decode.rs` holds the plans and decodes a frame without allocating;
+//! - `candump.rs` reads can-utils candump logs, for replay and for `cowlctl can decode`.
 
-
+pub mod candump;
 pub mod dbc;
 pub mod decode;

@@ -1,5 +1,6 @@
 //! `cowlctl`: controls a running Cowl over its org.cowl.Shell1 D-Bus API, for developers,
-//! scripts and tests: list apps, activate one, go home, split two, take a screenshot.
+//! scripts and tests: list apps, activate one, go home, split two, take a screenshot. Its
+//! `can` commands work offline, on DBC files and candump logs (`can.rs`).
 //!
 //! It is a thin client: every rule (which apps exist, which can be split) lives in the
 //! compositor, whose error messages are printed as they come. When Cowl is not on the bus,
@@ -10,6 +11,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+
+mod can;
 
 /// How long a call may take before Cowl is reported as not answering.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -30,6 +33,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// CAN tools that need no running Cowl.
+    Can {
+        #[command(subcommand)]
+        command: CanCommand,
+    },
     /// Lists the apps with their states; the active one is marked with `*`.
     Apps,
     /// Prints the app shown on the primary output (nothing on the home view).
@@ -98,9 +106,41 @@ trait Debug1 {
     ) -> zbus::Result<()>;
 }
 
+#[derive(Subcommand)]
+enum CanCommand {
+    /// Decodes a candump log (`candump -l`) or one frame with a DBC file: one line per frame,
+    /// or one JSON object per frame with --json.
+    Decode {
+        /// The DBC file.
+        #[arg(long)]
+        dbc: PathBuf,
+        /// A candump log.
+        #[arg(long, conflicts_with = "frame", required_unless_present = "frame")]
+        log: Option<PathBuf>,
+        /// One frame as cansend writes it: ID#DATA, ID##FDATA.
+        #[arg(long)]
+        frame: Option<String>,
+        /// {"t":..,"iface":..,"id":..,"extended":..,"name":..,"signals":{..}} per frame.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match zbus::block_on(run(cli)) {
+    let result = match &cli.command {
+        Command::Can {
+            command:
+                CanCommand::Decode {
+                    dbc,
+                    log,
+                    frame,
+                    json,
+                },
+        } => can::decode(dbc, log.as_deref(), frame.as_deref(), *json),
+        _ => zbus::block_on(run(cli)),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("cowlctl: error: {message}");
@@ -145,6 +185,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         .map_err(|err| describe(&err))?;
 
     match cli.command {
+        // Handled offline in main, before any bus connection.
+        Command::Can { .. } => {}
         Command::Apps => {
             let active = shell.active_app().await.map_err(|err| describe(&err))?;
             let apps = shell.apps().await.map_err(|err| describe(&err))?;
