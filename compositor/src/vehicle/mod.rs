@@ -2,8 +2,10 @@
 //!
 //! - `dbc.rs` reads a DBC file into decode plans, with file:line:column errors;
 //! - `decode.rs` holds the plans and decodes a frame without allocating;
-//! - `candump.rs` reads can-utils candump logs, for replay and for `cowlctl can decode`.
+//! - `candump.rs` reads can-utils candump logs, for replay and for `cowlctl can decode`;
+//! - `driving.rs` turns speed, gear and parking brake into a driving state and UX restrictions.
 
 pub mod candump;
 pub mod dbc;
 pub mod decode;
+pub mod driving;
