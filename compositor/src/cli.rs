@@ -69,6 +69,19 @@ pub struct Cli {
     /// without a touchscreen: `cowlctl touch`). Never on a car.
     #[arg(long)]
     pub debug_input: bool,
+
+    /// Where vehicle signals come from, instead of the configuration's `[vehicle] source`:
+    /// `sim` (parked, changed by `cowlctl vehicle set`), `replay`, `can` or `none`.
+    #[arg(long, value_enum, value_name = "SOURCE")]
+    pub vehicle: Option<crate::config::VehicleSource>,
+
+    /// Plays this candump log as the vehicle's signals (implies `--vehicle replay`).
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+
+    /// Plays the replay again from the start when it ends.
+    #[arg(long)]
+    pub replay_loop: bool,
 }
 
 fn parse_clock(text: &str) -> Result<String, String> {

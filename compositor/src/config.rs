@@ -40,6 +40,137 @@ pub struct Config {
     pub security: SecurityConfig,
     #[serde(default)]
     pub osk: Option<OskConfig>,
+    #[serde(default)]
+    pub vehicle: VehicleConfig,
+}
+
+/// Where vehicle signals come from and what they restrict (see `car/`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VehicleConfig {
+    pub source: VehicleSource,
+    /// The candump log `source = "replay"` plays.
+    pub replay: Option<Spanned<PathBuf>>,
+    /// Plays the log again from the start when it ends.
+    pub replay_loop: bool,
+    /// 1 plays in real time, 10 ten times as fast.
+    pub replay_speed: Spanned<f64>,
+    /// The CAN buses, each with its DBC and mapping; none: the built-in demo car on `can0`.
+    pub buses: Vec<BusConfig>,
+    /// Whether the gearbox has a P position; without, the parking brake means parked.
+    pub gearbox_has_park: bool,
+    /// PropertiesChanged of continuous properties (doubles) at most this often.
+    pub continuous_rate_hz: Spanned<u32>,
+    /// A DBC or mapping that cannot be used: refuse to start, or run without vehicle data
+    /// (fully restricted).
+    pub on_bad_dbc: OnBadDbc,
+    pub restrictions: RestrictionConfig,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnBadDbc {
+    #[default]
+    Refuse,
+    RunWithoutVehicleData,
+}
+
+impl Default for VehicleConfig {
+    fn default() -> Self {
+        VehicleConfig {
+            source: VehicleSource::default(),
+            replay: None,
+            replay_loop: false,
+            replay_speed: Spanned::new(0..0, 1.0),
+            buses: Vec::new(),
+            gearbox_has_park: true,
+            continuous_rate_hz: Spanned::new(0..0, 10),
+            on_bad_dbc: OnBadDbc::default(),
+            restrictions: RestrictionConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum VehicleSource {
+    /// No vehicle data: everything unknown, so fully restricted.
+    None,
+    /// Simulated: parked defaults, changed with `cowlctl vehicle set`.
+    #[default]
+    Sim,
+    /// A candump log played back.
+    Replay,
+    /// SocketCAN.
+    Can,
+}
+
+/// One CAN bus: its interface, DBC file and property mapping.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusConfig {
+    pub interface: Spanned<String>,
+    pub dbc: Spanned<PathBuf>,
+    pub mapping: Spanned<PathBuf>,
+}
+
+/// UX restriction names (Android Automotive's, lowercase) per driving state.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RestrictionConfig {
+    pub parked: Vec<Spanned<String>>,
+    pub idling: Vec<Spanned<String>>,
+    pub moving: Vec<Spanned<String>>,
+}
+
+impl Default for RestrictionConfig {
+    fn default() -> Self {
+        let names = |names: &[&str]| {
+            names
+                .iter()
+                .map(|name| Spanned::new(0..0, name.to_string()))
+                .collect()
+        };
+        RestrictionConfig {
+            parked: Vec::new(),
+            idling: names(&["no_video"]),
+            moving: names(&["fully_restricted"]),
+        }
+    }
+}
+
+/// The bit of a restriction name; `fully_restricted` is all of them.
+pub fn restriction_bit(name: &str) -> Option<u32> {
+    use cowl::vehicle::driving::ux;
+    Some(match name {
+        "no_dialpad" => ux::NO_DIALPAD,
+        "no_filtering" => ux::NO_FILTERING,
+        "limit_string_length" => ux::LIMIT_STRING_LENGTH,
+        "no_keyboard" => ux::NO_KEYBOARD,
+        "no_video" => ux::NO_VIDEO,
+        "limit_content" => ux::LIMIT_CONTENT,
+        "no_setup" => ux::NO_SETUP,
+        "no_text_message" => ux::NO_TEXT_MESSAGE,
+        "no_voice_transcription" => ux::NO_VOICE_TRANSCRIPTION,
+        "fully_restricted" => ux::FULLY_RESTRICTED,
+        _ => return None,
+    })
+}
+
+impl RestrictionConfig {
+    pub fn map(&self) -> cowl::vehicle::driving::RestrictionMap {
+        let bits = |names: &[Spanned<String>]| {
+            names
+                .iter()
+                .filter_map(|name| restriction_bit(name.get_ref()))
+                .fold(0, |bits, bit| bits | bit)
+        };
+        cowl::vehicle::driving::RestrictionMap {
+            parked: bits(&self.parked),
+            idling: bits(&self.idling),
+            moving: bits(&self.moving),
+        }
+    }
 }
 
 /// Who may use the privileged protocols (see `trust.rs`).
@@ -459,6 +590,56 @@ struct Invalid {
     message: String,
 }
 
+fn validate_vehicle(vehicle: &VehicleConfig) -> Result<(), Invalid> {
+    if !(0.1..=1000.0).contains(vehicle.replay_speed.get_ref()) {
+        return Err(Invalid {
+            span: vehicle.replay_speed.span(),
+            key: "vehicle.replay_speed".into(),
+            message: "between 0.1 and 1000 times real time".into(),
+        });
+    }
+    if !(1..=100).contains(vehicle.continuous_rate_hz.get_ref()) {
+        return Err(Invalid {
+            span: vehicle.continuous_rate_hz.span(),
+            key: "vehicle.continuous_rate_hz".into(),
+            message: "between 1 and 100 per second".into(),
+        });
+    }
+    for (state, names) in [
+        ("parked", &vehicle.restrictions.parked),
+        ("idling", &vehicle.restrictions.idling),
+        ("moving", &vehicle.restrictions.moving),
+    ] {
+        for (index, name) in names.iter().enumerate() {
+            if restriction_bit(name.get_ref()).is_none() {
+                return Err(Invalid {
+                    span: name.span(),
+                    key: format!("vehicle.restrictions.{state}[{index}]"),
+                    message: format!(
+                        "{:?} is not a UX restriction (no_dialpad, no_filtering, \
+                         limit_string_length, no_keyboard, no_video, limit_content, no_setup, \
+                         no_text_message, no_voice_transcription, fully_restricted)",
+                        name.get_ref()
+                    ),
+                });
+            }
+        }
+    }
+    for (index, bus) in vehicle.buses.iter().enumerate() {
+        if vehicle.buses[..index]
+            .iter()
+            .any(|other| other.interface.get_ref() == bus.interface.get_ref())
+        {
+            return Err(Invalid {
+                span: bus.interface.span(),
+                key: format!("vehicle.buses[{index}].interface"),
+                message: format!("{:?} is configured twice", bus.interface.get_ref()),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn validate(config: &Config) -> Result<(), Invalid> {
     let mut output_names = HashMap::new();
     for (index, output) in config.outputs.iter().enumerate() {
@@ -495,6 +676,8 @@ fn validate(config: &Config) -> Result<(), Invalid> {
         }
         validate_layout(&output.layout, &format!("{key}.layout"))?;
     }
+
+    validate_vehicle(&config.vehicle)?;
 
     if let Some(hung_after) = &config.watchdog.hung_after_ms
         && !(500..=600_000).contains(hung_after.get_ref())
@@ -778,6 +961,27 @@ mod tests {
             (output.scale(), output.transform),
             (1.0, OutputTransform::Normal)
         );
+    }
+
+    #[test]
+    fn vehicle_mistakes_are_named_with_their_place() {
+        let err = error("[vehicle.restrictions]\nmoving = [\"no_video\", \"no_radio\"]\n");
+        assert_eq!(
+            (err.key.as_str(), err.line),
+            ("vehicle.restrictions.moving[1]", 2)
+        );
+        let err = error("[vehicle]\nreplay_speed = 0.0\n");
+        assert_eq!(err.key, "vehicle.replay_speed");
+        let err = error("[vehicle]\nsource = \"radio\"\n");
+        assert_eq!(err.key, "vehicle.source");
+        let config = parse(
+            "[vehicle.restrictions]\nidling = [\"no_video\", \"no_keyboard\"]\n",
+            "test.toml",
+        )
+        .expect("valid");
+        let map = config.vehicle.restrictions.map();
+        // A state not listed keeps its default: moving stays fully restricted.
+        assert_eq!((map.parked, map.idling, map.moving), (0, 24, 511));
     }
 
     #[test]

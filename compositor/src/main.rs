@@ -5,6 +5,7 @@
 //! it to the calloop event loop, and runs until the loop is told to stop.
 
 mod backend;
+mod car;
 mod chrome;
 mod cli;
 mod config;
@@ -20,6 +21,8 @@ mod socket;
 mod state;
 mod supervisor;
 mod trust;
+
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -68,7 +71,15 @@ fn run(mut cli: Cli) -> Result<()> {
     info!(backend = ?backend_choice, "starting cowl");
     cli.apply_demo(backend_choice);
 
+    let base = match &config_source {
+        config::ConfigSource::File(path) => path.parent().map(Path::to_path_buf),
+        config::ConfigSource::BuiltIn => None,
+    }
+    .unwrap_or_else(|| PathBuf::from("."));
+    let (car, replay) = load_car(&cli, &config.vehicle, &base)?;
+
     let mut state = State::new(&mut event_loop, display, &cli, config)?;
+    state.car = car;
 
     match backend_choice {
         BackendChoice::Headless => backend::headless::init(&mut state, &cli)?,
@@ -82,6 +93,7 @@ fn run(mut cli: Cli) -> Result<()> {
     // once Shell1 is served too (or D-Bus failed), so that units ordered after cowl find
     // both.
     state.dbus_start(|state| socket::announce_ready(&state.socket_name));
+    state.car_start(replay);
     for command in &cli.spawn {
         spawn_client(command, &state.socket_name);
     }
@@ -94,6 +106,50 @@ fn run(mut cli: Cli) -> Result<()> {
         .context("the event loop failed")?;
     info!("cowl stopped");
     Ok(())
+}
+
+/// The car from config and command line: where its signals come from, its DBCs and
+/// mappings (an unusable one stops us, unless the configuration says to run without vehicle
+/// data), and the replay to play.
+fn load_car(
+    cli: &Cli,
+    vehicle: &config::VehicleConfig,
+    base: &Path,
+) -> Result<(car::Car, Option<car::replay::ReplayOptions>)> {
+    let source = if cli.replay.is_some() {
+        config::VehicleSource::Replay
+    } else {
+        cli.vehicle.unwrap_or(vehicle.source)
+    };
+    let car = match car::Car::load(vehicle, source, base) {
+        Ok(car) => car,
+        Err(err) if vehicle.on_bad_dbc == config::OnBadDbc::RunWithoutVehicleData => {
+            tracing::error!("running without vehicle data, fully restricted: {err:#}");
+            car::Car::without_data(vehicle)
+        }
+        Err(err) => return Err(err.context("the vehicle's DBC or mapping cannot be used")),
+    };
+    let replay = if source == config::VehicleSource::Replay {
+        let path = cli.replay.clone().or_else(|| {
+            vehicle
+                .replay
+                .as_ref()
+                .map(|path| base.join(path.get_ref()))
+        });
+        match path {
+            Some(path) => Some(car::replay::ReplayOptions {
+                path,
+                looping: cli.replay_loop || vehicle.replay_loop,
+                speed: *vehicle.replay_speed.get_ref(),
+            }),
+            None => {
+                anyhow::bail!("vehicle source \"replay\" needs --replay FILE or [vehicle] replay")
+            }
+        }
+    } else {
+        None
+    };
+    Ok((car, replay))
 }
 
 /// SIGTERM (systemd stopping us) and SIGINT (Ctrl-C when nested) end the loop normally, so

@@ -132,6 +132,8 @@ pub struct State {
     pub osk: OskVisibility,
     /// `--demo`: split its two apps once both have shown.
     pub demo_split_pending: bool,
+    /// The car: its signals, properties, driving state and restrictions.
+    pub car: crate::car::Car,
 }
 
 impl State {
@@ -265,6 +267,7 @@ impl State {
             debug_input: cli.debug_input,
             osk: OskVisibility::default(),
             demo_split_pending: cli.demo,
+            car: crate::car::Car::without_data(&config.vehicle),
             chrome: Chrome::new(config.shell.theme, cli.clock.clone()),
             dbus: Dbus::new(),
             config,

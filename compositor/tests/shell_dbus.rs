@@ -216,6 +216,7 @@ fn the_d_bus_apis_match_their_xml_and_shell1_signals_app_states() {
     for (path, name) in [
         ("/org/cowl/Shell", "org.cowl.Shell1"),
         ("/org/cowl/Debug", "org.cowl.Debug1"),
+        ("/org/cowl/Vehicle", "org.cowl.Vehicle1"),
     ] {
         let committed = std::fs::read_to_string(format!(
             "{}/../assets/dbus/{name}.xml",

@@ -1,5 +1,5 @@
-//! Cowl on D-Bus: the services it serves (org.cowl.Shell1 now; Vehicle1 with the vehicle
-//! issue) and, later, the projection daemon it is a client of.
+//! Cowl on D-Bus: the services it serves (org.cowl.Shell1, org.cowl.Vehicle1) and, later,
+//! the projection daemon it is a client of.
 //!
 //! zbus futures run on the calloop loop through calloop's executor; zbus's own runtime only
 //! moves bytes. Method calls reach the compositor as [`shell::ShellRequest`]s over a calloop
@@ -14,6 +14,7 @@
 
 pub mod debug;
 pub mod shell;
+pub mod vehicle;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -44,6 +45,12 @@ pub struct Dbus {
     published: ShellSnapshot,
     /// Called once when the setup has settled (sd_notify READY).
     on_settled: Option<SettledCallback>,
+    /// What Vehicle1 reads return, what was last signalled, and when.
+    vehicle_snapshot: Arc<Mutex<vehicle::VehicleSnapshot>>,
+    vehicle_published: vehicle::VehicleSnapshot,
+    vehicle_emitted_at: Duration,
+    /// A coalesced PropertiesChanged of continuous values is scheduled.
+    vehicle_emit_pending: bool,
 }
 
 impl Dbus {
@@ -54,6 +61,10 @@ impl Dbus {
             snapshot: Arc::default(),
             published: ShellSnapshot::default(),
             on_settled: None,
+            vehicle_snapshot: Arc::default(),
+            vehicle_published: vehicle::VehicleSnapshot::default(),
+            vehicle_emitted_at: Duration::ZERO,
+            vehicle_emit_pending: false,
         }
     }
 }
@@ -107,7 +118,13 @@ impl State {
             })
             .map_err(|err| anyhow::anyhow!("could not run the D-Bus executor: {err}"))?;
         let interface = ShellInterface::new(requests.clone(), self.dbus.snapshot.clone());
-        let mut builder = builder.name(SHELL_NAME).serve_at(SHELL_PATH, interface);
+        let vehicle_interface =
+            vehicle::VehicleInterface::new(requests.clone(), self.dbus.vehicle_snapshot.clone());
+        let mut builder = builder
+            .name(SHELL_NAME)
+            .name(vehicle::VEHICLE_NAME)
+            .serve_at(SHELL_PATH, interface)
+            .serve_at(vehicle::VEHICLE_PATH, vehicle_interface);
         if self.debug_input {
             warn!("--debug-input: serving org.cowl.Debug1, which injects input");
             builder = builder.serve_at(debug::DEBUG_PATH, debug::DebugInterface::new(requests));
@@ -157,6 +174,7 @@ impl State {
 
     /// After every batch of events: refreshes what properties read and signals what changed.
     pub fn dbus_publish(&mut self) {
+        self.vehicle_publish();
         let current = self.shell_snapshot();
         if current == self.dbus.published {
             return;

@@ -37,6 +37,8 @@ pub enum ShellRequest {
     Home(Reply<Result<(), ShellError>>),
     SetSplit(String, String, Reply<Result<(), ShellError>>),
     Screenshot(PathBuf, Reply<Result<(), String>>),
+    /// From org.cowl.Vehicle1 (simulator only): property name and value as text.
+    VehicleSet(String, String, Reply<Result<(), super::vehicle::SimError>>),
     /// From org.cowl.Debug1.
     Touch {
         kind: super::debug::TouchKind,
@@ -216,6 +218,9 @@ impl State {
                 let _ = reply.send(self.set_split(&primary, &secondary));
             }
             ShellRequest::Screenshot(path, reply) => self.request_screenshot(path, reply),
+            ShellRequest::VehicleSet(name, value, reply) => {
+                let _ = reply.send(self.car_simulate(&name, &value));
+            }
             ShellRequest::Touch {
                 kind,
                 slot,

@@ -3,9 +3,13 @@
 //! - `dbc.rs` reads a DBC file into decode plans, with file:line:column errors;
 //! - `decode.rs` holds the plans and decodes a frame without allocating;
 //! - `candump.rs` reads can-utils candump logs, for replay and for `cowlctl can decode`;
-//! - `driving.rs` turns speed, gear and parking brake into a driving state and UX restrictions.
+//! - `driving.rs` turns speed, gear and parking brake into a driving state and UX restrictions;
+//! - `properties.rs` maps signals to VSS-named properties, per a mapping file;
+//! - `store.rs` keeps their latest values, which go stale when not refreshed.
 
 pub mod candump;
 pub mod dbc;
 pub mod decode;
 pub mod driving;
+pub mod properties;
+pub mod store;

@@ -13,6 +13,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 mod can;
+mod vehicle;
 
 /// How long a call may take before Cowl is reported as not answering.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -33,6 +34,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Shows the car as Cowl knows it (org.cowl.Vehicle1): source, driving state, UX
+    /// restrictions and every known property; with --watch, again at every change.
+    Vehicle {
+        #[command(subcommand)]
+        command: Option<VehicleCommand>,
+        /// Keep printing, at every PropertiesChanged, until interrupted.
+        #[arg(long)]
+        watch: bool,
+    },
     /// CAN tools that need no running Cowl.
     Can {
         #[command(subcommand)]
@@ -104,6 +114,18 @@ trait Debug1 {
         x: f64,
         y: f64,
     ) -> zbus::Result<()>;
+}
+
+#[derive(Subcommand)]
+enum VehicleCommand {
+    /// Sets a property (only when cowl runs with --vehicle sim), for example
+    /// `cowlctl vehicle set Vehicle.Powertrain.Transmission.CurrentGear R`.
+    Set {
+        name: String,
+        /// The value as text: R, 42.5, -3, true.
+        #[arg(allow_hyphen_values = true)]
+        value: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -187,6 +209,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         // Handled offline in main, before any bus connection.
         Command::Can { .. } => {}
+        Command::Vehicle { command, watch } => vehicle::run(&connection, command, watch).await?,
         Command::Apps => {
             let active = shell.active_app().await.map_err(|err| describe(&err))?;
             let apps = shell.apps().await.map_err(|err| describe(&err))?;
@@ -284,7 +307,7 @@ fn describe_debug(err: &zbus::Error) -> String {
 }
 
 /// Cowl's own error messages as they are; bus trouble in words.
-fn describe(err: &zbus::Error) -> String {
+pub(crate) fn describe(err: &zbus::Error) -> String {
     match err {
         zbus::Error::MethodError(_, Some(message), _) => message.clone(),
         zbus::Error::MethodError(name, None, _) => name.to_string(),

@@ -1,0 +1,323 @@
+//! The car at run time. Frames from the configured source (a candump replay now, SocketCAN
+//! with its issue) are decoded with their bus's DBC and mapped into the property store; the
+//! driving state and UX restrictions follow from the store; D-Bus (Vehicle1) and the chrome
+//! read them. `--vehicle sim` instead starts parked and takes values from `cowlctl vehicle
+//! set`.
+//!
+//! Everything runs on the event loop: a frame is decoded, stored and judged in the loop
+//! iteration it arrives in. Values that are not refreshed go stale (a timer re-reads the
+//! store when the next one does), and unknown data is fully restricted.
+
+pub mod replay;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use cowl::vehicle::dbc;
+use cowl::vehicle::decode::{Database, FrameId, Value};
+use cowl::vehicle::driving::{self, DrivingInputs, DrivingState, Gear, RestrictionMap};
+use cowl::vehicle::properties::{Mapping, PropertyValue};
+use cowl::vehicle::store::Store;
+use smithay::reexports::calloop::RegistrationToken;
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use tracing::{info, warn};
+
+use crate::config::{VehicleConfig, VehicleSource};
+use crate::dbus::vehicle::SimError;
+use crate::state::State;
+
+/// The demo car, built in so that `--replay` and `--vehicle sim` work without files.
+const DEMO_DBC: &str = include_str!("../../../assets/vehicle/cowl-demo.dbc");
+const DEMO_MAPPING: &str = include_str!("../../../assets/vehicle/cowl-demo.toml");
+const DEMO_INTERFACE: &str = "can0";
+
+pub const SPEED: &str = "Vehicle.Speed";
+pub const CURRENT_GEAR: &str = "Vehicle.Powertrain.Transmission.CurrentGear";
+pub const PARKING_BRAKE: &str = "Vehicle.Chassis.ParkingBrake.IsEngaged";
+pub const AIR_TEMPERATURE: &str = "Vehicle.Exterior.AirTemperature";
+pub const DAY_NIGHT: &str = "Vehicle.Cabin.Infotainment.HMI.DayNightMode";
+
+/// One CAN bus: its DBC, mapping, and a decode buffer per message (made once).
+struct Bus {
+    interface: String,
+    database: Database,
+    mapping: Mapping,
+    buffers: HashMap<FrameId, Vec<Option<Value>>>,
+}
+
+/// What frames came that could not be used; counted, never fatal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FrameCounters {
+    pub decoded: u64,
+    pub unknown_id: u64,
+    pub undecodable: u64,
+    pub unknown_interface: u64,
+}
+
+pub struct Car {
+    pub source: VehicleSource,
+    buses: Vec<Bus>,
+    pub store: Store,
+    pub driving_state: DrivingState,
+    pub restrictions: u32,
+    restriction_map: RestrictionMap,
+    gearbox_has_park: bool,
+    pub counters: FrameCounters,
+    expiry_timer: Option<RegistrationToken>,
+}
+
+impl Car {
+    /// The buses of `config` (the built-in demo car when none is configured), with paths
+    /// relative to `base` (the configuration file's directory). A DBC or mapping that cannot
+    /// be used is an error naming file, line and column.
+    pub fn load(config: &VehicleConfig, source: VehicleSource, base: &Path) -> Result<Car> {
+        let mut buses = Vec::new();
+        if config.buses.is_empty() {
+            let database = dbc::parse(DEMO_DBC, "<built-in cowl-demo.dbc>")?;
+            let mapping = Mapping::parse(DEMO_MAPPING, "<built-in cowl-demo.toml>", &database)?;
+            buses.push(Bus::new(DEMO_INTERFACE.into(), database, mapping));
+        }
+        for bus in &config.buses {
+            let dbc_path = resolve(base, bus.dbc.get_ref());
+            let database = dbc::load(&dbc_path)?;
+            for warning in &database.warnings {
+                warn!(dbc = %dbc_path.display(), "{warning}");
+            }
+            let mapping_path = resolve(base, bus.mapping.get_ref());
+            let text = std::fs::read_to_string(&mapping_path)
+                .with_context(|| format!("could not read {}", mapping_path.display()))?;
+            let mapping = Mapping::parse(&text, &mapping_path.display().to_string(), &database)?;
+            buses.push(Bus::new(bus.interface.get_ref().clone(), database, mapping));
+        }
+        let mut car = Car {
+            source,
+            buses,
+            store: Store::default(),
+            driving_state: DrivingState::Unknown,
+            restrictions: driving::ux::FULLY_RESTRICTED,
+            restriction_map: config.restrictions.map(),
+            gearbox_has_park: config.gearbox_has_park,
+            counters: FrameCounters::default(),
+            expiry_timer: None,
+        };
+        if source == VehicleSource::Sim {
+            car.start_parked();
+        }
+        car.judge();
+        Ok(car)
+    }
+
+    /// A car that knows nothing: fully restricted (a DBC that could not be loaded, when the
+    /// configuration says to run on without vehicle data).
+    pub fn without_data(config: &VehicleConfig) -> Car {
+        Car {
+            source: VehicleSource::None,
+            buses: Vec::new(),
+            store: Store::default(),
+            driving_state: DrivingState::Unknown,
+            restrictions: driving::ux::FULLY_RESTRICTED,
+            restriction_map: config.restrictions.map(),
+            gearbox_has_park: config.gearbox_has_park,
+            counters: FrameCounters::default(),
+            expiry_timer: None,
+        }
+    }
+
+    /// The simulator's start: parked, lights off, a mild day. Its values never go stale.
+    fn start_parked(&mut self) {
+        let defaults = [
+            (SPEED, PropertyValue::Double(0.0)),
+            (CURRENT_GEAR, PropertyValue::String("P".into())),
+            (
+                "Vehicle.Powertrain.Transmission.SelectedGear",
+                PropertyValue::String("P".into()),
+            ),
+            (PARKING_BRAKE, PropertyValue::Bool(true)),
+            (
+                "Vehicle.Body.Lights.Beam.Low.IsOn",
+                PropertyValue::Bool(false),
+            ),
+            (DAY_NIGHT, PropertyValue::String("DAY".into())),
+            (AIR_TEMPERATURE, PropertyValue::Double(20.0)),
+        ];
+        for (name, value) in defaults {
+            self.store.set(name, Some(value), Duration::ZERO, None);
+        }
+    }
+
+    /// The type of a property some bus maps, for the simulator's setter.
+    pub fn property_type(&self, name: &str) -> Option<cowl::vehicle::properties::PropertyType> {
+        self.buses
+            .iter()
+            .find_map(|bus| bus.mapping.property(name))
+            .map(|spec| spec.kind)
+    }
+
+    /// Decodes one frame and stores what it maps to. Returns whether a property changed.
+    pub fn frame(&mut self, interface: &str, id: FrameId, data: &[u8], now: Duration) -> bool {
+        // One configured bus takes every frame (a log recorded on another interface name).
+        let single = self.buses.len() == 1;
+        let Some(bus) = self
+            .buses
+            .iter_mut()
+            .find(|bus| single || bus.interface == interface)
+        else {
+            self.counters.unknown_interface += 1;
+            return false;
+        };
+        let (Some(message), Some(values)) = (bus.database.message(id), bus.buffers.get_mut(&id))
+        else {
+            self.counters.unknown_id += 1;
+            return false;
+        };
+        if message.decode(data, values).is_err() {
+            self.counters.undecodable += 1;
+            return false;
+        }
+        self.counters.decoded += 1;
+        let mut changed = false;
+        for &property in bus.mapping.fed_by(id) {
+            let spec = &bus.mapping.properties[property];
+            let value = bus.mapping.value_of(property, &message.signals, values);
+            changed |= self
+                .store
+                .set(&spec.name, value, now, Some(spec.stale_after));
+        }
+        changed
+    }
+
+    /// Recomputes the driving state and restrictions from the store; whether they changed.
+    pub fn judge_at(&mut self, now: Duration) -> bool {
+        let gear = match self.store.get(CURRENT_GEAR, now) {
+            Some(PropertyValue::String(gear)) => Some(match gear.as_str() {
+                "P" => Gear::Park,
+                "R" => Gear::Reverse,
+                "N" => Gear::Neutral,
+                _ => Gear::Drive,
+            }),
+            _ => None,
+        };
+        let inputs = DrivingInputs {
+            speed_kmh: match self.store.get(SPEED, now) {
+                Some(PropertyValue::Double(speed)) => Some(*speed),
+                _ => None,
+            },
+            gear,
+            parking_brake: match self.store.get(PARKING_BRAKE, now) {
+                Some(PropertyValue::Bool(engaged)) => Some(*engaged),
+                _ => None,
+            },
+        };
+        let state = driving::driving_state(inputs, self.gearbox_has_park);
+        let restrictions = self.restriction_map.restrictions(state);
+        let changed = state != self.driving_state || restrictions != self.restrictions;
+        if state != self.driving_state {
+            info!(
+                from = self.driving_state.name(),
+                to = state.name(),
+                "driving state"
+            );
+        }
+        self.driving_state = state;
+        self.restrictions = restrictions;
+        changed
+    }
+
+    fn judge(&mut self) {
+        self.judge_at(Duration::ZERO);
+    }
+}
+
+impl Bus {
+    fn new(interface: String, database: Database, mapping: Mapping) -> Bus {
+        let buffers = database
+            .messages()
+            .iter()
+            .map(|message| (message.id, message.buffer()))
+            .collect();
+        Bus {
+            interface,
+            database,
+            mapping,
+            buffers,
+        }
+    }
+}
+
+fn resolve(base: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base.join(path)
+    }
+}
+
+impl State {
+    /// The monotonic time the car's store runs on.
+    pub fn car_now(&self) -> Duration {
+        self.clock.now().into()
+    }
+
+    /// A frame arrived from any source.
+    pub fn car_frame(&mut self, interface: &str, id: FrameId, data: &[u8]) {
+        let now = self.car_now();
+        if self.car.frame(interface, id, data, now) {
+            self.car_changed(now);
+        }
+    }
+
+    /// The store changed (a frame, the simulator, a value going stale): judge again, and
+    /// re-arm the staleness timer for the next value that expires.
+    pub fn car_changed(&mut self, now: Duration) {
+        self.car.judge_at(now);
+        if let Some(token) = self.car.expiry_timer.take() {
+            self.loop_handle.remove(token);
+        }
+        if let Some(expiry) = self.car.store.next_expiry(now) {
+            let timer = Timer::from_duration(expiry.saturating_sub(now));
+            let token = self.loop_handle.insert_source(timer, |_, _, state| {
+                state.car.expiry_timer = None;
+                let now = state.car_now();
+                state.car_changed(now);
+                TimeoutAction::Drop
+            });
+            match token {
+                Ok(token) => self.car.expiry_timer = Some(token),
+                Err(err) => warn!("could not arm the staleness timer: {err}"),
+            }
+        }
+    }
+
+    /// `Vehicle1.Set` in simulator mode: parses `text` as the property's type and stores it.
+    pub fn car_simulate(&mut self, name: &str, text: &str) -> Result<(), SimError> {
+        if self.car.source != VehicleSource::Sim {
+            return Err(SimError::NotSimulating);
+        }
+        let kind = self
+            .car
+            .property_type(name)
+            .ok_or_else(|| SimError::UnknownProperty(name.to_string()))?;
+        let value = kind.parse(text).ok_or_else(|| {
+            SimError::BadValue(format!(
+                "{text:?} is not a {} value",
+                format!("{kind:?}").to_lowercase()
+            ))
+        })?;
+        let now = self.car_now();
+        self.car.store.set(name, Some(value), now, None);
+        self.car_changed(now);
+        Ok(())
+    }
+
+    /// Starts the configured source (the simulator needs nothing started).
+    pub fn car_start(&mut self, replay: Option<replay::ReplayOptions>) {
+        info!(source = ?self.car.source, "vehicle signals");
+        if let Some(options) = replay {
+            replay::start(self, options);
+        } else if self.car.source == VehicleSource::Can {
+            warn!("SocketCAN unavailable: this build reads vehicle signals from replays only");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Replay of a candump log as the car's frames, paced by the log's own timestamps (scaled by
+//! a speed factor), optionally looped: the demo drive, and recordings from a real car for
+//! development. A calloop timer wakes for each frame that is due; the loop never sleeps.
+//! Lines that are not frames are skipped and counted.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use cowl::vehicle::candump;
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use tracing::{info, warn};
+
+use crate::state::State;
+
+/// How many bad lines are logged one by one before only the count is.
+const LOGGED_BAD_LINES: usize = 5;
+/// At most this many frames per wake, so that a replay far behind never stalls the loop.
+const FRAMES_PER_WAKE: usize = 2_000;
+/// The pause between the end of a looped log and its start again.
+const LOOP_PAUSE: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone)]
+pub struct ReplayOptions {
+    pub path: PathBuf,
+    pub looping: bool,
+    pub speed: f64,
+}
+
+struct Replay {
+    options: ReplayOptions,
+    lines: Vec<String>,
+    next: usize,
+    /// The first frame's timestamp, and when it was (or will be) played.
+    log_start: Option<Duration>,
+    wall_start: Instant,
+    bad_lines: usize,
+}
+
+impl Replay {
+    /// When the frame stamped `stamp` is due.
+    fn due(&self, stamp: Duration) -> Instant {
+        let log_start = self.log_start.unwrap_or(stamp);
+        let offset = stamp.saturating_sub(log_start).as_secs_f64() / self.options.speed;
+        self.wall_start + Duration::from_secs_f64(offset)
+    }
+
+    /// Plays every frame that is due; when to wake next, or `None` at the end.
+    fn play(&mut self, state: &mut State) -> Option<Instant> {
+        let mut played = 0;
+        while let Some(line) = self.lines.get(self.next) {
+            if line.trim().is_empty() {
+                self.next += 1;
+                continue;
+            }
+            let frame = match candump::parse_line(line) {
+                Ok(frame) => frame,
+                Err(err) => {
+                    self.bad_lines += 1;
+                    if self.bad_lines <= LOGGED_BAD_LINES {
+                        warn!(
+                            "{}:{}: skipped: {err}",
+                            self.options.path.display(),
+                            self.next + 1
+                        );
+                    }
+                    self.next += 1;
+                    continue;
+                }
+            };
+            if self.log_start.is_none() {
+                self.log_start = Some(frame.timestamp);
+            }
+            let due = self.due(frame.timestamp);
+            if due > Instant::now() {
+                return Some(due);
+            }
+            if frame.kind == candump::FrameKind::Data {
+                state.car_frame(frame.interface, frame.id, frame.data());
+            }
+            self.next += 1;
+            played += 1;
+            if played == FRAMES_PER_WAKE {
+                return Some(Instant::now());
+            }
+        }
+        if self.bad_lines > LOGGED_BAD_LINES {
+            warn!(
+                "{}: {} lines skipped in all",
+                self.options.path.display(),
+                self.bad_lines
+            );
+        }
+        if !self.options.looping {
+            info!(path = %self.options.path.display(), "replay finished");
+            return None;
+        }
+        self.next = 0;
+        self.log_start = None;
+        self.bad_lines = 0;
+        self.wall_start = Instant::now() + LOOP_PAUSE;
+        Some(self.wall_start)
+    }
+}
+
+/// Starts playing; a log that cannot be read is logged, and cowl runs on without data.
+pub fn start(state: &mut State, options: ReplayOptions) {
+    let text = match std::fs::read_to_string(&options.path) {
+        Ok(text) => text,
+        Err(err) => {
+            warn!(
+                "replay unavailable: {}: {err}; running without vehicle data",
+                options.path.display()
+            );
+            return;
+        }
+    };
+    info!(path = %options.path.display(), speed = options.speed, looping = options.looping, "replaying");
+    let mut replay = Replay {
+        lines: text.lines().map(str::to_string).collect(),
+        options,
+        next: 0,
+        log_start: None,
+        wall_start: Instant::now(),
+        bad_lines: 0,
+    };
+    let inserted = state
+        .loop_handle
+        .insert_source(Timer::immediate(), move |_, _, state| {
+            match replay.play(state) {
+                Some(next) => TimeoutAction::ToInstant(next),
+                None => TimeoutAction::Drop,
+            }
+        });
+    if let Err(err) = inserted {
+        warn!("could not start the replay: {err}");
+    }
+}

@@ -1,0 +1,225 @@
+//! The car on org.cowl.Vehicle1: the simulator driven by `cowlctl vehicle set`, the demo
+//! drive replayed through the real decoder (parked, driving, reversing, parked again), and a
+//! bus that falls silent, whose values go stale until everything is restricted. Checked on
+//! the PropertiesChanged signals a D-Bus client receives and on `cowlctl vehicle`.
+
+mod common;
+
+use std::sync::mpsc;
+use std::time::Instant;
+
+use common::bus::PrivateBus;
+use common::{Compositor, DEADLINE};
+use futures_util::StreamExt;
+
+const GEAR: &str = "Vehicle.Powertrain.Transmission.CurrentGear";
+
+#[zbus::proxy(
+    interface = "org.cowl.Vehicle1",
+    default_service = "org.cowl.Vehicle",
+    default_path = "/org/cowl/Vehicle"
+)]
+trait Vehicle1 {
+    #[zbus(property)]
+    fn values(&self) -> zbus::Result<std::collections::HashMap<String, zbus::OwnedVariant>>;
+    #[zbus(property)]
+    fn driving_state(&self) -> zbus::Result<String>;
+    #[zbus(property)]
+    fn ux_restrictions(&self) -> zbus::Result<u32>;
+}
+
+/// A driving state as a client sees it change, with the gear and restrictions read then.
+#[derive(Debug, Clone, PartialEq)]
+struct Seen {
+    state: String,
+    gear: Option<String>,
+    restrictions: u32,
+}
+
+/// Follows DrivingState from the first value on; the test waits on the receiver.
+fn watch(bus: &PrivateBus) -> mpsc::Receiver<Seen> {
+    let connection = bus.connect();
+    let (sender, seen) = mpsc::channel();
+    let (subscribed, ready) = mpsc::channel();
+    std::thread::spawn(move || {
+        zbus::block_on(async move {
+            let vehicle = Vehicle1Proxy::new(&connection).await?;
+            let reader = Vehicle1Proxy::builder(&connection)
+                .cache_properties(zbus::proxy::CacheProperties::No)
+                .build()
+                .await?;
+            let mut changes = vehicle.receive_driving_state_changed().await;
+            let _ = subscribed.send(());
+            // The state at subscription, then every change.
+            let mut next = Some(reader.driving_state().await?);
+            loop {
+                let state = match next.take() {
+                    Some(state) => state,
+                    None => match changes.next().await {
+                        Some(change) => change.get().await?,
+                        None => break,
+                    },
+                };
+                let gear = reader
+                    .values()
+                    .await?
+                    .get(GEAR)
+                    .and_then(|value| match &**value {
+                        zbus::Variant::Str(gear) => Some(gear.to_string()),
+                        _ => None,
+                    });
+                let restrictions = reader.ux_restrictions().await?;
+                let seen = Seen {
+                    state,
+                    gear,
+                    restrictions,
+                };
+                if sender.send(seen).is_err() {
+                    break;
+                }
+            }
+            zbus::Result::Ok(())
+        })
+    });
+    ready
+        .recv_timeout(DEADLINE)
+        .expect("subscribed to DrivingState");
+    seen
+}
+
+/// Waits for a driving state; returns what was seen on the way, that one last.
+fn wait_for(compositor: &Compositor, seen: &mpsc::Receiver<Seen>, state: &str) -> Vec<Seen> {
+    let deadline = Instant::now() + DEADLINE;
+    let mut way = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match seen.recv_timeout(left) {
+            Ok(got) => {
+                let done = got.state == state;
+                way.push(got);
+                if done {
+                    return way;
+                }
+            }
+            Err(_) => compositor.fail(&format!("DrivingState never became {state}: {way:?}")),
+        }
+    }
+}
+
+#[test]
+fn the_simulator_is_driven_by_cowlctl_and_restrictions_follow() {
+    let bus = PrivateBus::start();
+    let compositor =
+        Compositor::headless_on_bus(&bus, "640x480", &["--vehicle", "sim"], "# defaults\n");
+    let seen = watch(&bus);
+    let parked = wait_for(&compositor, &seen, "parked");
+    assert_eq!(parked.last().map(|s| s.restrictions), Some(0));
+
+    bus.cowlctl_ok(&["vehicle", "set", GEAR, "R"]);
+    let idling = wait_for(&compositor, &seen, "idling");
+    assert_eq!(idling.last().map(|s| s.restrictions), Some(16), "no video");
+    bus.cowlctl_ok(&["vehicle", "set", "Vehicle.Speed", "-3.5"]);
+    let moving = wait_for(&compositor, &seen, "moving");
+    assert_eq!(moving.last().map(|s| s.restrictions), Some(511));
+    bus.cowlctl_ok(&["vehicle", "set", GEAR, "P"]);
+    wait_for(&compositor, &seen, "parked");
+
+    let shown = bus.cowlctl_ok(&["vehicle"]);
+    assert!(shown.contains("driving state: parked"), "{shown}");
+    assert!(shown.contains("Vehicle.Speed = -3.5"), "{shown}");
+    assert!(shown.contains(&format!("{GEAR} = P")), "{shown}");
+
+    for (args, message) in [
+        (
+            ["vehicle", "set", "Vehicle.Nope", "1"],
+            "no vehicle property is named",
+        ),
+        (
+            ["vehicle", "set", "Vehicle.Speed", "fast"],
+            "is not a double value",
+        ),
+    ] {
+        let output = bus.cowlctl(&args);
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{stderr}");
+    }
+}
+
+#[test]
+fn the_demo_drive_replays_from_park_through_town_and_reverse_to_park() {
+    let bus = PrivateBus::start();
+    let log = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../assets/vehicle/demo-drive.log"
+    );
+    // Eight times real time: the 80 s drive in 10 s.
+    let compositor = Compositor::headless_on_bus(
+        &bus,
+        "640x480",
+        &["--replay", log],
+        "[vehicle]\nreplay_speed = 8.0\n",
+    );
+    let seen = watch(&bus);
+    let mut way = wait_for(&compositor, &seen, "moving");
+    way.extend(wait_for(&compositor, &seen, "parked"));
+    let states: Vec<&str> = way.iter().map(|seen| seen.state.as_str()).collect();
+    // The end of the drive: stopped in D, reversing in R, stopped, parked in P.
+    let tail: Vec<(&str, Option<&str>)> = way[way.len() - 4..]
+        .iter()
+        .map(|seen| (seen.state.as_str(), seen.gear.as_deref()))
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            ("idling", Some("D")),
+            ("moving", Some("R")),
+            ("idling", Some("R")),
+            ("parked", Some("P"))
+        ],
+        "{states:?}"
+    );
+    assert_eq!(way.last().map(|s| s.restrictions), Some(0));
+
+    let refused = bus.cowlctl(&["vehicle", "set", GEAR, "P"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("only when cowl runs with --vehicle sim"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bus_that_falls_silent_goes_unknown_and_fully_restricted() {
+    let bus = PrivateBus::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("silent.log");
+    // Two seconds of driving at 30 km/h in D, then nothing for a minute (one frame at the
+    // end keeps the replay running).
+    let mut text = String::from("(100.000000) can0 320#0000\n");
+    for tick in 0..20 {
+        text.push_str(&format!(
+            "(101.{:06}) can0 123#33\n(101.{:06}) can0 100#B80B010000000000\n",
+            tick * 50_000,
+            tick * 50_000
+        ));
+    }
+    text.push_str("(160.000000) can0 320#0000\n");
+    std::fs::write(&log, text).expect("write the log");
+    let compositor = Compositor::headless_on_bus(
+        &bus,
+        "640x480",
+        &["--replay", log.to_str().expect("utf-8")],
+        "# defaults\n",
+    );
+    let seen = watch(&bus);
+    wait_for(&compositor, &seen, "moving");
+    let silent = wait_for(&compositor, &seen, "unknown");
+    assert_eq!(silent.last().map(|s| s.restrictions), Some(511));
+    let shown = bus.cowlctl_ok(&["vehicle"]);
+    assert!(
+        !shown.contains("Vehicle.Speed"),
+        "a stale speed is not shown: {shown}"
+    );
+}
