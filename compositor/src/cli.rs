@@ -54,9 +54,10 @@ pub struct Cli {
     #[arg(long, requires = "screenshot")]
     pub quit_after_screenshot: bool,
 
-    /// Run the demo: a real client (foot, a terminal) composited by Cowl. Nested, the window
-    /// stays until closed; headless, a screenshot is written (to `--screenshot`, default
-    /// `cowl-demo.png`), its path printed, and Cowl stops.
+    /// Run the demo: real clients (foot terminals standing in for the apps) composited by
+    /// Cowl, and the demo car's drive replayed in a loop (unless --vehicle or --replay says
+    /// otherwise). Nested, the window stays until closed; headless, a screenshot is written
+    /// (to `--screenshot`, default `cowl-demo.png`), its path printed, and Cowl stops.
     #[arg(long)]
     pub demo: bool,
 

@@ -116,7 +116,9 @@ fn load_car(
     vehicle: &config::VehicleConfig,
     base: &Path,
 ) -> Result<(car::Car, Option<car::replay::ReplayOptions>)> {
-    let source = if cli.replay.is_some() {
+    // `--demo` drives the demo car around town unless told otherwise.
+    let demo_drive = cli.demo && cli.replay.is_none() && cli.vehicle.is_none();
+    let source = if cli.replay.is_some() || demo_drive {
         config::VehicleSource::Replay
     } else {
         cli.vehicle.unwrap_or(vehicle.source)
@@ -130,16 +132,21 @@ fn load_car(
         Err(err) => return Err(err.context("the vehicle's DBC or mapping cannot be used")),
     };
     let replay = if source == config::VehicleSource::Replay {
-        let path = cli.replay.clone().or_else(|| {
-            vehicle
-                .replay
-                .as_ref()
-                .map(|path| base.join(path.get_ref()))
-        });
-        match path {
-            Some(path) => Some(car::replay::ReplayOptions {
-                path,
-                looping: cli.replay_loop || vehicle.replay_loop,
+        let log = cli
+            .replay
+            .clone()
+            .or_else(|| {
+                vehicle
+                    .replay
+                    .as_ref()
+                    .map(|path| base.join(path.get_ref()))
+            })
+            .map(car::replay::ReplayLog::File)
+            .or(demo_drive.then_some(car::replay::ReplayLog::DemoDrive));
+        match log {
+            Some(log) => Some(car::replay::ReplayOptions {
+                log,
+                looping: cli.replay_loop || vehicle.replay_loop || demo_drive,
                 speed: *vehicle.replay_speed.get_ref(),
             }),
             None => {

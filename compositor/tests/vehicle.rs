@@ -106,11 +106,18 @@ fn wait_for(compositor: &Compositor, seen: &mpsc::Receiver<Seen>, state: &str) -
     }
 }
 
+/// A status bar along the top, 40 pixels: gear, speed and temperature on its right.
+const STATUS_BAR: &str = "[[outputs]]\nname = \"HEADLESS-1\"\n[outputs.layout]\nstatus_bar = { edge = \"top\", size = 40 }\n";
+
 #[test]
 fn the_simulator_is_driven_by_cowlctl_and_restrictions_follow() {
     let bus = PrivateBus::start();
     let compositor =
-        Compositor::headless_on_bus(&bus, "640x480", &["--vehicle", "sim"], "# defaults\n");
+        Compositor::headless_on_bus(&bus, "640x480", &["--vehicle", "sim"], STATUS_BAR);
+    let readouts = |image: &common::Image| image.crop(320, 0, 320, 40);
+    let before = compositor.wait_for_capture("the status bar", |image| {
+        readouts(image).distinct_colours(0, 0, 320, 40) > 2
+    });
     let seen = watch(&bus);
     let parked = wait_for(&compositor, &seen, "parked");
     assert_eq!(parked.last().map(|s| s.restrictions), Some(0));
@@ -121,6 +128,10 @@ fn the_simulator_is_driven_by_cowlctl_and_restrictions_follow() {
     bus.cowlctl_ok(&["vehicle", "set", "Vehicle.Speed", "-3.5"]);
     let moving = wait_for(&compositor, &seen, "moving");
     assert_eq!(moving.last().map(|s| s.restrictions), Some(511));
+    // The status bar shows the new gear and speed.
+    compositor.wait_for_capture("the status bar's readouts changed", |image| {
+        readouts(image).rgb != readouts(&before).rgb
+    });
     bus.cowlctl_ok(&["vehicle", "set", GEAR, "P"]);
     wait_for(&compositor, &seen, "parked");
 

@@ -272,6 +272,7 @@ impl State {
     /// re-arm the staleness timer for the next value that expires.
     pub fn car_changed(&mut self, now: Duration) {
         self.car.judge_at(now);
+        self.car_readouts(now);
         if let Some(token) = self.car.expiry_timer.take() {
             self.loop_handle.remove(token);
         }
@@ -287,6 +288,33 @@ impl State {
                 Ok(token) => self.car.expiry_timer = Some(token),
                 Err(err) => warn!("could not arm the staleness timer: {err}"),
             }
+        }
+    }
+
+    /// The status bar's gear, speed and outside temperature, redrawn when their text
+    /// changes; unknown values show as dashes.
+    fn car_readouts(&mut self, now: Duration) {
+        let store = &self.car.store;
+        let readouts = crate::chrome::Readouts {
+            gear: match store.get(CURRENT_GEAR, now) {
+                Some(PropertyValue::String(gear)) => Some(gear.clone()),
+                _ => None,
+            },
+            speed: match store.get(SPEED, now) {
+                Some(PropertyValue::Double(speed)) => Some(format!("{:.0} km/h", speed.abs())),
+                _ => None,
+            },
+            temperature: match store.get(AIR_TEMPERATURE, now) {
+                Some(PropertyValue::Double(celsius)) => {
+                    Some(format!("{} °C", celsius.round() as i64))
+                }
+                _ => None,
+            },
+            phone: self.chrome.readouts.phone.clone(),
+        };
+        if readouts != self.chrome.readouts {
+            self.chrome.readouts = readouts;
+            self.queue_redraw_all();
         }
     }
 
@@ -314,6 +342,8 @@ impl State {
     /// Starts the configured source (the simulator needs nothing started).
     pub fn car_start(&mut self, replay: Option<replay::ReplayOptions>) {
         info!(source = ?self.car.source, "vehicle signals");
+        let now = self.car_now();
+        self.car_changed(now);
         if let Some(options) = replay {
             replay::start(self, options);
         } else if self.car.source == VehicleSource::Can {

@@ -19,9 +19,28 @@ const FRAMES_PER_WAKE: usize = 2_000;
 /// The pause between the end of a looped log and its start again.
 const LOOP_PAUSE: Duration = Duration::from_secs(1);
 
+/// The demo drive (assets/vehicle/demo-drive.log), built in for `cowl --demo`.
+const DEMO_DRIVE: &str = include_str!("../../../assets/vehicle/demo-drive.log");
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReplayLog {
+    File(PathBuf),
+    /// The built-in demo drive.
+    DemoDrive,
+}
+
+impl ReplayLog {
+    fn name(&self) -> String {
+        match self {
+            ReplayLog::File(path) => path.display().to_string(),
+            ReplayLog::DemoDrive => "<built-in demo-drive.log>".into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ReplayOptions {
-    pub path: PathBuf,
+    pub log: ReplayLog,
     pub looping: bool,
     pub speed: f64,
 }
@@ -59,7 +78,7 @@ impl Replay {
                     if self.bad_lines <= LOGGED_BAD_LINES {
                         warn!(
                             "{}:{}: skipped: {err}",
-                            self.options.path.display(),
+                            self.options.log.name(),
                             self.next + 1
                         );
                     }
@@ -86,12 +105,12 @@ impl Replay {
         if self.bad_lines > LOGGED_BAD_LINES {
             warn!(
                 "{}: {} lines skipped in all",
-                self.options.path.display(),
+                self.options.log.name(),
                 self.bad_lines
             );
         }
         if !self.options.looping {
-            info!(path = %self.options.path.display(), "replay finished");
+            info!(path = %self.options.log.name(), "replay finished");
             return None;
         }
         self.next = 0;
@@ -104,17 +123,20 @@ impl Replay {
 
 /// Starts playing; a log that cannot be read is logged, and cowl runs on without data.
 pub fn start(state: &mut State, options: ReplayOptions) {
-    let text = match std::fs::read_to_string(&options.path) {
-        Ok(text) => text,
-        Err(err) => {
-            warn!(
-                "replay unavailable: {}: {err}; running without vehicle data",
-                options.path.display()
-            );
-            return;
-        }
+    let text = match &options.log {
+        ReplayLog::File(path) => match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(err) => {
+                warn!(
+                    "replay unavailable: {}: {err}; running without vehicle data",
+                    path.display()
+                );
+                return;
+            }
+        },
+        ReplayLog::DemoDrive => DEMO_DRIVE.to_string(),
     };
-    info!(path = %options.path.display(), speed = options.speed, looping = options.looping, "replaying");
+    info!(log = %options.log.name(), speed = options.speed, looping = options.looping, "replaying");
     let mut replay = Replay {
         lines: text.lines().map(str::to_string).collect(),
         options,

@@ -76,9 +76,10 @@ struct CachedPanel {
     buffer: MemoryRenderBuffer,
 }
 
-/// What the vehicle shows in the status bar; "--" until the vehicle issue feeds it.
-#[derive(Debug, Clone, Default)]
+/// What the car shows in the status bar (fed by `car/`); dashes where unknown.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Readouts {
+    pub gear: Option<String>,
     pub speed: Option<String>,
     pub temperature: Option<String>,
     pub phone: Option<String>,
@@ -281,6 +282,7 @@ impl State {
                 content: Content::Status(StatusContent {
                     theme,
                     clock: self.chrome.clock(),
+                    gear: readouts.gear.clone().unwrap_or_else(|| "--".into()),
                     speed: readouts.speed.clone().unwrap_or_else(|| "-- km/h".into()),
                     temperature: readouts
                         .temperature

@@ -24,6 +24,7 @@ pub enum Mark {
 pub struct StatusContent {
     pub theme: ThemeName,
     pub clock: String,
+    pub gear: String,
     pub speed: String,
     pub temperature: String,
     pub phone: String,
@@ -127,6 +128,7 @@ fn draw_status(painter: &mut Painter, canvas: &mut Canvas, status: &StatusConten
         },
     };
     let items = [
+        (status.gear.as_str(), !status.gear.starts_with("--")),
         (status.speed.as_str(), !status.speed.starts_with("--")),
         (
             status.temperature.as_str(),
@@ -143,7 +145,7 @@ fn draw_status(painter: &mut Painter, canvas: &mut Canvas, status: &StatusConten
             Align::Start,
             None,
         );
-        // From the right edge: phone, temperature, speed.
+        // From the right edge: phone, temperature, speed, gear.
         let mut right = w - pad;
         let phone_style = value(false);
         let drawn = painter.text(
