@@ -26,6 +26,8 @@ trait Vehicle1 {
     fn driving_state(&self) -> zbus::Result<String>;
     #[zbus(property)]
     fn ux_restrictions(&self) -> zbus::Result<u32>;
+    #[zbus(property)]
+    fn bus_states(&self) -> zbus::Result<std::collections::HashMap<String, String>>;
 }
 
 /// A driving state as a client sees it change, with the gear and restrictions read then.
@@ -232,5 +234,33 @@ fn a_bus_that_falls_silent_goes_unknown_and_fully_restricted() {
     assert!(
         !shown.contains("Vehicle.Speed"),
         "a stale speed is not shown: {shown}"
+    );
+}
+
+#[test]
+fn without_socketcan_cowl_says_so_and_runs_on_fully_restricted() {
+    let bus = PrivateBus::start();
+    let compositor =
+        Compositor::headless_on_bus(&bus, "640x480", &["--vehicle", "can"], "# defaults\n");
+    let seen = watch(&bus);
+    let unknown = wait_for(&compositor, &seen, "unknown");
+    assert_eq!(unknown.last().map(|s| s.restrictions), Some(511));
+    // This machine's kernel has no AF_CAN ("unavailable"); one with it has no can0 ("down").
+    let connection = bus.connect();
+    let states = zbus::block_on(async {
+        Vehicle1Proxy::builder(&connection)
+            .cache_properties(zbus::proxy::CacheProperties::No)
+            .build()
+            .await?
+            .bus_states()
+            .await
+    })
+    .expect("BusStates");
+    let can0 = states.get("can0").map(String::as_str);
+    assert!(matches!(can0, Some("unavailable" | "down")), "{states:?}");
+    assert!(
+        compositor.log().contains("SocketCAN unavailable: can0"),
+        "{}",
+        compositor.log()
     );
 }

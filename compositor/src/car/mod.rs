@@ -9,6 +9,7 @@
 //! store when the next one does), and unknown data is fully restricted.
 
 pub mod replay;
+pub mod socketcan;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -65,6 +66,8 @@ pub struct Car {
     restriction_map: RestrictionMap,
     gearbox_has_park: bool,
     pub counters: FrameCounters,
+    /// Each SocketCAN bus's state (`socketcan.rs`), by interface.
+    pub bus_states: std::collections::BTreeMap<String, String>,
     expiry_timer: Option<RegistrationToken>,
 }
 
@@ -100,6 +103,7 @@ impl Car {
             restriction_map: config.restrictions.map(),
             gearbox_has_park: config.gearbox_has_park,
             counters: FrameCounters::default(),
+            bus_states: Default::default(),
             expiry_timer: None,
         };
         if source == VehicleSource::Sim {
@@ -121,6 +125,7 @@ impl Car {
             restriction_map: config.restrictions.map(),
             gearbox_has_park: config.gearbox_has_park,
             counters: FrameCounters::default(),
+            bus_states: Default::default(),
             expiry_timer: None,
         }
     }
@@ -225,6 +230,17 @@ impl Car {
         changed
     }
 
+    /// The SocketCAN links to open: every bus with the ids its DBC describes.
+    pub fn links(&self) -> Vec<socketcan::Link> {
+        self.buses
+            .iter()
+            .map(|bus| {
+                let ids = bus.database.messages().iter().map(|m| m.id).collect();
+                socketcan::Link::new(bus.interface.clone(), ids)
+            })
+            .collect()
+    }
+
     fn judge(&mut self) {
         self.judge_at(Duration::ZERO);
     }
@@ -291,6 +307,17 @@ impl State {
         }
     }
 
+    /// A SocketCAN bus changed state; Vehicle1 shows it in BusStates.
+    pub fn car_bus_state(&mut self, interface: &str, bus_state: &str) {
+        let previous = self
+            .car
+            .bus_states
+            .insert(interface.to_string(), bus_state.to_string());
+        if previous.as_deref() != Some(bus_state) {
+            info!(interface, state = bus_state, "CAN bus");
+        }
+    }
+
     /// The status bar's gear, speed and outside temperature, redrawn when their text
     /// changes; unknown values show as dashes.
     fn car_readouts(&mut self, now: Duration) {
@@ -347,7 +374,8 @@ impl State {
         if let Some(options) = replay {
             replay::start(self, options);
         } else if self.car.source == VehicleSource::Can {
-            warn!("SocketCAN unavailable: this build reads vehicle signals from replays only");
+            let links = self.car.links();
+            socketcan::start(self, links);
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct VehicleSnapshot {
     pub driving_state: String,
     pub restrictions: u32,
     pub source: String,
+    /// Each SocketCAN bus's state by interface.
+    pub bus_states: BTreeMap<String, String>,
 }
 
 impl VehicleSnapshot {
@@ -51,6 +53,7 @@ impl VehicleSnapshot {
         self.driving_state != other.driving_state
             || self.restrictions != other.restrictions
             || self.source != other.source
+            || self.bus_states != other.bus_states
             || discrete(self) != discrete(other)
     }
 }
@@ -172,6 +175,13 @@ impl VehicleInterface {
     async fn source(&self) -> String {
         self.read().source
     }
+
+    /// With source can: each bus by interface, as error-active, error-passive, bus-off, down
+    /// (reopening) or unavailable (the kernel has no SocketCAN).
+    #[zbus(property)]
+    async fn bus_states(&self) -> HashMap<String, String> {
+        self.read().bus_states.into_iter().collect()
+    }
 }
 
 async fn emit_changes(
@@ -197,6 +207,9 @@ async fn emit_changes(
     if current.source != previous.source {
         vehicle.source_changed(emitter).await?;
     }
+    if current.bus_states != previous.bus_states {
+        vehicle.bus_states_changed(emitter).await?;
+    }
     Ok(())
 }
 
@@ -208,6 +221,7 @@ impl State {
             driving_state: self.car.driving_state.name().to_string(),
             restrictions: self.car.restrictions,
             source: format!("{:?}", self.car.source).to_lowercase(),
+            bus_states: self.car.bus_states.clone(),
         }
     }
 
