@@ -175,6 +175,7 @@ impl Car {
         let (Some(message), Some(values)) = (bus.database.message(id), bus.buffers.get_mut(&id))
         else {
             self.counters.unknown_id += 1;
+            tracing::debug!(%id, interface, "a frame with an id the DBC does not describe");
             return false;
         };
         if message.decode(data, values).is_err() {

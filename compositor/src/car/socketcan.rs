@@ -62,7 +62,22 @@ impl Link {
     }
 }
 
+/// Whether the interface is up, from sysfs; `None` when it cannot be told.
+fn is_up(interface: &str) -> Option<bool> {
+    let flags = std::fs::read_to_string(format!("/sys/class/net/{interface}/flags")).ok()?;
+    let flags = u32::from_str_radix(flags.trim().trim_start_matches("0x"), 16).ok()?;
+    // IFF_UP
+    Some(flags & 0x1 != 0)
+}
+
 fn open(link: &Link) -> std::io::Result<CanFdSocket> {
+    // A socket bound to a down interface only reports ENETDOWN: wait for it to come up.
+    if is_up(&link.interface) == Some(false) {
+        return Err(std::io::Error::new(
+            ErrorKind::NetworkDown,
+            "the interface is down",
+        ));
+    }
     let socket = CanFdSocket::open(&link.interface)?;
     socket.set_nonblocking(true)?;
     let filters: Vec<CanFilter> = link
