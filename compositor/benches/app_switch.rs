@@ -15,6 +15,7 @@ use std::time::Duration;
 use common::Compositor;
 use common::bus::PrivateBus;
 use common::client::{Feedback, TestClient};
+use cowl_sdk::shell::Shell1Proxy;
 
 const SWITCHES: usize = 1_000;
 const WARM_UP: usize = 50;
@@ -34,15 +35,6 @@ name = "A"
 id = "org.bench.B"
 name = "B"
 "##;
-
-#[zbus::proxy(
-    interface = "org.cowl.Shell1",
-    default_service = "org.cowl.Shell",
-    default_path = "/org/cowl/Shell"
-)]
-trait Shell1 {
-    async fn activate(&self, app_id: &str) -> zbus::Result<()>;
-}
 
 fn monotonic_ns() -> u128 {
     let now = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);

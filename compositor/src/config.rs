@@ -142,19 +142,13 @@ impl Default for RestrictionConfig {
 /// The bit of a restriction name; `fully_restricted` is all of them.
 pub fn restriction_bit(name: &str) -> Option<u32> {
     use cowl::vehicle::driving::ux;
-    Some(match name {
-        "no_dialpad" => ux::NO_DIALPAD,
-        "no_filtering" => ux::NO_FILTERING,
-        "limit_string_length" => ux::LIMIT_STRING_LENGTH,
-        "no_keyboard" => ux::NO_KEYBOARD,
-        "no_video" => ux::NO_VIDEO,
-        "limit_content" => ux::LIMIT_CONTENT,
-        "no_setup" => ux::NO_SETUP,
-        "no_text_message" => ux::NO_TEXT_MESSAGE,
-        "no_voice_transcription" => ux::NO_VOICE_TRANSCRIPTION,
-        "fully_restricted" => ux::FULLY_RESTRICTED,
-        _ => return None,
-    })
+    if name == "fully_restricted" {
+        return Some(ux::FULLY_RESTRICTED);
+    }
+    ux::NAMES
+        .iter()
+        .find(|(_, known)| *known == name)
+        .map(|(bit, _)| *bit)
 }
 
 impl RestrictionConfig {

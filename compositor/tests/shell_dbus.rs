@@ -12,6 +12,7 @@ use std::time::Instant;
 use common::bus::PrivateBus;
 use common::client::TestClient;
 use common::{Compositor, DEADLINE, Image, NIGHT_PANEL};
+use cowl_sdk::shell::Shell1Proxy;
 use futures_util::StreamExt;
 
 /// 640x480: status bar 0..40, app area 40..400 (360 high), dock 400..480.
@@ -168,18 +169,6 @@ fn activating_a_stopped_app_starts_it_and_the_screenshot_shows_it() {
     assert_eq!((shot.width, shot.height), (640, 480));
     assert_eq!(shot.pixel(RIGHT, MIDDLE_Y), foot_blue);
     assert_eq!(shot.pixel(2, 2), NIGHT_PANEL);
-}
-
-#[zbus::proxy(
-    interface = "org.cowl.Shell1",
-    default_service = "org.cowl.Shell",
-    default_path = "/org/cowl/Shell"
-)]
-trait Shell1 {
-    #[zbus(signal)]
-    fn app_state_changed(&self, app_id: String, state: String) -> zbus::Result<()>;
-    #[zbus(property)]
-    fn apps(&self) -> zbus::Result<Vec<(String, String, String)>>;
 }
 
 /// An interface's XML without comments and layout, for comparing meaning.

@@ -10,25 +10,9 @@ use std::time::Instant;
 
 use common::bus::PrivateBus;
 use common::{Compositor, DEADLINE};
+use cowl_sdk::vehicle::Vehicle1Proxy;
+use cowl_sdk::vehicle::names::CURRENT_GEAR as GEAR;
 use futures_util::StreamExt;
-
-const GEAR: &str = "Vehicle.Powertrain.Transmission.CurrentGear";
-
-#[zbus::proxy(
-    interface = "org.cowl.Vehicle1",
-    default_service = "org.cowl.Vehicle",
-    default_path = "/org/cowl/Vehicle"
-)]
-trait Vehicle1 {
-    #[zbus(property)]
-    fn values(&self) -> zbus::Result<std::collections::HashMap<String, zbus::OwnedVariant>>;
-    #[zbus(property)]
-    fn driving_state(&self) -> zbus::Result<String>;
-    #[zbus(property)]
-    fn ux_restrictions(&self) -> zbus::Result<u32>;
-    #[zbus(property)]
-    fn bus_states(&self) -> zbus::Result<std::collections::HashMap<String, String>>;
-}
 
 /// A driving state as a client sees it change, with the gear and restrictions read then.
 #[derive(Debug, Clone, PartialEq)]

@@ -34,11 +34,9 @@ const DEMO_DBC: &str = include_str!("../../../assets/vehicle/cowl-demo.dbc");
 const DEMO_MAPPING: &str = include_str!("../../../assets/vehicle/cowl-demo.toml");
 const DEMO_INTERFACE: &str = "can0";
 
-pub const SPEED: &str = "Vehicle.Speed";
-pub const CURRENT_GEAR: &str = "Vehicle.Powertrain.Transmission.CurrentGear";
-pub const PARKING_BRAKE: &str = "Vehicle.Chassis.ParkingBrake.IsEngaged";
-pub const AIR_TEMPERATURE: &str = "Vehicle.Exterior.AirTemperature";
-pub const DAY_NIGHT: &str = "Vehicle.Cabin.Infotainment.HMI.DayNightMode";
+use cowl_sdk::vehicle::names::{
+    AIR_TEMPERATURE, CURRENT_GEAR, DAY_NIGHT, LOW_BEAM, PARKING_BRAKE, SELECTED_GEAR, SPEED,
+};
 
 /// One CAN bus: its DBC, mapping, and a decode buffer per message (made once).
 struct Bus {
@@ -135,15 +133,9 @@ impl Car {
         let defaults = [
             (SPEED, PropertyValue::Double(0.0)),
             (CURRENT_GEAR, PropertyValue::String("P".into())),
-            (
-                "Vehicle.Powertrain.Transmission.SelectedGear",
-                PropertyValue::String("P".into()),
-            ),
+            (SELECTED_GEAR, PropertyValue::String("P".into())),
             (PARKING_BRAKE, PropertyValue::Bool(true)),
-            (
-                "Vehicle.Body.Lights.Beam.Low.IsOn",
-                PropertyValue::Bool(false),
-            ),
+            (LOW_BEAM, PropertyValue::Bool(false)),
             (DAY_NIGHT, PropertyValue::String("DAY".into())),
             (AIR_TEMPERATURE, PropertyValue::Double(20.0)),
         ];

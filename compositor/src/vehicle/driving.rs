@@ -24,20 +24,8 @@ impl DrivingState {
     }
 }
 
-/// Android Automotive's CarUxRestrictions bits.
-pub mod ux {
-    pub const NO_DIALPAD: u32 = 1;
-    pub const NO_FILTERING: u32 = 2;
-    pub const LIMIT_STRING_LENGTH: u32 = 4;
-    pub const NO_KEYBOARD: u32 = 8;
-    pub const NO_VIDEO: u32 = 16;
-    pub const LIMIT_CONTENT: u32 = 32;
-    pub const NO_SETUP: u32 = 64;
-    pub const NO_TEXT_MESSAGE: u32 = 128;
-    pub const NO_VOICE_TRANSCRIPTION: u32 = 256;
-    /// Every restriction.
-    pub const FULLY_RESTRICTED: u32 = 511;
-}
+/// Android Automotive's CarUxRestrictions bits, shared with apps through cowl-sdk.
+pub use cowl_sdk::vehicle::ux;
 
 /// The gear the driver selected, as far as the driving state cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,13 +11,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use cowl_sdk::shell::{Debug1Proxy, SHELL_NAME, Shell1Proxy};
 
 mod can;
 mod vehicle;
 
 /// How long a call may take before Cowl is reported as not answering.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
-const SHELL_NAME: &str = "org.cowl.Shell";
 
 #[derive(Parser)]
 #[command(
@@ -81,39 +81,6 @@ enum Command {
         #[arg(long, value_name = "OUTPUT")]
         panel: Option<String>,
     },
-}
-
-#[zbus::proxy(
-    interface = "org.cowl.Shell1",
-    default_service = "org.cowl.Shell",
-    default_path = "/org/cowl/Shell"
-)]
-trait Shell1 {
-    async fn activate(&self, app_id: &str) -> zbus::Result<()>;
-    async fn home(&self) -> zbus::Result<()>;
-    async fn set_split(&self, primary: &str, secondary: &str) -> zbus::Result<()>;
-    async fn screenshot(&self, path: &str) -> zbus::Result<()>;
-    #[zbus(property)]
-    fn apps(&self) -> zbus::Result<Vec<(String, String, String)>>;
-    #[zbus(property)]
-    fn active_app(&self) -> zbus::Result<String>;
-}
-
-#[zbus::proxy(
-    interface = "org.cowl.Debug1",
-    default_service = "org.cowl.Shell",
-    default_path = "/org/cowl/Debug"
-)]
-trait Debug1 {
-    async fn touch(&self, kind: &str, slot: u32, x: f64, y: f64) -> zbus::Result<()>;
-    async fn panel_touch(
-        &self,
-        output: &str,
-        kind: &str,
-        slot: u32,
-        x: f64,
-        y: f64,
-    ) -> zbus::Result<()>;
 }
 
 #[derive(Subcommand)]

@@ -1,42 +1,11 @@
 //! `cowlctl vehicle`: the car as Cowl publishes it on org.cowl.Vehicle1, once or at every
 //! change (`--watch`), and the simulator's setter (`cowlctl vehicle set NAME VALUE`).
 
-use std::collections::HashMap;
-
+use cowl_sdk::vehicle::{Vehicle1Proxy, ux};
 use futures_util::StreamExt;
 use zbus::OwnedVariant;
 
 use super::{VehicleCommand, describe};
-
-#[zbus::proxy(
-    interface = "org.cowl.Vehicle1",
-    default_service = "org.cowl.Vehicle",
-    default_path = "/org/cowl/Vehicle"
-)]
-trait Vehicle1 {
-    async fn set(&self, name: &str, value: &str) -> zbus::Result<()>;
-    #[zbus(property)]
-    fn values(&self) -> zbus::Result<HashMap<String, OwnedVariant>>;
-    #[zbus(property)]
-    fn driving_state(&self) -> zbus::Result<String>;
-    #[zbus(property)]
-    fn ux_restrictions(&self) -> zbus::Result<u32>;
-    #[zbus(property)]
-    fn source(&self) -> zbus::Result<String>;
-}
-
-/// Android Automotive's restriction names, by bit.
-const RESTRICTIONS: [&str; 9] = [
-    "no_dialpad",
-    "no_filtering",
-    "limit_string_length",
-    "no_keyboard",
-    "no_video",
-    "limit_content",
-    "no_setup",
-    "no_text_message",
-    "no_voice_transcription",
-];
 
 pub async fn run(
     connection: &zbus::Connection,
@@ -93,12 +62,7 @@ async fn print(vehicle: &Vehicle1Proxy<'_>) -> Result<(), String> {
         .into_iter()
         .collect();
     values.sort_by(|a, b| a.0.cmp(&b.0));
-    let names: Vec<&str> = RESTRICTIONS
-        .iter()
-        .enumerate()
-        .filter(|(bit, _)| restrictions & (1 << bit) != 0)
-        .map(|(_, name)| *name)
-        .collect();
+    let names = ux::names(restrictions);
     println!("source: {source}");
     println!("driving state: {state}");
     println!("ux restrictions: {restrictions} ({})", names.join(", "));

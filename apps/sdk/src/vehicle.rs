@@ -1,0 +1,97 @@
+//! org.cowl.Vehicle1: the car as Cowl knows it. Read-only for apps; `set` works only when
+//! Cowl runs with `--vehicle sim`.
+
+use std::collections::HashMap;
+
+/// The bus name of the vehicle service (Cowl also serves it under `org.cowl.Shell`).
+pub const VEHICLE_NAME: &str = "org.cowl.Vehicle";
+
+/// The VSS names of the properties Cowl's demo car and simulator publish.
+pub mod names {
+    pub const SPEED: &str = "Vehicle.Speed";
+    pub const CURRENT_GEAR: &str = "Vehicle.Powertrain.Transmission.CurrentGear";
+    pub const SELECTED_GEAR: &str = "Vehicle.Powertrain.Transmission.SelectedGear";
+    pub const PARKING_BRAKE: &str = "Vehicle.Chassis.ParkingBrake.IsEngaged";
+    pub const LOW_BEAM: &str = "Vehicle.Body.Lights.Beam.Low.IsOn";
+    pub const DAY_NIGHT: &str = "Vehicle.Cabin.Infotainment.HMI.DayNightMode";
+    pub const AIR_TEMPERATURE: &str = "Vehicle.Exterior.AirTemperature";
+}
+
+/// Android Automotive's CarUxRestrictions bits, as UxRestrictions carries them.
+pub mod ux {
+    pub const NO_DIALPAD: u32 = 1;
+    pub const NO_FILTERING: u32 = 2;
+    pub const LIMIT_STRING_LENGTH: u32 = 4;
+    pub const NO_KEYBOARD: u32 = 8;
+    pub const NO_VIDEO: u32 = 16;
+    pub const LIMIT_CONTENT: u32 = 32;
+    pub const NO_SETUP: u32 = 64;
+    pub const NO_TEXT_MESSAGE: u32 = 128;
+    pub const NO_VOICE_TRANSCRIPTION: u32 = 256;
+    /// Every restriction: what an unknown driving state means.
+    pub const FULLY_RESTRICTED: u32 = 511;
+
+    /// Each restriction's name (lowercase, as in Cowl's configuration), by bit.
+    pub const NAMES: [(u32, &str); 9] = [
+        (NO_DIALPAD, "no_dialpad"),
+        (NO_FILTERING, "no_filtering"),
+        (LIMIT_STRING_LENGTH, "limit_string_length"),
+        (NO_KEYBOARD, "no_keyboard"),
+        (NO_VIDEO, "no_video"),
+        (LIMIT_CONTENT, "limit_content"),
+        (NO_SETUP, "no_setup"),
+        (NO_TEXT_MESSAGE, "no_text_message"),
+        (NO_VOICE_TRANSCRIPTION, "no_voice_transcription"),
+    ];
+
+    /// The names of the restrictions set in `bits`.
+    pub fn names(bits: u32) -> Vec<&'static str> {
+        NAMES
+            .iter()
+            .filter(|(bit, _)| bits & bit != 0)
+            .map(|(_, name)| *name)
+            .collect()
+    }
+}
+
+#[zbus::proxy(
+    interface = "org.cowl.Vehicle1",
+    default_service = "org.cowl.Vehicle",
+    default_path = "/org/cowl/Vehicle"
+)]
+pub trait Vehicle1 {
+    /// One property's value (d, x, b or s); an error when it is not known now.
+    async fn get(&self, name: &str) -> zbus::Result<zbus::OwnedVariant>;
+    /// Simulator only: sets a property from text ("R", "42.5", "true").
+    async fn set(&self, name: &str, value: &str) -> zbus::Result<()>;
+    /// Every known, fresh property by its VSS name.
+    #[zbus(property)]
+    fn values(&self) -> zbus::Result<HashMap<String, zbus::OwnedVariant>>;
+    /// parked, idling, moving or unknown.
+    #[zbus(property)]
+    fn driving_state(&self) -> zbus::Result<String>;
+    /// Android Automotive's restriction bits ([`ux`]).
+    #[zbus(property)]
+    fn ux_restrictions(&self) -> zbus::Result<u32>;
+    /// none, sim, replay or can.
+    #[zbus(property)]
+    fn source(&self) -> zbus::Result<String>;
+    /// With source can: each bus's state by interface.
+    #[zbus(property)]
+    fn bus_states(&self) -> zbus::Result<HashMap<String, String>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ux;
+
+    #[test]
+    fn restriction_names_follow_their_bits() {
+        assert_eq!(
+            ux::names(ux::NO_VIDEO | ux::NO_KEYBOARD),
+            ["no_keyboard", "no_video"]
+        );
+        assert_eq!(ux::names(ux::FULLY_RESTRICTED).len(), 9);
+        assert!(ux::names(0).is_empty());
+    }
+}
