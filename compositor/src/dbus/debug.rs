@@ -47,6 +47,13 @@ impl DebugInterface {
         self.inject(&kind, slot, TouchAt::Global(x, y)).await
     }
 
+    /// Injects one CAN frame (`ID#DATA` as cansend writes it) as if `interface` had received
+    /// it: the path of a SocketCAN frame from decoding on, for benchmarks and development
+    /// without a CAN bus.
+    async fn can_frame(&self, interface: String, frame: String) -> Result<(), ShellBusError> {
+        self.inject_frame(interface, frame).await
+    }
+
     /// Injects one touch event at x, y in 0..1 across the named output's panel in its own
     /// orientation, as its touch controller reports them; then a frame.
     async fn panel_touch(
@@ -63,6 +70,24 @@ impl DebugInterface {
 }
 
 impl DebugInterface {
+    /// Sends the loop a CAN frame as if `interface` had received it.
+    async fn inject_frame(&self, interface: String, frame: String) -> Result<(), ShellBusError> {
+        let parsed = cowl::vehicle::candump::parse_frame(&frame)
+            .map_err(|err| ShellBusError::InvalidArgs(format!("{frame}: {err}")))?;
+        let (reply, answer) = futures_channel::oneshot::channel();
+        self.requests
+            .send(ShellRequest::CanFrame {
+                interface,
+                id: parsed.id,
+                data: parsed.data().to_vec(),
+                reply,
+            })
+            .map_err(|_| ShellBusError::Failed("the compositor is shutting down".into()))?;
+        answer
+            .await
+            .map_err(|_| ShellBusError::Failed("the compositor dropped the request".into()))
+    }
+
     async fn inject(&self, kind: &str, slot: u32, at: TouchAt) -> Result<(), ShellBusError> {
         let kind = match kind {
             "down" => TouchKind::Down,

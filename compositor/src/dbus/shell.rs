@@ -39,6 +39,13 @@ pub enum ShellRequest {
     Screenshot(PathBuf, Reply<Result<(), String>>),
     /// From org.cowl.Vehicle1 (simulator only): property name and value as text.
     VehicleSet(String, String, Reply<Result<(), super::vehicle::SimError>>),
+    /// From org.cowl.Debug1: a CAN frame as if received on `interface`.
+    CanFrame {
+        interface: String,
+        id: cowl::vehicle::decode::FrameId,
+        data: Vec<u8>,
+        reply: Reply<()>,
+    },
     /// From org.cowl.Debug1.
     Touch {
         kind: super::debug::TouchKind,
@@ -218,6 +225,15 @@ impl State {
                 let _ = reply.send(self.set_split(&primary, &secondary));
             }
             ShellRequest::Screenshot(path, reply) => self.request_screenshot(path, reply),
+            ShellRequest::CanFrame {
+                interface,
+                id,
+                data,
+                reply,
+            } => {
+                self.car_frame(&interface, id, &data);
+                let _ = reply.send(());
+            }
             ShellRequest::VehicleSet(name, value, reply) => {
                 let _ = reply.send(self.car_simulate(&name, &value));
             }
