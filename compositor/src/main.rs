@@ -55,7 +55,10 @@ fn init_logging() {
 
 fn run(mut cli: Cli) -> Result<()> {
     if let Some(path) = &cli.check_config {
-        config::load(Some(path))?;
+        // The configuration, and the DBC files and mappings it names.
+        let (config, _) = config::load(Some(path))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        load_car(&cli, &config.vehicle, base)?;
         println!("{}: ok", path.display());
         return Ok(());
     }

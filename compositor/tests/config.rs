@@ -184,3 +184,60 @@ fn an_app_is_placed_on_the_output_its_configuration_names() {
         "the passenger app on HEADLESS-2"
     );
 }
+
+/// A configuration naming a DBC file with a syntax error on line 18.
+fn broken_dbc_config(dir: &Path, on_bad_dbc: &str) -> std::path::PathBuf {
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/vehicle/");
+    let text = std::fs::read_to_string(format!("{demo}cowl-demo.dbc")).expect("the demo DBC");
+    std::fs::write(
+        dir.join("broken.dbc"),
+        text.replacen("(0.01,0)", "(0.01,0", 1),
+    )
+    .expect("write the DBC");
+    let config = dir.join("car.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[vehicle]\non_bad_dbc = \"{on_bad_dbc}\"\n[[vehicle.buses]]\ninterface = \"can0\"\n\
+             dbc = \"broken.dbc\"\nmapping = \"{demo}cowl-demo.toml\"\n"
+        ),
+    )
+    .expect("write the configuration");
+    config
+}
+
+#[test]
+fn a_broken_dbc_is_named_by_check_config_and_stops_cowl() {
+    let dir = common::private_runtime_dir();
+    let config = broken_dbc_config(dir.path(), "refuse");
+    let config = config.to_str().expect("utf-8");
+    let location = format!("{}:18:", dir.path().join("broken.dbc").display());
+    for args in [
+        vec!["--check-config", config],
+        vec!["--backend", "headless", "--config", config],
+    ] {
+        let output = cowl(&args, dir.path());
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&location),
+            "{args:?}: expected {location:?} in {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_broken_dbc_may_be_configured_to_run_without_vehicle_data() {
+    let dir = common::private_runtime_dir();
+    let config = broken_dbc_config(dir.path(), "run-without-vehicle-data");
+    let compositor = Compositor::headless_with_config(
+        &std::fs::read_to_string(&config).expect("read"),
+        &["--config", config.to_str().expect("utf-8")],
+    );
+    let log = compositor.log();
+    assert!(
+        log.contains("running without vehicle data, fully restricted"),
+        "{log}"
+    );
+    assert!(log.contains("broken.dbc:18:"), "{log}");
+}

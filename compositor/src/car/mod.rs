@@ -372,3 +372,44 @@ impl State {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two buses, each with its DBC and mapping (the demo car's, twice).
+    fn two_buses() -> Car {
+        let assets = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/vehicle");
+        let text = format!(
+            "[[vehicle.buses]]\ninterface = \"pt\"\ndbc = \"{assets}/cowl-demo.dbc\"\n\
+             mapping = \"{assets}/cowl-demo.toml\"\n\
+             [[vehicle.buses]]\ninterface = \"body\"\ndbc = \"{assets}/cowl-demo.dbc\"\n\
+             mapping = \"{assets}/cowl-demo.toml\"\n"
+        );
+        let config = crate::config::parse(&text, "test.toml").expect("valid");
+        Car::load(&config.vehicle, VehicleSource::Can, Path::new("/")).expect("loads")
+    }
+
+    #[test]
+    fn frames_go_to_the_bus_of_their_interface() {
+        let mut car = two_buses();
+        let gear = FrameId {
+            id: 0x123,
+            extended: false,
+        };
+        assert!(car.frame("body", gear, &[0x11, 0, 0, 0], Duration::ZERO));
+        assert_eq!(
+            car.store.get(CURRENT_GEAR, Duration::ZERO),
+            Some(&PropertyValue::String("R".into()))
+        );
+        assert!(!car.frame("infotainment", gear, &[0x33, 0, 0, 0], Duration::ZERO));
+        assert_eq!(car.counters.unknown_interface, 1);
+        let unknown = FrameId {
+            id: 0x7FF,
+            extended: false,
+        };
+        assert!(!car.frame("pt", unknown, &[0], Duration::ZERO));
+        assert_eq!((car.counters.unknown_id, car.counters.decoded), (1, 1));
+        assert_eq!(car.links().len(), 2);
+    }
+}

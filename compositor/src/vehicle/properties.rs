@@ -399,6 +399,27 @@ mod tests {
             mapping.value_of(mode, &lights.signals, &values),
             Some(PropertyValue::String("NIGHT".into()))
         );
+
+        // Steering-wheel keys: page 0 (media) selects the media key and the volume steps.
+        let keys = database.message_by_name("SWC_Keys").expect("keys");
+        let mut values = keys.buffer();
+        keys.decode(&[0x00, 0xE1], &mut values).expect("decodes");
+        let property = |name: &str| {
+            let index = mapping
+                .properties
+                .iter()
+                .position(|p| p.name == name)
+                .expect("mapped");
+            mapping.value_of(index, &keys.signals, &values)
+        };
+        assert_eq!(
+            property("Vehicle.Cabin.SteeringWheel.MediaKey"),
+            Some(PropertyValue::String("Next".into()))
+        );
+        assert_eq!(
+            property("Vehicle.Cabin.SteeringWheel.VolumeSteps"),
+            Some(PropertyValue::Int(-2))
+        );
     }
 
     #[test]
