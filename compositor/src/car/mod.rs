@@ -271,8 +271,14 @@ impl State {
 
     /// A frame arrived from any source.
     pub fn car_frame(&mut self, interface: &str, id: FrameId, data: &[u8]) {
+        self.car_frame_aged(interface, id, data, Duration::ZERO);
+    }
+
+    /// A frame that arrived `age` ago (the kernel's receive timestamp): its values go stale
+    /// counting from then, not from when the loop got to it.
+    pub fn car_frame_aged(&mut self, interface: &str, id: FrameId, data: &[u8], age: Duration) {
         let now = self.car_now();
-        if self.car.frame(interface, id, data, now) {
+        if self.car.frame(interface, id, data, now.saturating_sub(age)) {
             self.car_changed(now);
         }
     }

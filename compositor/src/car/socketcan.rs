@@ -1,6 +1,7 @@
 //! SocketCAN: each configured bus is a non-blocking CAN FD socket on the event loop, with
 //! kernel filters for exactly the ids its DBC describes (the kernel drops the rest) and error
-//! frames on, which set the bus's state (error-active, error-passive, bus-off). A socket that
+//! frames on, which set the bus's state (error-active, error-passive, bus-off). Frames carry
+//! the kernel's receive time, from which their values' staleness counts. A socket that
 //! fails (the interface went down or away) is closed and reopened with backoff; where the
 //! kernel has no AF_CAN or the interface does not exist, "SocketCAN unavailable: <reason>" is
 //! logged and Cowl runs on without that bus's data.
@@ -9,7 +10,7 @@
 //! the socket's bounded kernel buffer and never stalls the loop or grows a queue of ours.
 
 use std::io::ErrorKind;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use cowl::vehicle::decode::FrameId;
 use smithay::reexports::calloop::generic::Generic;
@@ -100,6 +101,7 @@ fn open(link: &Link) -> std::io::Result<CanFdSocket> {
         socket.set_filters(&filters)?;
     }
     socket.set_error_filter_accept_all()?;
+    socket.set_recv_timestamp(true)?;
     Ok(socket)
 }
 
@@ -172,19 +174,23 @@ fn connect(state: &mut State, mut link: Link) {
         Generic::new(socket, Interest::READ, Mode::Level),
         move |_, socket, state| {
             for _ in 0..FRAMES_PER_WAKE {
-                match socket.read_frame() {
-                    Ok(CanAnyFrame::Error(error)) => {
+                match socket.read_frame_with_timestamp() {
+                    Ok((CanAnyFrame::Error(error), _)) => {
                         if let Some(bus) = state_of_error(error.id_word(), error.data()) {
                             state.car_bus_state(&interface, bus);
                         }
                     }
-                    Ok(CanAnyFrame::Remote(_)) => {}
-                    Ok(frame) => {
+                    Ok((CanAnyFrame::Remote(_), _)) => {}
+                    Ok((frame, received)) => {
                         let id = FrameId {
                             id: frame.raw_id(),
                             extended: frame.is_extended(),
                         };
-                        state.car_frame(&interface, id, frame.data());
+                        // The kernel stamps frames in wall-clock time: their age now.
+                        let age = SystemTime::now()
+                            .duration_since(received)
+                            .unwrap_or(Duration::ZERO);
+                        state.car_frame_aged(&interface, id, frame.data(), age);
                     }
                     Err(err) if err.kind() == ErrorKind::WouldBlock => break,
                     Err(err) if err.kind() == ErrorKind::Interrupted => continue,
