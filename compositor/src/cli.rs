@@ -83,6 +83,11 @@ pub struct Cli {
     /// Plays the replay again from the start when it ends.
     #[arg(long)]
     pub replay_loop: bool,
+
+    /// Plays the replay's frames only when org.cowl.Debug1.ReplayStep asks (with
+    /// --debug-input), for tests that step through a recording.
+    #[arg(long, requires = "replay")]
+    pub replay_stepped: bool,
 }
 
 fn parse_clock(text: &str) -> Result<String, String> {

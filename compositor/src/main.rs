@@ -151,6 +151,7 @@ fn load_car(
                 log,
                 looping: cli.replay_loop || vehicle.replay_loop || demo_drive,
                 speed: *vehicle.replay_speed.get_ref(),
+                stepped: cli.replay_stepped,
             }),
             None => {
                 anyhow::bail!("vehicle source \"replay\" needs --replay FILE or [vehicle] replay")

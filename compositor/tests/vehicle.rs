@@ -248,3 +248,43 @@ fn without_socketcan_cowl_says_so_and_runs_on_fully_restricted() {
         compositor.log()
     );
 }
+
+#[test]
+fn a_stepped_replay_plays_exactly_the_frames_a_test_asks_for() {
+    let bus = PrivateBus::start();
+    let log = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../assets/vehicle/demo-drive.log"
+    );
+    let compositor = Compositor::headless_on_bus(
+        &bus,
+        "640x480",
+        &["--replay", log, "--replay-stepped", "--debug-input"],
+        "# defaults\n",
+    );
+    let seen = watch(&bus);
+    let connection = bus.connect();
+    let debug = zbus::block_on(cowl_sdk::shell::Debug1Proxy::new(&connection)).expect("Debug1");
+    let step = |count: u32| zbus::block_on(debug.replay_step(count)).expect("ReplayStep");
+
+    // Nothing plays by itself; the first four frames (t = 0) park the car.
+    wait_for(&compositor, &seen, "unknown");
+    assert_eq!(step(4), 4);
+    let parked = wait_for(&compositor, &seen, "parked");
+    assert_eq!(parked.last().and_then(|s| s.gear.as_deref()), Some("P"));
+
+    // Up to and including the first frame that selects D: idling in D.
+    let lines = std::fs::read_to_string(log).expect("the log");
+    let first_d = lines
+        .lines()
+        .position(|line| line.contains(" 123#33"))
+        .expect("a frame in D") as u32;
+    assert_eq!(step(first_d + 1 - 4), first_d + 1 - 4);
+    let idling = wait_for(&compositor, &seen, "idling");
+    assert_eq!(idling.last().and_then(|s| s.gear.as_deref()), Some("D"));
+
+    // The end of the log: fewer frames than asked for.
+    let total = lines.lines().count() as u32;
+    assert_eq!(step(100_000), total - first_d - 1);
+    assert_eq!(step(1), 0);
+}

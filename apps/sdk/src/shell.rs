@@ -37,6 +37,8 @@ pub trait Shell1 {
 pub trait Debug1 {
     /// One touch event (down, motion, up, cancel) at global logical coordinates.
     async fn touch(&self, kind: &str, slot: u32, x: f64, y: f64) -> zbus::Result<()>;
+    /// With `cowl --replay-stepped`: plays the next `count` frames; how many there were.
+    async fn replay_step(&self, count: u32) -> zbus::Result<u32>;
     /// One CAN frame (`ID#DATA`) as if `interface` had received it.
     async fn can_frame(&self, interface: &str, frame: &str) -> zbus::Result<()>;
     /// One touch event at 0..1 across the named output's panel, as its touchscreen reports.

@@ -66,6 +66,8 @@ pub struct Car {
     pub counters: FrameCounters,
     /// Each SocketCAN bus's state (`socketcan.rs`), by interface.
     pub bus_states: std::collections::BTreeMap<String, String>,
+    /// A stepped replay, waiting for Debug1.ReplayStep.
+    pub replay: Option<replay::Replay>,
     expiry_timer: Option<RegistrationToken>,
 }
 
@@ -102,6 +104,7 @@ impl Car {
             gearbox_has_park: config.gearbox_has_park,
             counters: FrameCounters::default(),
             bus_states: Default::default(),
+            replay: None,
             expiry_timer: None,
         };
         if source == VehicleSource::Sim {
@@ -124,6 +127,7 @@ impl Car {
             gearbox_has_park: config.gearbox_has_park,
             counters: FrameCounters::default(),
             bus_states: Default::default(),
+            replay: None,
             expiry_timer: None,
         }
     }
@@ -304,6 +308,15 @@ impl State {
                 Err(err) => warn!("could not arm the staleness timer: {err}"),
             }
         }
+    }
+
+    /// Debug1.ReplayStep: plays the stepped replay's next `count` frames; how many there were
+    /// (`None` without a stepped replay).
+    pub fn car_replay_step(&mut self, count: u32) -> Option<u32> {
+        let mut replay = self.car.replay.take()?;
+        let played = replay.step(self, count);
+        self.car.replay = Some(replay);
+        Some(played)
     }
 
     /// A SocketCAN bus changed state; Vehicle1 shows it in BusStates.

@@ -1,7 +1,9 @@
 //! Replay of a candump log as the car's frames, paced by the log's own timestamps (scaled by
 //! a speed factor), optionally looped: the demo drive, and recordings from a real car for
 //! development. A calloop timer wakes for each frame that is due; the loop never sleeps.
-//! Lines that are not frames are skipped and counted.
+//! Stepped (`--replay-stepped`), frames are played only when a test asks for the next ones
+//! (org.cowl.Debug1.ReplayStep), whatever their timestamps say. Lines that are not frames
+//! are skipped and counted.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -43,9 +45,11 @@ pub struct ReplayOptions {
     pub log: ReplayLog,
     pub looping: bool,
     pub speed: f64,
+    /// Frames are played only on request (Debug1.ReplayStep).
+    pub stepped: bool,
 }
 
-struct Replay {
+pub struct Replay {
     options: ReplayOptions,
     lines: Vec<String>,
     next: usize,
@@ -61,6 +65,57 @@ impl Replay {
         let log_start = self.log_start.unwrap_or(stamp);
         let offset = stamp.saturating_sub(log_start).as_secs_f64() / self.options.speed;
         self.wall_start + Duration::from_secs_f64(offset)
+    }
+
+    /// The next frame's line, skipping (and counting) lines that are not frames; `None` at
+    /// the end of the log.
+    fn next_frame(&mut self) -> Option<usize> {
+        while let Some(line) = self.lines.get(self.next) {
+            if line.trim().is_empty() {
+                self.next += 1;
+                continue;
+            }
+            if let Err(err) = candump::parse_line(line) {
+                self.bad_lines += 1;
+                if self.bad_lines <= LOGGED_BAD_LINES {
+                    warn!(
+                        "{}:{}: skipped: {err}",
+                        self.options.log.name(),
+                        self.next + 1
+                    );
+                }
+                self.next += 1;
+                continue;
+            }
+            return Some(self.next);
+        }
+        None
+    }
+
+    /// Plays the next `count` frames at once (a stepped replay); how many there were.
+    pub fn step(&mut self, state: &mut State, count: u32) -> u32 {
+        let mut played = 0;
+        // A looped log wraps around once per frame played at most: one without frames ends.
+        let mut wrapped = false;
+        while played < count {
+            let Some(index) = self.next_frame() else {
+                if self.options.looping && !wrapped {
+                    wrapped = true;
+                    self.next = 0;
+                    continue;
+                }
+                break;
+            };
+            wrapped = false;
+            if let Ok(frame) = candump::parse_line(&self.lines[index])
+                && frame.kind == candump::FrameKind::Data
+            {
+                state.car_frame(frame.interface, frame.id, frame.data());
+            }
+            self.next += 1;
+            played += 1;
+        }
+        played
     }
 
     /// Plays every frame that is due; when to wake next, or `None` at the end.
@@ -137,6 +192,7 @@ pub fn start(state: &mut State, options: ReplayOptions) {
         ReplayLog::DemoDrive => DEMO_DRIVE.to_string(),
     };
     info!(log = %options.log.name(), speed = options.speed, looping = options.looping, "replaying");
+    let stepped = options.stepped;
     let mut replay = Replay {
         lines: text.lines().map(str::to_string).collect(),
         options,
@@ -145,6 +201,11 @@ pub fn start(state: &mut State, options: ReplayOptions) {
         wall_start: Instant::now(),
         bad_lines: 0,
     };
+    if stepped {
+        info!("stepped replay: frames play on Debug1.ReplayStep");
+        state.car.replay = Some(replay);
+        return;
+    }
     let inserted = state
         .loop_handle
         .insert_source(Timer::immediate(), move |_, _, state| {

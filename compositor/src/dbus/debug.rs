@@ -54,6 +54,19 @@ impl DebugInterface {
         self.inject_frame(interface, frame).await
     }
 
+    /// With `--replay-stepped`: plays the replay's next `count` frames at once and returns
+    /// how many there were (fewer at the end of the log).
+    async fn replay_step(&self, count: u32) -> Result<u32, ShellBusError> {
+        let (reply, answer) = futures_channel::oneshot::channel();
+        self.requests
+            .send(ShellRequest::ReplayStep(count, reply))
+            .map_err(|_| ShellBusError::Failed("the compositor is shutting down".into()))?;
+        answer
+            .await
+            .map_err(|_| ShellBusError::Failed("the compositor dropped the request".into()))?
+            .ok_or_else(|| ShellBusError::InvalidArgs("cowl runs no --replay-stepped".into()))
+    }
+
     /// Injects one touch event at x, y in 0..1 across the named output's panel in its own
     /// orientation, as its touch controller reports them; then a frame.
     async fn panel_touch(

@@ -39,6 +39,8 @@ pub enum ShellRequest {
     Screenshot(PathBuf, Reply<Result<(), String>>),
     /// From org.cowl.Vehicle1 (simulator only): property name and value as text.
     VehicleSet(String, String, Reply<Result<(), super::vehicle::SimError>>),
+    /// From org.cowl.Debug1: play the stepped replay's next frames.
+    ReplayStep(u32, Reply<Option<u32>>),
     /// From org.cowl.Debug1: a CAN frame as if received on `interface`.
     CanFrame {
         interface: String,
@@ -225,6 +227,9 @@ impl State {
                 let _ = reply.send(self.set_split(&primary, &secondary));
             }
             ShellRequest::Screenshot(path, reply) => self.request_screenshot(path, reply),
+            ShellRequest::ReplayStep(count, reply) => {
+                let _ = reply.send(self.car_replay_step(count));
+            }
             ShellRequest::CanFrame {
                 interface,
                 id,
