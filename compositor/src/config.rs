@@ -463,6 +463,10 @@ pub struct AppConfig {
     /// virtual keyboard) when Cowl starts it.
     #[serde(default)]
     pub privileged: bool,
+    /// Shows video: covered while the UX restrictions say NO_VIDEO (an app may also tag its
+    /// surfaces as video with wp_content_type_v1).
+    #[serde(default)]
+    pub video: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

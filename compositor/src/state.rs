@@ -89,6 +89,8 @@ pub struct Protocols {
     pub single_pixel_buffer: SinglePixelBufferState,
     pub presentation: PresentationState,
     pub fractional_scale: FractionalScaleManagerState,
+    /// Kept for its global: apps tag video surfaces (read in `chrome::shows_video`).
+    pub content_type: smithay::wayland::content_type::ContentTypeState,
     pub xdg_activation: XdgActivationState,
     pub dmabuf: DmabufState,
     /// Created by the backend once it knows which buffers its renderer can import.
@@ -225,6 +227,7 @@ impl State {
             single_pixel_buffer: SinglePixelBufferState::new::<State>(dh),
             presentation: PresentationState::new::<State>(dh, clock.id() as u32),
             fractional_scale: FractionalScaleManagerState::new::<State>(dh),
+            content_type: smithay::wayland::content_type::ContentTypeState::new::<State>(dh),
             xdg_activation: XdgActivationState::new::<State>(dh),
             dmabuf: DmabufState::new(),
             dmabuf_global: None,

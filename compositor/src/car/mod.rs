@@ -290,7 +290,10 @@ impl State {
     /// The store changed (a frame, the simulator, a value going stale): judge again, and
     /// re-arm the staleness timer for the next value that expires.
     pub fn car_changed(&mut self, now: Duration) {
-        self.car.judge_at(now);
+        if self.car.judge_at(now) {
+            // Covers come and go with the restrictions.
+            self.queue_redraw_all();
+        }
         self.car_readouts(now);
         if let Some(token) = self.car.expiry_timer.take() {
             self.loop_handle.remove(token);

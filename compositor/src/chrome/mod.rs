@@ -37,8 +37,8 @@ use crate::state::State;
 use layout::{Target, dock_buttons, home_tiles};
 use painter::Painter;
 use panels::{
-    Canvas, Content, CoverContent, DockContent, DockEntry, HomeContent, HomeEntry, Mark,
-    StatusContent,
+    Canvas, Content, CoverContent, CoverReason, DockContent, DockEntry, HomeContent, HomeEntry,
+    Mark, StatusContent,
 };
 use theme::ThemeName;
 
@@ -356,9 +356,15 @@ impl State {
                 let Some(toplevel) = window.toplevel() else {
                     continue;
                 };
-                if !self.watchdog.is_hung(&toplevel.client()) {
+                let reason = if self.watchdog.is_hung(&toplevel.client()) {
+                    CoverReason::NotResponding
+                } else if self.car.restrictions & cowl::vehicle::driving::ux::NO_VIDEO != 0
+                    && self.shows_video(window)
+                {
+                    CoverReason::WhileDriving
+                } else {
                     continue;
-                }
+                };
                 let Some(visible) = self
                     .space
                     .element_geometry(window)
@@ -376,11 +382,34 @@ impl State {
                         } else {
                             name_of(&id)
                         },
+                        reason,
                     }),
                 });
             }
         }
         frame
+    }
+
+    /// Whether a window shows video: its app is configured `video = true`, or its surface is
+    /// tagged video with wp_content_type_v1.
+    pub fn shows_video(&self, window: &smithay::desktop::Window) -> bool {
+        use smithay::reexports::wayland_protocols::wp::content_type::v1::server::wp_content_type_v1::Type;
+        use smithay::wayland::content_type::ContentTypeSurfaceCachedState;
+        let id = window_app_id(window);
+        if self.config.app(&id).is_some_and(|app| app.video) {
+            return true;
+        }
+        let Some(toplevel) = window.toplevel() else {
+            return false;
+        };
+        smithay::wayland::compositor::with_states(toplevel.wl_surface(), |states| {
+            *states
+                .cached_state
+                .get::<ContentTypeSurfaceCachedState>()
+                .current()
+                .content_type()
+                == Type::Video
+        })
     }
 
     /// Redraws at every minute boundary, for the clock.

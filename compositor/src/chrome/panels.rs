@@ -61,6 +61,16 @@ pub struct HomeContent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CoverContent {
     pub app_name: String,
+    pub reason: CoverReason,
+}
+
+/// Why an app's window is covered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoverReason {
+    /// Hung: the watchdog's ping went unanswered.
+    NotResponding,
+    /// Video, while the car's restrictions forbid it.
+    WhileDriving,
 }
 
 /// One panel's content; the panel's rectangle and scale come with it in `PanelJob`.
@@ -298,9 +308,19 @@ fn draw_cover(painter: &mut Painter, canvas: &mut Canvas, cover: &CoverContent) 
         bold: false,
         colour: Rgba::rgb(0xa0a8b0),
     };
+    let (headline, explanation) = match cover.reason {
+        CoverReason::NotResponding => (
+            format!("{} is not responding", cover.app_name),
+            "It will be restarted if it does not recover".to_string(),
+        ),
+        CoverReason::WhileDriving => (
+            "Not available while driving".to_string(),
+            format!("{} shows again when the car is parked", cover.app_name),
+        ),
+    };
     painter.text(
         &mut canvas.pixmap,
-        &format!("{} is not responding", cover.app_name),
+        &headline,
         title,
         (w / 2.0, h / 2.0 - size * 0.8),
         Align::Centre,
@@ -308,7 +328,7 @@ fn draw_cover(painter: &mut Painter, canvas: &mut Canvas, cover: &CoverContent) 
     );
     painter.text(
         &mut canvas.pixmap,
-        "It will be restarted if it does not recover",
+        &explanation,
         detail,
         (w / 2.0, h / 2.0 + size * 0.7),
         Align::Centre,

@@ -16,7 +16,8 @@ mod xdg_shell;
 
 use smithay::wayland::output::OutputHandler;
 use smithay::{
-    delegate_output, delegate_presentation, delegate_single_pixel_buffer, delegate_viewporter,
+    delegate_content_type, delegate_output, delegate_presentation, delegate_single_pixel_buffer,
+    delegate_viewporter,
 };
 
 use crate::state::State;
@@ -26,3 +27,5 @@ delegate_output!(State);
 delegate_viewporter!(State);
 delegate_single_pixel_buffer!(State);
 delegate_presentation!(State);
+// wp_content_type_v1: apps tag video surfaces, which the NO_VIDEO restriction covers.
+delegate_content_type!(State);

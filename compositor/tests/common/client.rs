@@ -12,6 +12,9 @@ use wayland_client::protocol::{
     wl_surface, wl_touch,
 };
 use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle, WEnum};
+use wayland_protocols::wp::content_type::v1::client::{
+    wp_content_type_manager_v1, wp_content_type_v1,
+};
 use wayland_protocols::wp::presentation_time::client::{wp_presentation, wp_presentation_feedback};
 use wayland_protocols::xdg::shell::client::{
     xdg_popup, xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base,
@@ -259,6 +262,17 @@ impl TestClient {
         self.state.keymap.take().expect("a keymap")
     }
 
+    /// Tags the surface's content as video (wp_content_type_v1), from its next commit on.
+    pub fn tag_as_video(&mut self) {
+        let handle = self.queue.handle();
+        let manager: wp_content_type_manager_v1::WpContentTypeManagerV1 = self
+            .globals
+            .bind(&handle, 1..=1, ())
+            .expect("wp_content_type_manager_v1");
+        let content_type = manager.get_surface_content_type(&self.surface, &handle, ());
+        content_type.set_content_type(wp_content_type_v1::Type::Video);
+    }
+
     /// Asks for the seat's touch events (recorded in `state.touch_downs`).
     pub fn listen_to_touch(&mut self) {
         let handle = self.queue.handle();
@@ -502,3 +516,5 @@ wayland_client::delegate_noop!(ClientState: ignore wl_shm_pool::WlShmPool);
 wayland_client::delegate_noop!(ClientState: ignore wl_buffer::WlBuffer);
 wayland_client::delegate_noop!(ClientState: ignore wl_seat::WlSeat);
 wayland_client::delegate_noop!(ClientState: ignore xdg_positioner::XdgPositioner);
+wayland_client::delegate_noop!(ClientState: ignore wp_content_type_manager_v1::WpContentTypeManagerV1);
+wayland_client::delegate_noop!(ClientState: ignore wp_content_type_v1::WpContentTypeV1);

@@ -1,0 +1,73 @@
+//! Driver-distraction lockouts enforced by the compositor: a video app (declared in config,
+//! or tagging its surface as video with wp_content_type_v1) is covered by "Not available
+//! while driving" while the car's restrictions say NO_VIDEO, and shown again once parked;
+//! the app keeps running underneath. Driven by the simulator and checked on captures.
+
+mod common;
+
+use common::bus::PrivateBus;
+use common::client::TestClient;
+use common::{Compositor, Image};
+use cowl_sdk::vehicle::names::{CURRENT_GEAR, SPEED};
+
+/// 640x480: status bar 0..40, the app area below. Two main apps: one declared video.
+const CONFIG: &str = r##"
+[[outputs]]
+name = "HEADLESS-1"
+[outputs.layout]
+status_bar = { edge = "top", size = 40 }
+
+[[apps]]
+id = "org.test.Video"
+name = "Video"
+video = true
+
+[[apps]]
+id = "org.test.Tagged"
+name = "Tagged"
+"##;
+
+const RED: [u8; 3] = [0xff, 0, 0];
+const GREEN: [u8; 3] = [0, 0xff, 0];
+/// The cover's colour (chrome/panels.rs COVER).
+const COVER: [u8; 3] = [0x28, 0x28, 0x30];
+
+fn app_area_is(colour: [u8; 3]) -> impl Fn(&Image) -> bool {
+    move |image| image.pixel(20, 100) == colour && image.pixel(620, 460) == colour
+}
+
+fn drive(bus: &PrivateBus) {
+    bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "D"]);
+    bus.cowlctl_ok(&["vehicle", "set", SPEED, "50"]);
+}
+
+fn park(bus: &PrivateBus) {
+    bus.cowlctl_ok(&["vehicle", "set", SPEED, "0"]);
+    bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "P"]);
+}
+
+#[test]
+fn video_apps_are_covered_while_driving_and_shown_when_parked() {
+    let bus = PrivateBus::start();
+    let compositor = Compositor::headless_on_bus(&bus, "640x480", &["--vehicle", "sim"], CONFIG);
+    let mut video = TestClient::map_toplevel(&compositor, "org.test.Video");
+    video.draw(0xff0000);
+    compositor.wait_for_capture("the video app, parked", app_area_is(RED));
+
+    drive(&bus);
+    compositor.wait_for_capture("the video app covered while moving", app_area_is(COVER));
+    // Underneath, the app runs on: it still gets frame callbacks when it draws.
+    video.draw(0xff0000);
+    video.wait_for_frame_callbacks(1);
+
+    park(&bus);
+    compositor.wait_for_capture("the video app again once parked", app_area_is(RED));
+
+    // An undeclared app that tags its surface as video is covered the same way.
+    let mut tagged = TestClient::map_toplevel(&compositor, "org.test.Tagged");
+    tagged.tag_as_video();
+    tagged.draw(0x00ff00);
+    compositor.wait_for_capture("the tagged app, parked", app_area_is(GREEN));
+    drive(&bus);
+    compositor.wait_for_capture("the tagged app covered while moving", app_area_is(COVER));
+}
