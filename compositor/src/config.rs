@@ -467,6 +467,13 @@ pub struct AppConfig {
     /// surfaces as video with wp_content_type_v1).
     #[serde(default)]
     pub video: bool,
+    /// Not distraction-optimized: cannot be opened while the car moves (or its state is
+    /// unknown); when the car starts moving it is replaced by `fallback`, or home.
+    #[serde(default)]
+    pub restrict_while_driving: bool,
+    /// The app shown instead of this one while driving (a declared app_id).
+    #[serde(default)]
+    pub fallback: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -675,6 +682,20 @@ fn validate(config: &Config) -> Result<(), Invalid> {
         validate_layout(&output.layout, &format!("{key}.layout"))?;
     }
 
+    for (index, app) in config.apps.iter().enumerate() {
+        if let Some(fallback) = &app.fallback
+            && !config
+                .apps
+                .iter()
+                .any(|other| other.id.get_ref() == fallback.get_ref())
+        {
+            return Err(Invalid {
+                span: fallback.span(),
+                key: format!("apps[{index}].fallback"),
+                message: format!("{:?} is not a declared app", fallback.get_ref()),
+            });
+        }
+    }
     validate_vehicle(&config.vehicle)?;
 
     if let Some(hung_after) = &config.watchdog.hung_after_ms

@@ -1,7 +1,10 @@
 //! Driver-distraction lockouts enforced by the compositor: a video app (declared in config,
 //! or tagging its surface as video with wp_content_type_v1) is covered by "Not available
 //! while driving" while the car's restrictions say NO_VIDEO, and shown again once parked;
-//! the app keeps running underneath. Driven by the simulator and checked on captures.
+//! the app keeps running underneath. An app that is not distraction-optimized cannot be
+//! opened while moving (Shell1 and the dock refuse it, its dock button is greyed) and gives
+//! way to its fallback when the car starts moving. Driven by the simulator, checked on
+//! captures and on cowlctl's answers.
 
 mod common;
 
@@ -70,4 +73,68 @@ fn video_apps_are_covered_while_driving_and_shown_when_parked() {
     compositor.wait_for_capture("the tagged app, parked", app_area_is(GREEN));
     drive(&bus);
     compositor.wait_for_capture("the tagged app covered while moving", app_area_is(COVER));
+}
+
+/// 640x480: a dock along the bottom (400..480) with home, Game and Nav buttons of 80 pixels,
+/// centred: home 200..280, Game 280..360, Nav 360..440.
+const RESTRICTED: &str = r##"
+[[outputs]]
+name = "HEADLESS-1"
+[outputs.layout]
+dock = { edge = "bottom", size = 80 }
+
+[[apps]]
+id = "org.test.Game"
+name = "Game"
+restrict_while_driving = true
+fallback = "org.test.Nav"
+
+[[apps]]
+id = "org.test.Nav"
+name = "Nav"
+"##;
+
+const BLUE: [u8; 3] = [0, 0, 0xff];
+
+fn area_is(colour: [u8; 3]) -> impl Fn(&Image) -> bool {
+    move |image| image.pixel(20, 20) == colour && image.pixel(620, 380) == colour
+}
+
+#[test]
+fn a_restricted_app_gives_way_while_driving_and_cannot_be_opened() {
+    let bus = PrivateBus::start();
+    let compositor = Compositor::headless_on_bus(
+        &bus,
+        "640x480",
+        &["--vehicle", "sim", "--debug-input"],
+        RESTRICTED,
+    );
+    let mut nav = TestClient::map_toplevel(&compositor, "org.test.Nav");
+    nav.draw(0x00ff00);
+    let mut game = TestClient::map_toplevel(&compositor, "org.test.Game");
+    game.draw(0x0000ff);
+    let parked = compositor.wait_for_capture("the game, parked", area_is(BLUE));
+    let game_button = |image: &Image| image.crop(280, 400, 80, 80);
+
+    drive(&bus);
+    let moving = compositor.wait_for_capture("the fallback replaces the game", area_is(GREEN));
+    assert_ne!(
+        game_button(&moving).rgb,
+        game_button(&parked).rgb,
+        "the game's dock button is greyed while moving"
+    );
+    let refused = bus.cowlctl(&["activate", "org.test.Game"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("not available while driving"), "{stderr}");
+    // A tap on its dock button does nothing either (the tap is handled before cowlctl
+    // returns, so the active app read next is the answer).
+    bus.cowlctl_ok(&["tap", "320", "440"]);
+    assert_eq!(bus.cowlctl_ok(&["active"]).trim(), "org.test.Nav");
+
+    // Parked, the same tap opens it.
+    park(&bus);
+    bus.cowlctl_ok(&["tap", "320", "440"]);
+    assert_eq!(bus.cowlctl_ok(&["active"]).trim(), "org.test.Game");
+    compositor.wait_for_capture("the game again once parked", area_is(BLUE));
 }

@@ -291,8 +291,10 @@ impl State {
     /// re-arm the staleness timer for the next value that expires.
     pub fn car_changed(&mut self, now: Duration) {
         if self.car.judge_at(now) {
-            // Covers come and go with the restrictions.
+            // Covers come and go with the restrictions, dock buttons grey and ungrey, and a
+            // restricted app gives way when the car starts moving.
             self.queue_redraw_all();
+            self.shell_enforce_restrictions();
         }
         self.car_readouts(now);
         if let Some(token) = self.car.expiry_timer.take() {

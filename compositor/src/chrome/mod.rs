@@ -302,12 +302,14 @@ impl State {
                         icon: "home".into(),
                         active: view == View::Home,
                         mark: Mark::None,
+                        restricted: false,
                         button,
                     },
                     Target::App(id) => DockEntry {
                         icon: icon_of(id),
                         active: view.slot_of(id).is_some(),
                         mark: mark(self.app_status(id)),
+                        restricted: self.is_restricted_now(id),
                         button,
                     },
                 })

@@ -36,6 +36,8 @@ pub struct DockEntry {
     pub icon: String,
     pub active: bool,
     pub mark: Mark,
+    /// Greyed: not available while driving.
+    pub restricted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -231,6 +233,7 @@ fn draw_dock(painter: &mut Painter, canvas: &mut Canvas, dock: &DockContent) {
         let icon = (side * 0.5).round() as u32;
         let tint = match entry.button.target {
             Target::Home => palette.accent,
+            Target::App(_) if entry.restricted => palette.text_dim,
             Target::App(_) => palette.text,
         };
         painter.icon(

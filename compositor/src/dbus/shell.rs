@@ -68,6 +68,8 @@ pub enum ShellBusError {
     NotRunning(String),
     InvalidArgs(String),
     NoOutput(String),
+    /// A restricted app asked for while the car moves.
+    NotAvailableWhileDriving(String),
     Failed(String),
 }
 
@@ -82,6 +84,9 @@ impl From<ShellError> for ShellBusError {
                 ShellBusError::InvalidArgs(message)
             }
             ShellError::NoOutput | ShellError::UnknownOutput(_) => ShellBusError::NoOutput(message),
+            ShellError::RestrictedWhileDriving(_) => {
+                ShellBusError::NotAvailableWhileDriving(message)
+            }
         }
     }
 }

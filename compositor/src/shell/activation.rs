@@ -61,6 +61,8 @@ pub enum ShellError {
     NoOutput,
     #[error("no output is named {0:?}")]
     UnknownOutput(String),
+    #[error("{0:?} is not available while driving")]
+    RestrictedWhileDriving(String),
 }
 
 /// Where a window goes and whether it is shown.
@@ -396,6 +398,9 @@ impl State {
     /// the active main app.
     pub fn activate(&mut self, app_id: &str) -> Result<(), ShellError> {
         let (role, start) = self.check_showable(app_id)?;
+        if self.is_restricted_now(app_id) {
+            return Err(ShellError::RestrictedWhileDriving(app_id.to_string()));
+        }
         let output = self.app_output(app_id).ok_or(ShellError::NoOutput)?;
         if start {
             self.supervisor.start_if_stopped(app_id);
@@ -404,6 +409,63 @@ impl State {
         self.set_view(&output, next);
         self.shell_apply();
         Ok(())
+    }
+
+    /// Whether `app_id` may not be shown now: it is not distraction-optimized and the car
+    /// moves, or its state is unknown.
+    pub fn is_restricted_now(&self, app_id: &str) -> bool {
+        use cowl::vehicle::driving::DrivingState;
+        self.config
+            .app(app_id)
+            .is_some_and(|app| app.restrict_while_driving)
+            && matches!(
+                self.car.driving_state,
+                DrivingState::Moving | DrivingState::Unknown
+            )
+    }
+
+    /// The car started moving: every shown app that is restricted gives way to its
+    /// fallback (when that may be shown) or to home.
+    pub fn shell_enforce_restrictions(&mut self) {
+        let outputs: Vec<Output> = self.space.outputs().cloned().collect();
+        let mut changed = false;
+        for output in outputs {
+            let view = self.view(&output);
+            let restricted = |app: &String| self.is_restricted_now(app);
+            let replacement = |app: &String| -> View {
+                self.config
+                    .app(app)
+                    .and_then(|config| config.fallback.as_ref())
+                    .map(|fallback| fallback.get_ref().clone())
+                    .filter(|fallback| {
+                        !self.is_restricted_now(fallback) && self.check_showable(fallback).is_ok()
+                    })
+                    .map_or(View::Home, View::App)
+            };
+            let next = match &view {
+                View::Home => continue,
+                View::App(active) if restricted(active) => replacement(active),
+                View::Split { primary, secondary } => {
+                    match (restricted(primary), restricted(secondary)) {
+                        (false, false) => continue,
+                        (false, true) => View::App(primary.clone()),
+                        (true, false) => View::App(secondary.clone()),
+                        (true, true) => replacement(primary),
+                    }
+                }
+                View::App(_) => continue,
+            };
+            if let View::App(fallback) = &next
+                && !self.has_window(fallback)
+            {
+                self.supervisor.start_if_stopped(fallback);
+            }
+            self.set_view(&output, next);
+            changed = true;
+        }
+        if changed {
+            self.shell_apply();
+        }
     }
 
     /// The home view on `output` (the primary output when `None`).
