@@ -4,7 +4,8 @@
 //! which the xkbcommon binding smithay 0.7 uses rejects as a syntax error, after which
 //! every key is a protocol error. The keymap is cut at its first NUL and handed on in a
 //! fresh memory file of the exact size; a keymap that cannot be read is dropped with a
-//! warning (the client's keys are then refused, as the protocol says).
+//! warning (the client's keys are then refused, as the protocol says). While the car's
+//! restrictions say NO_KEYBOARD, keys are dropped.
 
 use std::io::Write;
 use std::os::fd::OwnedFd;
@@ -51,6 +52,8 @@ impl Dispatch<ZwpVirtualKeyboardV1, VirtualKeyboardUserData<State>> for State {
                     }
                 }
             }
+            // NO_KEYBOARD (driving): on-screen keyboards type nothing.
+            zwp_virtual_keyboard_v1::Request::Key { .. } if state.keyboard_restricted() => return,
             other => other,
         };
         <VirtualKeyboardManagerState as Dispatch<

@@ -104,6 +104,11 @@ impl State {
 
     /// After every batch of events: shows or hides the OSK when a text field was enabled or
     /// disabled (or the OSK restarted, hidden, while a field is enabled).
+    /// Whether the car's restrictions forbid typing now (NO_KEYBOARD).
+    pub fn keyboard_restricted(&self) -> bool {
+        self.car.restrictions & cowl::vehicle::driving::ux::NO_KEYBOARD != 0
+    }
+
     pub fn osk_update(&mut self) {
         let Some(osk) = &self.config.osk else {
             return;
@@ -111,7 +116,8 @@ impl State {
         let Some(pid) = self.supervisor.pid_of(OSK_ID) else {
             return;
         };
-        let wanted = self.text_field_enabled();
+        // NO_KEYBOARD (driving): hidden whatever the field wants.
+        let wanted = self.text_field_enabled() && !self.keyboard_restricted();
         let told_before = self.osk.told;
         // A freshly started OSK starts hidden.
         let shown = told_before.is_some_and(|(told_pid, shown)| told_pid == pid && shown);
