@@ -237,12 +237,24 @@ pub struct ShellConfig {
     /// In a split, the share of the app area's width that the first app gets (the second
     /// gets the rest).
     pub split_ratio: Option<Spanned<f64>>,
-    /// The chrome's theme at start: "night" (dark, the default) or "day".
-    pub theme: crate::chrome::theme::ThemeName,
+    /// The chrome's theme: "night" (dark, the default), "day", or "auto" (the car's
+    /// DayNightMode).
+    pub theme: crate::chrome::theme::ThemeChoice,
+    /// With theme "auto": how long a new DayNightMode must hold before the theme follows.
+    pub day_night_hold_ms: Option<Spanned<u64>>,
 }
 
 impl ShellConfig {
     const DEFAULT_READY_TIMEOUT_MS: u64 = 5_000;
+    const DEFAULT_DAY_NIGHT_HOLD_MS: u64 = 5_000;
+
+    pub fn day_night_hold(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(
+            self.day_night_hold_ms
+                .as_ref()
+                .map_or(Self::DEFAULT_DAY_NIGHT_HOLD_MS, |ms| *ms.get_ref()),
+        )
+    }
 
     pub fn ready_timeout(&self) -> std::time::Duration {
         let ms = self

@@ -271,7 +271,13 @@ impl State {
             osk: OskVisibility::default(),
             demo_split_pending: cli.demo,
             car: crate::car::Car::without_data(&config.vehicle),
-            chrome: Chrome::new(config.shell.theme, cli.clock.clone()),
+            chrome: Chrome::new(
+                match config.shell.theme {
+                    crate::chrome::theme::ThemeChoice::Day => crate::chrome::theme::ThemeName::Day,
+                    _ => crate::chrome::theme::ThemeName::Night,
+                },
+                cli.clock.clone(),
+            ),
             dbus: Dbus::new(),
             config,
         })

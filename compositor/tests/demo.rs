@@ -68,9 +68,10 @@ fn headless_demo_writes_a_screenshot_of_the_shell_and_stops() {
     // drawn by the chrome, and the two stand-in apps split 60/40 in the app area between.
     let navigation = [0x10, 0x22, 0x2e];
     let media = [0x2a, 0x18, 0x30];
-    assert_eq!(pixel(1919, 10), common::NIGHT_PANEL, "status bar");
-    assert_eq!(pixel(1, 700), common::NIGHT_PANEL, "dock");
-    assert_eq!(pixel(1, 47), common::NIGHT_PANEL, "just above the apps");
+    // The demo drive starts by day, and the shipped theme follows the car.
+    assert_eq!(pixel(1919, 10), common::DAY_PANEL, "status bar");
+    assert_eq!(pixel(1, 700), common::DAY_PANEL, "dock");
+    assert_eq!(pixel(1, 47), common::DAY_PANEL, "just above the apps");
     assert_eq!(pixel(1, 623), navigation, "navigation's bottom-left corner");
     assert_eq!(
         pixel(1151, 300),

@@ -288,3 +288,30 @@ fn a_stepped_replay_plays_exactly_the_frames_a_test_asks_for() {
     assert_eq!(step(100_000), total - first_d - 1);
     assert_eq!(step(1), 0);
 }
+
+#[test]
+fn the_theme_follows_day_and_night_without_flickering_in_a_tunnel() {
+    let bus = PrivateBus::start();
+    let config = format!("{STATUS_BAR}[shell]\ntheme = \"auto\"\nday_night_hold_ms = 1000\n");
+    let compositor = Compositor::headless_on_bus(&bus, "640x480", &["--vehicle", "sim"], &config);
+    let day_panel = common::DAY_PANEL;
+    // The simulator starts by day: the first value applies at once.
+    compositor.wait_for_capture("the day theme", |image| image.pixel(2, 2) == day_panel);
+
+    // A tunnel shorter than the hold time: night and day again, the theme stays.
+    let mode = cowl_sdk::vehicle::names::DAY_NIGHT;
+    bus.cowlctl_ok(&["vehicle", "set", mode, "NIGHT"]);
+    bus.cowlctl_ok(&["vehicle", "set", mode, "DAY"]);
+    // A long one: night holds, and the theme follows.
+    bus.cowlctl_ok(&["vehicle", "set", mode, "NIGHT"]);
+    compositor.wait_for_capture("the night theme", |image| {
+        image.pixel(2, 2) == common::NIGHT_PANEL
+    });
+    let changes: Vec<String> = compositor
+        .log()
+        .lines()
+        .filter(|line| line.contains("chrome theme"))
+        .map(|line| line.rsplit("theme=").next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(changes, ["Day", "Night"], "one change each way, no flicker");
+}

@@ -297,6 +297,7 @@ impl State {
             self.shell_enforce_restrictions();
         }
         self.car_readouts(now);
+        self.car_day_night(now);
         if let Some(token) = self.car.expiry_timer.take() {
             self.loop_handle.remove(token);
         }
@@ -332,6 +333,53 @@ impl State {
             .insert(interface.to_string(), bus_state.to_string());
         if previous.as_deref() != Some(bus_state) {
             info!(interface, state = bus_state, "CAN bus");
+        }
+    }
+
+    /// With `[shell] theme = "auto"`, the chrome follows DayNightMode: its first known value
+    /// at once, a change once it has held for the configured time (a tunnel shorter than
+    /// that does not flicker the screen). An unknown mode keeps the theme as it is.
+    fn car_day_night(&mut self, now: Duration) {
+        use crate::chrome::theme::{ThemeChoice, ThemeName};
+        if self.config.shell.theme != ThemeChoice::Auto {
+            return;
+        }
+        let wanted = match self.car.store.get(DAY_NIGHT, now) {
+            Some(PropertyValue::String(mode)) if mode == "DAY" => ThemeName::Day,
+            Some(PropertyValue::String(mode)) if mode == "NIGHT" => ThemeName::Night,
+            _ => return,
+        };
+        if self.chrome.theme_pending.as_ref().map(|(theme, _)| *theme) == Some(wanted) {
+            return;
+        }
+        if let Some((_, token)) = self.chrome.theme_pending.take() {
+            self.loop_handle.remove(token);
+        }
+        if wanted == self.chrome.theme && self.chrome.theme_from_car {
+            return;
+        }
+        if !self.chrome.theme_from_car {
+            self.chrome.theme_from_car = true;
+            self.set_theme(wanted);
+            return;
+        }
+        let timer = Timer::from_duration(self.config.shell.day_night_hold());
+        let token = self.loop_handle.insert_source(timer, move |_, _, state| {
+            state.chrome.theme_pending = None;
+            state.set_theme(wanted);
+            TimeoutAction::Drop
+        });
+        match token {
+            Ok(token) => self.chrome.theme_pending = Some((wanted, token)),
+            Err(err) => warn!("could not time the theme change: {err}"),
+        }
+    }
+
+    fn set_theme(&mut self, theme: crate::chrome::theme::ThemeName) {
+        if self.chrome.theme != theme {
+            info!(?theme, "chrome theme");
+            self.chrome.theme = theme;
+            self.queue_redraw_all();
         }
     }
 

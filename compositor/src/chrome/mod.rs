@@ -92,6 +92,10 @@ pub struct Chrome {
     /// A fixed clock (`--clock`), for screenshots and reference images.
     fixed_clock: Option<String>,
     pub readouts: Readouts,
+    /// With theme "auto": whether the car has set the theme yet, and the change waiting to
+    /// hold (the theme it would become, and its timer).
+    pub theme_from_car: bool,
+    pub theme_pending: Option<(ThemeName, smithay::reexports::calloop::RegistrationToken)>,
     cache: HashMap<(String, PanelKind), CachedPanel>,
 }
 
@@ -102,6 +106,8 @@ impl Chrome {
             theme,
             fixed_clock,
             readouts: Readouts::default(),
+            theme_from_car: false,
+            theme_pending: None,
             cache: HashMap::new(),
         }
     }

@@ -1,6 +1,6 @@
 //! The chrome's two palettes: a light day theme and a dark night theme that does not dazzle
-//! the driver. Which one is shown comes from the configuration now and from the vehicle's
-//! day/night signal with the vehicle issue.
+//! the driver. Which one is shown comes from the configuration, or with `theme = "auto"`
+//! from the car's DayNightMode (see `car::State::car_day_night`).
 
 use serde::Deserialize;
 
@@ -12,6 +12,18 @@ pub enum ThemeName {
     Day,
     #[default]
     Night,
+}
+
+/// The configured theme: fixed, or following the car.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ThemeChoice {
+    Day,
+    #[default]
+    Night,
+    /// The car's DayNightMode: its first value at once, each change once it has held for
+    /// `[shell] day_night_hold_ms`, so that a short tunnel does not flicker the screen.
+    Auto,
 }
 
 /// The colours of one theme.

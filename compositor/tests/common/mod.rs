@@ -58,6 +58,8 @@ pub fn find_on_path(name: &str) -> Option<PathBuf> {
 
 /// The chrome's status bar and dock in the night theme (the default).
 pub const NIGHT_PANEL: [u8; 3] = [0x15, 0x1b, 0x23];
+/// The same in the day theme.
+pub const DAY_PANEL: [u8; 3] = [0xf2, 0xf4, 0xf7];
 
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
