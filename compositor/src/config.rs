@@ -42,6 +42,17 @@ pub struct Config {
     pub osk: Option<OskConfig>,
     #[serde(default)]
     pub vehicle: VehicleConfig,
+    #[serde(default)]
+    pub camera: CameraConfig,
+}
+
+/// The rear camera (see `camera/`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CameraConfig {
+    /// A GStreamer pipeline ending in `appsink name=camera` with BGRx caps; none: reverse
+    /// shows the "Camera unavailable" screen.
+    pub pipeline: Option<String>,
 }
 
 /// Where vehicle signals come from and what they restrict (see `car/`).

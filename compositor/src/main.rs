@@ -5,6 +5,7 @@
 //! it to the calloop event loop, and runs until the loop is told to stop.
 
 mod backend;
+mod camera;
 mod car;
 mod chrome;
 mod cli;
@@ -96,6 +97,9 @@ fn run(mut cli: Cli) -> Result<()> {
     // once Shell1 is served too (or D-Bus failed), so that units ordered after cowl find
     // both.
     state.dbus_start(|state| socket::announce_ready(&state.socket_name));
+    if let Some(pipeline) = state.config.camera.pipeline.clone() {
+        camera::start(&mut state, &pipeline);
+    }
     state.car_start(replay);
     for command in &cli.spawn {
         spawn_client(command, &state.socket_name);

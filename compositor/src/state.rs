@@ -136,6 +136,10 @@ pub struct State {
     pub demo_split_pending: bool,
     /// The car: its signals, properties, driving state and restrictions.
     pub car: crate::car::Car,
+    /// The rear camera's pipeline and newest frame.
+    pub camera: crate::camera::Camera,
+    /// Redraws while reversing, so that a camera that stops is noticed.
+    pub reverse_timer: Option<smithay::reexports::calloop::RegistrationToken>,
 }
 
 impl State {
@@ -271,6 +275,8 @@ impl State {
             osk: OskVisibility::default(),
             demo_split_pending: cli.demo,
             car: crate::car::Car::without_data(&config.vehicle),
+            camera: crate::camera::Camera::default(),
+            reverse_timer: None,
             chrome: Chrome::new(
                 match config.shell.theme {
                     crate::chrome::theme::ThemeChoice::Day => crate::chrome::theme::ThemeName::Day,

@@ -296,6 +296,7 @@ impl State {
             self.queue_redraw_all();
             self.shell_enforce_restrictions();
         }
+        self.car_reverse();
         self.car_readouts(now);
         self.car_day_night(now);
         if let Some(token) = self.car.expiry_timer.take() {
@@ -333,6 +334,31 @@ impl State {
             .insert(interface.to_string(), bus_state.to_string());
         if previous.as_deref() != Some(bus_state) {
             info!(interface, state = bus_state, "CAN bus");
+        }
+    }
+
+    /// In R the camera shows above everything: redraw at once, and every 100 ms while in R
+    /// so that frames that stop turn into the fallback screen; out of R, the view as before.
+    fn car_reverse(&mut self) {
+        let reversing = self.reversing();
+        if reversing == self.reverse_timer.is_some() {
+            return;
+        }
+        self.queue_redraw_all();
+        if let Some(token) = self.reverse_timer.take() {
+            self.loop_handle.remove(token);
+            info!("reverse ended: camera hidden");
+            return;
+        }
+        info!("reverse: camera shown");
+        let timer = Timer::from_duration(Duration::from_millis(100));
+        let token = self.loop_handle.insert_source(timer, |_, _, state| {
+            state.queue_redraw_all();
+            TimeoutAction::ToDuration(Duration::from_millis(100))
+        });
+        match token {
+            Ok(token) => self.reverse_timer = Some(token),
+            Err(err) => warn!("could not watch the camera: {err}"),
         }
     }
 

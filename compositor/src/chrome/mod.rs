@@ -37,8 +37,8 @@ use crate::state::State;
 use layout::{Target, dock_buttons, home_tiles};
 use painter::Painter;
 use panels::{
-    Canvas, Content, CoverContent, CoverReason, DockContent, DockEntry, HomeContent, HomeEntry,
-    Mark, StatusContent,
+    CameraContent, CameraPicture, Canvas, Content, CoverContent, CoverReason, DockContent,
+    DockEntry, HomeContent, HomeEntry, Mark, StatusContent,
 };
 use theme::ThemeName;
 
@@ -50,6 +50,8 @@ pub enum PanelKind {
     Home,
     /// The cover over one hung window, by its surface's protocol id.
     Cover(String),
+    /// The rear camera, full screen.
+    Camera,
 }
 
 /// One panel to show in a frame: where (output-local logical) and what.
@@ -357,6 +359,20 @@ impl State {
                     content: Content::Home(HomeContent { theme, entries }),
                 });
             }
+        }
+
+        if self.reversing()
+            && let Some(output_geometry) = self.space.output_geometry(output)
+        {
+            // Above every app, projection included; the frame or the fallback screen.
+            frame.above.push(PanelJob {
+                kind: PanelKind::Camera,
+                rect: Rectangle::from_size(output_geometry.size),
+                content: Content::Camera(CameraContent {
+                    frame: self.camera_frame_to_show().map(CameraPicture),
+                }),
+            });
+            return frame;
         }
 
         if let Some(output_geometry) = self.space.output_geometry(output) {

@@ -66,6 +66,22 @@ pub struct CoverContent {
     pub reason: CoverReason,
 }
 
+/// The rear camera: its frame, or `None` for the "Camera unavailable" screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CameraContent {
+    pub frame: Option<CameraPicture>,
+}
+
+/// A camera frame in panel content: equal when it is the same frame.
+#[derive(Debug, Clone)]
+pub struct CameraPicture(pub std::sync::Arc<crate::camera::CameraFrame>);
+
+impl PartialEq for CameraPicture {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.sequence == other.0.sequence
+    }
+}
+
 /// Why an app's window is covered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CoverReason {
@@ -82,6 +98,7 @@ pub enum Content {
     Dock(DockContent),
     Home(HomeContent),
     Cover(CoverContent),
+    Camera(CameraContent),
 }
 
 /// A pixmap of `width` x `height` physical pixels; `origin` is the panel's output-local
@@ -114,6 +131,63 @@ pub fn draw(painter: &mut Painter, canvas: &mut Canvas, content: &Content) {
         Content::Dock(dock) => draw_dock(painter, canvas, dock),
         Content::Home(home) => draw_home(painter, canvas, home),
         Content::Cover(cover) => draw_cover(painter, canvas, cover),
+        Content::Camera(camera) => draw_camera(painter, canvas, camera),
+    }
+}
+
+/// The guide lines' colour: the yellow of reversing aids.
+const GUIDE: Rgba = Rgba::rgb(0xffd21f);
+
+/// The frame scaled to the panel (nearest pixel), with guide lines; or the fallback screen.
+fn draw_camera(painter: &mut Painter, canvas: &mut Canvas, camera: &CameraContent) {
+    let (w, h) = (canvas.pixmap.width(), canvas.pixmap.height());
+    let Some(CameraPicture(frame)) = &camera.frame else {
+        canvas.pixmap.fill(COVER.skia());
+        let size = (w.min(h) as f32 * 0.06).clamp(12.0, 40.0);
+        let style = TextStyle {
+            size,
+            bold: true,
+            colour: Rgba::rgb(0xffd21f),
+        };
+        painter.text(
+            &mut canvas.pixmap,
+            "Camera unavailable - check surroundings",
+            style,
+            (w as f32 / 2.0, h as f32 / 2.0),
+            Align::Centre,
+            Some(w as f32 * 0.9),
+        );
+        return;
+    };
+    let pixels = canvas.pixmap.data_mut();
+    for y in 0..h as usize {
+        let source_y = y * frame.height as usize / h as usize;
+        let row = &frame.data[source_y * frame.stride..];
+        for x in 0..w as usize {
+            let source_x = x * frame.width as usize / w as usize;
+            let bgrx = &row[source_x * 4..source_x * 4 + 4];
+            let at = (y * w as usize + x) * 4;
+            pixels[at..at + 4].copy_from_slice(&[bgrx[2], bgrx[1], bgrx[0], 0xff]);
+        }
+    }
+    // Guide lines: two converging lines from the bottom corners towards the middle.
+    let (wf, hf) = (w as f32, h as f32);
+    let thickness = (wf.min(hf) * 0.012).max(2.0);
+    for (from_x, to_x) in [(0.15, 0.35), (0.85, 0.65)] {
+        let steps = 64;
+        for step in 0..steps {
+            let t = step as f32 / steps as f32;
+            let x = wf * (from_x + (to_x - from_x) * t);
+            let y = hf * (0.98 - 0.45 * t);
+            if let Some(rect) = Rect::from_xywh(
+                x - thickness / 2.0,
+                y,
+                thickness,
+                hf * 0.45 / steps as f32 + 1.0,
+            ) {
+                painter.rounded_rect(&mut canvas.pixmap, rect, 0.0, GUIDE);
+            }
+        }
     }
 }
 
