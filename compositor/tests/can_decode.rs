@@ -2,6 +2,8 @@
 //! recording encoded from it by cantools): the drive reads back as it was recorded, gear by
 //! gear; bad input is reported with its place and never stops the rest.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -21,17 +23,18 @@ fn cowlctl(args: &[&str]) -> Output {
         .expect("run cowlctl")
 }
 
+/// `cowlctl can decode --dbc DBC` with more arguments (what to decode, --json).
+fn decode(dbc: &Path, more: &[&str]) -> Output {
+    let mut args = vec!["can", "decode", "--dbc", dbc.to_str().expect("utf-8")];
+    args.extend_from_slice(more);
+    cowlctl(&args)
+}
+
 fn decode_json(log: &Path) -> Vec<Value> {
-    let dbc = asset("cowl-demo.dbc");
-    let output = cowlctl(&[
-        "can",
-        "decode",
-        "--dbc",
-        dbc.to_str().expect("utf-8"),
-        "--log",
-        log.to_str().expect("utf-8"),
-        "--json",
-    ]);
+    let output = decode(
+        &asset("cowl-demo.dbc"),
+        &["--log", log.to_str().expect("utf-8"), "--json"],
+    );
     assert!(
         output.status.success(),
         "{}",
@@ -107,15 +110,10 @@ fn garbage_lines_are_skipped_with_their_place_and_the_rest_decoded() {
          (3.000000) can0 7FF#00\n(4.000000) can0 100#881300\n",
     )
     .expect("write the log");
-    let dbc = asset("cowl-demo.dbc");
-    let output = cowlctl(&[
-        "can",
-        "decode",
-        "--dbc",
-        dbc.to_str().expect("utf-8"),
-        "--log",
-        log.to_str().expect("utf-8"),
-    ]);
+    let output = decode(
+        &asset("cowl-demo.dbc"),
+        &["--log", log.to_str().expect("utf-8")],
+    );
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -136,18 +134,8 @@ fn garbage_lines_are_skipped_with_their_place_and_the_rest_decoded() {
 fn a_broken_dbc_is_refused_with_file_line_and_column() {
     let dir = tempfile::tempdir().expect("temp dir");
     let dbc = dir.path().join("broken.dbc");
-    let text = std::fs::read_to_string(asset("cowl-demo.dbc")).expect("the demo DBC");
-    // Line 18 loses the closing parenthesis of its factor and offset.
-    let broken = text.replacen("(0.01,0)", "(0.01,0", 1);
-    std::fs::write(&dbc, broken).expect("write");
-    let output = cowlctl(&[
-        "can",
-        "decode",
-        "--dbc",
-        dbc.to_str().expect("utf-8"),
-        "--frame",
-        "100#00",
-    ]);
+    common::write_broken_demo_dbc(&dbc);
+    let output = decode(&dbc, &["--frame", "100#00"]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     let expected = format!("{}:18:", dbc.display());

@@ -188,12 +188,7 @@ fn an_app_is_placed_on_the_output_its_configuration_names() {
 /// A configuration naming a DBC file with a syntax error on line 18.
 fn broken_dbc_config(dir: &Path, on_bad_dbc: &str) -> std::path::PathBuf {
     let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/vehicle/");
-    let text = std::fs::read_to_string(format!("{demo}cowl-demo.dbc")).expect("the demo DBC");
-    std::fs::write(
-        dir.join("broken.dbc"),
-        text.replacen("(0.01,0)", "(0.01,0", 1),
-    )
-    .expect("write the DBC");
+    common::write_broken_demo_dbc(&dir.join("broken.dbc"));
     let config = dir.join("car.toml");
     std::fs::write(
         &config,

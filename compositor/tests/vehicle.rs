@@ -14,6 +14,12 @@ use cowl_sdk::vehicle::Vehicle1Proxy;
 use cowl_sdk::vehicle::names::CURRENT_GEAR as GEAR;
 use futures_util::StreamExt;
 
+/// The demo car's 80 s drive (assets/vehicle).
+const DEMO_DRIVE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../assets/vehicle/demo-drive.log"
+);
+
 /// A driving state as a client sees it change, with the gear and restrictions read then.
 #[derive(Debug, Clone, PartialEq)]
 struct Seen {
@@ -146,10 +152,7 @@ fn the_simulator_is_driven_by_cowlctl_and_restrictions_follow() {
 #[test]
 fn the_demo_drive_replays_from_park_through_town_and_reverse_to_park() {
     let bus = PrivateBus::start();
-    let log = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../assets/vehicle/demo-drive.log"
-    );
+    let log = DEMO_DRIVE;
     // Eight times real time: the 80 s drive in 10 s.
     let compositor = Compositor::headless_on_bus(
         &bus,
@@ -252,10 +255,7 @@ fn without_socketcan_cowl_says_so_and_runs_on_fully_restricted() {
 #[test]
 fn a_stepped_replay_plays_exactly_the_frames_a_test_asks_for() {
     let bus = PrivateBus::start();
-    let log = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../assets/vehicle/demo-drive.log"
-    );
+    let log = DEMO_DRIVE;
     let compositor = Compositor::headless_on_bus(
         &bus,
         "640x480",

@@ -11,7 +11,6 @@
 pub mod replay;
 pub mod socketcan;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -43,7 +42,8 @@ struct Bus {
     interface: String,
     database: Database,
     mapping: Mapping,
-    buffers: HashMap<FrameId, Vec<Option<Value>>>,
+    /// One per message, in the database's order.
+    buffers: Vec<Vec<Option<Value>>>,
 }
 
 /// What frames came that could not be used; counted, never fatal.
@@ -68,7 +68,11 @@ pub struct Car {
     pub bus_states: std::collections::BTreeMap<String, String>,
     /// A stepped replay, waiting for Debug1.ReplayStep.
     pub replay: Option<replay::Replay>,
-    expiry_timer: Option<RegistrationToken>,
+    /// The staleness timer and when it fires.
+    expiry_timer: Option<(RegistrationToken, Duration)>,
+    /// Counts changes a reader could see (values, state, bus states), so that D-Bus
+    /// publishing skips its work when nothing changed.
+    pub generation: u64,
 }
 
 impl Car {
@@ -94,23 +98,12 @@ impl Car {
             let mapping = Mapping::parse(&text, &mapping_path.display().to_string(), &database)?;
             buses.push(Bus::new(bus.interface.get_ref().clone(), database, mapping));
         }
-        let mut car = Car {
-            source,
-            buses,
-            store: Store::default(),
-            driving_state: DrivingState::Unknown,
-            restrictions: driving::ux::FULLY_RESTRICTED,
-            restriction_map: config.restrictions.map(),
-            gearbox_has_park: config.gearbox_has_park,
-            counters: FrameCounters::default(),
-            bus_states: Default::default(),
-            replay: None,
-            expiry_timer: None,
-        };
+        let mut car = Car::without_data(config);
+        car.source = source;
+        car.buses = buses;
         if source == VehicleSource::Sim {
             car.start_parked();
         }
-        car.judge();
         Ok(car)
     }
 
@@ -129,6 +122,7 @@ impl Car {
             bus_states: Default::default(),
             replay: None,
             expiry_timer: None,
+            generation: 0,
         }
     }
 
@@ -168,12 +162,13 @@ impl Car {
             self.counters.unknown_interface += 1;
             return false;
         };
-        let (Some(message), Some(values)) = (bus.database.message(id), bus.buffers.get_mut(&id))
-        else {
+        let Some(index) = bus.database.index_of(id) else {
             self.counters.unknown_id += 1;
             tracing::debug!(%id, interface, "a frame with an id the DBC does not describe");
             return false;
         };
+        let message = &bus.database.messages()[index];
+        let values = &mut bus.buffers[index];
         if message.decode(data, values).is_err() {
             self.counters.undecodable += 1;
             return false;
@@ -237,10 +232,6 @@ impl Car {
             })
             .collect()
     }
-
-    fn judge(&mut self) {
-        self.judge_at(Duration::ZERO);
-    }
 }
 
 impl Bus {
@@ -248,7 +239,7 @@ impl Bus {
         let buffers = database
             .messages()
             .iter()
-            .map(|message| (message.id, message.buffer()))
+            .map(|message| message.buffer())
             .collect();
         Bus {
             interface,
@@ -288,8 +279,11 @@ impl State {
     }
 
     /// The store changed (a frame, the simulator, a value going stale): judge again, and
-    /// re-arm the staleness timer for the next value that expires.
+    /// make sure the staleness timer fires by the next expiry. A refreshed value only moves
+    /// its expiry later, so an armed timer that fires early just finds nothing stale and
+    /// arms again: no timer is replaced on every frame.
     pub fn car_changed(&mut self, now: Duration) {
+        self.car.generation += 1;
         if self.car.judge_at(now) {
             // Covers come and go with the restrictions, dock buttons grey and ungrey, and a
             // restricted app gives way when the car starts moving.
@@ -299,21 +293,26 @@ impl State {
         self.car_reverse();
         self.car_readouts(now);
         self.car_day_night(now);
-        if let Some(token) = self.car.expiry_timer.take() {
-            self.loop_handle.remove(token);
-        }
-        if let Some(expiry) = self.car.store.next_expiry(now) {
-            let timer = Timer::from_duration(expiry.saturating_sub(now));
-            let token = self.loop_handle.insert_source(timer, |_, _, state| {
-                state.car.expiry_timer = None;
-                let now = state.car_now();
-                state.car_changed(now);
-                TimeoutAction::Drop
-            });
-            match token {
-                Ok(token) => self.car.expiry_timer = Some(token),
-                Err(err) => warn!("could not arm the staleness timer: {err}"),
+        let Some(expiry) = self.car.store.next_expiry(now) else {
+            return;
+        };
+        if let Some((token, armed)) = self.car.expiry_timer {
+            if armed <= expiry {
+                return;
             }
+            self.loop_handle.remove(token);
+            self.car.expiry_timer = None;
+        }
+        let timer = Timer::from_duration(expiry.saturating_sub(now));
+        let token = self.loop_handle.insert_source(timer, |_, _, state| {
+            state.car.expiry_timer = None;
+            let now = state.car_now();
+            state.car_changed(now);
+            TimeoutAction::Drop
+        });
+        match token {
+            Ok(token) => self.car.expiry_timer = Some((token, expiry)),
+            Err(err) => warn!("could not arm the staleness timer: {err}"),
         }
     }
 
@@ -334,6 +333,7 @@ impl State {
             .insert(interface.to_string(), bus_state.to_string());
         if previous.as_deref() != Some(bus_state) {
             info!(interface, state = bus_state, "CAN bus");
+            self.car.generation += 1;
         }
     }
 

@@ -5,6 +5,7 @@
 //! (org.cowl.Debug1.ReplayStep), whatever their timestamps say. Lines that are not frames
 //! are skipped and counted.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -31,11 +32,11 @@ pub enum ReplayLog {
     DemoDrive,
 }
 
-impl ReplayLog {
-    fn name(&self) -> String {
+impl std::fmt::Display for ReplayLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ReplayLog::File(path) => path.display().to_string(),
-            ReplayLog::DemoDrive => "<built-in demo-drive.log>".into(),
+            ReplayLog::File(path) => write!(f, "{}", path.display()),
+            ReplayLog::DemoDrive => f.write_str("<built-in demo-drive.log>"),
         }
     }
 }
@@ -51,12 +52,54 @@ pub struct ReplayOptions {
 
 pub struct Replay {
     options: ReplayOptions,
-    lines: Vec<String>,
-    next: usize,
+    /// The whole log; read once, parsed a line at a time as it plays.
+    text: Cow<'static, str>,
+    cursor: Cursor,
     /// The first frame's timestamp, and when it was (or will be) played.
     log_start: Option<Duration>,
     wall_start: Instant,
+}
+
+/// Where reading the log stands.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cursor {
+    /// Byte offset of the next line, and its number (from 1) less one.
+    offset: usize,
+    line: usize,
     bad_lines: usize,
+}
+
+/// The next frame of `text` after `cursor`, skipping blank lines and counting (logging the
+/// first few of) the lines that are not frames; `None` at the end. Also where its line began,
+/// to read it again if it is not due yet. A function of the parts, not of `Replay`, so that
+/// the frame may borrow the text while the caller updates the rest.
+fn next_frame<'a>(
+    text: &'a str,
+    cursor: &mut Cursor,
+    log: &ReplayLog,
+) -> Option<(candump::LogFrame<'a>, Cursor)> {
+    while cursor.offset < text.len() {
+        let at = *cursor;
+        let end = text[at.offset..]
+            .find('\n')
+            .map_or(text.len(), |newline| at.offset + newline);
+        let line = &text[at.offset..end];
+        cursor.offset = end + 1;
+        cursor.line += 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match candump::parse_line(line) {
+            Ok(frame) => return Some((frame, at)),
+            Err(err) => {
+                cursor.bad_lines += 1;
+                if cursor.bad_lines <= LOGGED_BAD_LINES {
+                    warn!("{log}:{}: skipped: {err}", cursor.line);
+                }
+            }
+        }
+    }
+    None
 }
 
 impl Replay {
@@ -67,52 +110,25 @@ impl Replay {
         self.wall_start + Duration::from_secs_f64(offset)
     }
 
-    /// The next frame's line, skipping (and counting) lines that are not frames; `None` at
-    /// the end of the log.
-    fn next_frame(&mut self) -> Option<usize> {
-        while let Some(line) = self.lines.get(self.next) {
-            if line.trim().is_empty() {
-                self.next += 1;
-                continue;
-            }
-            if let Err(err) = candump::parse_line(line) {
-                self.bad_lines += 1;
-                if self.bad_lines <= LOGGED_BAD_LINES {
-                    warn!(
-                        "{}:{}: skipped: {err}",
-                        self.options.log.name(),
-                        self.next + 1
-                    );
-                }
-                self.next += 1;
-                continue;
-            }
-            return Some(self.next);
-        }
-        None
-    }
-
     /// Plays the next `count` frames at once (a stepped replay); how many there were.
     pub fn step(&mut self, state: &mut State, count: u32) -> u32 {
         let mut played = 0;
         // A looped log wraps around once per frame played at most: one without frames ends.
         let mut wrapped = false;
         while played < count {
-            let Some(index) = self.next_frame() else {
+            let Some((frame, _)) = next_frame(&self.text, &mut self.cursor, &self.options.log)
+            else {
                 if self.options.looping && !wrapped {
                     wrapped = true;
-                    self.next = 0;
+                    self.cursor = Cursor::default();
                     continue;
                 }
                 break;
             };
             wrapped = false;
-            if let Ok(frame) = candump::parse_line(&self.lines[index])
-                && frame.kind == candump::FrameKind::Data
-            {
+            if frame.kind == candump::FrameKind::Data {
                 state.car_frame(frame.interface, frame.id, frame.data());
             }
-            self.next += 1;
             played += 1;
         }
         played
@@ -121,56 +137,39 @@ impl Replay {
     /// Plays every frame that is due; when to wake next, or `None` at the end.
     fn play(&mut self, state: &mut State) -> Option<Instant> {
         let mut played = 0;
-        while let Some(line) = self.lines.get(self.next) {
-            if line.trim().is_empty() {
-                self.next += 1;
-                continue;
-            }
-            let frame = match candump::parse_line(line) {
-                Ok(frame) => frame,
-                Err(err) => {
-                    self.bad_lines += 1;
-                    if self.bad_lines <= LOGGED_BAD_LINES {
-                        warn!(
-                            "{}:{}: skipped: {err}",
-                            self.options.log.name(),
-                            self.next + 1
-                        );
-                    }
-                    self.next += 1;
-                    continue;
-                }
-            };
+        while let Some((frame, line_start)) =
+            next_frame(&self.text, &mut self.cursor, &self.options.log)
+        {
             if self.log_start.is_none() {
                 self.log_start = Some(frame.timestamp);
             }
             let due = self.due(frame.timestamp);
             if due > Instant::now() {
+                // Read this line again when it is due (its bad predecessors stay counted).
+                self.cursor.offset = line_start.offset;
+                self.cursor.line = line_start.line;
                 return Some(due);
             }
             if frame.kind == candump::FrameKind::Data {
                 state.car_frame(frame.interface, frame.id, frame.data());
             }
-            self.next += 1;
             played += 1;
             if played == FRAMES_PER_WAKE {
                 return Some(Instant::now());
             }
         }
-        if self.bad_lines > LOGGED_BAD_LINES {
+        if self.cursor.bad_lines > LOGGED_BAD_LINES {
             warn!(
                 "{}: {} lines skipped in all",
-                self.options.log.name(),
-                self.bad_lines
+                self.options.log, self.cursor.bad_lines
             );
         }
         if !self.options.looping {
-            info!(path = %self.options.log.name(), "replay finished");
+            info!(log = %self.options.log, "replay finished");
             return None;
         }
-        self.next = 0;
+        self.cursor = Cursor::default();
         self.log_start = None;
-        self.bad_lines = 0;
         self.wall_start = Instant::now() + LOOP_PAUSE;
         Some(self.wall_start)
     }
@@ -180,7 +179,7 @@ impl Replay {
 pub fn start(state: &mut State, options: ReplayOptions) {
     let text = match &options.log {
         ReplayLog::File(path) => match std::fs::read_to_string(path) {
-            Ok(text) => text,
+            Ok(text) => Cow::Owned(text),
             Err(err) => {
                 warn!(
                     "replay unavailable: {}: {err}; running without vehicle data",
@@ -189,17 +188,16 @@ pub fn start(state: &mut State, options: ReplayOptions) {
                 return;
             }
         },
-        ReplayLog::DemoDrive => DEMO_DRIVE.to_string(),
+        ReplayLog::DemoDrive => Cow::Borrowed(DEMO_DRIVE),
     };
-    info!(log = %options.log.name(), speed = options.speed, looping = options.looping, "replaying");
+    info!(log = %options.log, speed = options.speed, looping = options.looping, "replaying");
     let stepped = options.stepped;
     let mut replay = Replay {
-        lines: text.lines().map(str::to_string).collect(),
         options,
-        next: 0,
+        text,
+        cursor: Cursor::default(),
         log_start: None,
         wall_start: Instant::now(),
-        bad_lines: 0,
     };
     if stepped {
         info!("stepped replay: frames play on Debug1.ReplayStep");

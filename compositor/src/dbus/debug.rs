@@ -51,19 +51,23 @@ impl DebugInterface {
     /// it: the path of a SocketCAN frame from decoding on, for benchmarks and development
     /// without a CAN bus.
     async fn can_frame(&self, interface: String, frame: String) -> Result<(), ShellBusError> {
-        self.inject_frame(interface, frame).await
+        let parsed = cowl::vehicle::candump::parse_frame(&frame)
+            .map_err(|err| ShellBusError::InvalidArgs(format!("{frame}: {err}")))?;
+        let (id, data) = (parsed.id, parsed.data().to_vec());
+        self.ask(|reply| ShellRequest::CanFrame {
+            interface,
+            id,
+            data,
+            reply,
+        })
+        .await
     }
 
     /// With `--replay-stepped`: plays the replay's next `count` frames at once and returns
     /// how many there were (fewer at the end of the log).
     async fn replay_step(&self, count: u32) -> Result<u32, ShellBusError> {
-        let (reply, answer) = futures_channel::oneshot::channel();
-        self.requests
-            .send(ShellRequest::ReplayStep(count, reply))
-            .map_err(|_| ShellBusError::Failed("the compositor is shutting down".into()))?;
-        answer
-            .await
-            .map_err(|_| ShellBusError::Failed("the compositor dropped the request".into()))?
+        self.ask(|reply| ShellRequest::ReplayStep(count, reply))
+            .await?
             .ok_or_else(|| ShellBusError::InvalidArgs("cowl runs no --replay-stepped".into()))
     }
 
@@ -83,22 +87,11 @@ impl DebugInterface {
 }
 
 impl DebugInterface {
-    /// Sends the loop a CAN frame as if `interface` had received it.
-    async fn inject_frame(&self, interface: String, frame: String) -> Result<(), ShellBusError> {
-        let parsed = cowl::vehicle::candump::parse_frame(&frame)
-            .map_err(|err| ShellBusError::InvalidArgs(format!("{frame}: {err}")))?;
-        let (reply, answer) = futures_channel::oneshot::channel();
-        self.requests
-            .send(ShellRequest::CanFrame {
-                interface,
-                id: parsed.id,
-                data: parsed.data().to_vec(),
-                reply,
-            })
-            .map_err(|_| ShellBusError::Failed("the compositor is shutting down".into()))?;
-        answer
-            .await
-            .map_err(|_| ShellBusError::Failed("the compositor dropped the request".into()))
+    async fn ask<T>(
+        &self,
+        request: impl FnOnce(super::shell::Reply<T>) -> ShellRequest,
+    ) -> Result<T, ShellBusError> {
+        super::shell::ask_loop(&self.requests, request, ShellBusError::Failed).await
     }
 
     async fn inject(&self, kind: &str, slot: u32, at: TouchAt) -> Result<(), ShellBusError> {
@@ -119,18 +112,13 @@ impl DebugInterface {
         if !(x.is_finite() && y.is_finite()) {
             return Err(ShellBusError::InvalidArgs("x and y must be finite".into()));
         }
-        let (reply, answer) = futures_channel::oneshot::channel();
-        self.requests
-            .send(ShellRequest::Touch {
-                kind,
-                slot,
-                at,
-                reply,
-            })
-            .map_err(|_| ShellBusError::Failed("the compositor is shutting down".into()))?;
-        answer
-            .await
-            .map_err(|_| ShellBusError::Failed("the compositor dropped the request".into()))?
-            .map_err(ShellBusError::from)
+        self.ask(|reply| ShellRequest::Touch {
+            kind,
+            slot,
+            at,
+            reply,
+        })
+        .await?
+        .map_err(ShellBusError::from)
     }
 }

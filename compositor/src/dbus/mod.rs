@@ -49,6 +49,8 @@ pub struct Dbus {
     vehicle_snapshot: Arc<Mutex<vehicle::VehicleSnapshot>>,
     vehicle_published: vehicle::VehicleSnapshot,
     vehicle_emitted_at: Duration,
+    /// The car's change count when Vehicle1 was last refreshed.
+    vehicle_generation: u64,
     /// A coalesced PropertiesChanged of continuous values is scheduled.
     vehicle_emit_pending: bool,
 }
@@ -64,6 +66,7 @@ impl Dbus {
             vehicle_snapshot: Arc::default(),
             vehicle_published: vehicle::VehicleSnapshot::default(),
             vehicle_emitted_at: Duration::ZERO,
+            vehicle_generation: 0,
             vehicle_emit_pending: false,
         }
     }

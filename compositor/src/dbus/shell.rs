@@ -29,7 +29,24 @@ pub struct ShellSnapshot {
     pub active_app: String,
 }
 
-type Reply<T> = oneshot::Sender<T>;
+pub(crate) type Reply<T> = oneshot::Sender<T>;
+
+/// Sends a request to the loop and waits for its answer; `failed` words the two ways that
+/// can fail (the loop is gone, or dropped the request) in the caller's error type. Every
+/// D-Bus method of ours that needs compositor state goes through here.
+pub(crate) async fn ask_loop<T, E>(
+    requests: &Sender<ShellRequest>,
+    request: impl FnOnce(Reply<T>) -> ShellRequest,
+    failed: impl Fn(String) -> E,
+) -> Result<T, E> {
+    let (reply, answer) = oneshot::channel();
+    requests
+        .send(request(reply))
+        .map_err(|_| failed("the compositor is shutting down".into()))?;
+    answer
+        .await
+        .map_err(|_| failed("the compositor dropped the request".into()))
+}
 
 /// A call that the event loop answers.
 pub enum ShellRequest {
@@ -106,13 +123,7 @@ impl ShellInterface {
         &self,
         request: impl FnOnce(Reply<T>) -> ShellRequest,
     ) -> Result<T, ShellBusError> {
-        let (reply, answer) = oneshot::channel();
-        self.requests
-            .send(request(reply))
-            .map_err(|_| ShellBusError::Failed("the compositor is shutting down".into()))?;
-        answer
-            .await
-            .map_err(|_| ShellBusError::Failed("the compositor dropped the request".into()))
+        ask_loop(&self.requests, request, ShellBusError::Failed).await
     }
 
     fn read(&self) -> ShellSnapshot {

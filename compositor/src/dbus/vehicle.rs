@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cowl::vehicle::properties::PropertyValue;
-use futures_channel::oneshot;
 use smithay::reexports::calloop::channel::Sender;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use tracing::warn;
@@ -138,13 +137,9 @@ impl VehicleInterface {
 
     /// Simulator only: sets a property from text ("R", "42.5", "true").
     async fn set(&self, name: String, value: String) -> Result<(), VehicleBusError> {
-        let (reply, answer) = oneshot::channel();
-        self.requests
-            .send(ShellRequest::VehicleSet(name, value, reply))
-            .map_err(|_| VehicleBusError::Failed("the compositor is shutting down".into()))?;
-        answer
-            .await
-            .map_err(|_| VehicleBusError::Failed("the compositor dropped the request".into()))?
+        let request = |reply| ShellRequest::VehicleSet(name, value, reply);
+        super::shell::ask_loop(&self.requests, request, VehicleBusError::Failed)
+            .await?
             .map_err(VehicleBusError::from)
     }
 
@@ -228,6 +223,17 @@ impl State {
     /// After every batch of events: fresh reads, and PropertiesChanged for what changed,
     /// continuous values coalesced.
     pub fn vehicle_publish(&mut self) {
+        // Most batches of events (client requests, frames) leave the car as it was.
+        if self.car.generation == self.dbus.vehicle_generation {
+            return;
+        }
+        self.dbus.vehicle_generation = self.car.generation;
+        self.vehicle_emit();
+    }
+
+    /// Refreshes what reads return and signals the changes, unless only continuous values
+    /// changed within the coalescing interval (then a timer comes back for them).
+    fn vehicle_emit(&mut self) {
         let current = self.vehicle_snapshot();
         if let Ok(mut snapshot) = self.dbus.vehicle_snapshot.lock() {
             *snapshot = current.clone();
@@ -244,7 +250,7 @@ impl State {
                 let timer = Timer::from_duration(interval - since);
                 let inserted = self.loop_handle.insert_source(timer, |_, _, state| {
                     state.dbus.vehicle_emit_pending = false;
-                    state.vehicle_publish();
+                    state.vehicle_emit();
                     TimeoutAction::Drop
                 });
                 if let Err(err) = inserted {

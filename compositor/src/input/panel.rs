@@ -68,7 +68,18 @@ mod tests {
     use smithay::output::{Mode, PhysicalProperties, Scale, Subpixel};
     use smithay::utils::Transform;
 
+    /// An 800x500 panel at x 100, mounted with `transform` at `scale`.
     fn space_with(transform: Transform, scale: f64) -> (Space<Window>, Output) {
+        panel_in_space((800, 500).into(), transform, scale, 100)
+    }
+
+    /// A `panel`-sized output mapped at (`x`, 0) with `transform` and a fractional `scale`.
+    fn panel_in_space(
+        panel: Size<i32, Physical>,
+        transform: Transform,
+        scale: f64,
+        x: i32,
+    ) -> (Space<Window>, Output) {
         let output = Output::new(
             "PANEL".into(),
             PhysicalProperties {
@@ -79,17 +90,17 @@ mod tests {
             },
         );
         let mode = Mode {
-            size: (800, 500).into(),
+            size: panel,
             refresh: 60_000,
         };
         output.change_current_state(
             Some(mode),
             Some(transform),
             Some(Scale::Fractional(scale)),
-            Some((100, 0).into()),
+            Some((x, 0).into()),
         );
         let mut space = Space::default();
-        space.map_output(&output, (100, 0));
+        space.map_output(&output, (x, 0));
         (space, output)
     }
 
@@ -160,27 +171,7 @@ mod tests {
             Transform::Flipped180,
             Transform::Flipped270,
         ] {
-            let output = Output::new(
-                "PANEL".into(),
-                PhysicalProperties {
-                    size: (0, 0).into(),
-                    subpixel: Subpixel::Unknown,
-                    make: "test".into(),
-                    model: "test".into(),
-                },
-            );
-            let mode = Mode {
-                size: panel,
-                refresh: 60_000,
-            };
-            output.change_current_state(
-                Some(mode),
-                Some(transform),
-                Some(Scale::Fractional(SCALE)),
-                Some((0, 0).into()),
-            );
-            let mut space: Space<Window> = Space::default();
-            space.map_output(&output, (0, 0));
+            let (space, output) = panel_in_space(panel, transform, SCALE, 0);
 
             let element = SolidColorRenderElement::new(
                 Id::new(),

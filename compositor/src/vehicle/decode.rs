@@ -376,7 +376,13 @@ impl Database {
     }
 
     pub fn message(&self, id: FrameId) -> Option<&MessagePlan> {
-        self.by_id.get(&id).map(|&index| &self.messages[index])
+        self.index_of(id).map(|index| &self.messages[index])
+    }
+
+    /// The position of a message in [`Database::messages`], for per-message state kept
+    /// beside the database (decode buffers).
+    pub fn index_of(&self, id: FrameId) -> Option<usize> {
+        self.by_id.get(&id).copied()
     }
 
     pub fn message_by_name(&self, name: &str) -> Option<&MessagePlan> {

@@ -48,6 +48,19 @@ fn security_config(extra: &[PathBuf]) -> String {
 }
 
 /// The full path of an executable on PATH.
+/// The demo car's DBC file (assets/vehicle).
+pub const DEMO_DBC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../assets/vehicle/cowl-demo.dbc"
+);
+
+/// Writes the demo DBC to `path` with a syntax error on line 18 (a factor and offset that
+/// lose their closing parenthesis), for tests of how a broken DBC is reported.
+pub fn write_broken_demo_dbc(path: &Path) {
+    let text = std::fs::read_to_string(DEMO_DBC).expect("the demo DBC");
+    std::fs::write(path, text.replacen("(0.01,0)", "(0.01,0", 1)).expect("write the DBC");
+}
+
 pub fn find_on_path(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
