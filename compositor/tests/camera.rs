@@ -69,3 +69,116 @@ fn a_camera_that_delivers_nothing_gives_the_fallback_screen() {
         image.pixel(20, 100) == COVER && image.pixel(2, 2) == COVER
     });
 }
+
+#[test]
+fn a_camera_of_another_shape_is_shown_whole_between_black_bars_by_the_gpu_renderer() {
+    let bus = PrivateBus::start();
+    // 32:9 on a 4:3 screen: the picture is 640x180 in the middle, black above and below.
+    let pipeline = "videotestsrc is-live=true pattern=solid-color foreground-color=0xff00c000 \
+                    ! video/x-raw,format=BGRx,width=320,height=90,framerate=30/1 \
+                    ! appsink name=camera";
+    let args = [
+        "--backend",
+        "headless",
+        "--renderer",
+        "gles",
+        "--output",
+        "640x480",
+        "--vehicle",
+        "sim",
+    ];
+    let compositor = Compositor::start_with_config(&args, &bus.env(), &config(pipeline));
+    let mut app = TestClient::map_toplevel(&compositor, "org.test.App");
+    app.draw(0xff0000);
+    compositor.wait_for_capture("the app", app_shown);
+
+    bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "R"]);
+    let camera = compositor.wait_for_capture("the camera between bars", |image| {
+        image.pixel(320, 200) == GREEN
+    });
+    for (x, y) in [(5, 5), (320, 145), (635, 335), (320, 475)] {
+        assert_eq!(camera.pixel(x, y), common::BLACK, "a bar at {x},{y}");
+    }
+    for (x, y) in [(5, 155), (635, 155), (5, 325), (320, 200)] {
+        assert_eq!(camera.pixel(x, y), GREEN, "the picture at {x},{y}");
+    }
+}
+
+/// The processes cowl started (its children), for stopping them all.
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+            // After the command's parenthesised name: state, then the parent's pid.
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                == Some(pid)
+        })
+        .collect()
+}
+
+#[test]
+fn the_camera_comes_with_every_app_hung_and_the_bus_gone() {
+    // Two seconds of the demo car's gear frames, looped: D for one, R for the other. The
+    // replay is the car's own path (no D-Bus involved); cowl plays it in real time.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("gears.log");
+    let frames: String = (0..20)
+        .map(|tenth| {
+            let gear = if tenth < 10 { "33" } else { "11" };
+            format!(
+                "({}.{}00000) can0 123#{gear}\n",
+                1000 + tenth / 10,
+                tenth % 10
+            )
+        })
+        .collect();
+    std::fs::write(&log, frames).expect("write the log");
+    let pipeline = "videotestsrc is-live=true pattern=solid-color foreground-color=0xff00c000 \
+                    ! video/x-raw,format=BGRx,width=160,height=120,framerate=30/1 \
+                    ! appsink name=camera";
+    let config = format!(
+        "{}\n[watchdog]\nhung_after_ms = 500\nkill_after_ms = 0\n\n\
+         [[apps]]\nid = \"org.test.Term\"\nname = \"Term\"\nexec = \"foot --app-id org.test.Term\"\nautostart = true\n",
+        config(pipeline)
+    );
+    let mut bus = PrivateBus::start();
+    let log_arg = log.display().to_string();
+    let compositor = Compositor::headless_on_bus(
+        &bus,
+        "640x480",
+        &["--replay", &log_arg, "--replay-loop"],
+        &config,
+    );
+    const FOOT_BACKGROUND: [u8; 3] = [0x11, 0x11, 0x11];
+    compositor.wait_for_capture("foot", |image| image.pixel(320, 300) == FOOT_BACKGROUND);
+
+    // Every app cowl started stops answering, and is covered as not responding.
+    let apps = children_of(compositor.pid());
+    assert!(!apps.is_empty(), "cowl started the app");
+    for pid in &apps {
+        common::send_signal(*pid, rustix::process::Signal::STOP);
+    }
+    compositor.wait_for_capture("the hung app covered", |image| {
+        image.pixel(320, 300) == COVER
+    });
+    // And the bus goes away.
+    bus.kill();
+
+    compositor.wait_for_capture("the camera, in R", |image| {
+        image.pixel(320, 300) == GREEN && image.pixel(2, 2) == GREEN
+    });
+    compositor.wait_for_capture("the view as before, in D", |image| {
+        image.pixel(320, 300) == COVER && image.pixel(2, 2) == NIGHT_PANEL
+    });
+    compositor.wait_for_capture("the camera again, in R", |image| {
+        image.pixel(320, 300) == GREEN
+    });
+    for pid in &apps {
+        common::send_signal(*pid, rustix::process::Signal::KILL);
+    }
+}

@@ -37,8 +37,8 @@ use crate::state::State;
 use layout::{Target, dock_buttons, home_tiles};
 use painter::Painter;
 use panels::{
-    CameraContent, CameraPicture, Canvas, Content, CoverContent, CoverReason, DockContent,
-    DockEntry, HomeContent, HomeEntry, Mark, StatusContent,
+    CameraOverlay, Canvas, Content, CoverContent, CoverReason, DockContent, DockEntry, HomeContent,
+    HomeEntry, Mark, StatusContent,
 };
 use theme::ThemeName;
 
@@ -69,6 +69,14 @@ pub struct ChromeFrame {
     pub above: Vec<PanelJob>,
     /// Below the apps: status bar, dock, home view.
     pub below: Vec<PanelJob>,
+    /// The camera's picture, drawn below the `above` panels (its overlay) and above the rest.
+    pub camera: Option<CameraShot>,
+}
+
+/// The camera frame a frame shows, and where (output-local logical).
+pub struct CameraShot {
+    pub frame: std::sync::Arc<crate::camera::CameraFrame>,
+    pub picture: Rectangle<i32, Logical>,
 }
 
 struct CachedPanel {
@@ -99,6 +107,8 @@ pub struct Chrome {
     pub theme_from_car: bool,
     pub theme_pending: Option<(ThemeName, smithay::reexports::calloop::RegistrationToken)>,
     cache: HashMap<(String, PanelKind), CachedPanel>,
+    /// The camera's frame buffer, kept while the camera shows.
+    camera: crate::camera::view::CameraView,
 }
 
 impl Chrome {
@@ -111,6 +121,7 @@ impl Chrome {
             theme_from_car: false,
             theme_pending: None,
             cache: HashMap::new(),
+            camera: Default::default(),
         }
     }
 
@@ -141,6 +152,7 @@ impl Chrome {
             scale,
             above,
             below,
+            camera,
         } = frame;
         let mut used = Vec::new();
         let mut elements = |jobs: Vec<PanelJob>, this: &mut Chrome| {
@@ -168,8 +180,25 @@ impl Chrome {
             }
             out
         };
-        let above = elements(above, self);
+        let mut above = elements(above, self);
         let below = elements(below, self);
+        match camera {
+            Some(shot) => {
+                above.extend(
+                    self.camera
+                        .element(renderer, &shot.frame, shot.picture, scale),
+                )
+            }
+            // The buffer is kept only while some output shows the camera.
+            None if !self
+                .cache
+                .keys()
+                .any(|key| key.1 == PanelKind::Camera && key.0 != output) =>
+            {
+                self.camera.release()
+            }
+            None => {}
+        }
         // Panels no longer shown (a home view left, a cover lifted) free their memory.
         self.cache
             .retain(|key, _| key.0 != output || used.contains(key));
@@ -205,7 +234,7 @@ impl Chrome {
         panels::draw(painter, &mut canvas, &job.content);
         let buffer_size: smithay::utils::Size<i32, Buffer> =
             (canvas.pixmap.width() as i32, canvas.pixmap.height() as i32).into();
-        let opaque = Some(vec![Rectangle::from_size(buffer_size)]);
+        let opaque = Some(opaque_region(&canvas, &job.content));
         // tiny-skia's premultiplied RGBA bytes are DRM's ABGR8888 on a little-endian CPU.
         let buffer = MemoryRenderBuffer::from_slice(
             canvas.pixmap.data(),
@@ -225,6 +254,28 @@ impl Chrome {
             },
         );
         Some(buffer)
+    }
+}
+
+/// Which pixels of a drawn panel are opaque, so that what lies beneath is not drawn: all of
+/// them, except the camera overlay's clear picture.
+fn opaque_region(canvas: &Canvas, content: &Content) -> Vec<Rectangle<i32, Buffer>> {
+    let size = (canvas.pixmap.width(), canvas.pixmap.height());
+    let rect = |(left, top, right, bottom): (u32, u32, u32, u32)| {
+        Rectangle::new(
+            (left as i32, top as i32).into(),
+            ((right - left) as i32, (bottom - top) as i32).into(),
+        )
+    };
+    match content {
+        Content::CameraOverlay(overlay) => {
+            let picture = panels::canvas_pixels(size, canvas.origin, canvas.scale, overlay.picture);
+            panels::camera_overlay_opaque(size, picture)
+                .into_iter()
+                .map(rect)
+                .collect()
+        }
+        _ => vec![rect((0, 0, size.0, size.1))],
     }
 }
 
@@ -264,6 +315,7 @@ impl State {
             scale,
             above: Vec::new(),
             below: Vec::new(),
+            camera: None,
         };
         let Some(zones) = crate::shell::output_zones(&self.space, output, &self.config) else {
             return frame;
@@ -364,14 +416,32 @@ impl State {
         if self.reversing()
             && let Some(output_geometry) = self.space.output_geometry(output)
         {
-            // Above every app, projection included; the frame or the fallback screen.
-            frame.above.push(PanelJob {
-                kind: PanelKind::Camera,
-                rect: Rectangle::from_size(output_geometry.size),
-                content: Content::Camera(CameraContent {
-                    frame: self.camera_frame_to_show().map(CameraPicture),
+            // Above every app, projection included: the picture with its bars and guide
+            // lines, or the fallback screen.
+            let screen = Rectangle::from_size(output_geometry.size);
+            match self.camera_frame_to_show() {
+                Some(camera_frame) => {
+                    let picture = crate::camera::view::picture_rect(
+                        screen,
+                        camera_frame.width(),
+                        camera_frame.height(),
+                    );
+                    frame.above.push(PanelJob {
+                        kind: PanelKind::Camera,
+                        rect: screen,
+                        content: Content::CameraOverlay(CameraOverlay { picture }),
+                    });
+                    frame.camera = Some(CameraShot {
+                        frame: camera_frame,
+                        picture,
+                    });
+                }
+                None => frame.above.push(PanelJob {
+                    kind: PanelKind::Camera,
+                    rect: screen,
+                    content: Content::CameraUnavailable,
                 }),
-            });
+            }
             return frame;
         }
 

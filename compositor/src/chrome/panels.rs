@@ -66,20 +66,12 @@ pub struct CoverContent {
     pub reason: CoverReason,
 }
 
-/// The rear camera: its frame, or `None` for the "Camera unavailable" screen.
+/// Around and above the camera's picture: black bars where the picture does not reach, and
+/// the guide lines over it. The picture itself (`picture`, output-local logical) is left
+/// clear: the camera's own buffer shows through, drawn below this panel.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CameraContent {
-    pub frame: Option<CameraPicture>,
-}
-
-/// A camera frame in panel content: equal when it is the same frame.
-#[derive(Debug, Clone)]
-pub struct CameraPicture(pub std::sync::Arc<crate::camera::CameraFrame>);
-
-impl PartialEq for CameraPicture {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.sequence == other.0.sequence
-    }
+pub struct CameraOverlay {
+    pub picture: smithay::utils::Rectangle<i32, smithay::utils::Logical>,
 }
 
 /// Why an app's window is covered.
@@ -98,7 +90,10 @@ pub enum Content {
     Dock(DockContent),
     Home(HomeContent),
     Cover(CoverContent),
-    Camera(CameraContent),
+    /// The camera's bars and guide lines, over its picture.
+    CameraOverlay(CameraOverlay),
+    /// Reverse with no picture: "Camera unavailable - check surroundings".
+    CameraUnavailable,
 }
 
 /// A pixmap of `width` x `height` physical pixels; `origin` is the panel's output-local
@@ -131,7 +126,8 @@ pub fn draw(painter: &mut Painter, canvas: &mut Canvas, content: &Content) {
         Content::Dock(dock) => draw_dock(painter, canvas, dock),
         Content::Home(home) => draw_home(painter, canvas, home),
         Content::Cover(cover) => draw_cover(painter, canvas, cover),
-        Content::Camera(camera) => draw_camera(painter, canvas, camera),
+        Content::CameraOverlay(overlay) => draw_camera_overlay(canvas, overlay),
+        Content::CameraUnavailable => draw_camera_unavailable(painter, canvas),
     }
 }
 
@@ -139,56 +135,111 @@ pub fn draw(painter: &mut Painter, canvas: &mut Canvas, content: &Content) {
 const GUIDE: Rgba = Rgba::rgb(0xffd21f);
 
 /// The frame scaled to the panel (nearest pixel), with guide lines; or the fallback screen.
-fn draw_camera(painter: &mut Painter, canvas: &mut Canvas, camera: &CameraContent) {
-    let (w, h) = (canvas.pixmap.width(), canvas.pixmap.height());
-    let Some(CameraPicture(frame)) = &camera.frame else {
-        canvas.pixmap.fill(COVER.skia());
-        let size = (w.min(h) as f32 * 0.06).clamp(12.0, 40.0);
-        let style = TextStyle {
-            size,
-            bold: true,
-            colour: Rgba::rgb(0xffd21f),
-        };
-        painter.text(
-            &mut canvas.pixmap,
-            "Camera unavailable - check surroundings",
-            style,
-            (w as f32 / 2.0, h as f32 / 2.0),
-            Align::Centre,
-            Some(w as f32 * 0.9),
-        );
+/// The pixels of an output-local logical rectangle in this canvas, rounded as the renderer
+/// rounds an element's edges, clamped to the canvas.
+pub fn canvas_pixels(
+    canvas_size: (u32, u32),
+    origin: (i32, i32),
+    scale: f64,
+    rect: smithay::utils::Rectangle<i32, smithay::utils::Logical>,
+) -> (u32, u32, u32, u32) {
+    let edge = |logical: i32, start: i32, limit: u32| {
+        ((f64::from(logical - start) * scale).round().max(0.0) as u32).min(limit)
+    };
+    let x0 = edge(rect.loc.x, origin.0, canvas_size.0);
+    let y0 = edge(rect.loc.y, origin.1, canvas_size.1);
+    let x1 = edge(rect.loc.x + rect.size.w, origin.0, canvas_size.0);
+    let y1 = edge(rect.loc.y + rect.size.h, origin.1, canvas_size.1);
+    (x0, y0, x1.max(x0), y1.max(y0))
+}
+
+/// The overlay's opaque parts in its canvas: everything but the picture, as up to four bars.
+pub fn camera_overlay_opaque(
+    canvas_size: (u32, u32),
+    picture: (u32, u32, u32, u32),
+) -> Vec<(u32, u32, u32, u32)> {
+    let (w, h) = canvas_size;
+    let (x0, y0, x1, y1) = picture;
+    [
+        (0, 0, w, y0),
+        (0, y1, w, h),
+        (0, y0, x0, y1),
+        (x1, y0, w, y1),
+    ]
+    .into_iter()
+    .filter(|&(left, top, right, bottom)| right > left && bottom > top)
+    .collect()
+}
+
+fn draw_camera_overlay(canvas: &mut Canvas, overlay: &CameraOverlay) {
+    use resvg::tiny_skia::{LineCap, Paint, PathBuilder, Stroke, Transform};
+    let size = (canvas.pixmap.width(), canvas.pixmap.height());
+    let picture = canvas_pixels(size, canvas.origin, canvas.scale, overlay.picture);
+    canvas.pixmap.fill(resvg::tiny_skia::Color::TRANSPARENT);
+    for (left, top, right, bottom) in camera_overlay_opaque(size, picture) {
+        if let Some(bar) = Rect::from_ltrb(left as f32, top as f32, right as f32, bottom as f32) {
+            let mut paint = Paint::default();
+            paint.set_color(resvg::tiny_skia::Color::BLACK);
+            canvas
+                .pixmap
+                .fill_rect(bar, &paint, Transform::identity(), None);
+        }
+    }
+    // Guide lines: the car's width converging towards the distance, with a mark across at
+    // each end; drawn in the picture's proportions.
+    let (x0, y0, x1, y1) = picture;
+    let (left, top) = (x0 as f32, y0 as f32);
+    let (w, h) = ((x1 - x0) as f32, (y1 - y0) as f32);
+    if w < 4.0 || h < 4.0 {
+        return;
+    }
+    let at = |fx: f32, fy: f32| (left + w * fx, top + h * fy);
+    let mut path = PathBuilder::new();
+    for (near, far) in [((0.15, 0.98), (0.35, 0.53)), ((0.85, 0.98), (0.65, 0.53))] {
+        let (nx, ny) = at(near.0, near.1);
+        let (fx, fy) = at(far.0, far.1);
+        path.move_to(nx, ny);
+        path.line_to(fx, fy);
+    }
+    for (from, to) in [((0.35, 0.53), (0.42, 0.53)), ((0.58, 0.53), (0.65, 0.53))] {
+        let (ax, ay) = at(from.0, from.1);
+        let (bx, by) = at(to.0, to.1);
+        path.move_to(ax, ay);
+        path.line_to(bx, by);
+    }
+    let Some(path) = path.finish() else {
         return;
     };
-    let pixels = canvas.pixmap.data_mut();
-    for y in 0..h as usize {
-        let source_y = y * frame.height as usize / h as usize;
-        let row = &frame.data[source_y * frame.stride..];
-        for x in 0..w as usize {
-            let source_x = x * frame.width as usize / w as usize;
-            let bgrx = &row[source_x * 4..source_x * 4 + 4];
-            let at = (y * w as usize + x) * 4;
-            pixels[at..at + 4].copy_from_slice(&[bgrx[2], bgrx[1], bgrx[0], 0xff]);
-        }
-    }
-    // Guide lines: two converging lines from the bottom corners towards the middle.
-    let (wf, hf) = (w as f32, h as f32);
-    let thickness = (wf.min(hf) * 0.012).max(2.0);
-    for (from_x, to_x) in [(0.15, 0.35), (0.85, 0.65)] {
-        let steps = 64;
-        for step in 0..steps {
-            let t = step as f32 / steps as f32;
-            let x = wf * (from_x + (to_x - from_x) * t);
-            let y = hf * (0.98 - 0.45 * t);
-            if let Some(rect) = Rect::from_xywh(
-                x - thickness / 2.0,
-                y,
-                thickness,
-                hf * 0.45 / steps as f32 + 1.0,
-            ) {
-                painter.rounded_rect(&mut canvas.pixmap, rect, 0.0, GUIDE);
-            }
-        }
-    }
+    let mut paint = Paint::default();
+    paint.set_color(GUIDE.skia());
+    paint.anti_alias = true;
+    let stroke = Stroke {
+        width: (w.min(h) * 0.012).max(3.0),
+        line_cap: LineCap::Round,
+        ..Stroke::default()
+    };
+    canvas
+        .pixmap
+        .stroke_path(&path, &paint, &stroke, Transform::identity(), None);
+}
+
+fn draw_camera_unavailable(painter: &mut Painter, canvas: &mut Canvas) {
+    let (w, h) = (canvas.pixmap.width(), canvas.pixmap.height());
+    canvas.pixmap.fill(COVER.skia());
+    let size = (w.min(h) as f32 * 0.06).clamp(12.0, 40.0);
+    let style = TextStyle {
+        size,
+        bold: true,
+        colour: GUIDE,
+    };
+    painter.text(
+        &mut canvas.pixmap,
+        "Camera unavailable - check surroundings",
+        style,
+        (w as f32 / 2.0, h as f32 / 2.0),
+        Align::Centre,
+        Some(w as f32 * 0.9),
+    );
 }
 
 fn draw_status(painter: &mut Painter, canvas: &mut Canvas, status: &StatusContent) {

@@ -16,6 +16,7 @@ pub mod debug;
 pub mod shell;
 pub mod vehicle;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -53,6 +54,23 @@ pub struct Dbus {
     vehicle_generation: u64,
     /// A coalesced PropertiesChanged of continuous values is scheduled.
     vehicle_emit_pending: bool,
+    /// Signals are failing (the bus went away): reported once, not on every change.
+    signals_failing: Arc<AtomicBool>,
+}
+
+/// Logs a signal's failure once per outage (a car runs for hours without its bus, and the
+/// log must not fill with one line per vehicle change), and the recovery.
+fn report_signal(failing: Arc<AtomicBool>, what: &str, result: zbus::Result<()>) {
+    match result {
+        Err(err) if !failing.swap(true, Ordering::Relaxed) => warn!(
+            "could not signal a {what} change on D-Bus: {err}; further failures are not logged"
+        ),
+        Err(_) => {}
+        Ok(()) if failing.swap(false, Ordering::Relaxed) => {
+            info!("D-Bus signals go through again")
+        }
+        Ok(()) => {}
+    }
 }
 
 impl Dbus {
@@ -68,6 +86,7 @@ impl Dbus {
             vehicle_emitted_at: Duration::ZERO,
             vehicle_generation: 0,
             vehicle_emit_pending: false,
+            signals_failing: Arc::default(),
         }
     }
 }
@@ -194,10 +213,10 @@ impl State {
             return;
         };
         let connection = connection.clone();
+        let failing = self.dbus.signals_failing.clone();
         let emit = async move {
-            if let Err(err) = shell::emit_changes(&connection, &previous, &current).await {
-                warn!("could not signal a shell change on D-Bus: {err}");
-            }
+            let result = shell::emit_changes(&connection, &previous, &current).await;
+            report_signal(failing, "shell", result);
         };
         if let Err(err) = scheduler.schedule(emit) {
             warn!("could not schedule a D-Bus signal: {err}");

@@ -266,10 +266,10 @@ impl State {
             return;
         };
         let connection = connection.clone();
+        let failing = self.dbus.signals_failing.clone();
         let emit = async move {
-            if let Err(err) = emit_changes(&connection, &previous, &current).await {
-                warn!("could not signal a vehicle change on D-Bus: {err}");
-            }
+            let result = emit_changes(&connection, &previous, &current).await;
+            super::report_signal(failing, "vehicle", result);
         };
         if let Err(err) = scheduler.schedule(emit) {
             warn!("could not schedule a D-Bus signal: {err}");

@@ -102,13 +102,13 @@ impl State {
             .any(|(field, _, enabled)| *enabled && field.id().same_client_as(&focus.id()))
     }
 
-    /// After every batch of events: shows or hides the OSK when a text field was enabled or
-    /// disabled (or the OSK restarted, hidden, while a field is enabled).
     /// Whether the car's restrictions forbid typing now (NO_KEYBOARD).
     pub fn keyboard_restricted(&self) -> bool {
         self.car.restrictions & cowl::vehicle::driving::ux::NO_KEYBOARD != 0
     }
 
+    /// After every batch of events: shows or hides the OSK when a text field was enabled or
+    /// disabled (or the OSK restarted, hidden, while a field is enabled).
     pub fn osk_update(&mut self) {
         let Some(osk) = &self.config.osk else {
             return;

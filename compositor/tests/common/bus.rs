@@ -79,6 +79,14 @@ impl PrivateBus {
     }
 }
 
+impl PrivateBus {
+    /// Kills the daemon, as when the system's D-Bus goes away under the compositor.
+    pub fn kill(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
 impl Drop for PrivateBus {
     fn drop(&mut self) {
         let _ = self.daemon.kill();

@@ -9,6 +9,7 @@
 #![allow(dead_code)] // Each test binary uses a different part of the harness.
 
 pub mod bus;
+pub mod capture;
 pub mod client;
 
 use std::io::Read;
@@ -172,7 +173,8 @@ impl Compositor {
         for (key, value) in env {
             command.env(key, value);
         }
-        let process = command.spawn().expect("start cowl");
+        let mut process = command.spawn().expect("start cowl");
+        let ready = wait_for_ready_of(&notify, Some(&mut process));
         let compositor = Compositor {
             process: Some(process),
             runtime_dir,
@@ -182,7 +184,7 @@ impl Compositor {
             captures: Mutex::new(0),
         };
 
-        if let Err(err) = wait_for_ready(&notify) {
+        if let Err(err) = ready {
             compositor.fail(&format!("cowl never became ready: {err}"));
         }
         compositor
@@ -353,14 +355,44 @@ pub fn send_signal(pid: u32, signal: rustix::process::Signal) {
     rustix::process::kill_process(pid, signal).expect("send a signal");
 }
 
-/// Waits for a `READY=1` datagram (sd_notify) on `notify`, up to its read timeout.
+/// Waits for a `READY=1` datagram (sd_notify) on `notify`, up to `DEADLINE`.
 pub fn wait_for_ready(notify: &UnixDatagram) -> Result<(), String> {
+    wait_for_ready_of(notify, None)
+}
+
+/// Like `wait_for_ready`, and gives up as soon as `process` exits (a refused argument, a
+/// crash at start-up) instead of waiting out the deadline.
+pub fn wait_for_ready_of(
+    notify: &UnixDatagram,
+    mut process: Option<&mut std::process::Child>,
+) -> Result<(), String> {
+    // Short reads, so that an exit is noticed within a fraction of a second.
+    notify
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .map_err(|err| err.to_string())?;
+    let deadline = std::time::Instant::now() + DEADLINE;
     let mut message = [0u8; 512];
     loop {
         let len = match notify.recv(&mut message) {
             Ok(len) => len,
             // A signal for another thread of the test landed on this one; wait on.
             Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                if let Some(process) = process.as_deref_mut()
+                    && let Ok(Some(status)) = process.try_wait()
+                {
+                    return Err(format!("it exited ({status})"));
+                }
+                if std::time::Instant::now() > deadline {
+                    return Err(format!("no READY=1 within {DEADLINE:?}"));
+                }
+                continue;
+            }
             Err(err) => return Err(err.to_string()),
         };
         // Other messages (STATUS=..., MAINPID=...) may come first.

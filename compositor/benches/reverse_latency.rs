@@ -1,0 +1,136 @@
+//! Reverse latency, the way a driver meets it: from the CAN frame that puts the gear in R to
+//! the presentation of the first frame showing the rear camera. The frame is injected with
+//! org.cowl.Debug1.CanFrame (decoding and everything after it run as for a SocketCAN frame),
+//! its time taken on CLOCK_MONOTONIC just before the call; the end is the presentation time
+//! of the first wlr-screencopy capture (copy_with_damage, so every presented frame is seen)
+//! whose pixels are the camera's. The injecting call's own D-Bus trip is included: an upper
+//! bound. The camera is a live 640x480 GStreamer test source at 30 fps; what a real sensor
+//! and its driver add before a frame reaches the appsink is not in this figure.
+//!
+//! Each trial leaves R, waits until the camera is gone, and puts the gear in R at a moment
+//! spread over the refresh interval (a car's frame arrives at any phase of the display's
+//! refresh).
+//!
+//! `cargo bench -p cowl --bench reverse_latency` prints a Markdown table for BENCHMARKS.md.
+//! No peer runs beside it: Weston has no rear-camera path to measure the same way.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::Duration;
+
+use common::Compositor;
+use common::bus::PrivateBus;
+use common::capture::{CaptureClient, read_pixel};
+use cowl_sdk::shell::Debug1Proxy;
+
+const TRIALS: usize = 200;
+const WARM_UP: usize = 10;
+const WIDTH: u32 = 1280;
+const HEIGHT: u32 = 720;
+/// The camera's solid colour, and a point of the screen that shows it in R (clear of the
+/// guide lines) and the chrome otherwise.
+const CAMERA: u32 = 0x00_c0_00;
+const PROBE: (u32, u32) = (WIDTH / 2, HEIGHT / 4);
+/// The demo DBC's gear frames: D and R.
+const GEAR_D: &str = "123#33";
+const GEAR_R: &str = "123#11";
+
+fn config() -> String {
+    format!(
+        "[[outputs]]\nname = \"HEADLESS-1\"\n[outputs.layout]\nstatus_bar = {{ edge = \"top\", size = 48 }}\n\
+         dock = {{ edge = \"bottom\", size = 96 }}\n\n[camera]\npipeline = \"videotestsrc is-live=true \
+         pattern=solid-color foreground-color=0xff00c000 ! video/x-raw,format=BGRx,width=640,height=480,\
+         framerate=30/1 ! appsink name=camera\"\n{}",
+        common::trusting_this_test_config()
+    )
+}
+
+fn monotonic() -> Duration {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
+/// Captures every presented frame until one satisfies `shows`; its presentation time.
+fn presented_when(
+    capture: &mut CaptureClient,
+    buffer: &wayland_client::protocol::wl_buffer::WlBuffer,
+    file: &mut std::fs::File,
+    shows: impl Fn(u32) -> bool,
+) -> Duration {
+    loop {
+        let frame = capture.new_frame();
+        frame.copy_with_damage(buffer);
+        let presented = capture.wait_for_ready();
+        frame.destroy();
+        if shows(read_pixel(file, WIDTH, PROBE.0, PROBE.1)) {
+            return presented;
+        }
+    }
+}
+
+fn percentile(sorted: &[Duration], share: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * share).round() as usize]
+}
+
+fn run(renderer: &str) -> String {
+    let bus = PrivateBus::start();
+    let compositor = Compositor::start_with_config(
+        &[
+            "--backend",
+            "headless",
+            "--renderer",
+            renderer,
+            "--output",
+            &format!("{WIDTH}x{HEIGHT}"),
+            "--vehicle",
+            "none",
+            "--debug-input",
+        ],
+        &bus.env(),
+        &config(),
+    );
+    let connection = bus.connect();
+    let debug = zbus::block_on(Debug1Proxy::new(&connection)).expect("Debug1 proxy");
+    let mut capture = CaptureClient::connect(&compositor);
+    let (buffer, mut file) = capture.buffer(WIDTH, HEIGHT);
+    let inject = |frame: &str| zbus::block_on(debug.can_frame("can0", frame)).expect("CanFrame");
+
+    let mut latencies = Vec::with_capacity(TRIALS);
+    for trial in 0..WARM_UP + TRIALS {
+        inject(GEAR_D);
+        presented_when(&mut capture, &buffer, &mut file, |pixel| pixel != CAMERA);
+        // A gear change comes at any point of the 60 Hz refresh, not just after a frame as
+        // this loop would inject it: spread the moments over one refresh interval.
+        std::thread::sleep(Duration::from_micros((trial as u64 * 7_919) % 16_667));
+        // The capture is armed before the frame goes in, so the first frame after it is seen.
+        let frame = capture.new_frame();
+        frame.copy_with_damage(&buffer);
+        let injected = monotonic();
+        inject(GEAR_R);
+        let mut presented = capture.wait_for_ready();
+        frame.destroy();
+        if read_pixel(&mut file, WIDTH, PROBE.0, PROBE.1) != CAMERA {
+            presented = presented_when(&mut capture, &buffer, &mut file, |pixel| pixel == CAMERA);
+        }
+        if trial >= WARM_UP {
+            latencies.push(presented.saturating_sub(injected));
+        }
+    }
+    latencies.sort();
+    let ms = |d: Duration| format!("{:.1}", d.as_secs_f64() * 1000.0);
+    format!(
+        "| {renderer} | {TRIALS} | {} | {} | {} |",
+        ms(percentile(&latencies, 0.5)),
+        ms(percentile(&latencies, 0.99)),
+        ms(*latencies.last().expect("trials")),
+    )
+}
+
+fn main() {
+    println!("| renderer | trials | p50 (ms) | p99 (ms) | max (ms) |");
+    println!("|---|---|---|---|---|");
+    for renderer in ["pixman", "gles"] {
+        println!("{}", run(renderer));
+    }
+}
