@@ -9,16 +9,11 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use common::bus::PrivateBus;
+use common::drive::DEMO_DRIVE;
 use common::{Compositor, DEADLINE};
 use cowl_sdk::vehicle::Vehicle1Proxy;
 use cowl_sdk::vehicle::names::CURRENT_GEAR as GEAR;
 use futures_util::StreamExt;
-
-/// The demo car's 80 s drive (assets/vehicle).
-const DEMO_DRIVE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../assets/vehicle/demo-drive.log"
-);
 
 /// A driving state as a client sees it change, with the gear and restrictions read then.
 #[derive(Debug, Clone, PartialEq)]

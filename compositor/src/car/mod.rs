@@ -68,6 +68,10 @@ pub struct Car {
     pub bus_states: std::collections::BTreeMap<String, String>,
     /// A stepped replay, waiting for Debug1.ReplayStep.
     pub replay: Option<replay::Replay>,
+    /// With a stepped replay, the car's clock: the log's time of the last frame played. It
+    /// stands still between steps, so a test sees the car exactly as at that moment of the
+    /// log (nothing goes stale while it looks) and staleness follows the log's own gaps.
+    pub frozen_now: Option<Duration>,
     /// The staleness timer and when it fires.
     expiry_timer: Option<(RegistrationToken, Duration)>,
     /// Counts changes a reader could see (values, state, bus states), so that D-Bus
@@ -122,6 +126,7 @@ impl Car {
             bus_states: Default::default(),
             replay: None,
             expiry_timer: None,
+            frozen_now: None,
             generation: 0,
         }
     }
@@ -259,9 +264,11 @@ fn resolve(base: &Path, path: &Path) -> PathBuf {
 }
 
 impl State {
-    /// The monotonic time the car's store runs on.
+    /// The monotonic time the car's store runs on (a stepped replay's log time).
     pub fn car_now(&self) -> Duration {
-        self.clock.now().into()
+        self.car
+            .frozen_now
+            .unwrap_or_else(|| self.clock.now().into())
     }
 
     /// A frame arrived from any source.
@@ -293,6 +300,10 @@ impl State {
         self.car_reverse();
         self.car_readouts(now);
         self.car_day_night(now);
+        // On a stepped replay's clock, time moves only with steps, which judge again.
+        if self.car.frozen_now.is_some() {
+            return;
+        }
         let Some(expiry) = self.car.store.next_expiry(now) else {
             return;
         };

@@ -2,8 +2,9 @@
 //! a speed factor), optionally looped: the demo drive, and recordings from a real car for
 //! development. A calloop timer wakes for each frame that is due; the loop never sleeps.
 //! Stepped (`--replay-stepped`), frames are played only when a test asks for the next ones
-//! (org.cowl.Debug1.ReplayStep), whatever their timestamps say. Lines that are not frames
-//! are skipped and counted.
+//! (org.cowl.Debug1.ReplayStep), whatever their timestamps say, and the car's clock follows
+//! the log's timestamps instead of the wall clock: it stands still between steps. Lines that
+//! are not frames are skipped and counted.
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -57,6 +58,8 @@ pub struct Replay {
     cursor: Cursor,
     /// The first frame's timestamp, and when it was (or will be) played.
     log_start: Option<Duration>,
+    /// Stepped: the car's time at the start of this pass through the log.
+    pass_start: Duration,
     wall_start: Instant,
 }
 
@@ -67,6 +70,18 @@ struct Cursor {
     offset: usize,
     line: usize,
     bad_lines: usize,
+    /// A looped log's later passes: its bad lines were reported on the first.
+    quiet: bool,
+}
+
+impl Cursor {
+    /// At the start again, for the next pass of a looped log.
+    fn next_pass() -> Cursor {
+        Cursor {
+            quiet: true,
+            ..Cursor::default()
+        }
+    }
 }
 
 /// The next frame of `text` after `cursor`, skipping blank lines and counting (logging the
@@ -93,7 +108,7 @@ fn next_frame<'a>(
             Ok(frame) => return Some((frame, at)),
             Err(err) => {
                 cursor.bad_lines += 1;
-                if cursor.bad_lines <= LOGGED_BAD_LINES {
+                if cursor.bad_lines <= LOGGED_BAD_LINES && !cursor.quiet {
                     warn!("{log}:{}: skipped: {err}", cursor.line);
                 }
             }
@@ -120,16 +135,27 @@ impl Replay {
             else {
                 if self.options.looping && !wrapped {
                     wrapped = true;
-                    self.cursor = Cursor::default();
+                    self.cursor = Cursor::next_pass();
+                    self.log_start = None;
+                    self.pass_start = state.car_now() + LOOP_PAUSE;
                     continue;
                 }
                 break;
             };
             wrapped = false;
+            // The car's clock moves to this frame's time in the log (never backwards).
+            let log_start = *self.log_start.get_or_insert(frame.timestamp);
+            let at = self.pass_start + frame.timestamp.saturating_sub(log_start);
+            state.car.frozen_now = Some(at.max(state.car_now()));
             if frame.kind == candump::FrameKind::Data {
                 state.car_frame(frame.interface, frame.id, frame.data());
             }
             played += 1;
+        }
+        if played > 0 {
+            // Values the log stopped refreshing went stale on the way.
+            let now = state.car_now();
+            state.car_changed(now);
         }
         played
     }
@@ -158,7 +184,7 @@ impl Replay {
                 return Some(Instant::now());
             }
         }
-        if self.cursor.bad_lines > LOGGED_BAD_LINES {
+        if self.cursor.bad_lines > LOGGED_BAD_LINES && !self.cursor.quiet {
             warn!(
                 "{}: {} lines skipped in all",
                 self.options.log, self.cursor.bad_lines
@@ -168,7 +194,7 @@ impl Replay {
             info!(log = %self.options.log, "replay finished");
             return None;
         }
-        self.cursor = Cursor::default();
+        self.cursor = Cursor::next_pass();
         self.log_start = None;
         self.wall_start = Instant::now() + LOOP_PAUSE;
         Some(self.wall_start)
@@ -198,9 +224,11 @@ pub fn start(state: &mut State, options: ReplayOptions) {
         cursor: Cursor::default(),
         log_start: None,
         wall_start: Instant::now(),
+        pass_start: state.car_now(),
     };
     if stepped {
         info!("stepped replay: frames play on Debug1.ReplayStep");
+        state.car.frozen_now = Some(replay.pass_start);
         state.car.replay = Some(replay);
         return;
     }

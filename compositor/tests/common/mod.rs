@@ -11,6 +11,7 @@
 pub mod bus;
 pub mod capture;
 pub mod client;
+pub mod drive;
 
 use std::io::Read;
 use std::os::unix::net::UnixDatagram;

@@ -1,0 +1,96 @@
+//! The safety behaviour along the demo drive, replayed stepped into the headless compositor
+//! and checked on captures at chosen moments: parked, the video app shows and a restricted
+//! app opens; moving, the video app is covered and the restricted app can be opened neither
+//! by a touch on its dock button nor by Shell1; reversing, the rear camera covers the whole
+//! screen; parked again at the end, the camera is gone and the view is as before.
+
+mod common;
+
+use common::bus::PrivateBus;
+use common::client::TestClient;
+use common::drive::{STEPPED_DRIVE_ARGS, SteppedDrive};
+use common::{Compositor, Image};
+
+/// 640x480: status bar 0..40, dock 400..480 with home 200..280, Video 280..360 and Game
+/// 360..440; the app area between. The camera's frames fill the screen (4:3).
+const CONFIG: &str = r##"
+[[outputs]]
+name = "HEADLESS-1"
+[outputs.layout]
+status_bar = { edge = "top", size = 40 }
+dock = { edge = "bottom", size = 80 }
+
+[camera]
+pipeline = "videotestsrc is-live=true pattern=solid-color foreground-color=0xff00c000 ! video/x-raw,format=BGRx,width=160,height=120,framerate=30/1 ! appsink name=camera"
+
+[[apps]]
+id = "org.test.Video"
+name = "Video"
+video = true
+
+[[apps]]
+id = "org.test.Game"
+name = "Game"
+restrict_while_driving = true
+"##;
+
+const RED: [u8; 3] = [0xff, 0, 0];
+const BLUE: [u8; 3] = [0, 0, 0xff];
+const CAMERA: [u8; 3] = [0, 0xc0, 0];
+/// The "Not available while driving" cover (chrome/panels.rs COVER).
+const COVER: [u8; 3] = [0x28, 0x28, 0x30];
+const GAME_BUTTON: (&str, &str) = ("400", "440");
+
+fn app_area_is(colour: [u8; 3]) -> impl Fn(&Image) -> bool {
+    move |image| image.pixel(20, 60) == colour && image.pixel(620, 380) == colour
+}
+
+fn camera_shown(image: &Image) -> bool {
+    [(2, 2), (20, 60), (320, 120), (620, 470)]
+        .iter()
+        .all(|&(x, y)| image.pixel(x, y) == CAMERA)
+}
+
+#[test]
+fn along_the_demo_drive_the_screen_obeys_the_car() {
+    let bus = PrivateBus::start();
+    let compositor = Compositor::headless_on_bus(&bus, "640x480", &STEPPED_DRIVE_ARGS, CONFIG);
+    let mut drive = SteppedDrive::new(&bus);
+    let mut game = TestClient::map_toplevel(&compositor, "org.test.Game");
+    game.draw(0x0000ff);
+    let mut video = TestClient::map_toplevel(&compositor, "org.test.Video");
+    video.draw(0xff0000);
+
+    // 5 s: parked with the brake on. The video plays; the game's button works.
+    drive.to(5.0);
+    compositor.wait_for_capture("the video app, parked", app_area_is(RED));
+    bus.cowlctl_ok(&["tap", GAME_BUTTON.0, GAME_BUTTON.1]);
+    compositor.wait_for_capture("the game, opened from the dock", app_area_is(BLUE));
+    bus.cowlctl_ok(&["activate", "org.test.Video"]);
+    compositor.wait_for_capture("the video app again", app_area_is(RED));
+
+    // 20 s: 50 km/h through town. The video is covered; the game opens neither way.
+    drive.to(20.0);
+    compositor.wait_for_capture("the video covered while moving", app_area_is(COVER));
+    bus.cowlctl_ok(&["tap", GAME_BUTTON.0, GAME_BUTTON.1]);
+    assert_eq!(bus.cowlctl_ok(&["active"]).trim(), "org.test.Video");
+    let refused = bus.cowlctl(&["activate", "org.test.Game"]);
+    assert!(
+        !refused.status.success(),
+        "Shell1 opened the game while moving"
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("not available while driving"), "{stderr}");
+    assert_eq!(bus.cowlctl_ok(&["active"]).trim(), "org.test.Video");
+
+    // 66 s: reversing into the space. The camera covers everything, chrome included.
+    drive.to(66.0);
+    compositor.wait_for_capture("the rear camera, full screen", camera_shown);
+
+    // 76 s: P and the brake. The camera is gone; the video shows again, where it was.
+    drive.to(76.0);
+    compositor.wait_for_capture("the view as before reverse", |image| {
+        app_area_is(RED)(image) && !camera_shown(image)
+    });
+    assert_eq!(bus.cowlctl_ok(&["active"]).trim(), "org.test.Video");
+}
