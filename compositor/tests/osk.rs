@@ -2,13 +2,25 @@
 //! keyboard and enables its text field; Cowl shows wvkbd (a layer-shell OSK typing through
 //! virtual-keyboard, started by Cowl as `[osk]`), the app area shrinks above it, a touch on
 //! wvkbd's "q" key types a q into foot, and the OSK hides when the field loses the
-//! keyboard (home view). While driving (NO_KEYBOARD) the OSK hides and nothing can be typed
-//! with it; parked, it comes back.
+//! keyboard (home view). Along the demo drive: while moving (NO_KEYBOARD) the OSK hides,
+//! nothing can be typed with it, and an input method (input-method-v2) is deactivated and
+//! not activated again; parked, both come back.
 
 mod common;
 
+use std::os::unix::net::UnixStream;
+
 use common::bus::PrivateBus;
+use common::client::TestClient;
+use common::drive::{STEPPED_DRIVE_ARGS, SteppedDrive};
 use common::{Compositor, Image};
+use wayland_client::globals::{GlobalListContents, registry_queue_init};
+use wayland_client::protocol::{wl_registry, wl_seat};
+use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle};
+use wayland_protocols::wp::text_input::zv3::client::zwp_text_input_v3;
+use wayland_protocols_misc::zwp_input_method_v2::client::{
+    zwp_input_method_manager_v2 as input_method_manager, zwp_input_method_v2 as input_method,
+};
 
 /// foot's default background, and its `ESC[41m` red.
 const FOOT_BACKGROUND: [u8; 3] = [0x11, 0x11, 0x11];
@@ -70,34 +82,153 @@ fn a_text_field_brings_up_the_osk_and_a_touch_on_it_types() {
     assert!(compositor.log().contains("on-screen keyboard shown=false"));
 }
 
+/// An input method (input-method-v2) of the test's own: what the compositor tells it,
+/// applied at each `done` as the protocol says.
+#[derive(Default)]
+struct InputMethodState {
+    pending: Option<bool>,
+    active: bool,
+    activations: usize,
+}
+
+struct InputMethod {
+    queue: EventQueue<InputMethodState>,
+    state: InputMethodState,
+    _input_method: input_method::ZwpInputMethodV2,
+}
+
+impl InputMethod {
+    fn connect(compositor: &Compositor) -> InputMethod {
+        let stream = UnixStream::connect(compositor.runtime_dir().join(&compositor.socket))
+            .expect("connect");
+        let connection = Connection::from_socket(stream).expect("connection");
+        let (globals, mut queue) =
+            registry_queue_init::<InputMethodState>(&connection).expect("registry");
+        let handle = queue.handle();
+        let manager: input_method_manager::ZwpInputMethodManagerV2 = globals
+            .bind(&handle, 1..=1, ())
+            .expect("input-method-v2 (is this test trusted?)");
+        let seat: wl_seat::WlSeat = globals.bind(&handle, 1..=7, ()).expect("wl_seat");
+        let input_method = manager.get_input_method(&seat, &handle, ());
+        let mut state = InputMethodState::default();
+        queue.roundtrip(&mut state).expect("roundtrip");
+        InputMethod {
+            queue,
+            state,
+            _input_method: input_method,
+        }
+    }
+
+    fn wait_until_active(&mut self, active: bool) {
+        while self.state.active != active {
+            common::client::dispatch_before_deadline(&mut self.queue, &mut self.state);
+        }
+    }
+}
+
 #[test]
-fn while_driving_the_osk_hides_and_comes_back_when_parked() {
+fn along_the_demo_drive_typing_is_refused_while_moving() {
     let dir = tempfile::tempdir().expect("temp dir");
     let typed = dir.path().join("typed");
     let bus = PrivateBus::start();
-    let compositor = Compositor::headless_on_bus(
-        &bus,
-        "640x480",
-        &["--debug-input", "--vehicle", "sim"],
-        &config(&typed),
-    );
-    compositor.wait_for_capture("foot above the on-screen keyboard", osk_shown);
+    let config = format!("{}{}", config(&typed), common::trusting_this_test_config());
+    let compositor = Compositor::headless_on_bus(&bus, "640x480", &STEPPED_DRIVE_ARGS, &config);
+    let mut input_method = InputMethod::connect(&compositor);
+    let mut drive = SteppedDrive::new(&bus);
 
-    let gear = cowl_sdk::vehicle::names::CURRENT_GEAR;
-    bus.cowlctl_ok(&["vehicle", "set", gear, "D"]);
-    bus.cowlctl_ok(&["vehicle", "set", cowl_sdk::vehicle::names::SPEED, "40"]);
+    // Before the first frame the car is unknown, so typing is forbidden; at 5 s it is parked.
+    drive.to(5.0);
+    compositor.wait_for_capture("foot above the on-screen keyboard", osk_shown);
+    input_method.wait_until_active(true);
+
+    // 20 s: 50 km/h. The OSK hides, the input method is deactivated, and a tap where the
+    // "q" key was types nothing. (The field keeps the first key it gets: were a q typed now,
+    // the w typed once parked would not be it.)
+    drive.to(20.0);
     compositor.wait_for_capture("the OSK hidden while driving", |image| {
         !osk_shown(image) && image.pixel(320, 400) == FOOT_BACKGROUND
     });
-    // Where the "q" key was, foot is now: a tap there types nothing. (The field keeps the
-    // first key it gets: were a q typed now, the w typed once parked would not be it.)
+    input_method.wait_until_active(false);
+    let activations = input_method.state.activations;
     bus.cowlctl_ok(&["tap", Q_KEY.0, Q_KEY.1]);
+    input_method
+        .queue
+        .roundtrip(&mut input_method.state)
+        .expect("roundtrip");
+    assert!(!input_method.state.active, "activated while moving");
+    assert_eq!(input_method.state.activations, activations);
 
-    bus.cowlctl_ok(&["vehicle", "set", gear, "P"]);
+    // 76 s: parked at the end of the drive. The OSK and the input method are back.
+    drive.to(76.0);
     compositor.wait_for_capture("the OSK back once parked", osk_shown);
+    input_method.wait_until_active(true);
     bus.cowlctl_ok(&["tap", W_KEY.0, W_KEY.1]);
     compositor.wait_for_capture("foot to have read the key", |image| {
         (2..60).any(|y| (0..200).any(|x| image.pixel(x, y) == FOOT_RED))
     });
     assert_eq!(std::fs::read_to_string(&typed).expect("typed"), "w");
 }
+
+#[test]
+fn a_text_field_with_an_undefined_content_hint_is_disconnected_alone() {
+    let bus = PrivateBus::start();
+    let compositor =
+        Compositor::headless_on_bus(&bus, "640x480", &[], &common::trusting_this_test_config());
+    // With an input method bound, text fields' requests are read rather than ignored.
+    let _input_method = InputMethod::connect(&compositor);
+    let mut app = TestClient::map_toplevel(&compositor, "org.test.Field");
+    app.draw(0x00ff00);
+    app.wait_for_frames(1);
+    let text_input = app.text_input();
+    text_input.enable();
+    text_input.set_content_type(
+        zwp_text_input_v3::ContentHint::from_bits_retain(1 << 30),
+        zwp_text_input_v3::ContentPurpose::Normal,
+    );
+    text_input.commit();
+    assert!(app.queue.roundtrip(&mut app.state).is_err());
+    let error = app.connection.protocol_error().expect("a protocol error");
+    assert_eq!(error.object_interface, "zwp_text_input_v3");
+    // The compositor lives on and serves other clients.
+    let mut other = TestClient::map_toplevel(&compositor, "org.test.Other");
+    other.draw(0x0000ff);
+    compositor.wait_for_capture("another app", |image| image.pixel(320, 240) == [0, 0, 0xff]);
+}
+
+impl Dispatch<input_method::ZwpInputMethodV2, ()> for InputMethodState {
+    fn event(
+        state: &mut Self,
+        _: &input_method::ZwpInputMethodV2,
+        event: input_method::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        match event {
+            input_method::Event::Activate => state.pending = Some(true),
+            input_method::Event::Deactivate => state.pending = Some(false),
+            input_method::Event::Done => {
+                if let Some(active) = state.pending.take() {
+                    state.activations += usize::from(active && !state.active);
+                    state.active = active;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for InputMethodState {
+    fn event(
+        _: &mut Self,
+        _: &wl_registry::WlRegistry,
+        _: wl_registry::Event,
+        _: &GlobalListContents,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+    }
+}
+
+wayland_client::delegate_noop!(InputMethodState: ignore input_method_manager::ZwpInputMethodManagerV2);
+wayland_client::delegate_noop!(InputMethodState: ignore wl_seat::WlSeat);

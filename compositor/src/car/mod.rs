@@ -291,11 +291,15 @@ impl State {
     /// arms again: no timer is replaced on every frame.
     pub fn car_changed(&mut self, now: Duration) {
         self.car.generation += 1;
+        let keyboard_was_restricted = self.keyboard_restricted();
         if self.car.judge_at(now) {
             // Covers come and go with the restrictions, dock buttons grey and ungrey, and a
             // restricted app gives way when the car starts moving.
             self.queue_redraw_all();
             self.shell_enforce_restrictions();
+            if self.keyboard_restricted() != keyboard_was_restricted {
+                self.osk_keyboard_restriction_changed();
+            }
         }
         self.car_reverse();
         self.car_readouts(now);

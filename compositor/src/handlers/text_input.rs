@@ -14,7 +14,8 @@ use smithay::reexports::wayland_protocols::wp::text_input::zv3::server::zwp_text
 use smithay::reexports::wayland_server::backend::ClientId;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::reexports::wayland_server::{
-    Client, DataInit, Dispatch, DisplayHandle, delegate_dispatch, delegate_global_dispatch,
+    Client, DataInit, Dispatch, DisplayHandle, Resource, WEnum, delegate_dispatch,
+    delegate_global_dispatch,
 };
 use smithay::utils::{Logical, Rectangle};
 use smithay::wayland::input_method::{InputMethodHandler, PopupSurface};
@@ -50,8 +51,11 @@ impl InputMethodHandler for State {
 delegate_global_dispatch!(State: [ZwpTextInputManagerV3: ()] => TextInputManagerState);
 delegate_dispatch!(State: [ZwpTextInputManagerV3: ()] => TextInputManagerState);
 
-/// smithay ignores text fields while no input method is bound; the on-screen keyboard needs
-/// to know about them anyway, so their enable and disable are noted on the way through.
+/// On the way to smithay: text fields' enable and disable are noted (smithay ignores text
+/// fields while no input method is bound; the on-screen keyboard needs to know about them
+/// anyway); while typing is forbidden (NO_KEYBOARD) an enable does not reach smithay, so no
+/// input method is activated; and an unknown enum value is a protocol error for that client
+/// (smithay would panic on it, taking every app down).
 impl Dispatch<ZwpTextInputV3, TextInputUserData> for State {
     fn request(
         state: &mut State,
@@ -62,7 +66,14 @@ impl Dispatch<ZwpTextInputV3, TextInputUserData> for State {
         display: &DisplayHandle,
         data_init: &mut DataInit<'_, State>,
     ) {
+        if let Some(value) = unknown_enum_value(&request) {
+            resource.post_error(0u32, format!("unknown enum value {value}"));
+            return;
+        }
         state.osk_text_input_request(resource, &request);
+        if matches!(request, zwp_text_input_v3::Request::Enable) && state.keyboard_restricted() {
+            return;
+        }
         <TextInputManagerState as Dispatch<ZwpTextInputV3, TextInputUserData, State>>::request(
             state, client, resource, request, data, display, data_init,
         );
@@ -81,3 +92,17 @@ impl Dispatch<ZwpTextInputV3, TextInputUserData> for State {
     }
 }
 delegate_input_method_manager!(State);
+
+/// The value of an enum argument that the protocol does not define, if the request has one.
+fn unknown_enum_value(request: &zwp_text_input_v3::Request) -> Option<u32> {
+    match request {
+        zwp_text_input_v3::Request::SetTextChangeCause {
+            cause: WEnum::Unknown(value),
+        } => Some(*value),
+        zwp_text_input_v3::Request::SetContentType { hint, purpose } => match (hint, purpose) {
+            (WEnum::Unknown(value), _) | (_, WEnum::Unknown(value)) => Some(*value),
+            _ => None,
+        },
+        _ => None,
+    }
+}

@@ -2,7 +2,8 @@
 //! when none is. An OSK that is an input method (input-method-v2) is activated by smithay
 //! and shows itself; one that only types through virtual-keyboard (wvkbd) is shown and
 //! hidden by the signals `[osk]` names. Either way it is a layer surface: its exclusive
-//! zone shrinks the app area, so the field stays visible above it.
+//! zone shrinks the app area, so the field stays visible above it. While driving
+//! (NO_KEYBOARD) the OSK is hidden and no input method is activated.
 
 use smithay::reexports::wayland_protocols::wp::text_input::zv3::server::zwp_text_input_v3::{
     self, ZwpTextInputV3,
@@ -105,6 +106,31 @@ impl State {
     /// Whether the car's restrictions forbid typing now (NO_KEYBOARD).
     pub fn keyboard_restricted(&self) -> bool {
         self.car.restrictions & cowl::vehicle::driving::ux::NO_KEYBOARD != 0
+    }
+
+    /// NO_KEYBOARD came or went. An input method (input-method-v2) is activated by smithay
+    /// when the focused field enables, and Cowl withholds enables while typing is forbidden;
+    /// the focused surface's keyboard focus now leaves and comes back, so that smithay
+    /// deactivates an active input method on the way out and the app enables its field again
+    /// on the way in (withheld, or passed through once typing is allowed).
+    pub fn osk_keyboard_restriction_changed(&mut self) {
+        let Some(keyboard) = self.seat.get_keyboard() else {
+            return;
+        };
+        let Some(focus) = keyboard.current_focus() else {
+            return;
+        };
+        if !self.text_field_enabled() {
+            return;
+        }
+        info!(
+            restricted = self.keyboard_restricted(),
+            "typing restriction changed: the text field is asked again"
+        );
+        let serial = smithay::utils::SERIAL_COUNTER.next_serial();
+        keyboard.set_focus(self, None, serial);
+        let serial = smithay::utils::SERIAL_COUNTER.next_serial();
+        keyboard.set_focus(self, Some(focus), serial);
     }
 
     /// After every batch of events: shows or hides the OSK when a text field was enabled or

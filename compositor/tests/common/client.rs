@@ -16,6 +16,9 @@ use wayland_protocols::wp::content_type::v1::client::{
     wp_content_type_manager_v1, wp_content_type_v1,
 };
 use wayland_protocols::wp::presentation_time::client::{wp_presentation, wp_presentation_feedback};
+use wayland_protocols::wp::text_input::zv3::client::{
+    zwp_text_input_manager_v3, zwp_text_input_v3,
+};
 use wayland_protocols::xdg::shell::client::{
     xdg_popup, xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base,
 };
@@ -273,6 +276,17 @@ impl TestClient {
         content_type.set_content_type(wp_content_type_v1::Type::Video);
     }
 
+    /// A text-input-v3 object on the seat (a text field's side of the on-screen keyboard).
+    pub fn text_input(&mut self) -> zwp_text_input_v3::ZwpTextInputV3 {
+        let handle = self.queue.handle();
+        let manager: zwp_text_input_manager_v3::ZwpTextInputManagerV3 = self
+            .globals
+            .bind(&handle, 1..=1, ())
+            .expect("zwp_text_input_manager_v3");
+        let seat: wl_seat::WlSeat = self.globals.bind(&handle, 1..=7, ()).expect("wl_seat");
+        manager.get_text_input(&seat, &handle, ())
+    }
+
     /// Asks for the seat's touch events (recorded in `state.touch_downs`).
     pub fn listen_to_touch(&mut self) {
         let handle = self.queue.handle();
@@ -518,3 +532,5 @@ wayland_client::delegate_noop!(ClientState: ignore wl_seat::WlSeat);
 wayland_client::delegate_noop!(ClientState: ignore xdg_positioner::XdgPositioner);
 wayland_client::delegate_noop!(ClientState: ignore wp_content_type_manager_v1::WpContentTypeManagerV1);
 wayland_client::delegate_noop!(ClientState: ignore wp_content_type_v1::WpContentTypeV1);
+wayland_client::delegate_noop!(ClientState: ignore zwp_text_input_manager_v3::ZwpTextInputManagerV3);
+wayland_client::delegate_noop!(ClientState: ignore zwp_text_input_v3::ZwpTextInputV3);
