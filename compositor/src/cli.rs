@@ -174,7 +174,6 @@ impl FromStr for OutputSize {
     }
 }
 
-/// The demo's client: foot showing a banner, until the compositor goes away.
 /// The demo's stand-ins for the navigation and media apps (until those apps exist): foot
 /// terminals with the apps' app_ids, each printing what it stands for.
 pub const DEMO_CLIENTS: [&str; 2] = [
@@ -184,6 +183,16 @@ pub const DEMO_CLIENTS: [&str; 2] = [
 
 /// The demo shows its two apps side by side.
 pub const DEMO_SPLIT: (&str, &str) = ("org.cowl.Navigation", "org.cowl.Media");
+
+/// The demo's phone: cowl-phone-sim with a phone connected, when it is built beside cowl
+/// (`cargo build --workspace`). It needs a session bus; without one it says so and exits.
+pub fn demo_phone_command() -> Option<String> {
+    let sim = std::env::current_exe()
+        .ok()?
+        .with_file_name("cowl-phone-sim");
+    sim.exists()
+        .then(|| format!("{:?} --connect \"Demo phone\"", sim.display().to_string()))
+}
 
 /// Where the headless demo writes its screenshot unless `--screenshot` says otherwise.
 pub const DEMO_SCREENSHOT: &str = "cowl-demo.png";

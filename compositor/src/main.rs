@@ -104,6 +104,13 @@ fn run(mut cli: Cli) -> Result<()> {
     for command in &cli.spawn {
         spawn_client(command, &state.socket_name);
     }
+    // The demo's phone is not waited for by the screenshot: it is offered in the dock, not
+    // shown.
+    if cli.demo
+        && let Some(phone) = cli::demo_phone_command()
+    {
+        spawn_client(&phone, &state.socket_name);
+    }
     state.start_autostart_apps();
     state.curtain_start_timer();
     state.chrome_start_clock();

@@ -137,6 +137,10 @@ pub struct State {
     /// The car: its signals, properties, driving state and restrictions.
     pub car: crate::car::Car,
     /// The rear camera's pipeline and newest frame.
+    /// The steering-wheel key held down now.
+    pub steering_keys: crate::input::steering_keys::SteeringKeys,
+    /// Phone projection: the daemon, the phone, what it was told.
+    pub projection: crate::shell::projection::Projection,
     pub camera: crate::camera::Camera,
     /// Redraws while reversing, so that a camera that stops is noticed.
     pub reverse_timer: Option<smithay::reexports::calloop::RegistrationToken>,
@@ -285,6 +289,8 @@ impl State {
                 cli.clock.clone(),
             ),
             dbus: Dbus::new(),
+            projection: Default::default(),
+            steering_keys: Default::default(),
             config,
         })
     }
@@ -295,6 +301,7 @@ impl State {
         self.space.refresh();
         self.popups.cleanup();
         self.dbus_publish();
+        self.projection_sync();
         self.osk_update();
         if let Err(err) = self.display_handle.flush_clients() {
             warn!("could not flush Wayland clients: {err}");

@@ -171,20 +171,6 @@ fn activating_a_stopped_app_starts_it_and_the_screenshot_shows_it() {
     assert_eq!(shot.pixel(2, 2), NIGHT_PANEL);
 }
 
-/// An interface's XML without comments and layout, for comparing meaning.
-fn normalized_interface(xml: &str, name: &str) -> String {
-    let start = xml
-        .find(&format!("<interface name=\"{name}\">"))
-        .unwrap_or_else(|| panic!("{name} is not described in {xml}"));
-    let end = start + xml[start..].find("</interface>").expect("interface end");
-    let mut text = xml[start..end].to_string();
-    while let Some(comment) = text.find("<!--") {
-        let close = comment + text[comment..].find("-->").expect("comment end") + 3;
-        text.replace_range(comment..close, "");
-    }
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[test]
 fn the_d_bus_apis_match_their_xml_and_shell1_signals_app_states() {
     let bus = PrivateBus::start();
@@ -213,8 +199,8 @@ fn the_d_bus_apis_match_their_xml_and_shell1_signals_app_states() {
         ))
         .expect("read the committed XML");
         assert_eq!(
-            normalized_interface(&introspect(path), name),
-            normalized_interface(&committed, name),
+            common::bus::normalized_interface(&introspect(path), name),
+            common::bus::normalized_interface(&committed, name),
             "the served {name} differs from assets/dbus/{name}.xml"
         );
     }

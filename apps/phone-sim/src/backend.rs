@@ -15,6 +15,8 @@ pub enum Told {
     NightMode(bool),
     DrivingStatus(u32),
     AudioFocus(AudioFocus),
+    /// A call was written to the log (`Received` changed).
+    Recorded,
 }
 
 /// What Cowl told the phone, in order, each with its CLOCK_MONOTONIC time (ns).
@@ -36,6 +38,7 @@ impl SimBackend {
         if let Ok(mut log) = self.log.lock() {
             log.push((monotonic_ns(), entry));
         }
+        let _ = self.told.send(Told::Recorded);
     }
 }
 

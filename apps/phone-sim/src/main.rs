@@ -63,6 +63,10 @@ enum Command {
         #[arg(default_value = "user")]
         reason: String,
     },
+    /// The phone asks to play: none, media, guidance or call.
+    Audio { focus: String },
+    /// The phone asks to guide (projected) or gives guidance back (native).
+    Navigation { focus: String },
     /// Prints what Cowl told the phone, one call a line.
     Log,
 }
@@ -106,6 +110,8 @@ pub struct Sim {
     /// A frame has been drawn: the window is mapped, and the pipeline may rest.
     drawn: bool,
     stop: LoopSignal,
+    /// Runs the signals the loop emits.
+    signals: calloop::futures::Scheduler<()>,
     /// The bus connection and the served interface, kept for as long as the loop runs.
     bus: Option<(zbus::Connection, ProjectionServer<SimBackend>)>,
 }
@@ -166,8 +172,36 @@ impl Sim {
             Told::NightMode(night) => self.view.night = night,
             Told::DrivingStatus(status) => self.view.driving_status = Some(status),
             Told::AudioFocus(focus) => self.view.audio_focus = Some(focus),
+            Told::Recorded => {
+                self.announce_received();
+                return;
+            }
         }
         self.refresh();
+    }
+
+    /// Signals that `Received` changed, so that a reader waits for an entry, not a moment.
+    fn announce_received(&self) {
+        let Some((connection, _)) = &self.bus else {
+            return;
+        };
+        let connection = connection.clone();
+        let announce = async move {
+            let interface = connection
+                .object_server()
+                .interface::<_, Control>(control::CONTROL_PATH)
+                .await?;
+            let control = interface.get().await;
+            control.received_changed(interface.signal_emitter()).await
+        };
+        let announce = async move {
+            if let Err(err) = announce.await {
+                warn!("could not announce a received call: {err}");
+            }
+        };
+        if let Err(err) = self.signals.schedule(announce) {
+            warn!("could not announce a received call: {err}");
+        }
     }
 
     fn played(&mut self, played: Played) {
@@ -288,7 +322,12 @@ fn serve(cli: &Cli) -> Result<()> {
         .schedule(setup)
         .map_err(|err| anyhow!("starting D-Bus: {err}"))?;
 
+    let (signal_executor, signals) = executor::<()>().context("the D-Bus executor")?;
+    handle
+        .insert_source(signal_executor, |(), _, _| {})
+        .map_err(|err| anyhow!("running the D-Bus executor: {err}"))?;
     let mut sim = Sim {
+        signals,
         window,
         handle: queue_handle,
         screen,
@@ -321,6 +360,8 @@ fn play(command: Command) -> Result<()> {
             Command::Call { caller } => sim.incoming_call(&caller).await,
             Command::Hangup => sim.end_call().await,
             Command::Focus { reason } => sim.request_video_focus(&reason).await,
+            Command::Audio { focus } => sim.request_audio_focus(&focus).await,
+            Command::Navigation { focus } => sim.request_navigation_focus(&focus).await,
             Command::Log => {
                 for (at, entry) in sim.received().await? {
                     println!("{}.{:09} {entry}", at / 1_000_000_000, at % 1_000_000_000);

@@ -117,6 +117,7 @@ contract_enum!(
     SteeringKey {
         Next = "next",
         Previous = "previous",
+        PlayPause = "play-pause",
         Voice = "voice",
         Call = "call",
     }

@@ -230,6 +230,12 @@ impl State {
         )
     }
 
+    /// Whether the camera is on screen: in R, once the phone projection (if it had the
+    /// screen) has let go of it or the handover has timed out.
+    pub fn camera_due(&self) -> bool {
+        self.reversing() && !self.camera_handing_over()
+    }
+
     /// The camera frame to show now, or `None` for the fallback screen: none came since
     /// reverse began, or the last is older than `CAMERA_TIMEOUT`.
     pub fn camera_frame_to_show(&self) -> Option<Arc<CameraFrame>> {

@@ -303,6 +303,7 @@ impl State {
         }
         self.car_reverse();
         self.car_readouts(now);
+        self.steering_keys(now);
         self.car_day_night(now);
         // On a stepped replay's clock, time moves only with steps, which judge again.
         if self.car.frozen_now.is_some() {
@@ -366,6 +367,7 @@ impl State {
             return;
         }
         info!("reverse: camera shown");
+        self.projection_reverse_began();
         let timer = Timer::from_duration(Duration::from_millis(100));
         let token = self.loop_handle.insert_source(timer, |_, _, state| {
             state.queue_redraw_all();

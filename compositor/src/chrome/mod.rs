@@ -301,6 +301,7 @@ impl State {
                     AppRole::Main | AppRole::Split | AppRole::Projection
                 )
             })
+            .filter(|app| app.role != AppRole::Projection || self.phone_connected())
             .map(|app| app.id.get_ref().clone())
             .filter(|id| self.app_output(id).as_ref() == Some(output))
             .collect()
@@ -413,7 +414,7 @@ impl State {
             }
         }
 
-        if self.reversing()
+        if self.camera_due()
             && let Some(output_geometry) = self.space.output_geometry(output)
         {
             // Above every app, projection included: the picture with its bars and guide

@@ -1,5 +1,5 @@
-//! Cowl on D-Bus: the services it serves (org.cowl.Shell1, org.cowl.Vehicle1) and, later,
-//! the projection daemon it is a client of.
+//! Cowl on D-Bus: the services it serves (org.cowl.Shell1, org.cowl.Vehicle1) and the
+//! phone-projection daemon it is a client of (org.cowl.Projection1).
 //!
 //! zbus futures run on the calloop loop through calloop's executor; zbus's own runtime only
 //! moves bytes. Method calls reach the compositor as [`shell::ShellRequest`]s over a calloop
@@ -13,6 +13,7 @@
 //! longer than [`SETUP_TIMEOUT`].
 
 pub mod debug;
+pub mod projection;
 pub mod shell;
 pub mod vehicle;
 
@@ -29,6 +30,10 @@ use zbus::Connection;
 use crate::config::BusChoice;
 use crate::state::State;
 use shell::{SHELL_NAME, SHELL_PATH, ShellInterface, ShellSnapshot};
+
+/// The media app's MPRIS2 name, where steering-wheel keys go when the phone does not take
+/// them.
+pub const MEDIA_PLAYER: &str = "org.mpris.MediaPlayer2.cowl";
 
 /// How long readiness waits for the bus before Cowl is announced ready without it.
 const SETUP_TIMEOUT: Duration = Duration::from_secs(3);
@@ -134,7 +139,8 @@ impl State {
             .insert_source(setup_executor, |connection, _, state| {
                 if let Some(connection) = connection {
                     info!(name = SHELL_NAME, "serving org.cowl.Shell1 on D-Bus");
-                    state.dbus.connection = Some(connection);
+                    state.dbus.connection = Some(connection.clone());
+                    state.projection_watch(connection);
                 }
                 state.dbus_settled();
             })
@@ -142,7 +148,10 @@ impl State {
         let interface = ShellInterface::new(requests.clone(), self.dbus.snapshot.clone());
         let vehicle_interface =
             vehicle::VehicleInterface::new(requests.clone(), self.dbus.vehicle_snapshot.clone());
+        // Cowl's own calls (to the projection daemon) give up after this: a daemon that
+        // hangs costs a future, never the loop.
         let mut builder = builder
+            .method_timeout(projection::CALL_TIMEOUT)
             .name(SHELL_NAME)
             .name(vehicle::VEHICLE_NAME)
             .serve_at(SHELL_PATH, interface)
@@ -220,6 +229,35 @@ impl State {
         };
         if let Err(err) = scheduler.schedule(emit) {
             warn!("could not schedule a D-Bus signal: {err}");
+        }
+    }
+}
+
+impl State {
+    /// Calls an org.mpris.MediaPlayer2.Player method (Next, Previous, PlayPause) of the media
+    /// app, without waiting; a media app that is not running is no error.
+    pub fn media_player_call(&mut self, method: &'static str) {
+        let (Some(connection), Some(scheduler)) =
+            (self.dbus.connection.clone(), &self.dbus.scheduler)
+        else {
+            return;
+        };
+        let call = async move {
+            let result = connection
+                .call_method(
+                    Some(MEDIA_PLAYER),
+                    "/org/mpris/MediaPlayer2",
+                    Some("org.mpris.MediaPlayer2.Player"),
+                    method,
+                    &(),
+                )
+                .await;
+            if let Err(err) = result {
+                tracing::debug!("the media app did not take {method}: {err}");
+            }
+        };
+        if let Err(err) = scheduler.schedule(call) {
+            warn!("could not call the media app: {err}");
         }
     }
 }

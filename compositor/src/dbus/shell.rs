@@ -87,6 +87,8 @@ pub enum ShellBusError {
     NoOutput(String),
     /// A restricted app asked for while the car moves.
     NotAvailableWhileDriving(String),
+    /// The phone projection asked for while no phone is connected.
+    NoPhone(String),
     Failed(String),
 }
 
@@ -104,6 +106,7 @@ impl From<ShellError> for ShellBusError {
             ShellError::RestrictedWhileDriving(_) => {
                 ShellBusError::NotAvailableWhileDriving(message)
             }
+            ShellError::NoPhone => ShellBusError::NoPhone(message),
         }
     }
 }

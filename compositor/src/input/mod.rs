@@ -19,6 +19,7 @@ use touch::PressKey;
 
 pub mod gestures;
 pub mod panel;
+pub mod steering_keys;
 pub mod touch;
 
 impl State {

@@ -63,6 +63,8 @@ pub enum ShellError {
     UnknownOutput(String),
     #[error("{0:?} is not available while driving")]
     RestrictedWhileDriving(String),
+    #[error("no phone is connected")]
+    NoPhone,
 }
 
 /// Where a window goes and whether it is shown.
@@ -166,11 +168,13 @@ impl State {
     /// starting nor restarting it.
     fn is_gone(&self, app_id: &str) -> bool {
         use crate::supervisor::AppState;
-        !self.has_window(app_id)
-            && !matches!(
-                self.supervisor.state(app_id),
-                Some(AppState::Running { .. } | AppState::Restarting)
-            )
+        let no_phone = self.config.role(app_id) == AppRole::Projection && !self.phone_connected();
+        no_phone
+            || !self.has_window(app_id)
+                && !matches!(
+                    self.supervisor.state(app_id),
+                    Some(AppState::Running { .. } | AppState::Restarting)
+                )
     }
 
     /// After windows closed or apps exited: a view never keeps showing an app that is gone.
@@ -346,6 +350,8 @@ impl State {
         let role = self.config.role(&app_id);
         if !matches!(role, AppRole::Main | AppRole::Split | AppRole::Projection)
             || self.supervisor.is_restart(&app_id)
+            // The projection's window exists before any phone does; it shows only with one.
+            || (role == AppRole::Projection && !self.phone_connected())
         {
             return;
         }
@@ -387,6 +393,9 @@ impl State {
                 app_id.to_string(),
                 role_name(role),
             ));
+        }
+        if role == AppRole::Projection && !self.phone_connected() {
+            return Err(ShellError::NoPhone);
         }
         if !has_window && !self.supervisor.can_start(app_id) {
             return Err(ShellError::NotRunning(app_id.to_string()));

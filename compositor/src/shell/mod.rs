@@ -21,6 +21,7 @@ pub mod activation;
 pub mod app_state;
 pub mod curtain;
 pub mod osk;
+pub mod projection;
 pub mod views;
 pub mod watchdog;
 pub mod zones;

@@ -93,3 +93,26 @@ impl Drop for PrivateBus {
         let _ = self.daemon.wait();
     }
 }
+
+/// An interface's XML without comments and layout, for comparing meaning.
+pub fn normalized_interface(xml: &str, name: &str) -> String {
+    let start = xml
+        .find(&format!("<interface name=\"{name}\">"))
+        .unwrap_or_else(|| panic!("{name} is not described in {xml}"));
+    let end = start + xml[start..].find("</interface>").expect("interface end");
+    let mut text = xml[start..end].to_string();
+    while let Some(comment) = text.find("<!--") {
+        let close = comment + text[comment..].find("-->").expect("comment end") + 3;
+        text.replace_range(comment..close, "");
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The committed contract of a D-Bus interface (`assets/dbus/NAME.xml`).
+pub fn committed_interface(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/../assets/dbus/{name}.xml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("read the committed XML")
+}

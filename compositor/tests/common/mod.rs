@@ -12,6 +12,7 @@ pub mod bus;
 pub mod capture;
 pub mod client;
 pub mod drive;
+pub mod phone;
 
 use std::io::Read;
 use std::os::unix::net::UnixDatagram;
