@@ -80,6 +80,33 @@ fn told(entry: &'static str) -> impl Fn(&str) -> bool + Send + 'static {
     move |received| received == entry
 }
 
+/// In R, the live camera damages the screen 30 times a second: every presented frame is
+/// captured, and no gap between two camera frames comes near the one-second timeout of the
+/// calls to the daemon (a loop that waited for the daemon would show it).
+fn assert_frames_keep_their_rate(compositor: &Compositor) {
+    let mut capture = CaptureClient::connect(compositor);
+    let (buffer, mut file) = capture.buffer(640, 480);
+    let mut presented = Vec::new();
+    while presented.len() < 45 {
+        let frame = capture.new_frame();
+        frame.copy_with_damage(&buffer);
+        let at = capture.wait_for_ready();
+        frame.destroy();
+        if read_pixel(&mut file, 640, 20, 60).to_be_bytes()[1..] == CAMERA {
+            presented.push(at);
+        }
+    }
+    let longest = presented
+        .windows(2)
+        .map(|pair| pair[1].saturating_sub(pair[0]))
+        .max()
+        .expect("frames");
+    assert!(
+        longest < Duration::from_millis(500),
+        "a gap of {longest:?} between frames"
+    );
+}
+
 #[test]
 fn the_phone_is_offered_while_connected_and_shown_with_video_focus() {
     let bus = PrivateBus::start();
@@ -193,6 +220,9 @@ fn a_daemon_that_dies_takes_the_phone_away_and_a_new_one_is_picked_up() {
     compositor.wait_for_capture("the app, and no phone in the dock", |image| {
         app_shown(image) && !phone_offered(image)
     });
+    bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "R"]);
+    assert_frames_keep_their_rate(&compositor);
+    bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "P"]);
 
     let again = PhoneSim::start(&compositor, &bus, &["--connect", "Pixel 9"]);
     again.wait_for_received("the night mode, again", |entry| {
@@ -214,31 +244,9 @@ fn a_daemon_that_never_answers_costs_no_frames() {
     common::send_signal(sim.pid(), rustix::process::Signal::STOP);
 
     // Reverse: the phone does not answer, the camera goes ahead after the handover's
-    // bound, and the calls that wait for their timeout hold up no frame. The live camera
-    // damages the screen 30 times a second: every presented frame is captured, and no gap
-    // between them comes near the calls' one-second timeout.
-    let mut capture = CaptureClient::connect(&compositor);
-    let (buffer, mut file) = capture.buffer(640, 480);
+    // bound, and the calls that wait for their timeout hold up no frame.
     bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "R"]);
-    let mut presented = Vec::new();
-    while presented.len() < 45 {
-        let frame = capture.new_frame();
-        frame.copy_with_damage(&buffer);
-        let at = capture.wait_for_ready();
-        frame.destroy();
-        if read_pixel(&mut file, 640, 20, 60).to_be_bytes()[1..] == CAMERA {
-            presented.push(at);
-        }
-    }
-    let longest = presented
-        .windows(2)
-        .map(|pair| pair[1].saturating_sub(pair[0]))
-        .max()
-        .expect("frames");
-    assert!(
-        longest < Duration::from_millis(500),
-        "a gap of {longest:?} between frames while the daemon hangs"
-    );
+    assert_frames_keep_their_rate(&compositor);
     let log_path = compositor.runtime_dir().join("cowl.log");
     compositor.wait_for_capture("a call to time out", |_| {
         std::fs::read_to_string(&log_path)
