@@ -129,6 +129,10 @@ fn the_phone_is_offered_while_connected_and_shown_with_video_focus() {
     sim.wait_for_received("it has the screen", told("SetVideoFocus true user"));
     compositor.wait_for_capture("the phone's screen", phone_shown);
     assert_eq!(bus.cowlctl_ok(&["active"]).trim(), "projection");
+    // A touch on the phone's screen reaches the phone, in its surface's coordinates (the
+    // app area starts 40 pixels down).
+    bus.cowlctl_ok(&["tap", "100", "140"]);
+    sim.wait_for_received("the touch", told("Touch 100 100"));
 
     // The driver opens another app: the phone is told it lost the screen.
     bus.cowlctl_ok(&["activate", "org.test.App"]);

@@ -94,7 +94,8 @@ impl Control {
             .map_err(failed)
     }
 
-    /// Every call Cowl made, in order: (CLOCK_MONOTONIC ns, "Method args").
+    /// Every call Cowl made, and every touch on the phone's screen, in order:
+    /// (CLOCK_MONOTONIC ns, "Method args" or "Touch x y" in surface coordinates).
     #[zbus(property)]
     fn received(&self) -> Vec<(u64, String)> {
         self.log.lock().map(|log| log.clone()).unwrap_or_default()

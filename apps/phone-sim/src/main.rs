@@ -110,6 +110,8 @@ pub struct Sim {
     /// A frame has been drawn: the window is mapped, and the pipeline may rest.
     drawn: bool,
     stop: LoopSignal,
+    /// What Cowl told the phone (and touches on its screen).
+    log: ReceivedLog,
     /// Runs the signals the loop emits.
     signals: calloop::futures::Scheduler<()>,
     /// The bus connection and the served interface, kept for as long as the loop runs.
@@ -178,6 +180,16 @@ impl Sim {
             }
         }
         self.refresh();
+    }
+
+    /// A finger on the phone's screen: a phone would act on it; the simulator logs it.
+    fn touched(&mut self, x: f64, y: f64) {
+        let entry = format!("Touch {x:.0} {y:.0}");
+        info!("cowl: {entry}");
+        if let Ok(mut log) = self.log.lock() {
+            log.push((backend::monotonic_ns(), entry));
+        }
+        self.announce_received();
     }
 
     /// Signals that `Received` changed, so that a reader waits for an entry, not a moment.
@@ -296,6 +308,7 @@ fn serve(cli: &Cli) -> Result<()> {
         })
         .map_err(|err| anyhow!("running the D-Bus executor: {err}"))?;
     let log = ReceivedLog::default();
+    let sim_log = log.clone();
     let setup = async move {
         let connection = zbus::Connection::session().await?;
         let backend = SimBackend {
@@ -327,6 +340,7 @@ fn serve(cli: &Cli) -> Result<()> {
         .insert_source(signal_executor, |(), _, _| {})
         .map_err(|err| anyhow!("running the D-Bus executor: {err}"))?;
     let mut sim = Sim {
+        log: sim_log,
         signals,
         window,
         handle: queue_handle,

@@ -8,7 +8,8 @@ use std::os::fd::{AsFd, OwnedFd};
 use anyhow::{Context, Result};
 use wayland_client::globals::{GlobalListContents, registry_queue_init};
 use wayland_client::protocol::{
-    wl_buffer, wl_callback, wl_compositor, wl_registry, wl_shm, wl_shm_pool, wl_surface,
+    wl_buffer, wl_callback, wl_compositor, wl_registry, wl_seat, wl_shm, wl_shm_pool, wl_surface,
+    wl_touch,
 };
 use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle};
 use wayland_protocols::xdg::shell::client::{xdg_surface, xdg_toplevel, xdg_wm_base};
@@ -50,6 +51,10 @@ impl Window {
         let shm: wl_shm::WlShm = globals.bind(&handle, 1..=1, ()).context("wl_shm")?;
         let wm_base: xdg_wm_base::XdgWmBase =
             globals.bind(&handle, 1..=6, ()).context("xdg_wm_base")?;
+        // Touches on the phone's screen go to the phone (here: into the log).
+        if let Ok(seat) = globals.bind::<wl_seat::WlSeat, _, _>(&handle, 1..=7, ()) {
+            seat.get_touch(&handle, ());
+        }
         let surface = compositor.create_surface(&handle, ());
         let xdg_surface = wm_base.get_xdg_surface(&surface, &handle, ());
         let toplevel = xdg_surface.get_toplevel(&handle, ());
@@ -245,6 +250,22 @@ impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for Sim {
     }
 }
 
+impl Dispatch<wl_touch::WlTouch, ()> for Sim {
+    fn event(
+        sim: &mut Self,
+        _: &wl_touch::WlTouch,
+        event: wl_touch::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let wl_touch::Event::Down { x, y, .. } = event {
+            sim.touched(x, y);
+        }
+    }
+}
+
+wayland_client::delegate_noop!(Sim: ignore wl_seat::WlSeat);
 wayland_client::delegate_noop!(Sim: ignore wl_compositor::WlCompositor);
 wayland_client::delegate_noop!(Sim: ignore wl_surface::WlSurface);
 wayland_client::delegate_noop!(Sim: ignore wl_shm::WlShm);
