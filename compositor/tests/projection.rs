@@ -196,19 +196,58 @@ fn reverse_tells_the_phone_before_the_camera_takes_its_screen() {
     compositor.wait_for_capture("the phone's screen again", phone_shown);
 }
 
+/// A media player of the test's own on the bus (the media app's MPRIS2 name), which says
+/// which Player methods were called.
+struct Player {
+    calls: std::sync::mpsc::Sender<&'static str>,
+}
+
+#[zbus::interface(name = "org.mpris.MediaPlayer2.Player")]
+impl Player {
+    fn next(&self) {
+        let _ = self.calls.send("Next");
+    }
+
+    fn previous(&self) {
+        let _ = self.calls.send("Previous");
+    }
+
+    fn play_pause(&self) {
+        let _ = self.calls.send("PlayPause");
+    }
+}
+
 #[test]
-fn steering_wheel_keys_go_to_the_phone_while_it_plays_media() {
+fn steering_wheel_keys_go_to_the_phone_while_it_plays_media_else_to_the_media_app() {
     let bus = PrivateBus::start();
     let (compositor, _app) = start(&bus);
+    let (calls, called) = std::sync::mpsc::channel();
+    let _player = zbus::block_on(
+        zbus::connection::Builder::address(bus.address.as_str())
+            .name("org.mpris.MediaPlayer2.cowl")
+            .serve_at("/org/mpris/MediaPlayer2", Player { calls })
+            .build(),
+    )
+    .expect("serve the player");
     let sim = PhoneSim::start(&compositor, &bus, &["--connect", "Pixel 9"]);
     compositor.wait_for_capture("the phone in the dock", phone_offered);
+    let key = "Vehicle.Cabin.SteeringWheel.MediaKey";
+
+    // The phone plays nothing: the key goes to the media app.
+    bus.cowlctl_ok(&["vehicle", "set", key, "Previous"]);
+    assert_eq!(called.recv_timeout(common::DEADLINE), Ok("Previous"));
+    bus.cowlctl_ok(&["vehicle", "set", key, "None"]);
+
     sim.play(&["audio", "media"]);
     sim.wait_for_received("media audio", told("SetAudioFocus media"));
-    let key = "Vehicle.Cabin.SteeringWheel.MediaKey";
     bus.cowlctl_ok(&["vehicle", "set", key, "Next"]);
     sim.wait_for_received("the key pressed", told("Key next true"));
     bus.cowlctl_ok(&["vehicle", "set", key, "None"]);
     sim.wait_for_received("the key released", told("Key next false"));
+    assert!(
+        called.try_recv().is_err(),
+        "the media app got a key the phone took"
+    );
 }
 
 #[test]
