@@ -53,7 +53,7 @@ pub struct Projection {
     lost_to_camera: bool,
     /// Reverse began over the projection: the focus-loss call and the timer that stop the
     /// camera from waiting for its answer longer than `CAMERA_HANDOVER`.
-    camera_handover: Option<(Option<u64>, RegistrationToken)>,
+    camera_handover: Option<(u64, RegistrationToken)>,
     /// Where calls' answers and the watcher's news arrive (set once D-Bus is up).
     pub events: Option<Sender<ProjectionEvent>>,
     pub next_call: u64,
@@ -147,7 +147,7 @@ impl State {
             }
             // Answered or failed alike: either way the camera waits no longer.
             ProjectionEvent::Replied { call, answered } => {
-                if matches!(self.projection.camera_handover, Some((Some(id), _)) if id == call) {
+                if matches!(self.projection.camera_handover, Some((id, _)) if id == call) {
                     if !answered {
                         warn!(
                             "the phone did not confirm it lost the screen: the camera goes ahead"
@@ -196,6 +196,10 @@ impl State {
         let call = self.projection_call(ProjectionCall::VideoFocus(false, "camera"));
         self.projection.told_video_focus = Some(false);
         self.projection.lost_to_camera = true;
+        // Nothing could be sent (no bus): nothing to wait for.
+        let Some(call) = call else {
+            return;
+        };
         let timer =
             self.loop_handle
                 .insert_source(Timer::from_duration(CAMERA_HANDOVER), |_, _, state| {
