@@ -108,15 +108,16 @@ impl State {
             };
             let watched = &mut self.watchdog.clients[index];
             match watched.ping_sent {
-                None => {
-                    if watched
-                        .client
-                        .send_ping(SERIAL_COUNTER.next_serial())
-                        .is_ok()
-                    {
-                        watched.ping_sent = Some(now);
+                None => match watched.client.send_ping(SERIAL_COUNTER.next_serial()) {
+                    Ok(()) => watched.ping_sent = Some(now),
+                    // A ping of an earlier watch is still out (the window was unmapped and
+                    // mapped again meanwhile): it counts from now, or an app that stopped
+                    // while it was out would never be found hung.
+                    Err(smithay::wayland::shell::PingError::PingAlreadyPending(_)) => {
+                        watched.ping_sent = Some(now)
                     }
-                }
+                    Err(_) => {}
+                },
                 Some(sent) => {
                     let waited = now.duration_since(sent);
                     if waited >= hung_after && !watched.hung {
