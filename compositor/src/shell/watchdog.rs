@@ -1,11 +1,11 @@
 //! The watchdog: apps that stop answering are covered, then killed if Cowl started them.
 //!
-//! While any app window is mapped, a timer pings each app's xdg_wm_base. An app whose ping
-//! stays unanswered for `hung_after` is marked hung: its windows are covered by an opaque
-//! "not responding" panel (drawn by `chrome/`), so the driver never looks at a frozen
-//! picture as if it were live. An app that Cowl started and that stays hung for `kill_after`
-//! is killed; the supervisor then restarts it per its policy. A pong lifts the cover. With no
-//! window mapped, no timer runs.
+//! While any app has a toplevel, a timer pings the xdg_wm_base of each app whose window is
+//! mapped. An app whose ping stays unanswered for `hung_after` is marked hung: its windows
+//! are covered by an opaque "not responding" panel (drawn by `chrome/`), so the driver never
+//! looks at a frozen picture as if it were live. An app that Cowl started and that stays hung
+//! for `kill_after` is killed; the supervisor then restarts it per its policy. A pong lifts
+//! the cover. With no toplevel, no timer runs.
 
 use std::time::{Duration, Instant};
 
@@ -78,7 +78,10 @@ impl State {
         self.watchdog
             .clients
             .retain(|watched| shown.contains(&watched.client));
-        if shown.is_empty() {
+        // Only with no toplevel at all does the timer stop (a new one arms it again): one
+        // that has not drawn its first frame yet is watched once it shows. Stopping when
+        // nothing was shown yet left a slow-starting app unwatched for good.
+        if self.shell.windows.is_empty() {
             self.watchdog.armed = false;
             return TimeoutAction::Drop;
         }
