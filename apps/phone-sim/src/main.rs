@@ -383,13 +383,19 @@ fn play(command: Command) -> Result<()> {
                 Ok(())
             }
         };
-        done.map_err(|err| match err {
-            zbus::Error::MethodError(name, _, _)
-                if name.as_str() == "org.freedesktop.DBus.Error.ServiceUnknown" =>
-            {
+        done.map_err(|err| {
+            let not_running = match &err {
+                zbus::Error::MethodError(name, _, _) => {
+                    name.as_str() == "org.freedesktop.DBus.Error.ServiceUnknown"
+                }
+                zbus::Error::FDO(fdo) => matches!(**fdo, zbus::fdo::Error::ServiceUnknown(_)),
+                _ => false,
+            };
+            if not_running {
                 anyhow!("cowl-phone-sim is not running on the session bus")
+            } else {
+                anyhow!(err)
             }
-            err => anyhow!(err),
         })
     })
 }
