@@ -36,11 +36,6 @@ id = "org.bench.B"
 name = "B"
 "##;
 
-fn monotonic_ns() -> u128 {
-    let now = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
-    now.tv_sec as u128 * 1_000_000_000 + now.tv_nsec as u128
-}
-
 /// The compositor's resident memory (kB), from /proc.
 fn rss_kb(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -61,7 +56,7 @@ fn switch(shell: &Shell1Proxy<'_>, app: &str, client: &mut TestClient) -> Durati
         .roundtrip(&mut client.state)
         .expect("roundtrip");
     let before = client.state.feedback.len();
-    let called_at = monotonic_ns();
+    let called_at = common::monotonic().as_nanos();
     zbus::block_on(shell.activate(app)).expect("Activate");
     while client.state.feedback.len() == before {
         common::client::dispatch_before_deadline(&mut client.queue, &mut client.state);
@@ -72,11 +67,6 @@ fn switch(shell: &Shell1Proxy<'_>, app: &str, client: &mut TestClient) -> Durati
         }
         other => panic!("the switch to {app} was not presented: {other:?}"),
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[index]
 }
 
 fn run(renderer: &str) -> String {
@@ -119,8 +109,8 @@ fn run(renderer: &str) -> String {
     let ms = |d: Duration| format!("{:.1}", d.as_secs_f64() * 1000.0);
     format!(
         "| {renderer} | {} | {} | {} | {} | {} | {:+} |",
-        ms(percentile(&latencies, 0.5)),
-        ms(percentile(&latencies, 0.95)),
+        ms(common::percentile(&latencies, 0.5)),
+        ms(common::percentile(&latencies, 0.95)),
         ms(*latencies.last().expect("switches")),
         rss_before / 1024,
         rss_after / 1024,

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use common::Compositor;
 use common::bus::PrivateBus;
-use common::capture::{CaptureClient, read_pixel};
+use common::capture::{CaptureClient, Probe};
 use cowl_sdk::shell::Debug1Proxy;
 
 const TRIALS: usize = 200;
@@ -44,33 +44,6 @@ fn config() -> String {
          framerate=30/1 ! appsink name=camera\"\n{}",
         common::trusting_this_test_config()
     )
-}
-
-fn monotonic() -> Duration {
-    let now = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
-    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
-}
-
-/// Captures every presented frame until one satisfies `shows`; its presentation time.
-fn presented_when(
-    capture: &mut CaptureClient,
-    buffer: &wayland_client::protocol::wl_buffer::WlBuffer,
-    file: &mut std::fs::File,
-    shows: impl Fn(u32) -> bool,
-) -> Duration {
-    loop {
-        let frame = capture.new_frame();
-        frame.copy_with_damage(buffer);
-        let presented = capture.wait_for_ready();
-        frame.destroy();
-        if shows(read_pixel(file, WIDTH, PROBE.0, PROBE.1)) {
-            return presented;
-        }
-    }
-}
-
-fn percentile(sorted: &[Duration], share: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * share).round() as usize]
 }
 
 fn run(renderer: &str) -> String {
@@ -96,23 +69,33 @@ fn run(renderer: &str) -> String {
     let (buffer, mut file) = capture.buffer(WIDTH, HEIGHT);
     let inject = |frame: &str| zbus::block_on(debug.can_frame("can0", frame)).expect("CanFrame");
 
+    let camera = |pixel: u32| pixel == CAMERA;
+    let no_camera = |pixel: u32| pixel != CAMERA;
     let mut latencies = Vec::with_capacity(TRIALS);
     for trial in 0..WARM_UP + TRIALS {
+        let armed = capture.arm(&buffer);
         inject(GEAR_D);
-        presented_when(&mut capture, &buffer, &mut file, |pixel| pixel != CAMERA);
+        let probe = Probe {
+            file: &mut file,
+            width: WIDTH,
+            at: PROBE,
+            shows: &no_camera,
+        };
+        capture.first_presented_where(armed, &buffer, probe);
         // A gear change comes at any point of the 60 Hz refresh, not just after a frame as
         // this loop would inject it: spread the moments over one refresh interval.
         std::thread::sleep(Duration::from_micros((trial as u64 * 7_919) % 16_667));
         // The capture is armed before the frame goes in, so the first frame after it is seen.
-        let frame = capture.new_frame();
-        frame.copy_with_damage(&buffer);
-        let injected = monotonic();
+        let armed = capture.arm(&buffer);
+        let injected = common::monotonic();
         inject(GEAR_R);
-        let mut presented = capture.wait_for_ready();
-        frame.destroy();
-        if read_pixel(&mut file, WIDTH, PROBE.0, PROBE.1) != CAMERA {
-            presented = presented_when(&mut capture, &buffer, &mut file, |pixel| pixel == CAMERA);
-        }
+        let probe = Probe {
+            file: &mut file,
+            width: WIDTH,
+            at: PROBE,
+            shows: &camera,
+        };
+        let presented = capture.first_presented_where(armed, &buffer, probe);
         if trial >= WARM_UP {
             latencies.push(presented.saturating_sub(injected));
         }
@@ -121,8 +104,8 @@ fn run(renderer: &str) -> String {
     let ms = |d: Duration| format!("{:.1}", d.as_secs_f64() * 1000.0);
     format!(
         "| {renderer} | {TRIALS} | {} | {} | {} |",
-        ms(percentile(&latencies, 0.5)),
-        ms(percentile(&latencies, 0.99)),
+        ms(common::percentile(&latencies, 0.5)),
+        ms(common::percentile(&latencies, 0.99)),
         ms(*latencies.last().expect("trials")),
     )
 }

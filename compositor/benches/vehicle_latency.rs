@@ -21,10 +21,6 @@ use futures_util::StreamExt;
 
 const SAMPLES: usize = 200;
 
-fn percentile(sorted: &[Duration], share: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * share).round() as usize]
-}
-
 /// Injects `frames[i % 2]` and waits for Values to show `expect(i % 2)`; the latencies.
 fn measure(
     debug: &Debug1Proxy<'_>,
@@ -59,8 +55,8 @@ fn row(what: &str, latencies: &[Duration]) -> String {
     let ms = |d: Duration| format!("{:.2}", d.as_secs_f64() * 1000.0);
     format!(
         "| {what} | {} | {} | {} |",
-        ms(percentile(latencies, 0.5)),
-        ms(percentile(latencies, 0.95)),
+        ms(common::percentile(latencies, 0.5)),
+        ms(common::percentile(latencies, 0.95)),
         ms(*latencies.last().expect("samples"))
     )
 }

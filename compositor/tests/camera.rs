@@ -27,17 +27,23 @@ fn app_shown(image: &Image) -> bool {
     image.pixel(20, 100) == RED && image.pixel(2, 2) == NIGHT_PANEL
 }
 
+/// cowl with this camera pipeline, the simulated car, and a red app shown.
+fn start_with_app(bus: &PrivateBus, pipeline: &str) -> (Compositor, TestClient) {
+    let compositor =
+        Compositor::headless_on_bus(bus, "640x480", &["--vehicle", "sim"], &config(pipeline));
+    let mut app = TestClient::map_toplevel(&compositor, "org.test.App");
+    app.draw(0xff0000);
+    compositor.wait_for_capture("the app", app_shown);
+    (compositor, app)
+}
+
 #[test]
 fn reverse_shows_the_camera_over_everything_and_leaving_it_restores_the_view() {
     let bus = PrivateBus::start();
     let pipeline = "videotestsrc is-live=true pattern=solid-color foreground-color=0xff00c000 \
                     ! video/x-raw,format=BGRx,width=160,height=120,framerate=30/1 \
                     ! appsink name=camera";
-    let compositor =
-        Compositor::headless_on_bus(&bus, "640x480", &["--vehicle", "sim"], &config(pipeline));
-    let mut app = TestClient::map_toplevel(&compositor, "org.test.App");
-    app.draw(0xff0000);
-    compositor.wait_for_capture("the app", app_shown);
+    let (compositor, _app) = start_with_app(&bus, pipeline);
 
     bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "R"]);
     let camera = compositor.wait_for_capture("the camera, full screen", |image| {
@@ -58,11 +64,7 @@ fn a_camera_that_delivers_nothing_gives_the_fallback_screen() {
     let bus = PrivateBus::start();
     let pipeline = "videotestsrc is-live=true ! video/x-raw,format=BGRx,width=160,height=120 \
                     ! valve drop=true ! appsink name=camera";
-    let compositor =
-        Compositor::headless_on_bus(&bus, "640x480", &["--vehicle", "sim"], &config(pipeline));
-    let mut app = TestClient::map_toplevel(&compositor, "org.test.App");
-    app.draw(0xff0000);
-    compositor.wait_for_capture("the app", app_shown);
+    let (compositor, _app) = start_with_app(&bus, pipeline);
 
     bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "R"]);
     compositor.wait_for_capture("the fallback screen, never the app", |image| {

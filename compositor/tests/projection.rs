@@ -10,7 +10,7 @@ mod common;
 use std::time::Duration;
 
 use common::bus::PrivateBus;
-use common::capture::{CaptureClient, read_pixel};
+use common::capture::{CaptureClient, Probe, read_pixel};
 use common::client::TestClient;
 use common::phone::PhoneSim;
 use common::{Compositor, Image};
@@ -46,6 +46,11 @@ role = "projection"
 
 const RED: [u8; 3] = [0xff, 0, 0];
 const CAMERA: [u8; 3] = [0, 0xc0, 0];
+
+/// A captured XRGB pixel is the camera's colour.
+fn is_camera(pixel: u32) -> bool {
+    pixel.to_be_bytes()[1..] == CAMERA
+}
 const PHONE_BUTTON: (&str, &str) = ("400", "440");
 
 fn start(bus: &PrivateBus) -> (Compositor, TestClient) {
@@ -88,11 +93,9 @@ fn assert_frames_keep_their_rate(compositor: &Compositor) {
     let (buffer, mut file) = capture.buffer(640, 480);
     let mut presented = Vec::new();
     while presented.len() < 45 {
-        let frame = capture.new_frame();
-        frame.copy_with_damage(&buffer);
-        let at = capture.wait_for_ready();
-        frame.destroy();
-        if read_pixel(&mut file, 640, 20, 60).to_be_bytes()[1..] == CAMERA {
+        let frame = capture.arm(&buffer);
+        let at = capture.presented(frame);
+        if is_camera(read_pixel(&mut file, 640, 20, 60)) {
             presented.push(at);
         }
     }
@@ -167,19 +170,15 @@ fn reverse_tells_the_phone_before_the_camera_takes_its_screen() {
     // showing the camera is seen, with its presentation time.
     let mut capture = CaptureClient::connect(&compositor);
     let (buffer, mut file) = capture.buffer(640, 480);
-    let mut frame = capture.new_frame();
-    frame.copy_with_damage(&buffer);
+    let armed = capture.arm(&buffer);
     bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "R"]);
-    let camera_presented = loop {
-        let presented = capture.wait_for_ready();
-        frame.destroy();
-        let pixel = read_pixel(&mut file, 640, 20, 60);
-        if pixel.to_be_bytes()[1..] == CAMERA {
-            break presented;
-        }
-        frame = capture.new_frame();
-        frame.copy_with_damage(&buffer);
+    let probe = Probe {
+        file: &mut file,
+        width: 640,
+        at: (20, 60),
+        shows: &is_camera,
     };
+    let camera_presented = capture.first_presented_where(armed, &buffer, probe);
     let log = sim.wait_for_received("it lost the screen", told("SetVideoFocus false camera"));
     let (told_at, _) = log
         .iter()

@@ -1,13 +1,14 @@
 //! The rear camera: a GStreamer pipeline inside the compositor (`[camera] pipeline`, ending in
 //! an appsink named `camera`, which Cowl asks for BGRx), started at start-up and kept running
 //! so that reverse never waits for it. The newest frame is kept as GStreamer's own buffer (no
-//! copy while nobody looks); while the gear is R the chrome shows it full screen above
+//! copy, and no wake-up of the loop, while nobody looks); while the gear is R the chrome shows it full screen above
 //! everything ([`view`]), and a "Camera unavailable" screen when no frame has come for
 //! `CAMERA_TIMEOUT`. A pipeline that fails (a camera unplugged, a driver error) is restarted
 //! with a growing delay. Nothing here depends on an app or on D-Bus.
 
 pub mod view;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -87,15 +88,25 @@ impl CameraFrame {
 pub struct Camera {
     pipeline: Option<gst::Pipeline>,
     latest: Arc<Mutex<Option<Arc<CameraFrame>>>>,
-    /// Failures in a row, for the restart delay; a frame resets it.
+    /// The camera is on screen: only then does a new frame wake the loop (out of R the
+    /// pipeline runs for a quick start, and the compositor sleeps).
+    watched: Arc<AtomicBool>,
+    /// Failures in a row, for the restart delay; reset when a frame came since the last
+    /// restart.
     failures: u32,
     restart_pending: bool,
+    restarted_at: Option<Instant>,
 }
 
 impl Camera {
     /// The newest frame, if one has come.
     pub fn frame(&self) -> Option<Arc<CameraFrame>> {
         self.latest.lock().ok().and_then(|latest| latest.clone())
+    }
+
+    /// Whether new frames wake the loop to be drawn (the camera is on screen).
+    pub fn watch(&self, on: bool) {
+        self.watched.store(on, Ordering::Relaxed);
     }
 }
 
@@ -127,8 +138,7 @@ pub fn start(state: &mut State, description: &str) {
     let frames = state
         .loop_handle
         .insert_source(frame_source, |_, _, state| {
-            state.camera.failures = 0;
-            if state.reversing() {
+            if state.camera_due() {
                 state.queue_redraw_all();
             }
         });
@@ -142,6 +152,7 @@ pub fn start(state: &mut State, description: &str) {
     match build(
         description,
         state.camera.latest.clone(),
+        state.camera.watched.clone(),
         frame_ping,
         bus_ping,
     ) {
@@ -156,6 +167,7 @@ pub fn start(state: &mut State, description: &str) {
 fn build(
     description: &str,
     latest: Arc<Mutex<Option<Arc<CameraFrame>>>>,
+    watched: Arc<AtomicBool>,
     wake: ping::Ping,
     bus_wake: ping::Ping,
 ) -> Result<gst::Pipeline, String> {
@@ -197,7 +209,9 @@ fn build(
                 if let Ok(mut latest) = latest.lock() {
                     *latest = Some(Arc::new(frame));
                 }
-                wake.ping();
+                if watched.load(Ordering::Relaxed) {
+                    wake.ping();
+                }
                 Ok(gst::FlowSuccess::Ok)
             })
             .build(),
@@ -279,6 +293,15 @@ impl State {
             return;
         }
         let _ = pipeline.set_state(gst::State::Null);
+        // A pipeline that delivered frames since its last restart starts counting again.
+        let delivered = self.camera.frame().is_some_and(|frame| {
+            self.camera
+                .restarted_at
+                .is_none_or(|restarted| frame.arrived > restarted)
+        });
+        if delivered {
+            self.camera.failures = 0;
+        }
         let delay = RESTART_DELAY
             .saturating_mul(1 << self.camera.failures.min(5))
             .min(RESTART_DELAY_MAX);
@@ -288,6 +311,7 @@ impl State {
             self.loop_handle
                 .insert_source(Timer::from_duration(delay), move |_, _, state| {
                     state.camera.restart_pending = false;
+                    state.camera.restarted_at = Some(Instant::now());
                     info!("restarting the camera pipeline");
                     if let Err(err) = pipeline.set_state(gst::State::Playing) {
                         warn!("the camera pipeline does not play: {err}");

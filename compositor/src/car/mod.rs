@@ -361,6 +361,7 @@ impl State {
             return;
         }
         self.queue_redraw_all();
+        self.camera.watch(reversing);
         if let Some(token) = self.reverse_timer.take() {
             self.loop_handle.remove(token);
             info!("reverse ended: camera hidden");

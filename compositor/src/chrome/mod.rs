@@ -301,8 +301,8 @@ impl State {
                     AppRole::Main | AppRole::Split | AppRole::Projection
                 )
             })
-            .filter(|app| app.role != AppRole::Projection || self.phone_connected())
             .map(|app| app.id.get_ref().clone())
+            .filter(|id| !self.awaits_phone(id))
             .filter(|id| self.app_output(id).as_ref() == Some(output))
             .collect()
     }

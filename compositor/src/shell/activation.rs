@@ -168,8 +168,7 @@ impl State {
     /// starting nor restarting it.
     fn is_gone(&self, app_id: &str) -> bool {
         use crate::supervisor::AppState;
-        let no_phone = self.config.role(app_id) == AppRole::Projection && !self.phone_connected();
-        no_phone
+        self.awaits_phone(app_id)
             || !self.has_window(app_id)
                 && !matches!(
                     self.supervisor.state(app_id),
@@ -351,7 +350,7 @@ impl State {
         if !matches!(role, AppRole::Main | AppRole::Split | AppRole::Projection)
             || self.supervisor.is_restart(&app_id)
             // The projection's window exists before any phone does; it shows only with one.
-            || (role == AppRole::Projection && !self.phone_connected())
+            || self.awaits_phone(&app_id)
         {
             return;
         }
@@ -394,7 +393,7 @@ impl State {
                 role_name(role),
             ));
         }
-        if role == AppRole::Projection && !self.phone_connected() {
+        if self.awaits_phone(app_id) {
             return Err(ShellError::NoPhone);
         }
         if !has_window && !self.supervisor.can_start(app_id) {

@@ -74,6 +74,12 @@ impl State {
         self.projection.owner.is_some() && self.projection.phone.is_some()
     }
 
+    /// Whether `app_id` is the projection while no phone is connected: not offered in the
+    /// dock, not opened, and gone from any view.
+    pub fn awaits_phone(&self, app_id: &str) -> bool {
+        self.config.role(app_id) == AppRole::Projection && !self.phone_connected()
+    }
+
     /// Whether the camera must still wait for the daemon to let go of the screen.
     pub fn camera_handing_over(&self) -> bool {
         self.projection.camera_handover.is_some()

@@ -108,6 +108,51 @@ impl CaptureClient {
     }
 }
 
+/// A pixel of the whole-output capture in `file` (`width` pixels a row) to watch, and the
+/// test of its colour (0xRRGGBB) that is waited for.
+pub struct Probe<'a> {
+    pub file: &'a mut std::fs::File,
+    pub width: u32,
+    pub at: (u32, u32),
+    pub shows: &'a dyn Fn(u32) -> bool,
+}
+
+impl CaptureClient {
+    /// Asks for the next frame that changes the screen, into `buffer`: armed now, so that a
+    /// change made after this call is seen in the first frame that shows it.
+    pub fn arm(&mut self, buffer: &wl_buffer::WlBuffer) -> frame_v1::ZwlrScreencopyFrameV1 {
+        let frame = self.new_frame();
+        frame.copy_with_damage(buffer);
+        frame
+    }
+
+    /// Waits for an armed frame; its presentation time.
+    pub fn presented(&mut self, frame: frame_v1::ZwlrScreencopyFrameV1) -> Duration {
+        let presented = self.wait_for_ready();
+        frame.destroy();
+        presented
+    }
+
+    /// From the `armed` frame on, captures every presented frame until the probe's pixel
+    /// shows what it waits for; that frame's presentation time.
+    pub fn first_presented_where(
+        &mut self,
+        armed: frame_v1::ZwlrScreencopyFrameV1,
+        buffer: &wl_buffer::WlBuffer,
+        probe: Probe<'_>,
+    ) -> Duration {
+        let mut frame = armed;
+        loop {
+            let presented = self.presented(frame);
+            let (x, y) = probe.at;
+            if (probe.shows)(read_pixel(probe.file, probe.width, x, y)) {
+                return presented;
+            }
+            frame = self.arm(buffer);
+        }
+    }
+}
+
 /// One pixel of an XRGB8888 capture of `width` pixels a row, as 0xRRGGBB.
 pub fn read_pixel(file: &mut std::fs::File, width: u32, x: u32, y: u32) -> u32 {
     let mut bytes = [0u8; 4];

@@ -606,3 +606,14 @@ impl Image {
 }
 
 pub const BLACK: [u8; 3] = [0, 0, 0];
+
+/// CLOCK_MONOTONIC now: the clock of presentation feedback and capture timestamps.
+pub fn monotonic() -> Duration {
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
+/// The `share` (0 to 1) percentile of sorted samples (benchmarks).
+pub fn percentile(sorted: &[Duration], share: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * share).round() as usize]
+}
