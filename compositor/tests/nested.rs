@@ -10,7 +10,7 @@ use common::{BLACK, Compositor, HostWeston};
 fn nested_in_weston_shows_a_client() {
     let host = HostWeston::start(1280, 800);
     let host_socket = host.socket_path();
-    let compositor = Compositor::start(
+    let mut compositor = Compositor::start(
         &["--backend", "nested", "--output", "800x480"],
         &[("WAYLAND_DISPLAY", host_socket.to_str().expect("utf-8 path"))],
     );
@@ -30,6 +30,15 @@ fn nested_in_weston_shows_a_client() {
     assert_eq!((image.width, image.height), (800, 480));
     assert!(image.is_filled(0, 250, 800, 230, BLACK));
     assert!(image.is_filled(250, 0, 550, 480, BLACK));
+
+    // A capture reads the frame back before the window is swapped. The client draws every
+    // frame, so each of these captures lands on a frame that is also shown; the window must
+    // outlive them all.
+    for _ in 0..3 {
+        let again = compositor.capture();
+        assert!(again.distinct_colours(20, 20, 210, 40) > 10);
+    }
+    assert!(compositor.is_running(), "{}", compositor.log());
 }
 
 #[test]

@@ -14,7 +14,8 @@ use smithay::backend::SwapBuffersError;
 use smithay::backend::allocator::dmabuf::Dmabuf;
 use smithay::backend::renderer::ImportDma;
 use smithay::backend::renderer::damage::OutputDamageTracker;
-use smithay::backend::renderer::gles::GlesRenderer;
+use smithay::backend::renderer::gles::{GlesRenderer, GlesTarget};
+use smithay::backend::renderer::{Frame, Renderer};
 use smithay::backend::winit::{self, WinitEvent, WinitEventLoop, WinitGraphicsBackend};
 use smithay::output::{Mode, Output};
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
@@ -216,7 +217,11 @@ impl State {
                     curtain: self.curtain.is_down(),
                 },
             )
-            .map_err(NestedFrameError::Render),
+            .map_err(NestedFrameError::Render)
+            .and_then(|outcome| {
+                window_current_again(renderer, &mut framebuffer, size)?;
+                Ok(outcome)
+            }),
             Err(err) => Err(NestedFrameError::from_swap(err)),
         };
         let result = result.and_then(|outcome| match &outcome.damage {
@@ -246,6 +251,28 @@ impl State {
         let refresh = nested.frame_clock.refresh_interval();
         self.frame_presented(&output, &outcome, presented_at, refresh, sequence);
     }
+}
+
+/// Makes the window's surface current again before it is swapped.
+///
+/// Reading a frame back (screencopy, screenshots) maps the read buffer, and smithay's GLES
+/// renderer maps with the context current on no surface. `eglSwapBuffers` then fails with
+/// EGL_BAD_SURFACE, smithay answers by creating a second EGL surface for the same
+/// `wl_egl_window`, Mesa refuses that with EGL_BAD_ALLOC, and the window counts as lost: one
+/// `grim` stopped a nested Cowl. An empty frame on the window's framebuffer rebinds it and
+/// leaves its pixels as they are.
+fn window_current_again(
+    renderer: &mut GlesRenderer,
+    framebuffer: &mut GlesTarget<'_>,
+    size: Size<i32, Physical>,
+) -> Result<(), NestedFrameError> {
+    let frame = renderer
+        .render(framebuffer, size, Transform::Normal)
+        .map_err(|err| NestedFrameError::Render(format!("rebinding the window failed: {err}")))?;
+    frame
+        .finish()
+        .map(|_sync| ())
+        .map_err(|err| NestedFrameError::Render(format!("rebinding the window failed: {err}")))
 }
 
 /// Why a nested frame was not shown.

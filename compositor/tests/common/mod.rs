@@ -23,8 +23,6 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
-/// Generous for a loaded 2-core CI machine with software rendering; a passing test never
-/// waits this long.
 /// A `[security]` table that trusts the tools the harness runs, found on PATH.
 pub fn trusted_tools_config() -> String {
     security_config(&[])
@@ -50,7 +48,6 @@ fn security_config(extra: &[PathBuf]) -> String {
     )
 }
 
-/// The full path of an executable on PATH.
 /// The demo car's DBC file (assets/vehicle).
 pub const DEMO_DBC: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -64,6 +61,7 @@ pub fn write_broken_demo_dbc(path: &Path) {
     std::fs::write(path, text.replacen("(0.01,0)", "(0.01,0", 1)).expect("write the DBC");
 }
 
+/// The full path of an executable on PATH.
 pub fn find_on_path(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
@@ -77,6 +75,8 @@ pub const NIGHT_PANEL: [u8; 3] = [0x15, 0x1b, 0x23];
 /// The same in the day theme.
 pub const DAY_PANEL: [u8; 3] = [0xf2, 0xf4, 0xf7];
 
+/// Generous for a loaded 2-core CI machine with software rendering; a passing test never
+/// waits this long.
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
 pub struct Compositor {
