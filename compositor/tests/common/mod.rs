@@ -13,6 +13,7 @@ pub mod capture;
 pub mod client;
 pub mod drive;
 pub mod phone;
+pub mod reference;
 
 use std::io::Read;
 use std::os::unix::net::UnixDatagram;

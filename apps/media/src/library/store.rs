@@ -249,8 +249,14 @@ mod tests {
             store.flush().unwrap();
         }
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.track(Path::new("/m/a.ogg"), PRINT), Some(track("/m/a.ogg")));
-        assert_eq!(store.cover(Path::new("/m/a.ogg")).as_deref(), Some(&b"PNG"[..]));
+        assert_eq!(
+            store.track(Path::new("/m/a.ogg"), PRINT),
+            Some(track("/m/a.ogg"))
+        );
+        assert_eq!(
+            store.cover(Path::new("/m/a.ogg")).as_deref(),
+            Some(&b"PNG"[..])
+        );
         let touched = Fingerprint {
             modified_ns: 21,
             ..PRINT

@@ -72,11 +72,16 @@ impl Harness {
     }
 
     fn engine(&self) -> &EngineHandle {
-        self.engine.as_ref().expect("the engine runs until the harness drops")
+        self.engine
+            .as_ref()
+            .expect("the engine runs until the harness drops")
     }
 
     pub fn send(&self, command: Command) {
-        self.engine().commands.send(command).expect("the engine runs");
+        self.engine()
+            .commands
+            .send(command)
+            .expect("the engine runs");
     }
 
     pub fn snapshot(&self) -> Snapshot {

@@ -1,0 +1,286 @@
+//! cowl-media (apps/media) inside Cowl, as a driver sees it: placed by its app_id, started on
+//! the generated album and video (assets/media), played by a tap on its list through Cowl's
+//! touch path, remote-controlled with playerctl, and restricted by the simulated car. Checked
+//! on captures against reference images (its software renderer, tiny-skia, draws the same
+//! on every machine), and on MPRIS.
+//!
+//! The references are regenerated only on purpose:
+//! `COWL_UPDATE_REFERENCES=1 cargo test -p cowl --test media_app`, then look at them.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::bus::PrivateBus;
+use common::{Compositor, Image, reference};
+use cowl_sdk::vehicle::names::{CURRENT_GEAR, SPEED};
+
+/// 1280x800: status bar 0..48, the app 48..720, dock 720..800.
+const CONFIG: &str = r##"
+# The chrome follows the car's DayNightMode, as the app does (the simulator says DAY).
+[shell]
+theme = "auto"
+
+[[outputs]]
+name = "HEADLESS-1"
+[outputs.layout]
+status_bar = { edge = "top", size = 48 }
+dock = { edge = "bottom", size = 80 }
+
+[[apps]]
+id = "org.cowl.Media"
+name = "Media"
+icon = "media"
+"##;
+
+const APP_TOP: usize = 48;
+/// The app's list rows (57 high, 4 apart, the first centred 344 below the app's top) and
+/// the picture beside the title (16..282 x 16..166 in the app).
+fn row_centre(row: usize) -> String {
+    (APP_TOP + 344 + 61 * row).to_string()
+}
+const MIDDLE_A_ROW: usize = 1;
+const VIDEO_ROW: usize = 3;
+
+fn picture(image: &Image) -> Image {
+    image.crop(16, APP_TOP + 16, 266, 150)
+}
+
+/// The ball test pattern: mostly black, with a white ball.
+fn shows_video(image: &Image) -> bool {
+    let picture = picture(image);
+    let black = picture
+        .rgb
+        .chunks_exact(3)
+        .filter(|pixel| pixel.iter().all(|&channel| channel < 16))
+        .count();
+    black * 2 > picture.width * picture.height
+}
+
+/// The placeholder that stands for a forbidden picture: no black at all.
+fn shows_video_placeholder(image: &Image) -> bool {
+    let picture = image.crop(20, APP_TOP + 20, 140, 140);
+    picture
+        .rgb
+        .chunks_exact(3)
+        .all(|pixel| pixel.iter().any(|&channel| channel >= 16))
+}
+
+struct MediaInCowl {
+    bus: PrivateBus,
+    compositor: Compositor,
+    app: Child,
+    _media: tempfile::TempDir,
+}
+
+impl MediaInCowl {
+    fn start() -> MediaInCowl {
+        let bus = PrivateBus::start();
+        let compositor = Compositor::headless_on_bus(
+            &bus,
+            "1280x800",
+            &["--debug-input", "--clock", "09:41"],
+            CONFIG,
+        );
+        let media = tempfile::tempdir().unwrap();
+        copy_media(media.path());
+        let app = compositor
+            .command(media_binary().to_str().expect("utf-8 path"))
+            .arg("--folder")
+            .arg(media.path())
+            .arg("--store")
+            .arg(media.path().join("library.redb"))
+            .args(["--audio-sink", "fakesink sync=true"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            // Software rendering that draws the same everywhere (wgpu is the default).
+            .env("ICED_BACKEND", "tiny-skia")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start cowl-media");
+        let run = MediaInCowl {
+            bus,
+            compositor,
+            app,
+            _media: media,
+        };
+        run.compositor
+            .wait_for_capture("the media app's list", |image| {
+                // The first row stands out from the app's day background below the list.
+                image.pixel(640, APP_TOP + 330) != image.pixel(640, APP_TOP + 640)
+                    && image.pixel(640, APP_TOP + 640) == [0xff, 0xff, 0xff]
+            });
+        run
+    }
+
+    fn tap(&self, x: &str, y: &str) {
+        self.bus.cowlctl_ok(&["tap", x, y]);
+    }
+
+    fn playerctl(&self, args: &[&str]) -> String {
+        let output = Command::new("playerctl")
+            .args(["--player", "cowl"])
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address)
+            .output()
+            .expect("run playerctl (is the playerctl package installed?)");
+        assert!(
+            output.status.success(),
+            "playerctl {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    }
+
+    /// `playerctl --follow ARGS`: a line each time what it shows changes.
+    fn follow(&self, args: &[&str]) -> Follow {
+        use std::io::BufRead;
+        let mut process = Command::new("playerctl")
+            .args(["--player", "cowl", "--follow"])
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run playerctl (is the playerctl package installed?)");
+        let stdout = process.stdout.take().expect("playerctl's stdout");
+        let (sender, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Follow { process, lines }
+    }
+
+    /// Pauses at the start of the track: a still screen for the references.
+    fn hold_at_start(&self) {
+        self.playerctl(&["pause"]);
+        self.playerctl(&["position", "0"]);
+    }
+
+    /// Waits until the screen matches the reference `name` (or, when regenerating, until it
+    /// is still and writes it).
+    fn settles_on(&self, name: &str) {
+        if reference::updating() {
+            // Regenerating only: a screen unchanged for a second has taken in every change.
+            let last = std::cell::RefCell::new((self.compositor.capture().rgb, Instant::now()));
+            let still = self.compositor.wait_for_capture("a still screen", |image| {
+                let mut last = last.borrow_mut();
+                if last.0 != image.rgb {
+                    *last = (image.rgb.clone(), Instant::now());
+                }
+                last.1.elapsed() > Duration::from_secs(1)
+            });
+            reference::check(name, &still);
+            return;
+        }
+        let image = self
+            .compositor
+            .wait_for_capture(&format!("the screen to match {name}"), |image| {
+                reference::matches(name, image)
+            });
+        reference::check(name, &image);
+    }
+}
+
+impl Drop for MediaInCowl {
+    fn drop(&mut self) {
+        let _ = self.app.kill();
+        let _ = self.app.wait();
+    }
+}
+
+struct Follow {
+    process: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Follow {
+    /// Waits for the line `expected`; lines before it are passed over.
+    fn wait_for(&self, what: &str, expected: &str) {
+        let deadline = Instant::now() + common::DEADLINE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line == expected => return,
+                Ok(_) => {}
+                Err(_) => panic!("timed out waiting for {what} ({expected:?})"),
+            }
+        }
+    }
+}
+
+impl Drop for Follow {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// cowl-media, beside cowl (`cargo test --workspace` builds both).
+fn media_binary() -> PathBuf {
+    let path = Path::new(env!("CARGO_BIN_EXE_cowl")).with_file_name("cowl-media");
+    assert!(
+        path.exists(),
+        "{} is not built: `cargo test --workspace` builds it, or `cargo build -p cowl-media`",
+        path.display()
+    );
+    path
+}
+
+fn copy_media(dir: &Path) {
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/media");
+    for folder in ["test-tones", "video"] {
+        std::fs::create_dir_all(dir.join(folder)).unwrap();
+        for entry in std::fs::read_dir(assets.join(folder)).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.join(folder).join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_tap_plays_a_track_and_the_app_matches_its_reference() {
+    let run = MediaInCowl::start();
+    let playing = run.follow(&["metadata", "--format", "{{status}} {{title}}"]);
+    run.tap("640", &row_centre(MIDDLE_A_ROW));
+    playing.wait_for("the tapped track to play", "Playing Middle A");
+    run.hold_at_start();
+    run.settles_on("media-parked");
+}
+
+#[test]
+fn video_plays_parked_and_is_refused_while_driving_while_the_sound_goes_on() {
+    let run = MediaInCowl::start();
+    let status = run.follow(&["status"]);
+    run.tap("640", &row_centre(VIDEO_ROW));
+    status.wait_for("the video to play", "Playing");
+    run.compositor
+        .wait_for_capture("the video's picture", shows_video);
+
+    run.bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "D"]);
+    run.bus.cowlctl_ok(&["vehicle", "set", SPEED, "50"]);
+    run.compositor.wait_for_capture(
+        "the picture replaced while driving",
+        shows_video_placeholder,
+    );
+    assert_eq!(run.playerctl(&["status"]), "Playing", "the sound plays on");
+    drop(status);
+    // Also under the car's restrictions now: the search field is off, the list is short.
+    run.hold_at_start();
+    run.settles_on("media-driving");
+
+    run.bus.cowlctl_ok(&["vehicle", "set", SPEED, "0"]);
+    run.bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "P"]);
+    run.compositor
+        .wait_for_capture("the picture back once parked", shows_video);
+}
