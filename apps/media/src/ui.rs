@@ -30,6 +30,8 @@ pub const TOUCH_TARGET: f32 = 57.0;
 /// Rows shown under LIMIT_CONTENT: Android Automotive's default `maxCumulativeContentItems`.
 pub const LIMITED_ROWS: usize = 21;
 const COVER_SIZE: f32 = 150.0;
+/// The transport buttons' row at most: wide enough for their labels, narrow enough to reach.
+const TRANSPORT_WIDTH: f32 = 720.0;
 
 /// DejaVu Sans, the same face as Cowl's own chrome (assets/fonts), embedded so that the app
 /// looks the same on every image, with or without system fonts.
@@ -298,7 +300,7 @@ impl Window {
             Repeat::All => "Repeat all",
             Repeat::Track => "Repeat one",
         };
-        row![
+        let buttons = row![
             touch_button(
                 if snapshot.shuffle {
                     "Shuffle on"
@@ -306,27 +308,24 @@ impl Window {
                     "Shuffle off"
                 },
                 Some(send(Command::SetShuffle(!snapshot.shuffle))),
-                160.0,
+                3,
             ),
             touch_button(
                 "◀◀",
                 snapshot.can_go_previous.then(|| send(Command::Previous)),
-                96.0,
+                2,
             ),
-            touch_button(play_label, Some(send(Command::PlayPause)), 120.0),
-            touch_button(
-                "▶▶",
-                snapshot.can_go_next.then(|| send(Command::Next)),
-                96.0
-            ),
+            touch_button(play_label, Some(send(Command::PlayPause)), 2),
+            touch_button("▶▶", snapshot.can_go_next.then(|| send(Command::Next)), 2),
             touch_button(
                 repeat_label,
                 Some(send(Command::SetRepeat(snapshot.repeat.cycled()))),
-                160.0,
+                3,
             ),
         ]
-        .spacing(12)
-        .into()
+        .spacing(12);
+        // Shares of the width, up to a comfortable reach: they shrink in a split zone.
+        container(buttons).max_width(TRANSPORT_WIDTH).into()
     }
 
     fn library(&self) -> Element<'_, Message> {
@@ -463,13 +462,13 @@ fn clock(duration: Duration) -> String {
     format!("{}:{:02}", seconds / 60, seconds % 60)
 }
 
-fn touch_button(label: &str, on_press: Option<Message>, width: f32) -> Element<'_, Message> {
+fn touch_button(label: &str, on_press: Option<Message>, share: u16) -> Element<'_, Message> {
     button(
         container(text(label).size(22).font(BOLD))
             .center_x(Length::Fill)
             .center_y(Length::Fill),
     )
-    .width(width)
+    .width(Length::FillPortion(share))
     .height(TOUCH_TARGET + 7.0)
     .on_press_maybe(on_press)
     .into()
