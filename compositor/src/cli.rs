@@ -174,8 +174,8 @@ impl FromStr for OutputSize {
     }
 }
 
-/// The demo's stand-ins for the navigation and media apps (until those apps exist): foot
-/// terminals with the apps' app_ids, each printing what it stands for.
+/// The demo's stand-ins for the navigation and media apps (where the apps are not built):
+/// foot terminals with the apps' app_ids, each printing what it stands for.
 pub const DEMO_CLIENTS: [&str; 2] = [
     "LANG=${LANG:-C.UTF-8} foot --app-id org.cowl.Navigation --override=colors.background=10222e sh -c \"printf '\\033[1;97mNavigation\\033[0m (a stand-in: foot with the app_id org.cowl.Navigation)\\n\\nCowl places apps by app_id: this one is a main app, on the left of the split.\\n'; exec sleep infinity\"",
     "LANG=${LANG:-C.UTF-8} foot --app-id org.cowl.Media --override=colors.background=2a1830 sh -c \"printf '\\033[1;97mMedia\\033[0m (a stand-in: foot with the app_id org.cowl.Media)\\n\\nA split-role app, beside the active one.\\n'; exec sleep infinity\"",
@@ -194,6 +194,20 @@ pub fn demo_phone_command() -> Option<String> {
         .then(|| format!("{:?} --connect \"Demo phone\"", sim.display().to_string()))
 }
 
+/// The demo's media app: cowl-media on the generated album and video (assets/media) when
+/// it is built beside cowl and run from the source tree, with its library kept in memory.
+pub fn demo_media_command() -> Option<String> {
+    let media = std::env::current_exe().ok()?.with_file_name("cowl-media");
+    let assets = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/media"));
+    (media.exists() && assets.is_dir()).then(|| {
+        format!(
+            "{:?} --no-store --folder {:?}",
+            media.display().to_string(),
+            assets.display().to_string()
+        )
+    })
+}
+
 /// Where the headless demo writes its screenshot unless `--screenshot` says otherwise.
 pub const DEMO_SCREENSHOT: &str = "cowl-demo.png";
 
@@ -203,8 +217,10 @@ impl Cli {
         if !self.demo {
             return;
         }
+        let [navigation, media_stand_in] = DEMO_CLIENTS;
+        self.spawn.push(navigation.to_string());
         self.spawn
-            .extend(DEMO_CLIENTS.iter().map(|client| client.to_string()));
+            .push(demo_media_command().unwrap_or_else(|| media_stand_in.to_string()));
         if backend == BackendChoice::Headless {
             self.screenshot
                 .get_or_insert_with(|| PathBuf::from(DEMO_SCREENSHOT));

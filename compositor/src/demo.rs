@@ -1,7 +1,8 @@
-//! `--demo`: the shell at work without the real apps. Two foot terminals stand in for the
-//! navigation and media apps (by their app_ids, `cli::DEMO_CLIENTS`); once both have shown,
-//! they are split side by side, so that the picture shows every zone: status bar, the two
-//! apps, the dock with both highlighted.
+//! `--demo`: the shell at work. A foot terminal stands in for the navigation app; the media
+//! app is the real cowl-media on the generated media when it is built beside cowl (else a
+//! second foot terminal), both by their app_ids (`cli::DEMO_CLIENTS`,
+//! `cli::demo_media_command`). Once both have shown, they are split side by side, so that
+//! the picture shows every zone: status bar, the two apps, the dock with both highlighted.
 
 use tracing::warn;
 
