@@ -332,3 +332,21 @@ fn the_app_follows_the_car_once_cowl_comes_onto_the_bus() {
     let _ = app.kill();
     let _ = app.wait();
 }
+
+#[test]
+fn the_steering_wheel_keys_drive_the_media_app() {
+    let run = MediaInCowl::start();
+    let state = run.follow(&["metadata", "--format", "{{status}} {{title}}"]);
+    let key = "Vehicle.Cabin.SteeringWheel.MediaKey";
+    // Each press goes through Cowl (the car's key, decoded) to the app's MPRIS.
+    let press = |name: &str| {
+        run.bus.cowlctl_ok(&["vehicle", "set", key, name]);
+        run.bus.cowlctl_ok(&["vehicle", "set", key, "None"]);
+    };
+    press("PlayPause");
+    state.wait_for("play from the wheel", "Playing Low Hum");
+    press("Next");
+    state.wait_for("the next track from the wheel", "Playing Middle A");
+    press("PlayPause");
+    state.wait_for("pause from the wheel", "Paused Middle A");
+}

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use cowl_sdk::projection::AudioFocus;
 use cowl_sdk::vehicle::ux;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use gstreamer as gst;
 use tokio::sync::{mpsc, watch};
 use tracing::{info, warn};
@@ -290,7 +290,18 @@ impl Engine {
                     // Every sender is gone: the app is quitting.
                     None => break,
                 },
-                Some(message) = messages.next() => self.on_message(&message),
+                Some(message) = messages.next() => {
+                    if let Some(event) = self.player.interpret(&message) {
+                        if matches!(event, PlayerEvent::Failed { .. }) {
+                            // The failed run is stopped (NULL) now, so whatever else it
+                            // posted (a second error, for one) is already queued and
+                            // describes the same failure: dropped, before the next file
+                            // loads and could be blamed for it.
+                            while let Some(Some(_)) = messages.next().now_or_never() {}
+                        }
+                        self.on_event(event);
+                    }
+                }
                 Some(ScanDone::Finished(store, tracks, report)) = scan_results.recv() => {
                     self.scan_finished(store, tracks, report);
                     if std::mem::take(&mut self.rescan_wanted) {
@@ -618,10 +629,7 @@ impl Engine {
         self.apply_volume();
     }
 
-    fn on_message(&mut self, message: &gst::Message) {
-        let Some(event) = self.player.interpret(message) else {
-            return;
-        };
+    fn on_event(&mut self, event: PlayerEvent) {
         self.changed = true;
         match event {
             PlayerEvent::TrackStarted { handed_over: true } => {

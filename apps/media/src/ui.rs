@@ -344,26 +344,12 @@ impl Window {
         } else {
             String::new()
         };
-        let matching = snapshot
-            .library
-            .iter()
-            .enumerate()
-            .filter(|(_, track)| needle.is_empty() || matches_search(track, &needle));
-        let limit = if self.restricted(ux::LIMIT_CONTENT) {
-            LIMITED_ROWS
-        } else {
-            usize::MAX
-        };
+        let limit = self.restricted(ux::LIMIT_CONTENT).then_some(LIMITED_ROWS);
+        let (entries, more) = visible_entries(&snapshot.library, &needle, limit);
+        let shown = entries.len();
         let mut rows = column![].spacing(4);
-        let mut shown = 0;
-        let mut more = false;
-        for (index, track) in matching {
-            if shown == limit {
-                more = true;
-                break;
-            }
-            rows = rows.push(self.library_row(index, track));
-            shown += 1;
+        for index in entries {
+            rows = rows.push(self.library_row(index, &snapshot.library[index]));
         }
         if more {
             rows = rows.push(text("More when parked").size(18));
@@ -435,6 +421,19 @@ impl Window {
         })
         .into()
     }
+}
+
+/// The library entries the list shows: those matching the search (lower-case; empty matches
+/// all), at most `limit` of them; and whether more were left out.
+fn visible_entries(library: &[Track], needle: &str, limit: Option<usize>) -> (Vec<usize>, bool) {
+    let mut matching = library
+        .iter()
+        .enumerate()
+        .filter(|(_, track)| needle.is_empty() || matches_search(track, needle))
+        .map(|(index, _)| index);
+    let limit = limit.unwrap_or(usize::MAX);
+    let shown: Vec<usize> = matching.by_ref().take(limit).collect();
+    (shown, matching.next().is_some())
 }
 
 fn matches_search(track: &Track, needle: &str) -> bool {
@@ -510,5 +509,54 @@ fn palette(night: bool) -> iced::theme::Palette {
             warning: rgb(0x9a6700),
             danger: rgb(0xcf222e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn track(title: &str, artist: &str) -> Track {
+        Track {
+            path: format!("/m/{title}.ogg").into(),
+            title: title.into(),
+            artist: Some(artist.into()),
+            album: None,
+            track_number: None,
+            duration: None,
+            has_video: false,
+            cover: None,
+            problem: None,
+        }
+    }
+
+    #[test]
+    fn limit_content_cuts_the_list_and_says_there_is_more() {
+        let library: Vec<Track> = (0..30)
+            .map(|n| track(&format!("Song {n}"), "Band"))
+            .collect();
+        let (shown, more) = visible_entries(&library, "", Some(LIMITED_ROWS));
+        assert_eq!(shown, (0..LIMITED_ROWS).collect::<Vec<_>>());
+        assert!(more);
+        let (shown, more) = visible_entries(&library, "", None);
+        assert_eq!(shown.len(), 30);
+        assert!(!more);
+        let (shown, more) = visible_entries(&library[..LIMITED_ROWS], "", Some(LIMITED_ROWS));
+        assert_eq!(shown.len(), LIMITED_ROWS);
+        assert!(!more, "exactly the limit leaves nothing out");
+    }
+
+    #[test]
+    fn search_matches_title_artist_and_album_ignoring_case() {
+        let library = vec![track("Low Hum", "Cowl Test Band"), track("Beep", "Other")];
+        assert_eq!(visible_entries(&library, "hum", None).0, [0]);
+        assert_eq!(visible_entries(&library, "other", None).0, [1]);
+        assert!(visible_entries(&library, "nothing", None).0.is_empty());
+    }
+
+    #[test]
+    fn clocks_round_to_the_nearest_second() {
+        assert_eq!(clock(Duration::from_millis(2_995)), "0:03");
+        assert_eq!(clock(Duration::from_secs(61)), "1:01");
     }
 }
