@@ -237,6 +237,35 @@ fn playerctl(bus: &PrivateBus, args: &[&str]) {
     assert!(status.success(), "playerctl {args:?}");
 }
 
+/// Fires once playerctl reports the long tone playing.
+fn playing_long_tone(bus: &PrivateBus) -> std::sync::mpsc::Receiver<()> {
+    use std::io::BufRead;
+    let mut follow = Command::new("playerctl")
+        .args(["--player", "cowl", "--follow", "metadata", "--format"])
+        .arg("{{status}} {{xesam:url}}")
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run playerctl");
+    let stdout = follow.stdout.take().expect("playerctl's stdout");
+    let (sender, playing) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.starts_with("Playing ") && line.ends_with("/long.ogg") {
+                let _ = sender.send(());
+                break;
+            }
+        }
+        let _ = follow.kill();
+        let _ = follow.wait();
+    });
+    playing
+}
+
 /// The app playing the long tone with the screen otherwise idle: its CPU, Cowl's CPU and its
 /// commits per second over [`PLAYING`].
 fn playing_row(renderer: &str) -> String {
@@ -271,11 +300,16 @@ fn playing_row(renderer: &str) -> String {
         image.pixel(640, 48 + 344 + 3 * 61) != image.pixel(640, 48 + 640)
     });
     // In path order the long tone comes after the album's three tracks: the fourth entry.
+    let playing = playing_long_tone(&run.bus);
     playerctl(&run.bus, &["play"]);
     playerctl(&run.bus, &["next"]);
     playerctl(&run.bus, &["next"]);
     playerctl(&run.bus, &["next"]);
-    // Measured from half a second in: the start of playback is not the steady state.
+    playing
+        .recv_timeout(common::DEADLINE)
+        .expect("the long tone to play");
+    // Both rows are measured over the same stretch, from half a second into the file: the
+    // start of playback is not the steady state. These waits are the measurement itself.
     std::thread::sleep(Duration::from_millis(500));
     let app_before = cpu_time(app.id());
     let cowl_before = cpu_time(run.compositor.pid());

@@ -57,7 +57,6 @@ pub enum Command {
     SetShuffle(bool),
     SetRepeat(Repeat),
     SetVolume(f64),
-    Rescan,
     /// The car's restrictions (Vehicle1 UxRestrictions).
     Restrictions(u32),
     /// The car's DayNightMode is night.
@@ -460,7 +459,6 @@ impl Engine {
                 self.snapshot.volume = volume.clamp(0.0, 1.0);
                 self.apply_volume();
             }
-            Command::Rescan => self.start_scan(),
             Command::Restrictions(bits) => {
                 self.snapshot.ux_restrictions = bits;
                 let allowed = self.snapshot.video_allowed();

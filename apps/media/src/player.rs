@@ -7,7 +7,7 @@
 //! (the stream started, ended, failed, reached a state) comes back through its bus, which the
 //! engine reads and hands to [`Player::interpret`].
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -69,8 +69,6 @@ pub struct Player {
     wanted: Option<bool>,
     /// A position to seek to once the pipeline is ready for seeks (after a reload).
     pending_seek: Option<Duration>,
-    /// Frames delivered to the window sink, for tests and the status line.
-    video_frames: Arc<AtomicU64>,
 }
 
 impl Player {
@@ -84,10 +82,9 @@ impl Player {
         if let Some(audio) = &sinks.audio {
             playbin.set_property("audio-sink", bin_from(audio, "audio sink")?);
         }
-        let video_frames = Arc::new(AtomicU64::new(0));
         let video_sink = match &sinks.video {
             Some(description) => bin_from(description, "video sink")?,
-            None => frame_sink(frames, video_frames.clone())?,
+            None => frame_sink(frames)?,
         };
         playbin.set_property("video-sink", video_sink);
         playbin.set_property_from_str("flags", FLAGS_WITH_VIDEO);
@@ -112,7 +109,6 @@ impl Player {
             video_allowed: true,
             wanted: None,
             pending_seek: None,
-            video_frames,
         })
     }
 
@@ -230,11 +226,6 @@ impl Player {
         self.video_allowed
     }
 
-    /// Frames shown so far.
-    pub fn video_frames(&self) -> u64 {
-        self.video_frames.load(Ordering::Relaxed)
-    }
-
     /// Turns a bus message into what it means for playback; `None` for the rest.
     pub fn interpret(&mut self, message: &gst::Message) -> Option<PlayerEvent> {
         use gst::MessageView;
@@ -288,10 +279,7 @@ fn bin_from(description: &str, what: &str) -> Result<gst::Element, String> {
 }
 
 /// An appsink that keeps only the newest RGBA frame and passes it to the window.
-fn frame_sink(
-    frames: watch::Sender<Option<VideoFrame>>,
-    count: Arc<AtomicU64>,
-) -> Result<gst::Element, String> {
+fn frame_sink(frames: watch::Sender<Option<VideoFrame>>) -> Result<gst::Element, String> {
     let bin = gst::parse::bin_from_description(
         "videoconvert ! videoscale ! video/x-raw,format=RGBA,pixel-aspect-ratio=1/1 \
          ! appsink name=frames max-buffers=1 drop=true",
@@ -307,7 +295,6 @@ fn frame_sink(
             .new_sample(move |sink| {
                 let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
                 if let Some(frame) = rgba_frame(&sample) {
-                    count.fetch_add(1, Ordering::Relaxed);
                     frames.send_replace(Some(frame));
                 }
                 Ok(gst::FlowSuccess::Ok)

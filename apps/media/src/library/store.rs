@@ -32,7 +32,10 @@ struct Record {
 }
 
 pub struct Store {
-    database: Database,
+    /// `None`: kept in memory only (`known` and `memory_covers` are all there is).
+    database: Option<Database>,
+    /// Embedded covers, when there is no database to hold them.
+    memory_covers: HashMap<PathBuf, Vec<u8>>,
     /// Everything in TRACKS, read once at open.
     known: HashMap<PathBuf, Record>,
     /// Written by `flush`.
@@ -100,10 +103,13 @@ impl Store {
 
     /// A store that forgets everything when the app stops.
     pub fn in_memory() -> Store {
-        let database = Database::builder()
-            .create_with_backend(redb::backends::InMemoryBackend::new())
-            .expect("an in-memory redb database always opens");
-        Store::with_database(database).expect("an empty in-memory store always reads")
+        Store {
+            database: None,
+            memory_covers: HashMap::new(),
+            known: HashMap::new(),
+            changed: Vec::new(),
+            forgotten: Vec::new(),
+        }
     }
 
     fn with_database(database: Database) -> Result<Store, String> {
@@ -128,7 +134,8 @@ impl Store {
         drop(tracks);
         drop(read);
         Ok(Store {
-            database,
+            database: Some(database),
+            memory_covers: HashMap::new(),
             known,
             changed: Vec::new(),
             forgotten: Vec::new(),
@@ -174,10 +181,22 @@ impl Store {
 
     /// Writes what was learnt and forgotten since the last flush, in one transaction.
     pub fn flush(&mut self) -> Result<(), String> {
+        let Some(database) = &self.database else {
+            for (path, cover) in self.changed.drain(..) {
+                match cover {
+                    Some(image) => self.memory_covers.insert(path, image),
+                    None => self.memory_covers.remove(&path),
+                };
+            }
+            for path in self.forgotten.drain(..) {
+                self.memory_covers.remove(&path);
+            }
+            return Ok(());
+        };
         if self.changed.is_empty() && self.forgotten.is_empty() {
             return Ok(());
         }
-        let write = self.database.begin_write().map_err(|err| err.to_string())?;
+        let write = database.begin_write().map_err(|err| err.to_string())?;
         {
             let mut tracks = write.open_table(TRACKS).map_err(|err| err.to_string())?;
             let mut covers = write.open_table(COVERS).map_err(|err| err.to_string())?;
@@ -208,7 +227,10 @@ impl Store {
 
     /// The embedded cover image of `path`, if it has one.
     pub fn cover(&self, path: &Path) -> Option<Vec<u8>> {
-        let read = self.database.begin_read().ok()?;
+        let Some(database) = &self.database else {
+            return self.memory_covers.get(path).cloned();
+        };
+        let read = database.begin_read().ok()?;
         let covers = read.open_table(COVERS).ok()?;
         let image = covers.get(key(path)).ok()??;
         Some(image.value().to_vec())
@@ -277,9 +299,16 @@ mod tests {
         store.flush().unwrap();
 
         // A second instance while the first holds the file: memory only, file untouched.
-        let (other, problem) = Store::open_or_rebuild(&path);
+        let (mut other, problem) = Store::open_or_rebuild(&path);
         assert!(problem.unwrap().contains("in memory"));
         assert_eq!(other.track(Path::new("/m/b.ogg"), PRINT), None);
+        other.remember(&track("/m/c.ogg"), PRINT, Some(b"JPG"));
+        other.flush().unwrap();
+        assert!(other.track(Path::new("/m/c.ogg"), PRINT).is_some());
+        assert_eq!(
+            other.cover(Path::new("/m/c.ogg")).as_deref(),
+            Some(&b"JPG"[..])
+        );
         drop(store);
         let reopened = Store::open(&path).unwrap();
         assert!(reopened.track(Path::new("/m/b.ogg"), PRINT).is_some());
