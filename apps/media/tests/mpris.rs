@@ -6,6 +6,8 @@
 mod common;
 
 use std::io::BufRead;
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
@@ -35,7 +37,7 @@ fn next_line(
     lines: &Receiver<String>,
     what: &str,
     done: impl Fn(&str) -> bool,
-    log: &str,
+    log: impl Fn() -> String,
 ) -> String {
     let deadline = Instant::now() + DEADLINE;
     loop {
@@ -43,7 +45,7 @@ fn next_line(
         match lines.recv_timeout(left) {
             Ok(line) if done(&line) => return line,
             Ok(_) => {}
-            Err(_) => panic!("timed out waiting for {what}\n--- app log ---\n{log}"),
+            Err(_) => panic!("timed out waiting for {what}\n--- app log ---\n{}", log()),
         }
     }
 }
@@ -80,12 +82,22 @@ impl MediaApp {
         let dir = tempfile::tempdir().unwrap();
         copy_media(dir.path());
         std::fs::remove_dir_all(dir.path().join("video")).unwrap();
+        let mut app = Command::new(env!("CARGO_BIN_EXE_cowl-media"));
+        app.arg("--folder").arg(dir.path());
+        let app = MediaApp::launch(app, dir);
+        app.state_is("the player on the bus", |_| true);
+        app
+    }
+
+    /// Runs `app` (cowl-media or a wrapper around it) without a window, its store in `dir`,
+    /// on a bus of its own, with a follower already watching (it prints once there is a
+    /// track to show).
+    fn launch(mut app: Command, dir: tempfile::TempDir) -> MediaApp {
         let bus = PrivateBus::start();
         // The follower first: it waits for the player to appear.
         let state = follow(&bus, &["metadata", "--format", STATE_FORMAT]);
-        let mut process = Command::new(env!("CARGO_BIN_EXE_cowl-media"))
-            .args(["--no-window", "--folder"])
-            .arg(dir.path())
+        let mut process = app
+            .arg("--no-window")
             .arg("--store")
             .arg(dir.path().join("library.redb"))
             .args(["--audio-sink", "fakesink sync=true"])
@@ -96,16 +108,14 @@ impl MediaApp {
             .spawn()
             .expect("start cowl-media");
         let (lines, log) = lines_of(process.stderr.take().expect("the app's stderr"));
-        let app = MediaApp {
+        MediaApp {
             process,
             lines,
             log,
             bus,
             _dir: dir,
             state,
-        };
-        app.state_is("the player on the bus", |_| true);
-        app
+        }
     }
 
     fn log(&self) -> String {
@@ -135,7 +145,7 @@ impl MediaApp {
             &self.state.lines,
             what,
             |line| done(&line.split('|').collect::<Vec<_>>()),
-            &self.log(),
+            || self.log(),
         )
     }
 
@@ -156,7 +166,7 @@ impl MediaApp {
             &self.lines,
             &format!("the log to say {text:?}"),
             |line| line.contains(text),
-            &self.log(),
+            || self.log(),
         );
     }
 }
@@ -240,7 +250,7 @@ fn seeking_moves_the_position_and_signals_seeked() {
         &seeks.lines,
         "Seeked to 2 s",
         |line| line.starts_with("2.0"),
-        &app.log(),
+        || app.log(),
     );
     // The player has taken the seek: the position reads from there on.
     let now: f64 = app.playerctl(&["position"]).parse().unwrap();
@@ -309,4 +319,205 @@ fn the_phone_s_audio_focus_ducks_pauses_and_resumes() {
     focus(AudioFocus::None);
     app.log_shows("full volume");
     assert_eq!(app.playerctl(&["status"]), "Paused");
+}
+
+/// A mount namespace of the test's own, so that it can mount for real without touching the
+/// machine's mount table. A process (`cat`, until it is killed) holds the namespace;
+/// whatever runs in it is started with nsenter. Root needs nothing more (and could not make a
+/// user namespace inside a chroot); anyone else gets a user namespace in which they are root,
+/// and runs the app as themselves again inside it, so that the bus daemon (which checks the
+/// uid a client claims) lets it in.
+struct MountNamespace {
+    holder: Child,
+    as_root: bool,
+    /// Mounted and not yet unmounted.
+    mounted: std::cell::RefCell<Vec<PathBuf>>,
+}
+
+impl MountNamespace {
+    fn new() -> MountNamespace {
+        // /proc/self belongs to the process's effective user.
+        let as_root = std::fs::metadata("/proc/self").is_ok_and(|meta| meta.uid() == 0);
+        // Mounts made inside should stay inside: private propagation. A chroot cannot
+        // change its root's propagation (its root is no mount point), so there the mounts
+        // keep the host's; the test unmounts all it mounted, failing or not (Drop).
+        let holder = MountNamespace::hold(as_root, "private")
+            .or_else(|| MountNamespace::hold(as_root, "unchanged"))
+            .expect("unshare made no mount namespace");
+        MountNamespace {
+            holder,
+            as_root,
+            mounted: std::cell::RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The holder, once the namespace is made (its shell says so), or `None`.
+    fn hold(as_root: bool, propagation: &str) -> Option<Child> {
+        let mut holder = Command::new("unshare");
+        if !as_root {
+            holder.arg("--map-root-user");
+        }
+        let mut holder = holder
+            .args(["--mount", "--propagation", propagation, "--"])
+            .args(["sh", "-c", "echo made && exec cat"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run unshare (is util-linux installed?)");
+        let mut made = String::new();
+        if let Some(stdout) = holder.stdout.take() {
+            let _ = std::io::BufReader::new(stdout).read_line(&mut made);
+        }
+        if made.trim() == "made" {
+            Some(holder)
+        } else {
+            let _ = holder.wait();
+            None
+        }
+    }
+
+    /// Bind-mounts `source` on `target` inside the namespace.
+    fn bind(&self, source: &std::path::Path, target: &std::path::Path) {
+        self.run_as_root(
+            "mount",
+            &["--bind".as_ref(), source.as_os_str(), target.as_os_str()],
+        );
+        self.mounted.borrow_mut().push(target.to_path_buf());
+    }
+
+    /// Unmounts `target` as a pulled stick is: lazily, while files on it may be open.
+    fn pull(&self, target: &std::path::Path) {
+        self.run_as_root("umount", &["--lazy".as_ref(), target.as_os_str()]);
+        self.mounted
+            .borrow_mut()
+            .retain(|mounted| mounted != target);
+    }
+
+    /// A command that runs `program` inside the namespace, as the caller's own user.
+    fn command(&self, program: &std::path::Path) -> Command {
+        let mut command = self.enter();
+        if !self.as_root {
+            let uid = std::fs::metadata("/proc/self").map_or(0, |meta| meta.uid());
+            let gid = std::fs::metadata("/proc/self").map_or(0, |meta| meta.gid());
+            command
+                .arg("unshare")
+                .arg(format!("--map-user={uid}"))
+                .arg(format!("--map-group={gid}"))
+                .arg("--");
+        }
+        command.arg(program);
+        command
+    }
+
+    /// Runs `program` with `args` inside the namespace as its root (mount, umount).
+    fn run_as_root(&self, program: &str, args: &[&std::ffi::OsStr]) {
+        let output = self
+            .enter()
+            .arg(program)
+            .args(args)
+            .output()
+            .expect("run nsenter (is util-linux installed?)");
+        assert!(
+            output.status.success(),
+            "{program} {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    fn enter(&self) -> Command {
+        let mut command = Command::new("nsenter");
+        command
+            .arg("--target")
+            .arg(self.holder.id().to_string())
+            .arg("--mount");
+        if !self.as_root {
+            // The user namespace that owns the mounts, as its root: the caller's uid, mapped.
+            command.args(["--user", "--preserve-credentials"]);
+        }
+        command.arg("--");
+        command
+    }
+}
+
+impl Drop for MountNamespace {
+    fn drop(&mut self) {
+        for target in self.mounted.take() {
+            let _ = self
+                .enter()
+                .args(["umount", "--lazy"])
+                .arg(target)
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = self.holder.kill();
+        let _ = self.holder.wait();
+    }
+}
+
+/// A USB stick as an automounter presents it: mounted below the removable-media folder while
+/// the app runs, and unmounted (lazily, as when it is pulled) while one of its tracks plays.
+#[test]
+fn removable_media_comes_and_goes_with_its_mount() {
+    let dir = tempfile::tempdir().unwrap();
+    let stick = dir.path().join("stick");
+    copy_media(&stick);
+    std::fs::remove_dir_all(stick.join("video")).unwrap();
+    let removable_root = dir.path().join("media");
+    let mount_point = removable_root.join("USB STICK");
+    std::fs::create_dir_all(&mount_point).unwrap();
+    let local_folder = dir.path().join("music");
+    std::fs::create_dir_all(&local_folder).unwrap();
+
+    let namespace = MountNamespace::new();
+    let mut app = namespace.command(std::path::Path::new(env!("CARGO_BIN_EXE_cowl-media")));
+    app.arg("--folder")
+        .arg(&local_folder)
+        .arg("--removable-root")
+        .arg(&removable_root);
+    let app = MediaApp::launch(app, dir);
+    let scanned = |files: usize| {
+        next_line(
+            &app.lines,
+            &format!("a scan that finds {files} files"),
+            |line| line.contains("library scanned") && line.contains(&format!("files={files} ")),
+            || app.log(),
+        );
+    };
+    scanned(0);
+
+    namespace.bind(&stick, &mount_point);
+    scanned(3);
+    app.playerctl(&["play"]);
+    app.state_is("Low Hum playing from the stick", |fields| {
+        fields[0] == "Playing" && fields.get(1) == Some(&"Low Hum")
+    });
+    assert!(
+        app.playerctl(&["metadata", "mpris:artUrl"])
+            .ends_with("/media/USB%20STICK/test-tones/cover.png"),
+        "the cover comes from the stick"
+    );
+
+    // Pulled while playing: the track stops and leaves the library.
+    let status = follow(&app.bus, &["status"]);
+    namespace.pull(&mount_point);
+    next_line(
+        &status.lines,
+        "stopped",
+        |line| line == "Stopped",
+        || app.log(),
+    );
+    scanned(0);
+    // The player is still there, with no track: playerctl finds no metadata to print.
+    assert_eq!(app.playerctl(&["status"]), "Stopped");
+    let metadata = Command::new("playerctl")
+        .args(["--player", "cowl", "metadata"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &app.bus.address)
+        .output()
+        .expect("run playerctl");
+    assert!(
+        !metadata.status.success(),
+        "no track left, yet: {}",
+        String::from_utf8_lossy(&metadata.stdout)
+    );
 }
