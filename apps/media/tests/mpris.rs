@@ -427,10 +427,12 @@ impl MountNamespace {
 
     fn enter(&self) -> Command {
         let mut command = Command::new("nsenter");
+        // Entering a mount namespace moves to its root: --root keeps the holder's (a
+        // chroot's, where the tests run in one).
         command
             .arg("--target")
             .arg(self.holder.id().to_string())
-            .arg("--mount");
+            .args(["--mount", "--root"]);
         if !self.as_root {
             // The user namespace that owns the mounts, as its root: the caller's uid, mapped.
             command.args(["--user", "--preserve-credentials"]);
