@@ -1,0 +1,8 @@
+//! cowl-nav: Cowl's navigation app. The map data pipeline (OpenStreetMap extract to a
+//! compact map file), the router, and the app built on them.
+
+pub mod geo;
+pub mod mapdata;
+pub mod osm_rules;
+pub mod preprocess;
+pub mod routing;
