@@ -5,4 +5,5 @@ pub mod geo;
 pub mod mapdata;
 pub mod osm_rules;
 pub mod preprocess;
+pub mod render;
 pub mod routing;
