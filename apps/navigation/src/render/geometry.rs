@@ -48,7 +48,7 @@ pub struct MapGeometry {
 }
 
 /// Arcs of round joins and caps are cut finer than a 16-pixel road would show.
-const TOLERANCE: f32 = 0.02;
+const TOLERANCE: f32 = 0.1;
 
 fn metres(point: Point) -> [f32; 2] {
     [

@@ -215,6 +215,15 @@ impl MapRenderer {
         }
     }
 
+    /// Triangles of the static map (areas, roads), for benchmark records.
+    pub fn map_triangles(&self) -> usize {
+        [&self.areas, &self.roads]
+            .into_iter()
+            .flatten()
+            .map(|mesh| mesh.count as usize / 3)
+            .sum()
+    }
+
     pub fn theme(&self) -> Theme {
         self.theme
     }

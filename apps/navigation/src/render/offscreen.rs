@@ -8,8 +8,10 @@ use super::{Camera, MapRenderer, style};
 
 /// The format offscreen renders use: sRGB, as a window's surface is.
 pub const FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8UnormSrgb;
-/// Samples per pixel: smooth road edges.
-pub const SAMPLES: u32 = 4;
+/// Samples per pixel on a GPU: smooth road edges, nearly free there. A software
+/// rasteriser draws single-sampled: 4x costs it four times the frame time (see
+/// BENCHMARKS.md).
+pub const GPU_SAMPLES: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OffscreenError {
@@ -29,6 +31,8 @@ pub struct Gpu {
     pub queue: wgpu::Queue,
     /// The adapter's name and backend, for logs and benchmark records.
     pub adapter: String,
+    /// Samples per pixel of this device's frames.
+    pub samples: u32,
 }
 
 impl Gpu {
@@ -68,29 +72,29 @@ impl Gpu {
             ..Default::default()
         }))
         .map_err(|err| OffscreenError::NoDevice(err.to_string()))?;
+        let samples = if info.device_type == wgpu::DeviceType::Cpu {
+            1
+        } else {
+            GPU_SAMPLES
+        };
         Ok(Gpu {
             device,
             queue,
             adapter: format!("{} ({:?})", info.name, info.backend),
+            samples,
         })
     }
 
     /// A renderer of `map` for this device's offscreen targets.
     pub fn renderer(&self, map: &crate::mapdata::MapData) -> MapRenderer {
-        MapRenderer::new(&self.device, FORMAT, SAMPLES, map)
+        MapRenderer::new(&self.device, FORMAT, self.samples, map)
     }
 
-    /// Draws one frame of `renderer` under `camera`, and returns its RGBA pixels, rows top
-    /// to bottom.
-    pub fn render(
-        &self,
-        renderer: &MapRenderer,
-        camera: &Camera,
-    ) -> Result<Vec<u8>, OffscreenError> {
-        let [width, height] = [camera.size[0].max(1), camera.size[1].max(1)];
+    /// Textures to draw frames of `size` into.
+    pub fn target(&self, size: [u32; 2]) -> Target {
         let extent = wgpu::Extent3d {
-            width,
-            height,
+            width: size[0].max(1),
+            height: size[1].max(1),
             depth_or_array_layers: 1,
         };
         let texture = |samples, usage| {
@@ -105,13 +109,43 @@ impl Gpu {
                 view_formats: &[],
             })
         };
-        let multisampled = texture(SAMPLES, wgpu::TextureUsages::RENDER_ATTACHMENT);
+        let multisampled = (self.samples > 1).then(|| {
+            texture(self.samples, wgpu::TextureUsages::RENDER_ATTACHMENT)
+                .create_view(&Default::default())
+        });
         let resolved = texture(
             1,
             wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
         );
-        let multisampled_view = multisampled.create_view(&Default::default());
-        let resolved_view = resolved.create_view(&Default::default());
+        Target {
+            extent,
+            multisampled,
+            resolved_view: resolved.create_view(&Default::default()),
+            resolved,
+        }
+    }
+
+    /// Draws one frame into `target` and waits until the GPU has finished it.
+    pub fn draw(
+        &self,
+        renderer: &MapRenderer,
+        camera: &Camera,
+        target: &Target,
+    ) -> Result<(), OffscreenError> {
+        let encoder = self.encode(renderer, camera, target);
+        self.queue.submit([encoder.finish()]);
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map(|_| ())
+            .map_err(|err| OffscreenError::ReadBack(err.to_string()))
+    }
+
+    fn encode(
+        &self,
+        renderer: &MapRenderer,
+        camera: &Camera,
+        target: &Target,
+    ) -> wgpu::CommandEncoder {
         renderer.prepare(&self.queue, camera);
         let mut encoder = self
             .device
@@ -121,18 +155,39 @@ impl Gpu {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("cowl-nav offscreen"),
                 color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &multisampled_view,
+                    view: target
+                        .multisampled
+                        .as_ref()
+                        .unwrap_or(&target.resolved_view),
                     depth_slice: None,
-                    resolve_target: Some(&resolved_view),
+                    resolve_target: target.multisampled.as_ref().map(|_| &target.resolved_view),
                     ops: wgpu::Operations {
                         load: wgpu::LoadOp::Clear(wgpu::Color { r, g, b, a }),
-                        store: wgpu::StoreOp::Discard,
+                        store: if target.multisampled.is_some() {
+                            wgpu::StoreOp::Discard
+                        } else {
+                            wgpu::StoreOp::Store
+                        },
                     },
                 })],
                 ..Default::default()
             });
             renderer.draw(&mut pass);
         }
+        encoder
+    }
+
+    /// Draws one frame of `renderer` under `camera`, and returns its RGBA pixels, rows top
+    /// to bottom.
+    pub fn render(
+        &self,
+        renderer: &MapRenderer,
+        camera: &Camera,
+    ) -> Result<Vec<u8>, OffscreenError> {
+        let target = self.target(camera.size);
+        let mut encoder = self.encode(renderer, camera, &target);
+        let extent = target.extent;
+        let (width, height) = (extent.width, extent.height);
         // Rows padded to the copy alignment, unpadded after.
         let row = width * 4;
         let padded_row =
@@ -144,7 +199,7 @@ impl Gpu {
             mapped_at_creation: false,
         });
         encoder.copy_texture_to_buffer(
-            resolved.as_image_copy(),
+            target.resolved.as_image_copy(),
             wgpu::TexelCopyBufferInfo {
                 buffer: &buffer,
                 layout: wgpu::TexelCopyBufferLayout {
@@ -176,6 +231,15 @@ impl Gpu {
         }
         Ok(pixels)
     }
+}
+
+/// Offscreen textures, kept across frames.
+pub struct Target {
+    extent: wgpu::Extent3d,
+    /// None when drawing single-sampled, straight into `resolved`.
+    multisampled: Option<wgpu::TextureView>,
+    resolved: wgpu::Texture,
+    resolved_view: wgpu::TextureView,
 }
 
 /// Writes RGBA `pixels` of `size` as a PNG.
