@@ -18,10 +18,10 @@ const FRAMES: usize = 120;
 
 fn main() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/map/helsinki.cowlmap");
-    let map = cowl_nav::mapdata::read(&path).expect("the bundled map");
+    let map = std::sync::Arc::new(cowl_nav::mapdata::read(&path).expect("the bundled map"));
     let gpu = Gpu::new().expect("a wgpu adapter");
     let started = Instant::now();
-    let mut renderer = gpu.renderer(&map);
+    let mut renderer = gpu.renderer(map.clone());
     let setup = started.elapsed();
 
     // The longest of a few routes from the first graph node that has one.
@@ -51,7 +51,7 @@ fn main() {
         camera.center[0] += 0.5;
         camera.rotation = 0.2 + frame as f32 * 0.002;
         let one = Instant::now();
-        gpu.draw(&renderer, &camera, &target).expect("a frame");
+        gpu.draw(&mut renderer, &camera, &target).expect("a frame");
         // The first frames warm caches and compile pipelines: not counted.
         if frame >= 10 {
             times.push(one.elapsed());

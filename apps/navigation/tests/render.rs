@@ -6,6 +6,7 @@
 //! look at them before committing.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use cowl_nav::mapdata::{MapData, Polyline};
 use cowl_nav::render::Camera;
@@ -104,9 +105,9 @@ fn route_line(map: &MapData) -> Polyline {
 
 #[test]
 fn a_known_view_by_day_and_by_night_matches_its_reference() {
-    let map = bundled_map();
+    let map = Arc::new(bundled_map());
     let gpu = Gpu::new().expect("a wgpu adapter (Mesa's lavapipe or llvmpipe will do)");
-    let mut renderer = gpu.renderer(&map);
+    let mut renderer = gpu.renderer(map.clone());
     let route = route_line(&map);
     renderer.set_route(&gpu.device, Some(&route));
     let vehicle_at = route.0[route.0.len() / 2];
@@ -114,7 +115,7 @@ fn a_known_view_by_day_and_by_night_matches_its_reference() {
 
     // North up, 1.3 km across (the extract's width), on its middle.
     let camera = Camera::centred_on([0, 0], 0.6, SIZE);
-    let day = gpu.render(&renderer, &camera).unwrap();
+    let day = gpu.render(&mut renderer, &camera).unwrap();
     // What a driver must see is there: water, parks, buildings, the blue route.
     assert!(count_colour(&day, 0xaad3df) > 200, "water");
     assert!(count_colour(&day, 0xc8e6b0) > 1000, "parks");
@@ -126,7 +127,7 @@ fn a_known_view_by_day_and_by_night_matches_its_reference() {
     renderer.set_theme(&gpu.queue, Theme::Night);
     let mut close = Camera::centred_on(vehicle_at, 2.0, SIZE);
     close.rotation = std::f32::consts::FRAC_PI_2;
-    let night = gpu.render(&renderer, &close).unwrap();
+    let night = gpu.render(&mut renderer, &close).unwrap();
     assert_eq!(
         count_colour(&night, 0xf2efe9),
         0,

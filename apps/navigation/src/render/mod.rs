@@ -4,14 +4,18 @@
 //! iced shader widget's, or an offscreen texture's: [`offscreen`]).
 
 pub mod geometry;
+pub mod labels;
 pub mod offscreen;
 pub mod style;
+
+use std::sync::Arc;
 
 use wgpu::util::DeviceExt;
 
 use crate::geo::{Point, UNITS_PER_M};
 use crate::mapdata::{MapData, Polyline};
 use geometry::{MapGeometry, Mesh, Vertex};
+use labels::Labels;
 use style::{StyleId, Theme};
 
 /// What part of the map is seen, and how.
@@ -97,8 +101,11 @@ pub struct MapRenderer {
     areas: Option<GpuMesh>,
     roads: Option<GpuMesh>,
     route: Option<GpuMesh>,
+    labels: Option<GpuMesh>,
     vehicle: Option<GpuMesh>,
     theme: Theme,
+    map: Arc<MapData>,
+    label_maker: Labels,
 }
 
 impl MapRenderer {
@@ -107,7 +114,7 @@ impl MapRenderer {
         device: &wgpu::Device,
         format: wgpu::TextureFormat,
         samples: u32,
-        map: &MapData,
+        map: Arc<MapData>,
     ) -> MapRenderer {
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("cowl-nav map"),
@@ -199,7 +206,7 @@ impl MapRenderer {
         };
         let fill_bind = bind(&fill_globals);
         let casing_bind = bind(&casing_globals);
-        let geometry = MapGeometry::new(map);
+        let geometry = MapGeometry::new(&map);
         MapRenderer {
             pipeline,
             fill_globals,
@@ -210,8 +217,11 @@ impl MapRenderer {
             areas: GpuMesh::new(device, &geometry.areas, "cowl-nav areas"),
             roads: GpuMesh::new(device, &geometry.roads, "cowl-nav roads"),
             route: None,
+            labels: None,
             vehicle: None,
             theme: Theme::Day,
+            map,
+            label_maker: Labels::new(),
         }
     }
 
@@ -250,8 +260,13 @@ impl MapRenderer {
         });
     }
 
-    /// Uploads the camera for the next [`draw`](Self::draw).
-    pub fn prepare(&self, queue: &wgpu::Queue, camera: &Camera) {
+    /// Uploads the camera for the next [`draw`](Self::draw), placing the street names again
+    /// when the zoom or turn has changed enough.
+    pub fn prepare(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, camera: &Camera) {
+        if self.label_maker.needs_layout(camera) {
+            let mesh = self.label_maker.layout(&self.map, camera);
+            self.labels = GpuMesh::new(device, &mesh, "cowl-nav labels");
+        }
         let globals = |style_offset| Globals {
             center: camera.center,
             viewport: [camera.size[0].max(1) as f32, camera.size[1].max(1) as f32],
@@ -280,6 +295,7 @@ impl MapRenderer {
             (&self.fill_bind, &self.roads),
             (&self.casing_bind, &self.route),
             (&self.fill_bind, &self.route),
+            (&self.fill_bind, &self.labels),
             (&self.casing_bind, &self.vehicle),
             (&self.fill_bind, &self.vehicle),
         ] {

@@ -86,7 +86,7 @@ impl Gpu {
     }
 
     /// A renderer of `map` for this device's offscreen targets.
-    pub fn renderer(&self, map: &crate::mapdata::MapData) -> MapRenderer {
+    pub fn renderer(&self, map: std::sync::Arc<crate::mapdata::MapData>) -> MapRenderer {
         MapRenderer::new(&self.device, FORMAT, self.samples, map)
     }
 
@@ -128,7 +128,7 @@ impl Gpu {
     /// Draws one frame into `target` and waits until the GPU has finished it.
     pub fn draw(
         &self,
-        renderer: &MapRenderer,
+        renderer: &mut MapRenderer,
         camera: &Camera,
         target: &Target,
     ) -> Result<(), OffscreenError> {
@@ -142,11 +142,11 @@ impl Gpu {
 
     fn encode(
         &self,
-        renderer: &MapRenderer,
+        renderer: &mut MapRenderer,
         camera: &Camera,
         target: &Target,
     ) -> wgpu::CommandEncoder {
-        renderer.prepare(&self.queue, camera);
+        renderer.prepare(&self.device, &self.queue, camera);
         let mut encoder = self
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor::default());
@@ -181,7 +181,7 @@ impl Gpu {
     /// to bottom.
     pub fn render(
         &self,
-        renderer: &MapRenderer,
+        renderer: &mut MapRenderer,
         camera: &Camera,
     ) -> Result<Vec<u8>, OffscreenError> {
         let target = self.target(camera.size);

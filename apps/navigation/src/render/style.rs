@@ -21,6 +21,9 @@ pub enum StyleId {
     Building,
     Route,
     Vehicle,
+    /// Street names, and the halo around them.
+    Label,
+    LabelHalo,
 }
 
 /// Styles in the table: fills, then casings at `CASING + fill`.
@@ -82,7 +85,7 @@ const fn look(fill: u32, casing: u32, width_m: f32, min_px: f32) -> Look {
     }
 }
 
-const DAY: [Look; 13] = [
+const DAY: [Look; 15] = [
     look(0xe892a2, 0xc24e6b, 16.0, 4.0), // motorway
     look(0xf9b29c, 0xc84e2f, 14.0, 3.5), // trunk
     look(0xfcd6a4, 0xa06b00, 12.0, 3.0), // primary
@@ -96,9 +99,11 @@ const DAY: [Look; 13] = [
     look(0xd9d0c9, 0, 0.0, 0.0),         // building
     look(0x1a73e8, 0x0b4aa2, 10.0, 7.0), // route
     look(0x0b3d91, 0xffffff, 0.0, 40.0), // vehicle
+    look(0x353a40, 0, 0.0, 2.0),         // label (2 px wide: normals are pixels)
+    look(0xffffff, 0, 0.0, 2.0),         // label halo
 ];
 
-const NIGHT: [Look; 13] = [
+const NIGHT: [Look; 15] = [
     look(0xb5687a, 0x4a2530, 16.0, 4.0),
     look(0xa5745e, 0x45291d, 14.0, 3.5),
     look(0x8c7a55, 0x3d3220, 12.0, 3.0),
@@ -112,6 +117,8 @@ const NIGHT: [Look; 13] = [
     look(0x2a2f38, 0, 0.0, 0.0),
     look(0x4f9cff, 0x1b4f99, 10.0, 7.0),
     look(0xe8eef7, 0x0b3d91, 0.0, 40.0),
+    look(0xd0d6de, 0, 0.0, 2.0),
+    look(0x161b22, 0, 0.0, 2.0),
 ];
 
 /// The ground between everything.
