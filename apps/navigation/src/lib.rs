@@ -2,6 +2,7 @@
 //! compact map file), the router, and the app built on them.
 
 pub mod geo;
+pub mod guidance;
 pub mod mapdata;
 pub mod osm_rules;
 pub mod preprocess;

@@ -5,6 +5,7 @@
 //! never overestimates, so the routes are shortest.
 
 mod maneuvers;
+pub mod snap;
 
 pub use maneuvers::{Maneuver, Turn, maneuvers};
 
@@ -86,14 +87,36 @@ impl<'a> Router<'a> {
                 length_dm: 0,
             });
         }
+        let starts: Vec<(u32, u64)> = graph
+            .edges_from(from)
+            .map(|edge| (edge as u32, u64::from(graph.edges[edge].millis)))
+            .collect();
+        self.search(&starts, to, options)
+    }
+
+    /// The quickest route for a car on edge `edge` (the route starts with it) to node `to`:
+    /// what re-routing needs, since the car cannot turn back where it is.
+    pub fn route_from_edge(&self, edge: u32, to: u32, options: Options) -> Option<Route> {
+        let first = self.graph.edges.get(edge as usize)?;
+        if (to as usize) >= self.graph.node_count() {
+            return None;
+        }
+        if first.to == to {
+            return Some(self.unwind(edge, &[]));
+        }
+        self.search(&[(edge, 0)], to, options)
+    }
+
+    /// A* from `starts` (edges, with what reaching their end costs) to node `to`.
+    fn search(&self, starts: &[(u32, u64)], to: u32, options: Options) -> Option<Route> {
+        let graph = self.graph;
         let mut best = vec![u64::MAX; graph.edges.len()];
         let mut came_from = vec![u32::MAX; graph.edges.len()];
         let mut open = BinaryHeap::new();
-        for edge in graph.edges_from(from) {
-            let cost = u64::from(graph.edges[edge].millis);
-            best[edge] = cost;
-            let head = graph.edges[edge].to;
-            open.push(Reverse((cost + self.estimate(head, to), cost, edge as u32)));
+        for &(edge, cost) in starts {
+            best[edge as usize] = cost;
+            let head = graph.edges[edge as usize].to;
+            open.push(Reverse((cost + self.estimate(head, to), cost, edge)));
         }
         while let Some(Reverse((_, cost, edge))) = open.pop() {
             if cost > best[edge as usize] {
