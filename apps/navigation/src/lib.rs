@@ -1,6 +1,7 @@
 //! cowl-nav: Cowl's navigation app. The map data pipeline (OpenStreetMap extract to a
 //! compact map file), the router, and the app built on them.
 
+pub mod app;
 pub mod geo;
 pub mod guidance;
 pub mod mapdata;

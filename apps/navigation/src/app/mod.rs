@@ -1,0 +1,587 @@
+//! The navigation app's window: the map view filling it, the next-maneuver banner on top
+//! while guiding, a column of touch-sized buttons (places, zoom, recentre, end), the places
+//! list, and the OpenStreetMap attribution. The app follows the vehicle heading-up until the
+//! driver pans, and a long press on the map or a place from the list starts guidance.
+
+pub mod map_view;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use iced::widget::{Space, button, column, container, row, scrollable, shader, stack, text};
+use iced::{Alignment, Color, Element, Font, Length, Subscription, Task, Theme as IcedTheme};
+
+use crate::geo::{Point, UNITS_PER_M};
+use crate::guidance::{self, Event as GuidanceEvent, Fix, Guidance};
+use crate::mapdata::{MapData, Polyline};
+use crate::render::Camera;
+use crate::render::style::Theme;
+use crate::routing::snap;
+use map_view::{Gesture, MapView};
+
+pub const APP_ID: &str = "org.cowl.Navigation";
+const FONT_REGULAR: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans-subset.ttf");
+const FONT_BOLD: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans-Bold-subset.ttf");
+const FONT: Font = Font::with_name("DejaVu Sans");
+/// 9 mm at a head unit's 160 dpi.
+const TOUCH_TARGET: f32 = 57.0;
+/// Pixels per metre: street level, and the limits of zoom.
+const STREET_SCALE: f32 = 1.5;
+const SCALE_LIMITS: (f32, f32) = (0.05, 8.0);
+/// The simulated drive's speed and position rate.
+const SIMULATED_SPEED_MPS: f64 = 12.0;
+const FIX_INTERVAL: Duration = Duration::from_millis(200);
+
+/// How the app is started.
+pub struct Options {
+    pub map: Arc<MapData>,
+    /// Drive along each route by itself (demo and development: there is no position source
+    /// from the car yet).
+    pub simulate: bool,
+    pub theme: Theme,
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Gesture(Gesture),
+    ZoomIn,
+    ZoomOut,
+    Recentre,
+    TogglePlaces,
+    Go(usize),
+    EndGuidance,
+    Tick,
+}
+
+impl From<Gesture> for Message {
+    fn from(gesture: Gesture) -> Message {
+        Message::Gesture(gesture)
+    }
+}
+
+struct App {
+    map: Arc<MapData>,
+    camera: Camera,
+    theme: Theme,
+    /// Where the vehicle is and which way it heads (radians counter-clockwise from east).
+    vehicle: Option<(Point, f64)>,
+    following: bool,
+    places_open: bool,
+    guidance: Option<Guidance>,
+    route_line: Option<Arc<Polyline>>,
+    banner: Option<Banner>,
+    simulate: bool,
+    /// The simulated car's distance along the route line, metres.
+    driven_m: f64,
+}
+
+/// The next maneuver as the banner shows it.
+#[derive(Debug, Clone)]
+struct Banner {
+    instruction: String,
+    onto: Option<String>,
+    distance_m: f64,
+    remaining_m: f64,
+}
+
+/// Runs the window until it is closed.
+pub fn run(options: Options) -> iced::Result {
+    let boot = move || App::new(&options);
+    iced::application(boot, App::update, App::view)
+        .title("Navigation")
+        .subscription(App::subscription)
+        .theme(App::iced_theme)
+        .font(FONT_REGULAR)
+        .font(FONT_BOLD)
+        .default_font(FONT)
+        .window(iced::window::Settings {
+            platform_specific: iced::window::settings::PlatformSpecific {
+                application_id: APP_ID.to_string(),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .run()
+}
+
+fn metres(point: Point) -> [f32; 2] {
+    [
+        (f64::from(point[0]) / UNITS_PER_M) as f32,
+        (f64::from(point[1]) / UNITS_PER_M) as f32,
+    ]
+}
+
+impl App {
+    fn new(options: &Options) -> App {
+        let map = options.map.clone();
+        let middle = [
+            (map.bounds[0][0] / 2).saturating_add(map.bounds[1][0] / 2),
+            (map.bounds[0][1] / 2).saturating_add(map.bounds[1][1] / 2),
+        ];
+        // The simulated car starts on the road nearest the middle of the map.
+        let vehicle = options.simulate.then(|| {
+            snap::snap(&map.graph, middle, None, f64::MAX, None).map(|snapped| (snapped.at, 0.0))
+        });
+        let vehicle = vehicle.flatten();
+        let camera = Camera::centred_on(vehicle.map_or(middle, |(at, _)| at), STREET_SCALE, [0, 0]);
+        App {
+            map,
+            camera,
+            theme: options.theme,
+            vehicle,
+            following: vehicle.is_some(),
+            places_open: false,
+            guidance: None,
+            route_line: None,
+            banner: None,
+            simulate: options.simulate,
+            driven_m: 0.0,
+        }
+    }
+
+    fn iced_theme(&self) -> IcedTheme {
+        match self.theme {
+            Theme::Day => IcedTheme::Light,
+            Theme::Night => IcedTheme::Dark,
+        }
+    }
+
+    /// A point on screen (logical pixels from the map's centre, y down) on the map.
+    fn to_map(&self, on_screen: iced::Vector) -> Point {
+        let camera = &self.camera;
+        let (sin, cos) = (-camera.rotation).sin_cos();
+        let (x, y) = (on_screen.x, -on_screen.y);
+        let turned = [x * cos - y * sin, x * sin + y * cos];
+        let east = camera.center[0] + turned[0] / camera.scale;
+        let north = camera.center[1] + turned[1] / camera.scale;
+        [
+            (f64::from(east) * UNITS_PER_M).round() as i32,
+            (f64::from(north) * UNITS_PER_M).round() as i32,
+        ]
+    }
+
+    fn zoom_about(&mut self, factor: f32, about: iced::Vector) {
+        let fixed = metres(self.to_map(about));
+        let scale = (self.camera.scale * factor).clamp(SCALE_LIMITS.0, SCALE_LIMITS.1);
+        let applied = scale / self.camera.scale;
+        self.camera.scale = scale;
+        // The point under the fingers stays under them.
+        for (centre, fixed) in self.camera.center.iter_mut().zip(fixed) {
+            *centre = fixed + (*centre - fixed) / applied;
+        }
+    }
+
+    fn update(&mut self, message: Message) -> Task<Message> {
+        match message {
+            Message::Gesture(Gesture::Pan(delta)) => {
+                self.following = false;
+                let (sin, cos) = (-self.camera.rotation).sin_cos();
+                let (x, y) = (-delta.x, delta.y);
+                self.camera.center[0] += (x * cos - y * sin) / self.camera.scale;
+                self.camera.center[1] += (x * sin + y * cos) / self.camera.scale;
+            }
+            Message::Gesture(Gesture::ZoomTurn {
+                factor,
+                turn,
+                about,
+            }) => {
+                self.zoom_about(factor, about);
+                if turn != 0.0 {
+                    self.following = false;
+                    self.camera.rotation += turn;
+                }
+            }
+            Message::Gesture(Gesture::DoubleTap(at)) => self.zoom_about(2.0, at),
+            Message::Gesture(Gesture::LongPress(at)) => {
+                let target = self.to_map(at);
+                self.start_guidance(target);
+            }
+            Message::ZoomIn => self.zoom_about(1.5, iced::Vector::ZERO),
+            Message::ZoomOut => self.zoom_about(1.0 / 1.5, iced::Vector::ZERO),
+            Message::Recentre => {
+                self.following = self.vehicle.is_some();
+                self.follow_vehicle();
+            }
+            Message::TogglePlaces => self.places_open = !self.places_open,
+            Message::Go(index) => {
+                if let Some(place) = self.map.places.get(index) {
+                    let at = place.at;
+                    self.places_open = false;
+                    self.start_guidance(at);
+                }
+            }
+            Message::EndGuidance => {
+                self.guidance = None;
+                self.route_line = None;
+                self.banner = None;
+            }
+            Message::Tick => self.drive_simulated(),
+        }
+        Task::none()
+    }
+
+    /// Guidance from the vehicle (or the map's centre, without one) to the road nearest
+    /// `target`.
+    fn start_guidance(&mut self, target: Point) {
+        let graph = &self.map.graph;
+        let Some(end) = snap::snap(graph, target, None, 200.0, None) else {
+            tracing::info!("no road near the picked point");
+            return;
+        };
+        let destination = graph.edges[end.edge as usize].to;
+        let (at, heading) = self.vehicle.unwrap_or((
+            [
+                (f64::from(self.camera.center[0]) * UNITS_PER_M) as i32,
+                (f64::from(self.camera.center[1]) * UNITS_PER_M) as i32,
+            ],
+            0.0,
+        ));
+        let fix = Fix {
+            at,
+            heading: self.vehicle.map(|_| heading),
+            speed_mps: 0.0,
+        };
+        match Guidance::start(self.map.clone(), fix, destination) {
+            Some(guidance) => {
+                self.route_line = Some(Arc::new(guidance.line()));
+                self.guidance = Some(guidance);
+                self.driven_m = 0.0;
+                self.update_banner(None);
+                if self.vehicle.is_some() {
+                    self.following = true;
+                }
+            }
+            None => tracing::info!("no route to the picked point"),
+        }
+    }
+
+    fn update_banner(&mut self, progress: Option<guidance::Progress>) {
+        let Some(guidance) = &self.guidance else {
+            self.banner = None;
+            return;
+        };
+        let maneuvers = guidance.maneuvers();
+        let (next, distance_m, remaining_m) = match progress {
+            Some(progress) => (progress.next, progress.to_next_m, progress.remaining_m),
+            None => {
+                let distance = maneuvers.get(1).map_or(0, |m| m.distance_dm);
+                (
+                    1,
+                    distance as f64 / UNITS_PER_M,
+                    guidance.route().length_dm as f64 / UNITS_PER_M,
+                )
+            }
+        };
+        self.banner = maneuvers.get(next).map(|maneuver| Banner {
+            instruction: maneuver.turn.instruction().to_string(),
+            onto: maneuver.onto.clone(),
+            distance_m,
+            remaining_m,
+        });
+    }
+
+    fn follow_vehicle(&mut self) {
+        if let (true, Some((at, heading))) = (self.following, self.vehicle) {
+            self.camera.center = metres(at);
+            // Heading up.
+            self.camera.rotation = (std::f64::consts::FRAC_PI_2 - heading) as f32;
+        }
+    }
+
+    /// Moves the simulated car along the route and feeds its fix to guidance.
+    fn drive_simulated(&mut self) {
+        let Some(line) = self.route_line.clone() else {
+            return;
+        };
+        self.driven_m += SIMULATED_SPEED_MPS * FIX_INTERVAL.as_secs_f64();
+        let Some((at, heading)) = point_along(&line, self.driven_m) else {
+            return;
+        };
+        self.vehicle = Some((at, heading));
+        let fix = Fix {
+            at,
+            heading: Some(heading),
+            speed_mps: SIMULATED_SPEED_MPS,
+        };
+        let events = self
+            .guidance
+            .as_mut()
+            .map(|guidance| guidance.update(fix))
+            .unwrap_or_default();
+        for event in events {
+            match event {
+                GuidanceEvent::Progress(progress) => self.update_banner(Some(progress)),
+                GuidanceEvent::Prompt { maneuver, stage } => {
+                    if let Some(maneuver) = self
+                        .guidance
+                        .as_ref()
+                        .and_then(|g| g.maneuvers().get(maneuver))
+                    {
+                        tracing::info!(?stage, turn = ?maneuver.turn, onto = ?maneuver.onto, "prompt");
+                    }
+                }
+                GuidanceEvent::OffRoute => tracing::info!("off the route"),
+                GuidanceEvent::Rerouted => {
+                    if let Some(guidance) = &self.guidance {
+                        self.route_line = Some(Arc::new(guidance.line()));
+                        self.driven_m = 0.0;
+                    }
+                }
+                GuidanceEvent::Arrived => {
+                    tracing::info!("arrived");
+                    self.guidance = None;
+                    self.route_line = None;
+                    self.banner = None;
+                }
+            }
+        }
+        self.follow_vehicle();
+    }
+
+    fn subscription(&self) -> Subscription<Message> {
+        // Only a simulated drive ticks; otherwise nothing wakes the window.
+        if self.simulate && self.guidance.is_some() {
+            iced::time::every(FIX_INTERVAL).map(|_| Message::Tick)
+        } else {
+            Subscription::none()
+        }
+    }
+
+    fn view(&self) -> Element<'_, Message> {
+        let palette = Palette::of(self.theme);
+        let map = shader(MapView {
+            map: self.map.clone(),
+            camera: self.camera,
+            theme: self.theme,
+            route: self.route_line.clone(),
+            vehicle: self.vehicle,
+        })
+        .width(Length::Fill)
+        .height(Length::Fill);
+        let ground = container(map)
+            .width(Length::Fill)
+            .height(Length::Fill)
+            .style(move |_| container::Style {
+                background: Some(palette.ground.into()),
+                ..Default::default()
+            });
+
+        let control = |label: &'static str, message: Message| {
+            button(text(label).size(22).center())
+                .width(TOUCH_TARGET)
+                .height(TOUCH_TARGET)
+                .on_press(message)
+                .style(move |_, status| palette.button(status))
+        };
+        let mut controls = column![
+            control("☰", Message::TogglePlaces),
+            control("+", Message::ZoomIn),
+            control("−", Message::ZoomOut),
+        ]
+        .spacing(12);
+        if self.vehicle.is_some() && !self.following {
+            controls = controls.push(control("◎", Message::Recentre));
+        }
+        if self.guidance.is_some() {
+            controls = controls.push(control("✕", Message::EndGuidance));
+        }
+
+        let mut overlay = column![]
+            .spacing(12)
+            .padding(16)
+            .width(Length::Fill)
+            .height(Length::Fill);
+        if let Some(banner) = &self.banner {
+            overlay = overlay.push(banner_view(banner, palette));
+        }
+        let attribution = text("© OpenStreetMap contributors (ODbL)")
+            .size(13)
+            .color(palette.muted);
+        let places: Element<'_, Message> = if self.places_open {
+            places_view(&self.map, palette)
+        } else {
+            Space::new().width(Length::Fill).into()
+        };
+        overlay = overlay.push(
+            row![places, controls]
+                .spacing(12)
+                .height(Length::Fill)
+                .align_y(Alignment::Start),
+        );
+        overlay = overlay.push(attribution);
+        stack![ground, overlay].into()
+    }
+}
+
+/// The point `distance_m` along `line`, with the heading of the leg it is on.
+fn point_along(line: &Polyline, distance_m: f64) -> Option<(Point, f64)> {
+    let mut left = distance_m * UNITS_PER_M;
+    for leg in line.0.windows(2) {
+        let (a, b) = (leg[0], leg[1]);
+        let (dx, dy) = (f64::from(b[0] - a[0]), f64::from(b[1] - a[1]));
+        let length = dx.hypot(dy);
+        if left <= length && length > 0.0 {
+            let t = left / length;
+            return Some((
+                [
+                    (f64::from(a[0]) + dx * t).round() as i32,
+                    (f64::from(a[1]) + dy * t).round() as i32,
+                ],
+                dy.atan2(dx),
+            ));
+        }
+        left -= length;
+    }
+    let last = line.0.windows(2).last()?;
+    let (dx, dy) = (
+        f64::from(last[1][0] - last[0][0]),
+        f64::from(last[1][1] - last[0][1]),
+    );
+    Some((last[1], dy.atan2(dx)))
+}
+
+fn distance_words(metres: f64) -> String {
+    if metres >= 1000.0 {
+        format!("{:.1} km", metres / 1000.0)
+    } else if metres >= 100.0 {
+        format!("{} m", (metres / 50.0).round() as i64 * 50)
+    } else {
+        format!("{} m", (metres / 10.0).round() as i64 * 10)
+    }
+}
+
+fn banner_view(banner: &Banner, palette: Palette) -> Element<'_, Message> {
+    let headline = match &banner.onto {
+        Some(onto) => format!("{} onto {onto}", banner.instruction),
+        None => banner.instruction.clone(),
+    };
+    container(
+        row![
+            text(distance_words(banner.distance_m))
+                .size(34)
+                .color(palette.banner_text),
+            column![
+                text(headline).size(24).color(palette.banner_text),
+                text(format!("{} to go", distance_words(banner.remaining_m)))
+                    .size(16)
+                    .color(palette.banner_text),
+            ]
+            .spacing(4),
+        ]
+        .spacing(24)
+        .align_y(Alignment::Center),
+    )
+    .padding(16)
+    .width(Length::Fill)
+    .style(move |_| container::Style {
+        background: Some(palette.banner.into()),
+        border: iced::Border::default().rounded(12),
+        ..Default::default()
+    })
+    .into()
+}
+
+fn places_view(map: &MapData, palette: Palette) -> Element<'_, Message> {
+    let rows = map.places.iter().enumerate().map(|(index, place)| {
+        button(
+            column![
+                text(&place.name).size(20).color(palette.text),
+                text(&place.kind).size(13).color(palette.muted),
+            ]
+            .spacing(2),
+        )
+        .width(Length::Fill)
+        .height(TOUCH_TARGET + 8.0)
+        .on_press(Message::Go(index))
+        .style(move |_, status| palette.row(status))
+        .into()
+    });
+    container(scrollable(column(rows).spacing(4)).height(Length::Fill))
+        .width(Length::FillPortion(2))
+        .height(Length::Fill)
+        .padding(8)
+        .style(move |_| container::Style {
+            background: Some(palette.panel.into()),
+            border: iced::Border::default().rounded(12),
+            ..Default::default()
+        })
+        .into()
+}
+
+/// The chrome's colours, day and night.
+#[derive(Debug, Clone, Copy)]
+struct Palette {
+    ground: Color,
+    panel: Color,
+    text: Color,
+    muted: Color,
+    banner: Color,
+    banner_text: Color,
+    button: Color,
+    button_text: Color,
+}
+
+fn rgb(hex: u32) -> Color {
+    Color::from_rgb8((hex >> 16) as u8, (hex >> 8) as u8, hex as u8)
+}
+
+impl Palette {
+    fn of(theme: Theme) -> Palette {
+        match theme {
+            Theme::Day => Palette {
+                ground: rgb(0xf2efe9),
+                panel: rgb(0xffffff),
+                text: rgb(0x1f2328),
+                muted: rgb(0x5b636e),
+                banner: rgb(0x0b5b3c),
+                banner_text: rgb(0xffffff),
+                button: rgb(0xffffff),
+                button_text: rgb(0x1f2328),
+            },
+            Theme::Night => Palette {
+                ground: rgb(0x161b22),
+                panel: rgb(0x202833),
+                text: rgb(0xe6edf3),
+                muted: rgb(0x9aa4b1),
+                banner: rgb(0x0d4a32),
+                banner_text: rgb(0xffffff),
+                button: rgb(0x2a323d),
+                button_text: rgb(0xe6edf3),
+            },
+        }
+    }
+
+    fn button(self, status: button::Status) -> button::Style {
+        button::Style {
+            background: Some(
+                match status {
+                    button::Status::Pressed => self.muted,
+                    _ => self.button,
+                }
+                .into(),
+            ),
+            text_color: self.button_text,
+            border: iced::Border::default().rounded(TOUCH_TARGET / 2.0),
+            shadow: iced::Shadow {
+                color: Color::from_rgba(0.0, 0.0, 0.0, 0.3),
+                offset: iced::Vector::new(0.0, 2.0),
+                blur_radius: 6.0,
+            },
+            ..Default::default()
+        }
+    }
+
+    fn row(self, status: button::Status) -> button::Style {
+        button::Style {
+            background: Some(
+                match status {
+                    button::Status::Pressed => self.muted,
+                    _ => self.panel,
+                }
+                .into(),
+            ),
+            text_color: self.text,
+            ..Default::default()
+        }
+    }
+}

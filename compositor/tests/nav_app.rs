@@ -1,0 +1,128 @@
+//! cowl-nav (apps/navigation) inside Cowl, as a driver meets it: placed by its app_id, its
+//! map drawn with wgpu (on lavapipe here), guidance started from the places list or by a
+//! long press on the map through Cowl's touch path. Checked on captures: the map's ground,
+//! the next-maneuver banner and the route line in their exact colours.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+
+use common::bus::PrivateBus;
+use common::{Compositor, Image};
+
+/// 1280x800: status bar 0..48, the app 48..720, dock 720..800.
+const CONFIG: &str = r##"
+[[outputs]]
+name = "HEADLESS-1"
+[outputs.layout]
+status_bar = { edge = "top", size = 48 }
+dock = { edge = "bottom", size = 80 }
+
+[[apps]]
+id = "org.cowl.Navigation"
+name = "Navigation"
+icon = "navigation"
+"##;
+
+const APP_TOP: usize = 48;
+/// The map's day ground, the banner, the route's fill (sRGB, as the app draws them).
+const GROUND: [u8; 3] = [0xf2, 0xef, 0xe9];
+const BANNER: [u8; 3] = [0x0b, 0x5b, 0x3c];
+const ROUTE: [u8; 3] = [0x1a, 0x73, 0xe8];
+
+fn count(image: &Image, colour: [u8; 3]) -> usize {
+    image
+        .rgb
+        .chunks_exact(3)
+        .filter(|pixel| **pixel == colour)
+        .count()
+}
+
+/// cowl-nav, beside cowl (`cargo test --workspace` builds both).
+fn nav_binary() -> PathBuf {
+    let path = Path::new(env!("CARGO_BIN_EXE_cowl")).with_file_name("cowl-nav");
+    assert!(
+        path.exists(),
+        "{} is not built: `cargo test --workspace` builds it, or `cargo build -p cowl-nav`",
+        path.display()
+    );
+    path
+}
+
+struct NavInCowl {
+    bus: PrivateBus,
+    compositor: Compositor,
+    app: Child,
+}
+
+impl NavInCowl {
+    fn start() -> NavInCowl {
+        let bus = PrivateBus::start();
+        let compositor = Compositor::headless_on_bus(&bus, "1280x800", &["--debug-input"], CONFIG);
+        let map = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/map/helsinki.cowlmap");
+        let app = compositor
+            .command(nav_binary().to_str().expect("utf-8 path"))
+            .arg("--map")
+            .arg(map)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start cowl-nav");
+        let run = NavInCowl {
+            bus,
+            compositor,
+            app,
+        };
+        run.compositor
+            .wait_for_capture("the map, with no route yet", |image| {
+                count(image, GROUND) > 50_000 && count(image, ROUTE) == 0
+            });
+        run
+    }
+
+    fn touch(&self, kind: &str, x: usize, y: usize) {
+        self.bus
+            .cowlctl_ok(&["touch", kind, &x.to_string(), &y.to_string()]);
+    }
+}
+
+impl Drop for NavInCowl {
+    fn drop(&mut self) {
+        let _ = self.app.kill();
+        let _ = self.app.wait();
+    }
+}
+
+#[test]
+fn a_place_from_the_list_starts_guidance_with_a_banner_and_the_route() {
+    let run = NavInCowl::start();
+    // The places button tops the column of buttons at the right edge.
+    run.bus
+        .cowlctl_ok(&["tap", "1235", &(APP_TOP + 44).to_string()]);
+    let list = run.compositor.wait_for_capture("the places list", |image| {
+        // A white panel from the left edge: its rows.
+        image.pixel(300, APP_TOP + 200) == [0xff, 0xff, 0xff]
+            && image.pixel(300, APP_TOP + 400) == [0xff, 0xff, 0xff]
+    });
+    assert_eq!(count(&list, BANNER), 0, "no banner before a route");
+    run.bus
+        .cowlctl_ok(&["tap", "300", &(APP_TOP + 56).to_string()]);
+    run.compositor
+        .wait_for_capture("the banner and the route", |image| {
+            count(image, BANNER) > 20_000 && count(image, ROUTE) > 500
+        });
+}
+
+#[test]
+fn a_long_press_on_the_map_picks_the_destination() {
+    let run = NavInCowl::start();
+    // Held until the route shows: the press is long because the finger stays down.
+    run.touch("down", 400, APP_TOP + 450);
+    run.compositor
+        .wait_for_capture("a route to the pressed point", |image| {
+            count(image, ROUTE) > 500 && count(image, BANNER) > 20_000
+        });
+    run.touch("up", 400, APP_TOP + 450);
+}
