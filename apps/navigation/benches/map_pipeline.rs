@@ -10,7 +10,6 @@
 //!     assets/map/fetch-extract.sh
 //!     COWL_NAV_PYTHON=/tmp/venv/bin/python cargo bench -p cowl-nav --bench map_pipeline
 
-use std::collections::HashMap;
 use std::hint::black_box;
 use std::path::Path;
 use std::process::Command;
@@ -69,13 +68,7 @@ fn main() {
     );
 
     let (map, _) = cowl_nav::preprocess::preprocess(&extract).expect("the extract reads");
-    let index: HashMap<i64, u32> = map
-        .graph
-        .osm_ids
-        .iter()
-        .enumerate()
-        .map(|(index, &id)| (id, index as u32))
-        .collect();
+    let index = map.graph.osm_index();
     let routes: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&fixture).expect("the fixture"))
             .expect("the fixture parses");

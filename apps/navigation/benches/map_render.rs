@@ -9,7 +9,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use cowl_nav::mapdata::Polyline;
 use cowl_nav::render::Camera;
 use cowl_nav::render::offscreen::Gpu;
 use cowl_nav::routing::{Options, Router};
@@ -32,15 +31,9 @@ fn main() {
         .filter_map(|to| router.route(0, to, Options::default()))
         .max_by_key(|route| route.length_dm)
         .expect("a route");
-    let mut points = vec![graph.nodes[graph.edge_source(route.edges[0]) as usize]];
-    points.extend(
-        route
-            .edges
-            .iter()
-            .map(|&e| graph.nodes[graph.edges[e as usize].to as usize]),
-    );
-    let vehicle = points[points.len() / 2];
-    renderer.set_route(&gpu.device, Some(&Polyline(points)));
+    let line = route.line(graph);
+    let vehicle = line.0[line.0.len() / 2];
+    renderer.set_route(&gpu.device, Some(&line));
     renderer.set_vehicle(&gpu.device, Some((vehicle, 0.5)));
 
     let size = [1280, 720];

@@ -117,18 +117,7 @@ impl Guidance {
 
     /// The route as a line to draw.
     pub fn line(&self) -> Polyline {
-        let graph = &self.map.graph;
-        let mut points = Vec::with_capacity(self.route.edges.len() + 1);
-        if let Some(&first) = self.route.edges.first() {
-            points.push(graph.nodes[graph.edge_source(first) as usize]);
-        }
-        points.extend(
-            self.route
-                .edges
-                .iter()
-                .map(|&edge| graph.nodes[graph.edges[edge as usize].to as usize]),
-        );
-        Polyline(points)
+        self.route.line(&self.map.graph)
     }
 
     fn edge_m(&self, index: usize) -> f64 {

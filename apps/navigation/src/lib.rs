@@ -4,6 +4,7 @@
 pub mod app;
 pub mod geo;
 pub mod guidance;
+pub mod lines;
 pub mod mapdata;
 pub mod osm_rules;
 pub mod preprocess;

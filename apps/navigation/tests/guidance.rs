@@ -157,14 +157,7 @@ fn a_drive_across_helsinki_is_guided_to_the_end() {
         .max_by_key(|(_, route)| route.length_dm)
         .expect("routes from node 0");
     let (destination, route) = planned;
-    let mut points = vec![graph.nodes[graph.edge_source(route.edges[0]) as usize]];
-    points.extend(
-        route
-            .edges
-            .iter()
-            .map(|&e| graph.nodes[graph.edges[e as usize].to as usize]),
-    );
-    let fixes = drive(&points);
+    let fixes = drive(&route.line(graph).0);
 
     let mut guidance = Guidance::start(map.clone(), fixes[0], destination).expect("guidance");
     let turns = guidance.maneuvers().len() - 2;

@@ -93,14 +93,7 @@ fn route_line(map: &MapData) -> Polyline {
         })
         .find_map(|(west, east)| router.route(west, east, Options::default()))
         .expect("a route across the middle");
-    let mut points = vec![graph.nodes[graph.edge_source(route.edges[0]) as usize]];
-    points.extend(
-        route
-            .edges
-            .iter()
-            .map(|&edge| graph.nodes[graph.edges[edge as usize].to as usize]),
-    );
-    Polyline(points)
+    route.line(graph)
 }
 
 #[test]

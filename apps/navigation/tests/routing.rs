@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::collections::HashMap;
-
 use common::{Sketch, bundled_map};
 use cowl_nav::mapdata::MapData;
 use cowl_nav::routing::{Options, Router, Turn, maneuvers};
@@ -129,13 +127,7 @@ fn routes_across_helsinki_match_an_independent_reference() {
         .expect("the fixture parses");
     assert_eq!(map.graph.node_count(), fixture.graph_nodes);
     assert_eq!(map.graph.edges.len(), fixture.graph_edges);
-    let index: HashMap<i64, u32> = map
-        .graph
-        .osm_ids
-        .iter()
-        .enumerate()
-        .map(|(index, &id)| (id, index as u32))
-        .collect();
+    let index = map.graph.osm_index();
     let router = Router::new(&map.graph);
     let mut found = 0;
     let mut detoured = 0;

@@ -99,6 +99,15 @@ impl RoadGraph {
         after.saturating_sub(1) as u32
     }
 
+    /// Node indices by OpenStreetMap id.
+    pub fn osm_index(&self) -> std::collections::HashMap<i64, u32> {
+        self.osm_ids
+            .iter()
+            .enumerate()
+            .map(|(index, &id)| (id, index as u32))
+            .collect()
+    }
+
     pub fn turn_allowed(&self, from: u32, to: u32) -> bool {
         self.banned_turns.binary_search(&(from, to)).is_err()
     }

@@ -216,12 +216,7 @@ impl Builder<'_> {
 
     /// Applies the turn restrictions that name a driveable from way, via node and to way.
     fn restrict_turns(&mut self, graph: &mut RoadGraph) {
-        let node_index: HashMap<i64, u32> = graph
-            .osm_ids
-            .iter()
-            .enumerate()
-            .map(|(index, &id)| (id, index as u32))
-            .collect();
+        let node_index = graph.osm_index();
         let mut banned = BTreeSet::new();
         for relation in &self.extract.relations {
             if relation.tags.get("type") != Some("restriction") {

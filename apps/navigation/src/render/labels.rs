@@ -320,32 +320,15 @@ fn chains_of(map: &MapData) -> Vec<Chain> {
         }
     }
     let mut chains = Vec::new();
-    for (name, mut pieces) in by_name {
-        while let Some((mut class, mut points)) = pieces.pop() {
-            // Grow at both ends while some piece meets one.
-            while let Some(index) = pieces.iter().position(|(_, piece)| {
-                let (first, last) = (piece.first(), piece.last());
-                first == points.last()
-                    || last == points.last()
-                    || first == points.first()
-                    || last == points.first()
-            }) {
-                let (piece_class, mut piece) = pieces.swap_remove(index);
-                class = class.min(piece_class);
-                if piece.first() == points.last() {
-                    points.extend_from_slice(&piece[1..]);
-                } else if piece.last() == points.last() {
-                    piece.reverse();
-                    points.extend_from_slice(&piece[1..]);
-                } else if piece.last() == points.first() {
-                    piece.extend_from_slice(&points[1..]);
-                    points = piece;
-                } else {
-                    piece.reverse();
-                    piece.extend_from_slice(&points[1..]);
-                    points = piece;
-                }
-            }
+    for (name, pieces) in by_name {
+        // A street is as important as its biggest part.
+        let class = pieces
+            .iter()
+            .map(|(class, _)| *class)
+            .min()
+            .unwrap_or(RoadClass::Minor);
+        let lines = pieces.into_iter().map(|(_, points)| points).collect();
+        for points in crate::lines::join_end_to_end(lines) {
             chains.push(Chain {
                 class,
                 name,

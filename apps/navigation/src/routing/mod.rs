@@ -13,7 +13,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::geo::planar_m;
-use crate::mapdata::RoadGraph;
+use crate::mapdata::{Polyline, RoadGraph};
 
 /// A route: the edges driven, in order, and what they add up to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +21,24 @@ pub struct Route {
     pub edges: Vec<u32>,
     pub millis: u64,
     pub length_dm: u64,
+}
+
+impl Route {
+    /// The route as a line through its nodes, to draw or to drive along.
+    pub fn line(&self, graph: &RoadGraph) -> Polyline {
+        let node = |node: u32| graph.nodes.get(node as usize).copied().unwrap_or_default();
+        let mut points = Vec::with_capacity(self.edges.len() + 1);
+        if let Some(&first) = self.edges.first() {
+            points.push(node(graph.edge_source(first)));
+        }
+        points.extend(
+            self.edges
+                .iter()
+                .filter_map(|&edge| graph.edges.get(edge as usize))
+                .map(|edge| node(edge.to)),
+        );
+        Polyline(points)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
