@@ -30,6 +30,9 @@ const APP_TOP: usize = 48;
 const GROUND: [u8; 3] = [0xf2, 0xef, 0xe9];
 const BANNER: [u8; 3] = [0x0b, 0x5b, 0x3c];
 const ROUTE: [u8; 3] = [0x1a, 0x73, 0xe8];
+/// The night map's ground and the places panel by night.
+const NIGHT_GROUND: [u8; 3] = [0x16, 0x1b, 0x22];
+const NIGHT_PANEL: [u8; 3] = [0x20, 0x28, 0x33];
 
 fn count(image: &Image, colour: [u8; 3]) -> usize {
     image
@@ -125,4 +128,28 @@ fn a_long_press_on_the_map_picks_the_destination() {
             count(image, ROUTE) > 500 && count(image, BANNER) > 20_000
         });
     run.touch("up", 400, APP_TOP + 450);
+}
+
+#[test]
+fn the_map_follows_the_car_into_the_night_and_closes_the_list_when_moving_off() {
+    use cowl_sdk::vehicle::names::{CURRENT_GEAR, DAY_NIGHT, SPEED};
+    let run = NavInCowl::start();
+    run.bus.cowlctl_ok(&["vehicle", "set", DAY_NIGHT, "NIGHT"]);
+    run.compositor.wait_for_capture("the night map", |image| {
+        count(image, NIGHT_GROUND) > 50_000 && count(image, GROUND) == 0
+    });
+
+    run.bus
+        .cowlctl_ok(&["tap", "1235", &(APP_TOP + 44).to_string()]);
+    run.compositor
+        .wait_for_capture("the places list, by night", |image| {
+            image.pixel(300, APP_TOP + 200) == NIGHT_PANEL
+        });
+    // Moving off: long lists are for when the car stands.
+    run.bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "D"]);
+    run.bus.cowlctl_ok(&["vehicle", "set", SPEED, "30"]);
+    run.compositor
+        .wait_for_capture("the list closed while moving", |image| {
+            image.pixel(300, APP_TOP + 200) != NIGHT_PANEL && count(image, NIGHT_GROUND) > 50_000
+        });
 }

@@ -21,9 +21,12 @@ struct Cli {
     /// Drive each route by itself (demo and development).
     #[arg(long)]
     simulate: bool,
-    /// Start with the night theme.
+    /// Start with the night theme (until the car says otherwise).
     #[arg(long)]
     night: bool,
+    /// Do not follow the car on the session bus (day/night, restrictions).
+    #[arg(long)]
+    no_dbus: bool,
 }
 
 fn main() -> Result<()> {
@@ -48,6 +51,7 @@ fn main() -> Result<()> {
         map: Arc::new(map),
         simulate: cli.simulate,
         theme: if cli.night { Theme::Night } else { Theme::Day },
+        follow_car: !cli.no_dbus,
     })
     .context("the window failed")
 }

@@ -81,6 +81,101 @@ pub trait Vehicle1 {
     fn bus_states(&self) -> zbus::Result<HashMap<String, String>>;
 }
 
+/// What an app following the car hears ([`follow`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CarUpdate {
+    /// UxRestrictions, read from a new owner or changed.
+    Restrictions(u32),
+    /// DayNightMode, read from a new owner or changed.
+    Night(bool),
+}
+
+/// Follows UxRestrictions and DayNightMode of whoever owns org.cowl.Vehicle, now and
+/// whenever Cowl comes (back): each new owner's values are read, then its changes followed.
+/// While Cowl is gone, nothing is sent: the last values stand. Returns when the bus
+/// connection fails.
+pub async fn follow(
+    connection: &zbus::Connection,
+    update: impl FnMut(CarUpdate) + Send + 'static,
+) -> zbus::Result<()> {
+    let update = std::sync::Arc::new(std::sync::Mutex::new(update));
+    crate::follow::follow_owners(
+        connection,
+        VEHICLE_NAME,
+        |owner| follow_owner(connection.clone(), owner, update.clone()),
+        || {},
+    )
+    .await
+}
+
+async fn follow_owner<F: FnMut(CarUpdate)>(
+    connection: zbus::Connection,
+    owner: zbus::names::OwnedUniqueName,
+    update: std::sync::Arc<std::sync::Mutex<F>>,
+) {
+    use futures_util::StreamExt;
+    let send = |value: CarUpdate| {
+        if let Ok(mut update) = update.lock() {
+            update(value);
+        }
+    };
+    // Subscribed first, then read: a change in between is seen either way.
+    let changes =
+        crate::follow::property_changes(&connection, owner.clone(), "/org/cowl/Vehicle").await;
+    let vehicle = Vehicle1Proxy::builder(&connection)
+        .destination(owner)
+        .cache_properties(zbus::proxy::CacheProperties::No)
+        .build()
+        .await;
+    let (Ok(mut changes), Ok(vehicle)) = (changes, vehicle) else {
+        // This owner cannot be followed; wait for the next.
+        return std::future::pending().await;
+    };
+    if let Ok(bits) = vehicle.ux_restrictions().await {
+        send(CarUpdate::Restrictions(bits));
+    }
+    if let Some(night) = vehicle
+        .values()
+        .await
+        .ok()
+        .and_then(|values| values.get(names::DAY_NIGHT).and_then(is_night))
+    {
+        send(CarUpdate::Night(night));
+    }
+    while let Some(signal) = changes.next().await {
+        let Ok(args) = signal.args() else {
+            continue;
+        };
+        if args.interface_name().as_str() != "org.cowl.Vehicle1" {
+            continue;
+        }
+        let changed = args.changed_properties();
+        if let Some(bits) = changed
+            .get("UxRestrictions")
+            .and_then(|value| u32::try_from(value).ok())
+        {
+            send(CarUpdate::Restrictions(bits));
+        }
+        if let Some(night) = changed
+            .get("Values")
+            .and_then(|value| value.try_clone().ok())
+            .and_then(|value| HashMap::<String, zbus::OwnedVariant>::try_from(value).ok())
+            .and_then(|values| values.get(names::DAY_NIGHT).and_then(is_night))
+        {
+            send(CarUpdate::Night(night));
+        }
+    }
+    std::future::pending().await
+}
+
+fn is_night(value: &zbus::OwnedVariant) -> Option<bool> {
+    match String::try_from(value.clone()).ok()?.as_str() {
+        "NIGHT" => Some(true),
+        "DAY" => Some(false),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::ux;

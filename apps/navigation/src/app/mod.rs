@@ -11,6 +11,8 @@ use std::time::Duration;
 use iced::widget::{Space, button, column, container, row, scrollable, shader, stack, text};
 use iced::{Alignment, Color, Element, Font, Length, Subscription, Task, Theme as IcedTheme};
 
+use cowl_sdk::vehicle::{CarUpdate, ux};
+
 use crate::geo::{Point, UNITS_PER_M};
 use crate::guidance::{self, Event as GuidanceEvent, Fix, Guidance};
 use crate::mapdata::{MapData, Polyline};
@@ -39,6 +41,8 @@ pub struct Options {
     /// from the car yet).
     pub simulate: bool,
     pub theme: Theme,
+    /// Follow the car (day and night, restrictions) through Cowl's Vehicle1.
+    pub follow_car: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +55,7 @@ pub enum Message {
     Go(usize),
     EndGuidance,
     Tick,
+    Car(CarUpdate),
 }
 
 impl From<Gesture> for Message {
@@ -73,6 +78,10 @@ struct App {
     simulate: bool,
     /// The simulated car's distance along the route line, metres.
     driven_m: f64,
+    /// Follow the car on the session bus (off in offscreen tools).
+    follow_car: bool,
+    /// The car's UxRestrictions bits (none until Cowl says).
+    restrictions: u32,
 }
 
 /// The next maneuver as the banner shows it.
@@ -136,6 +145,8 @@ impl App {
             banner: None,
             simulate: options.simulate,
             driven_m: 0.0,
+            follow_car: options.follow_car,
+            restrictions: 0,
         }
     }
 
@@ -216,6 +227,16 @@ impl App {
                 self.banner = None;
             }
             Message::Tick => self.drive_simulated(),
+            Message::Car(CarUpdate::Night(night)) => {
+                self.theme = if night { Theme::Night } else { Theme::Day };
+            }
+            Message::Car(CarUpdate::Restrictions(bits)) => {
+                self.restrictions = bits;
+                // Long lists are for when the car stands: the list closes as it moves off.
+                if self.limits_content() {
+                    self.places_open = false;
+                }
+            }
         }
         Task::none()
     }
@@ -338,13 +359,24 @@ impl App {
         self.follow_vehicle();
     }
 
+    /// Whether the car limits what the driver may browse (moving).
+    fn limits_content(&self) -> bool {
+        self.restrictions & ux::LIMIT_CONTENT != 0
+    }
+
     fn subscription(&self) -> Subscription<Message> {
-        // Only a simulated drive ticks; otherwise nothing wakes the window.
-        if self.simulate && self.guidance.is_some() {
+        // Only a simulated drive ticks; otherwise nothing wakes the window but the car.
+        let ticks = if self.simulate && self.guidance.is_some() {
             iced::time::every(FIX_INTERVAL).map(|_| Message::Tick)
         } else {
             Subscription::none()
-        }
+        };
+        let car = if self.follow_car {
+            Subscription::run(car_updates)
+        } else {
+            Subscription::none()
+        };
+        Subscription::batch([ticks, car])
     }
 
     fn view(&self) -> Element<'_, Message> {
@@ -373,8 +405,17 @@ impl App {
                 .on_press(message)
                 .style(move |_, status| palette.button(status))
         };
+        // The places list is browsing: not while the car limits content (moving).
+        let places_button = if self.limits_content() {
+            button(text("☰").size(22).center())
+                .width(TOUCH_TARGET)
+                .height(TOUCH_TARGET)
+                .style(move |_, status| palette.button(status))
+        } else {
+            control("☰", Message::TogglePlaces)
+        };
         let mut controls = column![
-            control("☰", Message::TogglePlaces),
+            places_button,
             control("+", Message::ZoomIn),
             control("−", Message::ZoomOut),
         ]
@@ -411,6 +452,28 @@ impl App {
         overlay = overlay.push(attribution);
         stack![ground, overlay].into()
     }
+}
+
+/// The car's day/night mode and restrictions, as Cowl publishes them (Vehicle1 on the
+/// session bus), whenever Cowl is there.
+fn car_updates() -> impl iced::futures::Stream<Item = Message> {
+    iced::stream::channel(16, async |output| {
+        let connection = match zbus::Connection::session().await {
+            Ok(connection) => connection,
+            Err(err) => {
+                tracing::warn!("no session bus, so no day/night or restrictions: {err}");
+                return;
+            }
+        };
+        let followed = cowl_sdk::vehicle::follow(&connection, move |update| {
+            let mut output = output.clone();
+            let _ = output.try_send(Message::Car(update));
+        })
+        .await;
+        if let Err(err) = followed {
+            tracing::warn!("cannot follow the car: {err}");
+        }
+    })
 }
 
 /// The point `distance_m` along `line`, with the heading of the leg it is on.
