@@ -57,26 +57,52 @@ struct NavInCowl {
     bus: PrivateBus,
     compositor: Compositor,
     app: Child,
+    /// The app's log lines, as they come.
+    log: std::sync::mpsc::Receiver<String>,
 }
 
 impl NavInCowl {
     fn start() -> NavInCowl {
+        NavInCowl::start_with(&[])
+    }
+
+    /// The app with `args` besides its map, its prompts and a silent sink.
+    fn start_with(args: &[&str]) -> NavInCowl {
+        use std::io::BufRead;
         let bus = PrivateBus::start();
         let compositor = Compositor::headless_on_bus(&bus, "1280x800", &["--debug-input"], CONFIG);
-        let map = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/map/helsinki.cowlmap");
-        let app = compositor
+        let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets");
+        let mut app = compositor
             .command(nav_binary().to_str().expect("utf-8 path"))
             .arg("--map")
-            .arg(map)
+            .arg(assets.join("map/helsinki.cowlmap"))
+            .arg("--prompts")
+            .arg(assets.join("voice/prompts"))
+            .args(["--audio-sink", "fakesink sync=true"])
+            .args(args)
             .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env("RUST_LOG", "info")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start cowl-nav");
+        let stderr = app.stderr.take().expect("the app's stderr");
+        let (lines, log) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
         let run = NavInCowl {
             bus,
             compositor,
             app,
+            log,
         };
         run.compositor
             .wait_for_capture("the map, with no route yet", |image| {
@@ -88,6 +114,21 @@ impl NavInCowl {
     fn touch(&self, kind: &str, x: usize, y: usize) {
         self.bus
             .cowlctl_ok(&["touch", kind, &x.to_string(), &y.to_string()]);
+    }
+}
+
+impl NavInCowl {
+    /// Waits for the app's log to say `text`; lines before it are passed over.
+    fn log_shows(&self, text: &str) {
+        let deadline = std::time::Instant::now() + common::DEADLINE;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.log.recv_timeout(left) {
+                Ok(line) if line.contains(text) => return,
+                Ok(_) => {}
+                Err(_) => panic!("timed out waiting for the app to log {text:?}"),
+            }
+        }
     }
 }
 
@@ -152,4 +193,19 @@ fn the_map_follows_the_car_into_the_night_and_closes_the_list_when_moving_off() 
         .wait_for_capture("the list closed while moving", |image| {
             image.pixel(300, APP_TOP + 200) != NIGHT_PANEL && count(image, NIGHT_GROUND) > 50_000
         });
+}
+
+#[test]
+fn a_simulated_drive_is_guided_aloud() {
+    let run = NavInCowl::start_with(&["--simulate"]);
+    run.bus
+        .cowlctl_ok(&["tap", "1235", &(APP_TOP + 44).to_string()]);
+    run.compositor.wait_for_capture("the places list", |image| {
+        image.pixel(300, APP_TOP + 200) == [0xff, 0xff, 0xff]
+    });
+    run.bus
+        .cowlctl_ok(&["tap", "300", &(APP_TOP + 56).to_string()]);
+    // The simulated car drives at 12 m/s: the first maneuver's prompts within seconds.
+    run.log_shows("prompt spoken prompt=\"prepare-");
+    run.log_shows("prompt spoken prompt=\"now-");
 }

@@ -10,3 +10,4 @@ pub mod osm_rules;
 pub mod preprocess;
 pub mod render;
 pub mod routing;
+pub mod voice;

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use cowl_nav::app::{self, Options};
 use cowl_nav::render::style::Theme;
+use cowl_nav::voice::{Spoken, Voice};
 
 #[derive(Parser, Debug)]
 #[command(version, about = "Cowl's navigation app: the map, routes and guidance")]
@@ -27,6 +28,19 @@ struct Cli {
     /// Do not follow the car on the session bus (day/night, restrictions).
     #[arg(long)]
     no_dbus: bool,
+    /// The spoken prompts (made by assets/voice/make-prompts.sh).
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "/usr/share/cowl/voice/prompts"
+    )]
+    prompts: PathBuf,
+    /// Where prompts are played, as a GStreamer description (default: the system's output).
+    #[arg(long, value_name = "PIPELINE")]
+    audio_sink: Option<String>,
+    /// No spoken prompts.
+    #[arg(long)]
+    silent: bool,
 }
 
 fn main() -> Result<()> {
@@ -47,11 +61,31 @@ fn main() -> Result<()> {
         places = map.places.len(),
         "map loaded"
     );
+    let voice = if cli.silent {
+        None
+    } else {
+        let voice = Voice::new(
+            cli.prompts.clone(),
+            cli.audio_sink.clone(),
+            |spoken| match spoken {
+                Spoken::Played(prompt) => tracing::info!(prompt, "prompt spoken"),
+                Spoken::Interrupted(prompt) => tracing::info!(prompt, "prompt cut short"),
+                Spoken::Failed { prompt, reason } => {
+                    tracing::warn!(prompt, "prompt not spoken: {reason}")
+                }
+            },
+        );
+        // Guidance without a voice still shows the way.
+        voice
+            .map_err(|err| tracing::warn!("no spoken prompts: {err}"))
+            .ok()
+    };
     app::run(Options {
         map: Arc::new(map),
         simulate: cli.simulate,
         theme: if cli.night { Theme::Night } else { Theme::Day },
         follow_car: !cli.no_dbus,
+        voice,
     })
     .context("the window failed")
 }

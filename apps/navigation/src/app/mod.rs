@@ -19,6 +19,7 @@ use crate::mapdata::{MapData, Polyline};
 use crate::render::Camera;
 use crate::render::style::Theme;
 use crate::routing::snap;
+use crate::voice::{self, Voice};
 use map_view::{Gesture, MapView};
 
 pub const APP_ID: &str = "org.cowl.Navigation";
@@ -43,6 +44,8 @@ pub struct Options {
     pub theme: Theme,
     /// Follow the car (day and night, restrictions) through Cowl's Vehicle1.
     pub follow_car: bool,
+    /// The spoken prompts (none: silent).
+    pub voice: Option<Voice>,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +85,7 @@ struct App {
     follow_car: bool,
     /// The car's UxRestrictions bits (none until Cowl says).
     restrictions: u32,
+    voice: Option<Voice>,
 }
 
 /// The next maneuver as the banner shows it.
@@ -95,7 +99,13 @@ struct Banner {
 
 /// Runs the window until it is closed.
 pub fn run(options: Options) -> iced::Result {
-    let boot = move || App::new(&options);
+    let options = std::sync::Mutex::new(options);
+    let boot = move || {
+        let mut options = options
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        App::new(&mut options)
+    };
     iced::application(boot, App::update, App::view)
         .title("Navigation")
         .subscription(App::subscription)
@@ -121,7 +131,7 @@ fn metres(point: Point) -> [f32; 2] {
 }
 
 impl App {
-    fn new(options: &Options) -> App {
+    fn new(options: &mut Options) -> App {
         let map = options.map.clone();
         let middle = [
             (map.bounds[0][0] / 2).saturating_add(map.bounds[1][0] / 2),
@@ -147,6 +157,7 @@ impl App {
             driven_m: 0.0,
             follow_car: options.follow_car,
             restrictions: 0,
+            voice: options.voice.take(),
         }
     }
 
@@ -333,16 +344,23 @@ impl App {
             match event {
                 GuidanceEvent::Progress(progress) => self.update_banner(Some(progress)),
                 GuidanceEvent::Prompt { maneuver, stage } => {
-                    if let Some(maneuver) = self
+                    let turn = self
                         .guidance
                         .as_ref()
-                        .and_then(|g| g.maneuvers().get(maneuver))
-                    {
-                        tracing::info!(?stage, turn = ?maneuver.turn, onto = ?maneuver.onto, "prompt");
+                        .and_then(|guidance| guidance.maneuvers().get(maneuver))
+                        .map(|maneuver| maneuver.turn);
+                    if let (Some(voice), Some(prompt)) = (
+                        &self.voice,
+                        turn.and_then(|turn| voice::prompt_for(turn, stage)),
+                    ) {
+                        voice.say(&prompt);
                     }
                 }
                 GuidanceEvent::OffRoute => tracing::info!("off the route"),
                 GuidanceEvent::Rerouted => {
+                    if let Some(voice) = &self.voice {
+                        voice.say(voice::REROUTED);
+                    }
                     if let Some(guidance) = &self.guidance {
                         self.route_line = Some(Arc::new(guidance.line()));
                         self.driven_m = 0.0;
