@@ -9,7 +9,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -17,23 +17,14 @@ use common::bus::PrivateBus;
 use common::{Compositor, Image, reference};
 use cowl_sdk::vehicle::names::{CURRENT_GEAR, SPEED};
 
-/// 1280x800: status bar 0..48, the app 48..720, dock 720..800.
-const CONFIG: &str = r##"
-# The chrome follows the car's DayNightMode, as the app does (the simulator says DAY).
-[shell]
-theme = "auto"
-
-[[outputs]]
-name = "HEADLESS-1"
-[outputs.layout]
-status_bar = { edge = "top", size = 48 }
-dock = { edge = "bottom", size = 80 }
-
-[[apps]]
-id = "org.cowl.Media"
-name = "Media"
-icon = "media"
-"##;
+/// A 1280x800 head unit (status bar 0..48, the app 48..720, dock 720..800) whose chrome
+/// follows the car's DayNightMode, as the app does (the simulator says DAY).
+fn config() -> String {
+    format!(
+        "[shell]\ntheme = \"auto\"\n{}",
+        common::one_app_config("org.cowl.Media", "Media", "media")
+    )
+}
 
 const APP_TOP: usize = 48;
 /// The app's list rows (57 high, 4 apart, the first centred 344 below the app's top) and
@@ -82,7 +73,7 @@ impl MediaInCowl {
             &bus,
             "1280x800",
             &["--debug-input", "--clock", "09:41"],
-            CONFIG,
+            &config(),
         );
         let media = tempfile::tempdir().unwrap();
         copy_media(media.path());
@@ -221,7 +212,11 @@ impl Drop for Follow {
 /// in `folder`.
 fn spawn_media(compositor: &Compositor, bus_address: &str, folder: &Path) -> Child {
     compositor
-        .command(media_binary().to_str().expect("utf-8 path"))
+        .command(
+            common::app_binary("cowl-media")
+                .to_str()
+                .expect("utf-8 path"),
+        )
         .arg("--folder")
         .arg(folder)
         .arg("--store")
@@ -239,17 +234,6 @@ fn spawn_media(compositor: &Compositor, bus_address: &str, folder: &Path) -> Chi
 /// The app's background below its list, by night and by day.
 const NIGHT_BACKGROUND: [u8; 3] = [0x10, 0x15, 0x1c];
 const DAY_BACKGROUND: [u8; 3] = [0xff, 0xff, 0xff];
-
-/// cowl-media, beside cowl (`cargo test --workspace` builds both).
-fn media_binary() -> PathBuf {
-    let path = Path::new(env!("CARGO_BIN_EXE_cowl")).with_file_name("cowl-media");
-    assert!(
-        path.exists(),
-        "{} is not built: `cargo test --workspace` builds it, or `cargo build -p cowl-media`",
-        path.display()
-    );
-    path
-}
 
 fn copy_media(dir: &Path) {
     let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/media");
@@ -316,7 +300,7 @@ fn the_app_follows_the_car_once_cowl_comes_onto_the_bus() {
             "1280x800",
         ],
         &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
-        CONFIG,
+        &config(),
     );
     let media = tempfile::tempdir().unwrap();
     copy_media(media.path());

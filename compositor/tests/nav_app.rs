@@ -5,26 +5,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Stdio};
 
 use common::bus::PrivateBus;
 use common::{Compositor, Image};
 
-/// 1280x800: status bar 0..48, the app 48..720, dock 720..800.
-const CONFIG: &str = r##"
-[[outputs]]
-name = "HEADLESS-1"
-[outputs.layout]
-status_bar = { edge = "top", size = 48 }
-dock = { edge = "bottom", size = 80 }
-
-[[apps]]
-id = "org.cowl.Navigation"
-name = "Navigation"
-icon = "navigation"
-"##;
-
+/// The app's zone starts below the status bar (`common::one_app_config`).
 const APP_TOP: usize = 48;
 /// The map's day ground, the banner, the route's fill (sRGB, as the app draws them).
 const GROUND: [u8; 3] = [0xf2, 0xef, 0xe9];
@@ -40,17 +27,6 @@ fn count(image: &Image, colour: [u8; 3]) -> usize {
         .chunks_exact(3)
         .filter(|pixel| **pixel == colour)
         .count()
-}
-
-/// cowl-nav, beside cowl (`cargo test --workspace` builds both).
-fn nav_binary() -> PathBuf {
-    let path = Path::new(env!("CARGO_BIN_EXE_cowl")).with_file_name("cowl-nav");
-    assert!(
-        path.exists(),
-        "{} is not built: `cargo test --workspace` builds it, or `cargo build -p cowl-nav`",
-        path.display()
-    );
-    path
 }
 
 struct NavInCowl {
@@ -70,10 +46,11 @@ impl NavInCowl {
     fn start_with(args: &[&str]) -> NavInCowl {
         use std::io::BufRead;
         let bus = PrivateBus::start();
-        let compositor = Compositor::headless_on_bus(&bus, "1280x800", &["--debug-input"], CONFIG);
+        let config = common::one_app_config("org.cowl.Navigation", "Navigation", "navigation");
+        let compositor = Compositor::headless_on_bus(&bus, "1280x800", &["--debug-input"], &config);
         let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets");
         let mut app = compositor
-            .command(nav_binary().to_str().expect("utf-8 path"))
+            .command(common::app_binary("cowl-nav").to_str().expect("utf-8 path"))
             .arg("--map")
             .arg(assets.join("map/helsinki.cowlmap"))
             .arg("--prompts")

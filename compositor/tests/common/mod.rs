@@ -24,6 +24,35 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+/// An app's binary, built beside cowl (`cargo test --workspace` builds them all).
+pub fn app_binary(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_BIN_EXE_cowl")).with_file_name(name);
+    assert!(
+        path.exists(),
+        "{} is not built: `cargo test --workspace` builds it",
+        path.display()
+    );
+    path
+}
+
+/// A 1280x800 head unit with one app: status bar 0..48, the app 48..720, dock 720..800.
+pub fn one_app_config(id: &str, name: &str, icon: &str) -> String {
+    format!(
+        r#"
+[[outputs]]
+name = "HEADLESS-1"
+[outputs.layout]
+status_bar = {{ edge = "top", size = 48 }}
+dock = {{ edge = "bottom", size = 80 }}
+
+[[apps]]
+id = "{id}"
+name = "{name}"
+icon = "{icon}"
+"#
+    )
+}
+
 /// A `[security]` table that trusts the tools the harness runs, found on PATH.
 pub fn trusted_tools_config() -> String {
     security_config(&[])
