@@ -140,6 +140,7 @@ impl State {
                 if let Some(connection) = connection {
                     info!(name = SHELL_NAME, "serving org.cowl.Shell1 on D-Bus");
                     state.dbus.connection = Some(connection.clone());
+                    state.vehicle_announce_all();
                     state.projection_watch(connection);
                 }
                 state.dbus_settled();
