@@ -208,6 +208,22 @@ pub fn demo_media_command() -> Option<String> {
     })
 }
 
+/// The demo's navigation app: cowl-nav on the bundled Helsinki map, driving itself to a
+/// museum, when it is built beside cowl and run from the source tree.
+pub fn demo_nav_command() -> Option<String> {
+    let nav = std::env::current_exe().ok()?.with_file_name("cowl-nav");
+    let assets = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../assets"));
+    let map = assets.join("map/helsinki.cowlmap");
+    (nav.exists() && map.is_file()).then(|| {
+        format!(
+            "{:?} --map {:?} --prompts {:?} --simulate --destination \"Amos Rex\"",
+            nav.display().to_string(),
+            map.display().to_string(),
+            assets.join("voice/prompts").display().to_string()
+        )
+    })
+}
+
 /// Where the headless demo writes its screenshot unless `--screenshot` says otherwise.
 pub const DEMO_SCREENSHOT: &str = "cowl-demo.png";
 
@@ -217,8 +233,9 @@ impl Cli {
         if !self.demo {
             return;
         }
-        let [navigation, media_stand_in] = DEMO_CLIENTS;
-        self.spawn.push(navigation.to_string());
+        let [navigation_stand_in, media_stand_in] = DEMO_CLIENTS;
+        self.spawn
+            .push(demo_nav_command().unwrap_or_else(|| navigation_stand_in.to_string()));
         self.spawn
             .push(demo_media_command().unwrap_or_else(|| media_stand_in.to_string()));
         if backend == BackendChoice::Headless {

@@ -1,7 +1,7 @@
-//! `--demo`: the shell at work. A foot terminal stands in for the navigation app; the media
-//! app is the real cowl-media on the generated media when it is built beside cowl (else a
-//! second foot terminal), both by their app_ids (`cli::DEMO_CLIENTS`,
-//! `cli::demo_media_command`). Once both have shown, they are split side by side, so that
+//! `--demo`: the shell at work. The apps are the real cowl-nav (driving itself across the
+//! bundled Helsinki map) and cowl-media (on the generated media) when they are built beside
+//! cowl, else foot terminals standing in for them, all by their app_ids
+//! (`cli::DEMO_CLIENTS`, `cli::demo_nav_command`, `cli::demo_media_command`). Once both have shown, they are split side by side, so that
 //! the picture shows every zone: status bar, the two apps, the dock with both highlighted.
 
 use tracing::warn;

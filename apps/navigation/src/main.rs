@@ -41,6 +41,9 @@ struct Cli {
     /// No spoken prompts.
     #[arg(long)]
     silent: bool,
+    /// Start guidance at once to the place of this name (from the places list).
+    #[arg(long, value_name = "PLACE")]
+    destination: Option<String>,
 }
 
 fn main() -> Result<()> {
@@ -86,6 +89,7 @@ fn main() -> Result<()> {
         theme: if cli.night { Theme::Night } else { Theme::Day },
         follow_car: !cli.no_dbus,
         voice,
+        destination: cli.destination,
     })
     .context("the window failed")
 }

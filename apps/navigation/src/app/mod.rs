@@ -46,6 +46,8 @@ pub struct Options {
     pub follow_car: bool,
     /// The spoken prompts (none: silent).
     pub voice: Option<Voice>,
+    /// A place (by name) to start guidance to at once (the demo's drive).
+    pub destination: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -143,7 +145,7 @@ impl App {
         });
         let vehicle = vehicle.flatten();
         let camera = Camera::centred_on(vehicle.map_or(middle, |(at, _)| at), STREET_SCALE, [0, 0]);
-        App {
+        let mut app = App {
             map,
             camera,
             theme: options.theme,
@@ -158,7 +160,20 @@ impl App {
             follow_car: options.follow_car,
             restrictions: 0,
             voice: options.voice.take(),
+        };
+        if let Some(name) = &options.destination {
+            let place = app
+                .map
+                .places
+                .iter()
+                .find(|place| place.name.eq_ignore_ascii_case(name))
+                .map(|place| place.at);
+            match place {
+                Some(at) => app.start_guidance(at),
+                None => tracing::warn!(name, "no such place on the map"),
+            }
         }
+        app
     }
 
     fn iced_theme(&self) -> IcedTheme {
