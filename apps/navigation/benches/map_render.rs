@@ -34,7 +34,7 @@ fn main() {
     let line = route.line(graph);
     let vehicle = line.0[line.0.len() / 2];
     renderer.set_route(&gpu.device, Some(&line));
-    renderer.set_vehicle(&gpu.device, Some((vehicle, 0.5)));
+    renderer.set_vehicle(&gpu.device, &gpu.queue, Some((vehicle, 0.5)));
 
     let size = [1280, 720];
     let target = gpu.target(size);

@@ -12,13 +12,12 @@ use crate::mapdata::{MapData, Polyline};
 use crate::routing::snap::{self, Snapped};
 use crate::routing::{Maneuver, Options, Route, Router, Turn, maneuvers};
 
-/// A position fix: where the car is, which way it is heading (radians counter-clockwise
-/// from east; none when standing), how fast.
+/// A position fix: where the car is, and which way it is heading (radians
+/// counter-clockwise from east; none when standing).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Fix {
     pub at: Point,
     pub heading: Option<f64>,
-    pub speed_mps: f64,
 }
 
 /// A fix this close to the route is on it (GNSS in a city is off by 5-15 m).
@@ -64,7 +63,7 @@ pub struct Progress {
     pub next: usize,
     pub to_next_m: f64,
     pub remaining_m: f64,
-    /// The car's position matched onto the route.
+    /// The car's position matched onto the route: where the vehicle is drawn.
     pub on_route: Point,
 }
 
@@ -84,7 +83,13 @@ impl Guidance {
     /// Guidance to graph node `destination` for a car at `fix`, or `None` when the car is
     /// on no road or no route leads there.
     pub fn start(map: Arc<MapData>, fix: Fix, destination: u32) -> Option<Guidance> {
-        let snapped = snap::snap(&map.graph, fix.at, fix.heading, REROUTE_SNAP_M, None)?;
+        let snapped = snap::snap(
+            &map.graph,
+            fix.at,
+            fix.heading,
+            REROUTE_SNAP_M,
+            snap::all_edges(&map.graph),
+        )?;
         let route = Router::new(&map.graph).route_from_edge(
             snapped.edge,
             destination,
@@ -109,10 +114,6 @@ impl Guidance {
 
     pub fn maneuvers(&self) -> &[Maneuver] {
         &self.maneuvers
-    }
-
-    pub fn destination(&self) -> u32 {
-        self.destination
     }
 
     /// The route as a line to draw.
@@ -165,7 +166,7 @@ impl Guidance {
             fix.at,
             fix.heading,
             ON_ROUTE_M,
-            Some(window),
+            window.iter().copied(),
         )?;
         // A route may pass an edge twice (around a block): the first time ahead is meant.
         let offset = window.iter().position(|&edge| edge == snapped.edge)?;
@@ -174,7 +175,13 @@ impl Guidance {
 
     fn reroute(&mut self, fix: Fix) -> bool {
         let graph = &self.map.graph;
-        let Some(snapped) = snap::snap(graph, fix.at, fix.heading, REROUTE_SNAP_M, None) else {
+        let Some(snapped) = snap::snap(
+            graph,
+            fix.at,
+            fix.heading,
+            REROUTE_SNAP_M,
+            snap::all_edges(graph),
+        ) else {
             return false;
         };
         let Some(route) =

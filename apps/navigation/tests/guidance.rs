@@ -12,7 +12,7 @@ use cowl_nav::guidance::{Event, Fix, Guidance, OFF_ROUTE_FIXES, Stage};
 use cowl_nav::mapdata::MapData;
 use cowl_nav::routing::{Options, Router, Turn};
 
-/// Fixes every 10 m along `points` (decimetres), heading along each leg, at 10 m/s.
+/// Fixes every 10 m along `points` (decimetres), heading along each leg.
 fn drive(points: &[Point]) -> Vec<Fix> {
     let mut fixes = Vec::new();
     for leg in points.windows(2) {
@@ -27,7 +27,6 @@ fn drive(points: &[Point]) -> Vec<Fix> {
                     (f64::from(a[1]) + dy * t).round() as i32,
                 ],
                 heading: Some(dy.atan2(dx)),
-                speed_mps: 10.0,
             });
         }
     }

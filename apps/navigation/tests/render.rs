@@ -104,7 +104,7 @@ fn a_known_view_by_day_and_by_night_matches_its_reference() {
     let route = route_line(&map);
     renderer.set_route(&gpu.device, Some(&route));
     let vehicle_at = route.0[route.0.len() / 2];
-    renderer.set_vehicle(&gpu.device, Some((vehicle_at, 0.0)));
+    renderer.set_vehicle(&gpu.device, &gpu.queue, Some((vehicle_at, 0.0)));
 
     // North up, 1.3 km across (the extract's width), on its middle.
     let camera = Camera::centred_on([0, 0], 0.6, SIZE);

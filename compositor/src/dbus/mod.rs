@@ -140,7 +140,7 @@ impl State {
                 if let Some(connection) = connection {
                     info!(name = SHELL_NAME, "serving org.cowl.Shell1 on D-Bus");
                     state.dbus.connection = Some(connection.clone());
-                    state.vehicle_announce_all();
+                    state.dbus_announce_all();
                     state.projection_watch(connection);
                 }
                 state.dbus_settled();
@@ -218,17 +218,42 @@ impl State {
             *snapshot = current.clone();
         }
         let previous = std::mem::replace(&mut self.dbus.published, current.clone());
+        self.dbus_signal("shell", async move |connection| {
+            shell::emit_changes(&connection, &previous, &current).await
+        });
+    }
+
+    /// Signals every Shell1 and Vehicle1 property once the connection is Cowl's own. The
+    /// bus names are taken while the connection is set up, a moment before Cowl holds it: an
+    /// app following the names reads the properties then, and a change in that same moment
+    /// had no connection to be signalled on. Without this such an app would wait for the
+    /// next change (the car's day/night mode may not change for hours).
+    fn dbus_announce_all(&mut self) {
+        let shell = self.dbus.published.clone();
+        self.dbus_signal("shell", async move |connection| {
+            shell::emit_changes(&connection, &shell::ShellSnapshot::default(), &shell).await
+        });
+        self.vehicle_announce_all();
+    }
+
+    /// Runs `emit` with the connection on the signal executor; nothing while there is no
+    /// connection. Failures are logged once until signals go through again.
+    pub(crate) fn dbus_signal(
+        &self,
+        what: &'static str,
+        emit: impl AsyncFnOnce(Connection) -> zbus::Result<()> + 'static,
+    ) {
         let (Some(connection), Some(scheduler)) = (&self.dbus.connection, &self.dbus.scheduler)
         else {
             return;
         };
         let connection = connection.clone();
         let failing = self.dbus.signals_failing.clone();
-        let emit = async move {
-            let result = shell::emit_changes(&connection, &previous, &current).await;
-            report_signal(failing, "shell", result);
+        let signal = async move {
+            let result = emit(connection).await;
+            report_signal(failing, what, result);
         };
-        if let Err(err) = scheduler.schedule(emit) {
+        if let Err(err) = scheduler.schedule(signal) {
             warn!("could not schedule a D-Bus signal: {err}");
         }
     }

@@ -231,31 +231,17 @@ impl State {
         self.vehicle_emit();
     }
 
-    /// Signals every vehicle property once the connection is ours. The bus name is taken
-    /// while the connection is set up, a moment before Cowl holds it: a client that follows
-    /// the name reads the values then, and the car's first values may come in the same
-    /// moment, when there is no connection to signal them on. Without this such a client
-    /// would wait for a change (the day/night mode may not change for hours).
-    pub fn vehicle_announce_all(&mut self) {
+    /// Refreshes what reads return and signals every property (`dbus_announce_all`).
+    pub(super) fn vehicle_announce_all(&mut self) {
         let current = self.vehicle_snapshot();
         if let Ok(mut snapshot) = self.dbus.vehicle_snapshot.lock() {
             *snapshot = current.clone();
         }
         self.dbus.vehicle_published = current.clone();
         self.dbus.vehicle_generation = self.car.generation;
-        let (Some(connection), Some(scheduler)) = (&self.dbus.connection, &self.dbus.scheduler)
-        else {
-            return;
-        };
-        let connection = connection.clone();
-        let failing = self.dbus.signals_failing.clone();
-        let emit = async move {
-            let result = emit_changes(&connection, &VehicleSnapshot::default(), &current).await;
-            super::report_signal(failing, "vehicle", result);
-        };
-        if let Err(err) = scheduler.schedule(emit) {
-            warn!("could not schedule a D-Bus signal: {err}");
-        }
+        self.dbus_signal("vehicle", async move |connection| {
+            emit_changes(&connection, &VehicleSnapshot::default(), &current).await
+        });
     }
 
     /// Refreshes what reads return and signals the changes, unless only continuous values
@@ -288,18 +274,8 @@ impl State {
         }
         self.dbus.vehicle_emitted_at = now;
         let previous = std::mem::replace(&mut self.dbus.vehicle_published, current.clone());
-        let (Some(connection), Some(scheduler)) = (&self.dbus.connection, &self.dbus.scheduler)
-        else {
-            return;
-        };
-        let connection = connection.clone();
-        let failing = self.dbus.signals_failing.clone();
-        let emit = async move {
-            let result = emit_changes(&connection, &previous, &current).await;
-            super::report_signal(failing, "vehicle", result);
-        };
-        if let Err(err) = scheduler.schedule(emit) {
-            warn!("could not schedule a D-Bus signal: {err}");
-        }
+        self.dbus_signal("vehicle", async move |connection| {
+            emit_changes(&connection, &previous, &current).await
+        });
     }
 }

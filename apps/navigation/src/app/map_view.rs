@@ -272,7 +272,7 @@ impl shader::Primitive for MapPrimitive {
             pipeline.route = view.route.clone();
         }
         if pipeline.vehicle != view.vehicle {
-            renderer.set_vehicle(device, view.vehicle);
+            renderer.set_vehicle(device, queue, view.vehicle);
             pipeline.vehicle = view.vehicle;
         }
         let scale_factor = viewport.scale_factor();

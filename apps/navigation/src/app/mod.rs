@@ -141,7 +141,14 @@ impl App {
         ];
         // The simulated car starts on the road nearest the middle of the map.
         let vehicle = options.simulate.then(|| {
-            snap::snap(&map.graph, middle, None, f64::MAX, None).map(|snapped| (snapped.at, 0.0))
+            snap::snap(
+                &map.graph,
+                middle,
+                None,
+                f64::MAX,
+                snap::all_edges(&map.graph),
+            )
+            .map(|snapped| (snapped.at, 0.0))
         });
         let vehicle = vehicle.flatten();
         let camera = Camera::centred_on(vehicle.map_or(middle, |(at, _)| at), STREET_SCALE, [0, 0]);
@@ -185,12 +192,7 @@ impl App {
 
     /// A point on screen (logical pixels from the map's centre, y down) on the map.
     fn to_map(&self, on_screen: iced::Vector) -> Point {
-        let camera = &self.camera;
-        let (sin, cos) = (-camera.rotation).sin_cos();
-        let (x, y) = (on_screen.x, -on_screen.y);
-        let turned = [x * cos - y * sin, x * sin + y * cos];
-        let east = camera.center[0] + turned[0] / camera.scale;
-        let north = camera.center[1] + turned[1] / camera.scale;
+        let [east, north] = self.camera.to_metres([on_screen.x, -on_screen.y]);
         [
             (f64::from(east) * UNITS_PER_M).round() as i32,
             (f64::from(north) * UNITS_PER_M).round() as i32,
@@ -212,10 +214,8 @@ impl App {
         match message {
             Message::Gesture(Gesture::Pan(delta)) => {
                 self.following = false;
-                let (sin, cos) = (-self.camera.rotation).sin_cos();
-                let (x, y) = (-delta.x, delta.y);
-                self.camera.center[0] += (x * cos - y * sin) / self.camera.scale;
-                self.camera.center[1] += (x * sin + y * cos) / self.camera.scale;
+                // The map moves with the finger: the centre moves against it.
+                self.camera.center = self.camera.to_metres([-delta.x, delta.y]);
             }
             Message::Gesture(Gesture::ZoomTurn {
                 factor,
@@ -271,7 +271,7 @@ impl App {
     /// `target`.
     fn start_guidance(&mut self, target: Point) {
         let graph = &self.map.graph;
-        let Some(end) = snap::snap(graph, target, None, 200.0, None) else {
+        let Some(end) = snap::snap(graph, target, None, 200.0, snap::all_edges(graph)) else {
             tracing::info!("no road near the picked point");
             return;
         };
@@ -286,7 +286,6 @@ impl App {
         let fix = Fix {
             at,
             heading: self.vehicle.map(|_| heading),
-            speed_mps: 0.0,
         };
         match Guidance::start(self.map.clone(), fix, destination) {
             Some(guidance) => {
@@ -348,7 +347,6 @@ impl App {
         let fix = Fix {
             at,
             heading: Some(heading),
-            speed_mps: SIMULATED_SPEED_MPS,
         };
         let events = self
             .guidance
@@ -357,7 +355,11 @@ impl App {
             .unwrap_or_default();
         for event in events {
             match event {
-                GuidanceEvent::Progress(progress) => self.update_banner(Some(progress)),
+                GuidanceEvent::Progress(progress) => {
+                    // Drawn where the fix matched the road, not where GNSS put it.
+                    self.vehicle = Some((progress.on_route, heading));
+                    self.update_banner(Some(progress));
+                }
                 GuidanceEvent::Prompt { maneuver, stage } => {
                     let turn = self
                         .guidance

@@ -196,15 +196,11 @@ impl Labels {
     /// The labels of `map`'s named roads in the view of `camera`.
     pub fn layout(&mut self, map: &MapData, camera: &Camera) -> Mesh {
         self.laid_out_for = Some((camera.scale, camera.rotation));
-        let to_screen = |point: [i32; 2]| -> [f32; 2] {
-            let metres = [
-                (f64::from(point[0]) / UNITS_PER_M) as f32 - camera.center[0],
-                (f64::from(point[1]) / UNITS_PER_M) as f32 - camera.center[1],
-            ];
-            rotate(
-                [metres[0] * camera.scale, metres[1] * camera.scale],
-                camera.rotation,
-            )
+        let to_screen = |point: [i32; 2]| {
+            camera.to_screen([
+                (f64::from(point[0]) / UNITS_PER_M) as f32,
+                (f64::from(point[1]) / UNITS_PER_M) as f32,
+            ])
         };
         let half = [camera.size[0] as f32 / 2.0, camera.size[1] as f32 / 2.0];
         let inside = |at: [f32; 2]| at[0].abs() < half[0] && at[1].abs() < half[1];
@@ -278,7 +274,7 @@ impl Labels {
                     continue;
                 }
                 // The glyph's centre is on the line; its origin half a width back.
-                let anchor = screen_to_metres(on_screen.at, camera);
+                let anchor = camera.to_metres(on_screen.at);
                 for offset in offsets {
                     let base = mesh.vertices.len() as u32;
                     for vertex in &outline.vertices {
@@ -351,14 +347,6 @@ fn chains_of(map: &MapData) -> Vec<Chain> {
 fn rotate(v: [f32; 2], angle: f32) -> [f32; 2] {
     let (sin, cos) = angle.sin_cos();
     [v[0] * cos - v[1] * sin, v[0] * sin + v[1] * cos]
-}
-
-fn screen_to_metres(at: [f32; 2], camera: &Camera) -> [f32; 2] {
-    let unturned = rotate(at, -camera.rotation);
-    [
-        camera.center[0] + unturned[0] / camera.scale,
-        camera.center[1] + unturned[1] / camera.scale,
-    ]
 }
 
 /// A glyph's box on screen, generous: [left, bottom, right, top].

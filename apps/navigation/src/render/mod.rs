@@ -32,6 +32,24 @@ pub struct Camera {
 }
 
 impl Camera {
+    /// A map point (metres) on screen: pixels from the view's centre, y up.
+    pub fn to_screen(&self, metres: [f32; 2]) -> [f32; 2] {
+        let (sin, cos) = self.rotation.sin_cos();
+        let x = (metres[0] - self.center[0]) * self.scale;
+        let y = (metres[1] - self.center[1]) * self.scale;
+        [x * cos - y * sin, x * sin + y * cos]
+    }
+
+    /// A point on screen (pixels from the view's centre, y up) on the map, in metres.
+    pub fn to_metres(&self, on_screen: [f32; 2]) -> [f32; 2] {
+        let (sin, cos) = (-self.rotation).sin_cos();
+        let [x, y] = on_screen;
+        [
+            self.center[0] + (x * cos - y * sin) / self.scale,
+            self.center[1] + (x * sin + y * cos) / self.scale,
+        ]
+    }
+
     pub fn centred_on(point: Point, scale: f32, size: [u32; 2]) -> Camera {
         Camera {
             center: [
@@ -72,7 +90,8 @@ impl GpuMesh {
             vertices: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some(label),
                 contents: bytemuck::cast_slice(&mesh.vertices),
-                usage: wgpu::BufferUsages::VERTEX,
+                // Written in place when the mesh moves (the vehicle arrow).
+                usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
             }),
             indices: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some(label),
@@ -253,11 +272,26 @@ impl MapRenderer {
     }
 
     /// The vehicle arrow at `at`, heading radians counter-clockwise from east (none: the
-    /// position is unknown).
-    pub fn set_vehicle(&mut self, device: &wgpu::Device, vehicle: Option<(Point, f64)>) {
-        self.vehicle = vehicle.and_then(|(at, heading)| {
-            GpuMesh::new(device, &geometry::arrow(at, heading), "cowl-nav vehicle")
-        });
+    /// position is unknown). The arrow moves with every fix: its buffers are written in
+    /// place once made.
+    pub fn set_vehicle(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        vehicle: Option<(Point, f64)>,
+    ) {
+        let Some((at, heading)) = vehicle else {
+            self.vehicle = None;
+            return;
+        };
+        let mesh = geometry::arrow(at, heading);
+        match &self.vehicle {
+            // Always the same four vertices and six indices: only the vertices change.
+            Some(arrow) if arrow.count as usize == mesh.indices.len() => {
+                queue.write_buffer(&arrow.vertices, 0, bytemuck::cast_slice(&mesh.vertices));
+            }
+            _ => self.vehicle = GpuMesh::new(device, &mesh, "cowl-nav vehicle"),
+        }
     }
 
     /// Uploads the camera for the next [`draw`](Self::draw), placing the street names again

@@ -24,25 +24,22 @@ const WRONG_WAY: f64 = std::f64::consts::FRAC_PI_2;
 /// What running the wrong way costs, metres of distance.
 const WRONG_WAY_PENALTY_M: f64 = 30.0;
 
-/// The edge `edges` (all when `None`) best matching a car at `at` heading `heading`
-/// (radians counter-clockwise from east; `None` when standing), within `max_m` metres.
+/// Every edge of `graph`, as candidates for [`snap`].
+pub fn all_edges(graph: &RoadGraph) -> std::ops::Range<u32> {
+    0..graph.edges.len() as u32
+}
+
+/// The edge among `candidates` best matching a car at `at` heading `heading` (radians
+/// counter-clockwise from east; `None` when standing), within `max_m` metres.
 pub fn snap(
     graph: &RoadGraph,
     at: Point,
     heading: Option<f64>,
     max_m: f64,
-    edges: Option<&[u32]>,
+    candidates: impl IntoIterator<Item = u32>,
 ) -> Option<Snapped> {
-    let all: Vec<u32>;
-    let candidates = match edges {
-        Some(edges) => edges,
-        None => {
-            all = (0..graph.edges.len() as u32).collect();
-            &all
-        }
-    };
     let mut best: Option<(f64, Snapped)> = None;
-    for &edge in candidates {
+    for edge in candidates {
         let Some(snapped) = onto_edge(graph, edge, at) else {
             continue;
         };
@@ -77,7 +74,7 @@ fn ends(graph: &RoadGraph, edge: u32) -> Option<(Point, Point)> {
 }
 
 /// `at` projected onto `edge`.
-pub fn onto_edge(graph: &RoadGraph, edge: u32, at: Point) -> Option<Snapped> {
+fn onto_edge(graph: &RoadGraph, edge: u32, at: Point) -> Option<Snapped> {
     let (a, b) = ends(graph, edge)?;
     let (ax, ay) = (f64::from(a[0]), f64::from(a[1]));
     let (dx, dy) = (f64::from(b[0]) - ax, f64::from(b[1]) - ay);
@@ -99,7 +96,7 @@ pub fn onto_edge(graph: &RoadGraph, edge: u32, at: Point) -> Option<Snapped> {
 }
 
 /// The angle between two directions, 0..=π.
-pub fn angle_between(a: f64, b: f64) -> f64 {
+fn angle_between(a: f64, b: f64) -> f64 {
     let difference = (a - b).rem_euclid(std::f64::consts::TAU);
     difference.min(std::f64::consts::TAU - difference)
 }
