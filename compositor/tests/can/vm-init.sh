@@ -4,6 +4,7 @@
 # logs when it sees what the check did, and prints CHECK <name> PASS or FAIL.
 /bin/busybox --install -s /bin
 export PATH=/bin:/usr/bin
+mkdir -p /proc /sys
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
@@ -12,13 +13,18 @@ for module in can can-dev can-raw vcan; do insmod /modules/$module.ko; done
 ip link add dev vcan0 type vcan && ip link set up vcan0
 
 export XDG_RUNTIME_DIR=/run/cowl LD_LIBRARY_PATH=/lib RUST_LOG=info,cowl::car=debug
+# The log exists before cowl starts: a check that ran before the background job opened it
+# would otherwise count nothing, fail to compare, and pass too early.
+: > /tmp/cowl.log
 /cowl --backend headless --renderer pixman --output 320x240 --vehicle can \
     --config /cowl.toml > /tmp/cowl.log 2>&1 &
 
 # waits up to 60 s for the Nth line containing TEXT: check NAME N TEXT
 check() {
     name=$1 count=$2 text=$3 tries=0
-    while [ "$(grep -c -F "$text" /tmp/cowl.log)" -lt "$count" ]; do
+    while true; do
+        seen=$(grep -c -F "$text" /tmp/cowl.log 2>/dev/null)
+        [ "${seen:-0}" -ge "$count" ] && break
         tries=$((tries + 1))
         if [ $tries -gt 600 ]; then echo "CHECK $name FAIL"; return; fi
         sleep 0.1
