@@ -6,11 +6,22 @@ town with a stop at a light and a tunnel (dark: low beam on); stopped; R selecte
 reversing into a space; P and the parking brake; parked again. A steering-wheel key press
 or two on the way. Frames are encoded by cantools, the reference, not by Cowl's own code.
 
-    python3 -m venv /tmp/venv && /tmp/venv/bin/pip install cantools==45.1.0
-    /tmp/venv/bin/python assets/vehicle/make-demo-drive.py
+The telematics unit's GNSS fixes (5 Hz) follow real streets of the bundled Helsinki extract:
+west along Pohjoisesplanadi, a stop at the light before Mannerheimintie, right onto it
+towards the Amos Rex museum (the demo navigation's destination). The street path is the
+quickest route by the independent router of assets/map/route-reference.py, so the map
+extract must be there (assets/map/fetch-extract.sh). Fixes carry a seeded noise of a few
+metres, as GNSS in a city does; the tunnel has none; reversing turns the course around.
+
+    python3 -m venv /tmp/venv
+    /tmp/venv/bin/pip install cantools==45.1.0 osmium==4.3.2 networkx==3.6.1
+    assets/map/fetch-extract.sh && /tmp/venv/bin/python assets/vehicle/make-demo-drive.py
 """
 
+import importlib.util
+import math
 import pathlib
+import random
 
 import cantools
 
@@ -20,6 +31,14 @@ DURATION = 80.0
 # Hz of each message, as the DBC's comments say.
 RATES = {"ESC_WheelSpeeds": 10, "TCM_Gear": 5, "BCM_Lights": 2, "ECM_Environment": 1}
 GEARS = {"P": 0, "R": 1, "N": 2, "D": 3}
+GNSS_RATE = 5
+# Where the drive starts: an OpenStreetMap node on Pohjoisesplanadi, 186 m east of
+# Mannerheimintie; and where it heads: the Amos Rex node.
+START_NODE = 1156114391
+AMOS_REX = (60.1706504, 24.9364049)
+# GNSS noise: a steady offset and a wander, metres (standard deviation).
+GNSS_BIAS_M = (2.0, -1.5)
+GNSS_SIGMA_M = 1.5
 
 
 def ramp(t, t0, t1, v0, v1):
@@ -51,8 +70,12 @@ def gear(t):
     return "P"
 
 
+def in_tunnel(t):
+    return 44 <= t < 52
+
+
 def state(t):
-    dark = 44 <= t < 52  # the tunnel
+    dark = in_tunnel(t)
     return {
         "ESC_WheelSpeeds": {
             "VehicleSpeed": round(speed(t), 2),
@@ -79,6 +102,72 @@ def state(t):
     }
 
 
+def street_path():
+    """The quickest path (lat, lon points) from START_NODE to the node nearest Amos Rex."""
+    spec = importlib.util.spec_from_file_location(
+        "route_reference", HERE.parent / "map" / "route-reference.py")
+    reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reference)
+    reader = reference.Reader()
+    reader.apply_file(reference.EXTRACT, locations=True)
+    graph = reference.build_graph(reader)
+    turns = reference.edge_graph(graph, reference.banned_transitions(reader, graph), True)
+    at = {node: point for nodes, _ in reader.ways.values() for node, point in nodes if point}
+    target = min(graph.nodes, key=lambda node: reference.haversine(at[node], AMOS_REX))
+    start, end = ("start",), ("end",)
+    for edge in graph.out_edges(START_NODE, keys=True):
+        turns.add_edge(start, edge, millis=graph.edges[edge]["millis"])
+    for edge in graph.in_edges(target, keys=True):
+        turns.add_edge(edge, end, millis=0)
+    edges = reference.networkx.dijkstra_path(turns, start, end, weight="millis")[1:-1]
+    return [at[edges[0][0]]] + [at[edge[1]] for edge in edges]
+
+
+def metres_between(a, b):
+    """(east, north) metres from a to b, flat: fine over a few hundred metres."""
+    north = math.radians(b[0] - a[0]) * 6371008.8
+    east = math.radians(b[1] - a[1]) * 6371008.8 * math.cos(math.radians(a[0]))
+    return east, north
+
+
+def point_along(path, metres):
+    """The point `metres` along the path, and the course there (degrees from north)."""
+    for a, b in zip(path, path[1:]):
+        east, north = metres_between(a, b)
+        length = math.hypot(east, north)
+        if metres <= length or b == path[-1]:
+            share = min(metres / length, 1.0) if length else 0.0
+            point = (a[0] + (b[0] - a[0]) * share, a[1] + (b[1] - a[1]) * share)
+            return point, math.degrees(math.atan2(east, north)) % 360
+        metres -= length
+    raise ValueError("empty path")
+
+
+def gnss_fixes(path):
+    """(t, position values, course values) at GNSS_RATE, none in the tunnel."""
+    noise = random.Random(2026)
+    driven = 0.0
+    fixes = []
+    for tick in range(int(DURATION * GNSS_RATE)):
+        t = tick / GNSS_RATE
+        if tick:
+            # Speed in km/h, backwards in R: integrated over the last tick.
+            step = (speed(t - 1 / GNSS_RATE) + speed(t)) / 2 / 3.6 / GNSS_RATE
+            driven += -step if gear(t) == "R" else step
+        (lat, lon), course = point_along(path, driven)
+        if gear(t) == "R" and speed(t) > 0:
+            course = (course + 180) % 360
+        east = GNSS_BIAS_M[0] + noise.gauss(0, GNSS_SIGMA_M)
+        north = GNSS_BIAS_M[1] + noise.gauss(0, GNSS_SIGMA_M)
+        if in_tunnel(t):
+            continue
+        lat += math.degrees(north / 6371008.8)
+        lon += math.degrees(east / (6371008.8 * math.cos(math.radians(lat))))
+        fixes.append((t, {"Latitude": round(lat, 7), "Longitude": round(lon, 7)},
+                      {"Heading": round(course, 2), "HorizontalAccuracy": 5.0, "FixType": 3}))
+    return fixes
+
+
 def main():
     db = cantools.database.load_file(str(HERE / "cowl-demo.dbc"))
     events = []
@@ -87,6 +176,11 @@ def main():
         for tick in range(int(DURATION * rate)):
             t = tick / rate
             events.append((t, message, state(t)[name]))
+    position = db.get_message_by_name("TCU_GnssPosition")
+    course = db.get_message_by_name("TCU_GnssCourse")
+    for t, at, heading in gnss_fixes(street_path()):
+        events.append((t, position, at))
+        events.append((t, course, heading))
     keys = db.get_message_by_name("SWC_Keys")
     events.append((24.05, keys, {"KeyPage": 0, "MediaKey": 1, "VolumeSteps": 0}))
     events.append((24.25, keys, {"KeyPage": 0, "MediaKey": 0, "VolumeSteps": 0}))

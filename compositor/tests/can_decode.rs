@@ -98,6 +98,26 @@ fn the_demo_drive_reads_back_gear_by_gear() {
     assert!(keys[0]["signals"].get("PhoneKey").is_none());
     assert_eq!(keys[2]["signals"]["VolumeSteps"], 2);
     assert_eq!(keys[0]["t"].as_f64(), Some(1_764_400_024.05));
+
+    // GNSS: signed fixed-point degrees, in Helsinki; none while in the tunnel (44-52 s).
+    let fixes = frames_named(&frames, "TCU_GnssPosition");
+    let first = &fixes[0]["signals"];
+    let (lat, lon) = (first["Latitude"].as_f64(), first["Longitude"].as_f64());
+    assert!(
+        matches!(lat, Some(lat) if (60.16..60.18).contains(&lat)),
+        "{first}"
+    );
+    assert!(
+        matches!(lon, Some(lon) if (24.93..24.95).contains(&lon)),
+        "{first}"
+    );
+    let in_tunnel = |frame: &&&Value| {
+        let t = frame["t"].as_f64().unwrap_or(0.0) - 1_764_400_000.0;
+        (44.0..52.0).contains(&t)
+    };
+    assert!(!fixes.is_empty() && !fixes.iter().any(|frame| in_tunnel(&frame)));
+    let course = frames_named(&frames, "TCU_GnssCourse");
+    assert_eq!(course[0]["signals"]["FixType"], "Fix3D");
 }
 
 #[test]
