@@ -20,20 +20,23 @@ use zbus::proxy::CacheProperties;
 
 use crate::engine::Command;
 
-/// Follows UxRestrictions and DayNightMode of whoever owns org.cowl.Vehicle (the SDK's
+/// Follows UxRestrictions and DayNightMode (not the motion) of whoever owns org.cowl.Vehicle (the SDK's
 /// follower). Cowl gone: the last restrictions stand until it is back.
 pub async fn follow_vehicle(
     connection: zbus::Connection,
     commands: mpsc::UnboundedSender<Command>,
 ) {
     let followed = vehicle::follow(&connection, move |update| {
-        let _ = commands.send(match update {
+        let command = match update {
             CarUpdate::Restrictions(bits) => {
                 debug!(bits, "restrictions");
                 Command::Restrictions(bits)
             }
             CarUpdate::Night(night) => Command::Night(night),
-        });
+            // Where the car is means nothing to the player.
+            CarUpdate::Motion(_) => return,
+        };
+        let _ = commands.send(command);
     })
     .await;
     if let Err(err) = followed {

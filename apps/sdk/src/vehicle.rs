@@ -15,6 +15,10 @@ pub mod names {
     pub const LOW_BEAM: &str = "Vehicle.Body.Lights.Beam.Low.IsOn";
     pub const DAY_NIGHT: &str = "Vehicle.Cabin.Infotainment.HMI.DayNightMode";
     pub const AIR_TEMPERATURE: &str = "Vehicle.Exterior.AirTemperature";
+    pub const LATITUDE: &str = "Vehicle.CurrentLocation.Latitude";
+    pub const LONGITUDE: &str = "Vehicle.CurrentLocation.Longitude";
+    /// The course over ground, degrees clockwise from north.
+    pub const HEADING: &str = "Vehicle.CurrentLocation.Heading";
 }
 
 /// Android Automotive's CarUxRestrictions bits, as UxRestrictions carries them.
@@ -88,9 +92,42 @@ pub enum CarUpdate {
     Restrictions(u32),
     /// DayNightMode, read from a new owner or changed.
     Night(bool),
+    /// Where the car is and how it moves, with every read or change of Values.
+    Motion(Motion),
 }
 
-/// Follows UxRestrictions and DayNightMode of whoever owns org.cowl.Vehicle, now and
+/// The car's position and motion as Vehicle1's Values says now: each part is `None` while
+/// unknown (a GNSS receiver without a fix, as in a tunnel, leaves the location unknown).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Motion {
+    /// Latitude and longitude, WGS84 degrees.
+    pub location: Option<(f64, f64)>,
+    /// The course over ground, degrees clockwise from north.
+    pub heading_deg: Option<f64>,
+    pub speed_kmh: Option<f64>,
+}
+
+impl Motion {
+    /// The motion in a Values dictionary.
+    pub fn from_values(values: &HashMap<String, zbus::OwnedVariant>) -> Motion {
+        let number = |name: &str| {
+            values
+                .get(name)
+                .and_then(|value| f64::try_from(value).ok())
+                .filter(|value| value.is_finite())
+        };
+        let location = number(names::LATITUDE)
+            .zip(number(names::LONGITUDE))
+            .filter(|(lat, lon)| lat.abs() <= 90.0 && lon.abs() <= 180.0);
+        Motion {
+            location,
+            heading_deg: number(names::HEADING),
+            speed_kmh: number(names::SPEED),
+        }
+    }
+}
+
+/// Follows UxRestrictions, DayNightMode and the motion of whoever owns org.cowl.Vehicle, now and
 /// whenever Cowl comes (back): each new owner's values are read, then its changes followed.
 /// While Cowl is gone, nothing is sent: the last values stand. Returns when the bus
 /// connection fails.
@@ -134,13 +171,11 @@ async fn follow_owner<F: FnMut(CarUpdate)>(
     if let Ok(bits) = vehicle.ux_restrictions().await {
         send(CarUpdate::Restrictions(bits));
     }
-    if let Some(night) = vehicle
-        .values()
-        .await
-        .ok()
-        .and_then(|values| values.get(names::DAY_NIGHT).and_then(is_night))
-    {
-        send(CarUpdate::Night(night));
+    if let Ok(values) = vehicle.values().await {
+        if let Some(night) = values.get(names::DAY_NIGHT).and_then(is_night) {
+            send(CarUpdate::Night(night));
+        }
+        send(CarUpdate::Motion(Motion::from_values(&values)));
     }
     while let Some(signal) = changes.next().await {
         let Ok(args) = signal.args() else {
@@ -156,13 +191,15 @@ async fn follow_owner<F: FnMut(CarUpdate)>(
         {
             send(CarUpdate::Restrictions(bits));
         }
-        if let Some(night) = changed
+        if let Some(values) = changed
             .get("Values")
             .and_then(|value| value.try_clone().ok())
             .and_then(|value| HashMap::<String, zbus::OwnedVariant>::try_from(value).ok())
-            .and_then(|values| values.get(names::DAY_NIGHT).and_then(is_night))
         {
-            send(CarUpdate::Night(night));
+            if let Some(night) = values.get(names::DAY_NIGHT).and_then(is_night) {
+                send(CarUpdate::Night(night));
+            }
+            send(CarUpdate::Motion(Motion::from_values(&values)));
         }
     }
     std::future::pending().await
