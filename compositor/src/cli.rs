@@ -208,15 +208,16 @@ pub fn demo_media_command() -> Option<String> {
     })
 }
 
-/// The demo's navigation app: cowl-nav on the bundled Helsinki map, driving itself to a
-/// museum, when it is built beside cowl and run from the source tree.
+/// The demo's navigation app: cowl-nav on the bundled Helsinki map, guiding the demo drive
+/// (whose GNSS track runs along Helsinki's streets) towards a museum, when it is built
+/// beside cowl and run from the source tree.
 pub fn demo_nav_command() -> Option<String> {
     let nav = std::env::current_exe().ok()?.with_file_name("cowl-nav");
     let assets = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../assets"));
     let map = assets.join("map/helsinki.cowlmap");
     (nav.exists() && map.is_file()).then(|| {
         format!(
-            "{:?} --map {:?} --prompts {:?} --simulate --destination \"Amos Rex\"",
+            "{:?} --map {:?} --prompts {:?} --destination \"Amos Rex\"",
             nav.display().to_string(),
             map.display().to_string(),
             assets.join("voice/prompts").display().to_string()

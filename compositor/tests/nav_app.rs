@@ -1,7 +1,8 @@
 //! cowl-nav (apps/navigation) inside Cowl, as a driver meets it: placed by its app_id, its
 //! map drawn with wgpu (on lavapipe here), guidance started from the places list or by a
-//! long press on the map through Cowl's touch path. Checked on captures: the map's ground,
-//! the next-maneuver banner and the route line in their exact colours.
+//! long press on the map through Cowl's touch path, and the demo drive's GNSS track followed
+//! along Helsinki's streets. Checked on captures (the map's ground, the next-maneuver banner
+//! and the route line in their exact colours) and on what the app says it speaks.
 
 mod common;
 
@@ -9,6 +10,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 
 use common::bus::PrivateBus;
+use common::drive::{STEPPED_DRIVE_ARGS, SteppedDrive};
 use common::{Compositor, Image};
 
 /// The app's zone starts below the status bar (`common::one_app_config`).
@@ -44,10 +46,16 @@ impl NavInCowl {
 
     /// The app with `args` besides its map, its prompts and a silent sink.
     fn start_with(args: &[&str]) -> NavInCowl {
+        NavInCowl::launch(&["--debug-input"], args)
+    }
+
+    /// Cowl with `cowl_args` (its car: the simulator unless they say otherwise), and the app
+    /// with `app_args`.
+    fn launch(cowl_args: &[&str], app_args: &[&str]) -> NavInCowl {
         use std::io::BufRead;
         let bus = PrivateBus::start();
         let config = common::one_app_config("org.cowl.Navigation", "Navigation", "navigation");
-        let compositor = Compositor::headless_on_bus(&bus, "1280x800", &["--debug-input"], &config);
+        let compositor = Compositor::headless_on_bus(&bus, "1280x800", cowl_args, &config);
         let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets");
         let mut app = compositor
             .command(common::app_binary("cowl-nav").to_str().expect("utf-8 path"))
@@ -56,7 +64,7 @@ impl NavInCowl {
             .arg("--prompts")
             .arg(assets.join("voice/prompts"))
             .args(["--audio-sink", "fakesink sync=true"])
-            .args(args)
+            .args(app_args)
             .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
@@ -81,9 +89,10 @@ impl NavInCowl {
             app,
             log,
         };
+        let routed = app_args.contains(&"--destination");
         run.compositor
-            .wait_for_capture("the map, with no route yet", |image| {
-                count(image, GROUND) > 50_000 && count(image, ROUTE) == 0
+            .wait_for_capture("the map, with no route unless asked", |image| {
+                count(image, GROUND) > 50_000 && (routed || count(image, ROUTE) == 0)
             });
         run
     }
@@ -95,15 +104,16 @@ impl NavInCowl {
 }
 
 impl NavInCowl {
-    /// Waits for the app's log to say `text`; lines before it are passed over.
-    fn log_shows(&self, text: &str) {
+    /// Waits for the app's log to say `text`; returns the lines before it.
+    fn log_shows(&self, text: &str) -> Vec<String> {
         let deadline = std::time::Instant::now() + common::DEADLINE;
+        let mut before = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             match self.log.recv_timeout(left) {
-                Ok(line) if line.contains(text) => return,
-                Ok(_) => {}
-                Err(_) => panic!("timed out waiting for the app to log {text:?}"),
+                Ok(line) if line.contains(text) => return before,
+                Ok(line) => before.push(line),
+                Err(_) => panic!("timed out waiting for the app to log {text:?}: {before:#?}"),
             }
         }
     }
@@ -185,4 +195,34 @@ fn a_simulated_drive_is_guided_aloud() {
     // The simulated car drives at 12 m/s: the first maneuver's prompts within seconds.
     run.log_shows("prompt spoken prompt=\"prepare-");
     run.log_shows("prompt spoken prompt=\"now-");
+}
+
+#[test]
+fn the_demo_drive_is_guided_along_helsinki_streets_from_the_car_s_gnss() {
+    // The demo car's drive, stepped: its GNSS track runs west on Pohjoisesplanadi, stops at
+    // the light before Mannerheimintie (186 m on), turns right onto it, and loses GNSS in a
+    // tunnel at 44 s.
+    let run = NavInCowl::launch(&STEPPED_DRIVE_ARGS, &["--destination", "Amos Rex"]);
+    let mut drive = SteppedDrive::new(&run.bus);
+    // Until the car's position is known, the museum is routed to from the map's centre.
+    run.compositor
+        .wait_for_capture("a route before the car's position", |image| {
+            count(image, ROUTE) > 500 && count(image, BANNER) > 20_000
+        });
+    drive.to(1.0);
+    run.log_shows("the car's position");
+    // Less than 200 m before the turn: prepared for it at once.
+    run.log_shows("prompt spoken prompt=\"prepare-right\"");
+    // At the light, 19 m before the turn.
+    drive.to(30.0);
+    let said = run.log_shows("prompt spoken prompt=\"now-right\"");
+    // Turned onto Mannerheimintie, then into the tunnel: carried on without GNSS.
+    drive.to(43.0);
+    drive.to(46.0);
+    let said = [said, run.log_shows("reckoning along the route")].concat();
+    let strays: Vec<_> = said
+        .iter()
+        .filter(|line| line.contains("off the route") || line.contains("reroute"))
+        .collect();
+    assert!(strays.is_empty(), "the car left the route: {strays:#?}");
 }

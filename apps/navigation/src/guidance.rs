@@ -28,6 +28,9 @@ pub const OFF_ROUTE_FIXES: u32 = 3;
 const REROUTE_SNAP_M: f64 = 40.0;
 /// How many route edges ahead of the last match a fix is looked for.
 const LOOKAHEAD_EDGES: usize = 40;
+/// And how many behind it: a car reversing a little, or dead reckoning that ran ahead of
+/// the car, is still on its route.
+const LOOKBEHIND_EDGES: usize = 2;
 /// The prepare prompt, metres before a maneuver.
 pub const PREPARE_M: f64 = 200.0;
 /// The prompt at the maneuver, metres before it.
@@ -65,6 +68,9 @@ pub struct Progress {
     pub remaining_m: f64,
     /// The car's position matched onto the route: where the vehicle is drawn.
     pub on_route: Point,
+    /// The route's direction there (radians counter-clockwise from east): where the
+    /// vehicle points.
+    pub heading: f64,
 }
 
 pub struct Guidance {
@@ -156,10 +162,46 @@ impl Guidance {
         events
     }
 
-    /// The route edge ahead (from the last match on) that `fix` matches, if any.
+    /// Without fixes (GNSS lost, as in a tunnel) the car is carried along the route by the
+    /// distance its wheels say it drove: the banner counts down and prompts are said on time.
+    /// It never leaves the route this way; the next fix puts it right.
+    pub fn dead_reckon(&mut self, driven_m: f64) -> Vec<Event> {
+        let mut events = Vec::new();
+        if self.arrived || !(driven_m.is_finite() && driven_m > 0.0) {
+            return events;
+        }
+        let (mut index, along) = self.position;
+        let mut left_m = driven_m + self.edge_m(index) * along;
+        while index + 1 < self.route.edges.len() && left_m > self.edge_m(index) {
+            left_m -= self.edge_m(index);
+            index += 1;
+        }
+        let edge_m = self.edge_m(index);
+        let along = if edge_m > 0.0 {
+            (left_m / edge_m).min(1.0)
+        } else {
+            1.0
+        };
+        self.position = (index, along);
+        let Some(&edge) = self.route.edges.get(index) else {
+            return events;
+        };
+        let graph = &self.map.graph;
+        let from = graph.nodes[graph.edge_source(edge) as usize];
+        let to = graph.nodes[graph.edges[edge as usize].to as usize];
+        let at = [
+            (f64::from(from[0]) + (f64::from(to[0]) - f64::from(from[0])) * along).round() as i32,
+            (f64::from(from[1]) + (f64::from(to[1]) - f64::from(from[1])) * along).round() as i32,
+        ];
+        self.progress(at, &mut events);
+        events
+    }
+
+    /// The route edge about the last match (a little behind it, further ahead) that `fix`
+    /// matches, if any.
     fn match_on_route(&self, fix: Fix) -> Option<(usize, Snapped)> {
-        let start = self.position.0;
-        let end = (start + LOOKAHEAD_EDGES).min(self.route.edges.len());
+        let start = self.position.0.saturating_sub(LOOKBEHIND_EDGES);
+        let end = (self.position.0 + LOOKAHEAD_EDGES).min(self.route.edges.len());
         let window = self.route.edges.get(start..end)?;
         let snapped = snap::snap(
             &self.map.graph,
@@ -168,7 +210,8 @@ impl Guidance {
             ON_ROUTE_M,
             window.iter().copied(),
         )?;
-        // A route may pass an edge twice (around a block): the first time ahead is meant.
+        // A route may pass an edge twice (around a block): the first time in the window is
+        // meant.
         let offset = window.iter().position(|&edge| edge == snapped.edge)?;
         Some((start + offset, snapped))
     }
@@ -221,6 +264,7 @@ impl Guidance {
             to_next_m,
             remaining_m,
             on_route,
+            heading: self.edge_heading(index),
         }));
         if self.maneuvers[next].turn == Turn::Arrive {
             // The arrival is said once there, not before.
@@ -236,6 +280,16 @@ impl Guidance {
         } else if to_next_m <= PREPARE_M {
             self.say(next, Stage::Prepare, events);
         }
+    }
+
+    fn edge_heading(&self, index: usize) -> f64 {
+        let Some(&edge) = self.route.edges.get(index) else {
+            return 0.0;
+        };
+        let graph = &self.map.graph;
+        let from = graph.nodes[graph.edge_source(edge) as usize];
+        let to = graph.nodes[graph.edges[edge as usize].to as usize];
+        (f64::from(to[1]) - f64::from(from[1])).atan2(f64::from(to[0]) - f64::from(from[0]))
     }
 
     fn say(&mut self, maneuver: usize, stage: Stage, events: &mut Vec<Event>) {

@@ -19,13 +19,14 @@ struct Cli {
         default_value = "/usr/share/cowl/map/helsinki.cowlmap"
     )]
     map: PathBuf,
-    /// Drive each route by itself (demo and development).
+    /// Drive each route by itself (development without a car), instead of following the
+    /// car's position.
     #[arg(long)]
     simulate: bool,
     /// Start with the night theme (until the car says otherwise).
     #[arg(long)]
     night: bool,
-    /// Do not follow the car on the session bus (day/night, restrictions).
+    /// Do not follow the car on the session bus (position, day/night, restrictions).
     #[arg(long)]
     no_dbus: bool,
     /// The spoken prompts (made by assets/voice/make-prompts.sh).
@@ -41,7 +42,8 @@ struct Cli {
     /// No spoken prompts.
     #[arg(long)]
     silent: bool,
-    /// Start guidance at once to the place of this name (from the places list).
+    /// Start guidance at once to the place of this name (from the places list): from the
+    /// car's position, or the map's centre until that is known.
     #[arg(long, value_name = "PLACE")]
     destination: Option<String>,
 }

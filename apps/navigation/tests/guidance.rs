@@ -96,6 +96,50 @@ fn prompts_come_before_and_at_the_turn_and_at_arrival_once_each() {
 }
 
 #[test]
+fn without_fixes_the_car_is_carried_along_the_route_round_the_turn() {
+    let map = l_shaped_town();
+    let start = Fix {
+        at: metres([100, 0]),
+        heading: Some(0.0),
+    };
+    let mut guidance = Guidance::start(map, start, 2).expect("a route to node 2");
+    guidance.update(start);
+    // GNSS lost at 100 m along First Street: 450 m by the wheels in 50 m steps.
+    let mut last = None;
+    let mut spoken = Vec::new();
+    for _ in 0..9 {
+        for event in guidance.dead_reckon(50.0) {
+            match event {
+                Event::Progress(progress) => last = Some(progress),
+                Event::Prompt { maneuver, stage } => spoken.push((maneuver, stage)),
+                other => panic!("{other:?} while reckoning"),
+            }
+        }
+    }
+    let last = last.expect("progress while reckoning");
+    // 100 + 450 m along the route: round the corner, 50 m up Second Street.
+    assert_eq!(last.on_route, metres([500, 50]));
+    assert!((last.heading - std::f64::consts::FRAC_PI_2).abs() < 1e-6);
+    assert!((last.remaining_m - 450.0).abs() < 0.5, "{last:?}");
+    assert_eq!(spoken, [(1, Stage::Prepare), (1, Stage::Now)]);
+    // The next fix puts the car right where GNSS says.
+    let events = guidance.update(Fix {
+        at: metres([500, 100]),
+        heading: Some(std::f64::consts::FRAC_PI_2),
+    });
+    assert!(
+        events.iter().any(|event| matches!(
+            event,
+            Event::Progress(progress) if progress.on_route == metres([500, 100])
+        )),
+        "{events:?}"
+    );
+    // Nonsense distances move nothing.
+    assert!(guidance.dead_reckon(f64::NAN).is_empty());
+    assert!(guidance.dead_reckon(-5.0).is_empty());
+}
+
+#[test]
 fn driving_past_the_turn_routes_again_from_the_street_taken() {
     let map = l_shaped_town();
     // The route says left at 1; the driver goes straight on towards 3.

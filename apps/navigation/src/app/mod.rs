@@ -2,18 +2,22 @@
 //! while guiding, a column of touch-sized buttons (places, zoom, recentre, end), the places
 //! list, and the OpenStreetMap attribution. The app follows the vehicle heading-up until the
 //! driver pans, and a long press on the map or a place from the list starts guidance.
+//!
+//! Where the vehicle is comes from the car (Vehicle1's GNSS location, course and speed),
+//! snapped to the road; while the location is unknown (a tunnel) guidance carries the car
+//! along the route by its speed. `--simulate` drives each route by itself instead.
 
 pub mod map_view;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use iced::widget::{Space, button, column, container, row, scrollable, shader, stack, text};
 use iced::{Alignment, Color, Element, Font, Length, Subscription, Task, Theme as IcedTheme};
 
-use cowl_sdk::vehicle::{CarUpdate, ux};
+use cowl_sdk::vehicle::{CarUpdate, Motion, ux};
 
-use crate::geo::{Point, UNITS_PER_M};
+use crate::geo::{LatLon, Point, UNITS_PER_M};
 use crate::guidance::{self, Event as GuidanceEvent, Fix, Guidance};
 use crate::mapdata::{MapData, Polyline};
 use crate::render::Camera;
@@ -34,12 +38,19 @@ const SCALE_LIMITS: (f32, f32) = (0.05, 8.0);
 /// The simulated drive's speed and position rate.
 const SIMULATED_SPEED_MPS: f64 = 12.0;
 const FIX_INTERVAL: Duration = Duration::from_millis(200);
+/// GNSS course over ground is noise when the car crawls or stands: below this speed the
+/// vehicle keeps the heading it had.
+const COURSE_MIN_KMH: f64 = 10.0;
+/// A position from the car this far from any road is drawn where it is, not on a road.
+const SNAP_TO_ROAD_M: f64 = 30.0;
+/// The longest gap between two steps of dead reckoning (a stalled window does not jump).
+const RECKON_STEP_LIMIT: Duration = Duration::from_secs(1);
 
 /// How the app is started.
 pub struct Options {
     pub map: Arc<MapData>,
-    /// Drive along each route by itself (demo and development: there is no position source
-    /// from the car yet).
+    /// Drive along each route by itself (development without a car), instead of following
+    /// the car's position.
     pub simulate: bool,
     pub theme: Theme,
     /// Follow the car (day and night, restrictions) through Cowl's Vehicle1.
@@ -88,6 +99,13 @@ struct App {
     /// The car's UxRestrictions bits (none until Cowl says).
     restrictions: u32,
     voice: Option<Voice>,
+    /// The car's speed, metres a second, while known.
+    speed_mps: Option<f64>,
+    /// Dead reckoning: since when the car has been carried along the route without a
+    /// location (none while GNSS gives one).
+    reckoned_at: Option<Instant>,
+    /// Where guidance leads (the picked point), while it does.
+    destination: Option<Point>,
 }
 
 /// The next maneuver as the banner shows it.
@@ -167,6 +185,9 @@ impl App {
             follow_car: options.follow_car,
             restrictions: 0,
             voice: options.voice.take(),
+            speed_mps: None,
+            reckoned_at: None,
+            destination: None,
         };
         if let Some(name) = &options.destination {
             let place = app
@@ -251,8 +272,12 @@ impl App {
                 self.guidance = None;
                 self.route_line = None;
                 self.banner = None;
+                self.reckoned_at = None;
+                self.destination = None;
             }
-            Message::Tick => self.drive_simulated(),
+            Message::Tick if self.simulate => self.drive_simulated(),
+            Message::Tick => self.reckon(),
+            Message::Car(CarUpdate::Motion(motion)) => self.follow_motion(motion),
             Message::Car(CarUpdate::Night(night)) => {
                 self.theme = if night { Theme::Night } else { Theme::Day };
             }
@@ -267,8 +292,8 @@ impl App {
         Task::none()
     }
 
-    /// Guidance from the vehicle (or the map's centre, without one) to the road nearest
-    /// `target`.
+    /// Guidance from the vehicle (or the map's centre, until the car's position is known)
+    /// to the road nearest `target`.
     fn start_guidance(&mut self, target: Point) {
         let graph = &self.map.graph;
         let Some(end) = snap::snap(graph, target, None, 200.0, snap::all_edges(graph)) else {
@@ -291,6 +316,7 @@ impl App {
             Some(guidance) => {
                 self.route_line = Some(Arc::new(guidance.line()));
                 self.guidance = Some(guidance);
+                self.destination = Some(target);
                 self.driven_m = 0.0;
                 self.update_banner(None);
                 if self.vehicle.is_some() {
@@ -344,20 +370,102 @@ impl App {
             return;
         };
         self.vehicle = Some((at, heading));
-        let fix = Fix {
-            at,
-            heading: Some(heading),
-        };
         let events = self
             .guidance
             .as_mut()
-            .map(|guidance| guidance.update(fix))
+            .map(|guidance| {
+                guidance.update(Fix {
+                    at,
+                    heading: Some(heading),
+                })
+            })
             .unwrap_or_default();
+        self.follow_guidance(events);
+        self.follow_vehicle();
+    }
+
+    /// The car's position and motion from Vehicle1: a fix for guidance, or the start of
+    /// dead reckoning when the location is gone.
+    fn follow_motion(&mut self, motion: Motion) {
+        if self.simulate {
+            return;
+        }
+        self.speed_mps = motion.speed_kmh.map(|kmh| kmh / 3.6);
+        let Some((lat, lon)) = motion.location else {
+            // GNSS lost: guidance carries the car on (on the ticks) while it knows the speed.
+            if self.guidance.is_some() && self.reckoned_at.is_none() {
+                tracing::info!("no location from the car: reckoning along the route");
+                self.reckoned_at = Some(Instant::now());
+            }
+            return;
+        };
+        self.reckoned_at = None;
+        let at = self.map.projection.project(LatLon { lat, lon });
+        let moving = motion
+            .speed_kmh
+            .is_some_and(|kmh| kmh.abs() >= COURSE_MIN_KMH);
+        // Clockwise from north to the map's counter-clockwise from east.
+        let course = motion
+            .heading_deg
+            .map(|course| std::f64::consts::FRAC_PI_2 - course.to_radians());
+        let kept = self.vehicle.map(|(_, heading)| heading);
+        // Standing, the course is only a hint: for the first fix, better than none.
+        let heading = if moving {
+            course.or(kept)
+        } else {
+            kept.or(course)
+        };
+        let first = self.vehicle.is_none();
+        self.vehicle = Some((at, heading.unwrap_or(0.0)));
+        if first {
+            tracing::info!(lat, lon, "the car's position");
+            self.following = true;
+            // A route planned from the map's centre, before the car was known, now starts
+            // from the car.
+            if let (Some(destination), true) = (self.destination, self.guidance.is_some()) {
+                self.start_guidance(destination);
+            }
+        }
+        let fix = Fix { at, heading };
+        match self.guidance.as_mut().map(|guidance| guidance.update(fix)) {
+            Some(events) => self.follow_guidance(events),
+            None => {
+                // Drawn on the road it is on, not where GNSS put it.
+                let graph = &self.map.graph;
+                if let Some(snapped) =
+                    snap::snap(graph, at, heading, SNAP_TO_ROAD_M, snap::all_edges(graph))
+                {
+                    self.vehicle = Some((snapped.at, heading.unwrap_or(0.0)));
+                }
+            }
+        }
+        self.follow_vehicle();
+    }
+
+    /// One step of dead reckoning: the distance driven since the last.
+    fn reckon(&mut self) {
+        let (Some(since), Some(speed)) = (self.reckoned_at, self.speed_mps) else {
+            return;
+        };
+        let now = Instant::now();
+        let elapsed = now.duration_since(since).min(RECKON_STEP_LIMIT);
+        self.reckoned_at = Some(now);
+        let events = self
+            .guidance
+            .as_mut()
+            .map(|guidance| guidance.dead_reckon(speed * elapsed.as_secs_f64()))
+            .unwrap_or_default();
+        self.follow_guidance(events);
+        self.follow_vehicle();
+    }
+
+    /// What guidance said of the latest fix: the banner, prompts, a new route, the end.
+    fn follow_guidance(&mut self, events: Vec<GuidanceEvent>) {
         for event in events {
             match event {
                 GuidanceEvent::Progress(progress) => {
-                    // Drawn where the fix matched the road, not where GNSS put it.
-                    self.vehicle = Some((progress.on_route, heading));
+                    // Drawn where the fix matched the road, along it, not where GNSS put it.
+                    self.vehicle = Some((progress.on_route, progress.heading));
                     self.update_banner(Some(progress));
                 }
                 GuidanceEvent::Prompt { maneuver, stage } => {
@@ -388,10 +496,11 @@ impl App {
                     self.guidance = None;
                     self.route_line = None;
                     self.banner = None;
+                    self.reckoned_at = None;
+                    self.destination = None;
                 }
             }
         }
-        self.follow_vehicle();
     }
 
     /// Whether the car limits what the driver may browse (moving).
@@ -400,8 +509,10 @@ impl App {
     }
 
     fn subscription(&self) -> Subscription<Message> {
-        // Only a simulated drive ticks; otherwise nothing wakes the window but the car.
-        let ticks = if self.simulate && self.guidance.is_some() {
+        // Only a simulated drive and dead reckoning tick; otherwise nothing wakes the window
+        // but the car and the driver.
+        let reckoning = self.reckoned_at.is_some() && self.speed_mps.is_some();
+        let ticks = if (self.simulate || reckoning) && self.guidance.is_some() {
             iced::time::every(FIX_INTERVAL).map(|_| Message::Tick)
         } else {
             Subscription::none()
