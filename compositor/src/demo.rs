@@ -1,5 +1,5 @@
-//! `--demo`: the shell at work. The apps are the real cowl-nav (driving itself across the
-//! bundled Helsinki map) and cowl-media (on the generated media) when they are built beside
+//! `--demo`: the shell at work. The apps are the real cowl-nav (on the bundled Helsinki map,
+//! following the demo drive's GNSS track) and cowl-media (on the generated media) when they are built beside
 //! cowl, else foot terminals standing in for them, all by their app_ids
 //! (`cli::DEMO_CLIENTS`, `cli::demo_nav_command`, `cli::demo_media_command`). Once both have shown, they are split side by side, so that
 //! the picture shows every zone: status bar, the two apps, the dock with both highlighted.
