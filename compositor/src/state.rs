@@ -141,6 +141,8 @@ pub struct State {
     pub steering_keys: crate::input::steering_keys::SteeringKeys,
     /// Phone projection: the daemon, the phone, what it was told.
     pub projection: crate::shell::projection::Projection,
+    /// Audio focus held by the head unit's own apps (Shell1's AudioFocus).
+    pub audio_focus: crate::shell::audio_focus::AudioFocusHolders,
     pub camera: crate::camera::Camera,
     /// Redraws while reversing, so that a camera that stops is noticed.
     pub reverse_timer: Option<smithay::reexports::calloop::RegistrationToken>,
@@ -290,6 +292,7 @@ impl State {
             ),
             dbus: Dbus::new(),
             projection: Default::default(),
+            audio_focus: Default::default(),
             steering_keys: Default::default(),
             config,
         })

@@ -252,6 +252,76 @@ fn the_d_bus_apis_match_their_xml_and_shell1_signals_app_states() {
 }
 
 #[test]
+fn audio_focus_goes_to_the_strongest_holder_and_back_when_holders_leave() {
+    let bus = PrivateBus::start();
+    let compositor = start(&bus);
+    // AudioFocus as a media player hears it, on a thread of its own.
+    let listener = bus.connect();
+    let (sender, heard) = mpsc::channel();
+    let (subscribed, ready) = mpsc::channel();
+    std::thread::spawn(move || {
+        zbus::block_on(async move {
+            let shell = Shell1Proxy::new(&listener).await?;
+            let mut changes = shell.receive_audio_focus_changed().await;
+            let _ = subscribed.send(());
+            while let Some(change) = changes.next().await {
+                if sender.send(change.get().await?).is_err() {
+                    break;
+                }
+            }
+            zbus::Result::Ok(())
+        })
+    });
+    ready
+        .recv_timeout(DEADLINE)
+        .expect("subscribed to AudioFocus");
+    let hears = |focus: &str| {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match heard.recv_timeout(left) {
+                Ok(got) if got == focus => return,
+                Ok(_) => continue,
+                Err(_) => compositor.fail(&format!("AudioFocus never became {focus:?}")),
+            }
+        }
+    };
+    let call = |connection: &zbus::Connection, kind: Option<&str>| {
+        zbus::block_on(async {
+            let shell = Shell1Proxy::new(connection).await?;
+            match kind {
+                Some(kind) => shell.request_audio_focus(kind).await,
+                None => shell.abandon_audio_focus().await,
+            }
+        })
+    };
+
+    // The navigation app speaks; a call comes in over it and ends.
+    let navigation = bus.connect();
+    call(&navigation, Some("guidance")).expect("guidance granted");
+    hears("guidance");
+    let phone = bus.connect();
+    call(&phone, Some("call")).expect("call granted");
+    hears("call");
+    call(&phone, None).expect("call given back");
+    hears("guidance");
+
+    // Nonsense is refused and changes nothing.
+    for kind in ["none", "karaoke"] {
+        match call(&phone, Some(kind)) {
+            Err(zbus::Error::MethodError(name, _, _)) => {
+                assert_eq!(name.as_str(), "org.cowl.Shell1.Error.InvalidArgs")
+            }
+            other => panic!("{kind:?}: {other:?}"),
+        }
+    }
+
+    // An app that leaves the bus (or crashes) while speaking gives its focus back.
+    drop(navigation);
+    hears("none");
+}
+
+#[test]
 fn cowlctl_says_when_cowl_is_not_running() {
     let bus = PrivateBus::start();
     let output = bus.cowlctl(&["apps"]);

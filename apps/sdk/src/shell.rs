@@ -18,6 +18,11 @@ pub trait Shell1 {
     async fn set_split(&self, primary: &str, secondary: &str) -> zbus::Result<()>;
     /// Writes a PNG of the primary output to an absolute path.
     async fn screenshot(&self, path: &str) -> zbus::Result<()>;
+    /// Holds audio focus of `kind` ("guidance", "media" or "call") until abandoned or the
+    /// caller leaves the bus.
+    async fn request_audio_focus(&self, kind: &str) -> zbus::Result<()>;
+    /// Gives back the audio focus the caller holds.
+    async fn abandon_audio_focus(&self) -> zbus::Result<()>;
     /// An app changed state (running, starting, stopped, not-responding, ...).
     #[zbus(signal)]
     fn app_state_changed(&self, app_id: String, state: String) -> zbus::Result<()>;
@@ -27,6 +32,9 @@ pub trait Shell1 {
     /// The app shown on the primary output; empty on the home view.
     #[zbus(property)]
     fn active_app(&self) -> zbus::Result<String>;
+    /// The strongest audio focus the head unit's apps hold: none, guidance, media or call.
+    #[zbus(property)]
+    fn audio_focus(&self) -> zbus::Result<String>;
 }
 
 #[zbus::proxy(

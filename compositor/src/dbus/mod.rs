@@ -135,12 +135,14 @@ impl State {
             .map_err(|err| anyhow::anyhow!("could not watch D-Bus requests: {err}"))?;
         let (setup_executor, scheduler) = executor::<Option<Connection>>()
             .map_err(|err| anyhow::anyhow!("could not create the D-Bus executor: {err}"))?;
+        let peers = requests.clone();
         self.loop_handle
-            .insert_source(setup_executor, |connection, _, state| {
+            .insert_source(setup_executor, move |connection, _, state| {
                 if let Some(connection) = connection {
                     info!(name = SHELL_NAME, "serving org.cowl.Shell1 on D-Bus");
                     state.dbus.connection = Some(connection.clone());
                     state.dbus_announce_all();
+                    state.dbus_watch_peers(peers.clone());
                     state.projection_watch(connection);
                 }
                 state.dbus_settled();
@@ -196,6 +198,42 @@ impl State {
             })
             .map_err(|err| anyhow::anyhow!("could not arm the D-Bus timeout: {err}"))?;
         Ok(())
+    }
+
+    /// Tells the loop of every peer that leaves the bus, so that what it held (audio focus)
+    /// is given back even when it crashed.
+    fn dbus_watch_peers(&self, requests: channel::Sender<shell::ShellRequest>) {
+        use futures_util::StreamExt;
+        let (Some(connection), Some(scheduler)) = (&self.dbus.connection, &self.dbus.scheduler)
+        else {
+            return;
+        };
+        let connection = connection.clone();
+        let watch = async move {
+            let bus = match zbus::fdo::DBusProxy::new(&connection).await {
+                Ok(bus) => bus,
+                Err(err) => return warn!("cannot watch peers leaving the bus: {err}"),
+            };
+            let mut changes = match bus.receive_name_owner_changed().await {
+                Ok(changes) => changes,
+                Err(err) => return warn!("cannot watch peers leaving the bus: {err}"),
+            };
+            while let Some(change) = changes.next().await {
+                let Ok(args) = change.args() else {
+                    continue;
+                };
+                // A unique name that lost its owner is a peer gone.
+                if args.new_owner().is_none() && args.name().starts_with(':') {
+                    let gone = shell::ShellRequest::PeerGone(args.name().to_string());
+                    if requests.send(gone).is_err() {
+                        return;
+                    }
+                }
+            }
+        };
+        if let Err(err) = scheduler.schedule(watch) {
+            warn!("could not watch peers leaving the bus: {err}");
+        }
     }
 
     fn dbus_settled(&mut self) {

@@ -9,8 +9,11 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use cowl_sdk::projection::AudioFocus;
 use futures_channel::oneshot;
 use smithay::reexports::calloop::channel::Sender;
+use tracing::info;
+use zbus::message::Header;
 use zbus::object_server::SignalEmitter;
 use zbus::{Connection, interface};
 
@@ -27,6 +30,8 @@ pub struct ShellSnapshot {
     pub apps: Vec<(String, String, String)>,
     /// The app the driver sees on the primary output; empty on the home view.
     pub active_app: String,
+    /// The strongest audio focus the head unit's apps hold: none, guidance, media or call.
+    pub audio_focus: String,
 }
 
 pub(crate) type Reply<T> = oneshot::Sender<T>;
@@ -65,6 +70,14 @@ pub enum ShellRequest {
         data: Vec<u8>,
         reply: Reply<()>,
     },
+    /// An app (by its unique bus name) holds this audio focus now (`None`: gives it back).
+    AudioFocus {
+        holder: String,
+        focus: AudioFocus,
+        reply: Reply<()>,
+    },
+    /// A peer left the bus: what it held goes with it.
+    PeerGone(String),
     /// From org.cowl.Debug1.
     Touch {
         kind: super::debug::TouchKind,
@@ -173,6 +186,63 @@ impl ShellInterface {
             .map_err(ShellBusError::Failed)
     }
 
+    /// The caller holds audio focus of `kind` (guidance, media or call) until it gives it
+    /// back or leaves the bus; asking again replaces what it held.
+    async fn request_audio_focus(
+        &self,
+        #[zbus(header)] header: Header<'_>,
+        #[zbus(connection)] connection: &Connection,
+        kind: String,
+    ) -> Result<(), ShellBusError> {
+        let focus = match kind.parse::<AudioFocus>() {
+            Ok(AudioFocus::None) => {
+                return Err(ShellBusError::InvalidArgs(
+                    "\"none\" is not a focus to hold: use AbandonAudioFocus".into(),
+                ));
+            }
+            Ok(focus) => focus,
+            Err(err) => return Err(ShellBusError::InvalidArgs(err.to_string())),
+        };
+        let holder = caller(&header)?;
+        self.ask(|reply| ShellRequest::AudioFocus {
+            holder: holder.clone(),
+            focus,
+            reply,
+        })
+        .await?;
+        // A caller that left before its request was handled would hold the focus for good:
+        // its departure may have been seen first.
+        let name = zbus::names::BusName::try_from(holder.as_str()).ok();
+        let still_there = match (zbus::fdo::DBusProxy::new(connection).await, name) {
+            (Ok(bus), Some(name)) => bus.name_has_owner(name).await.unwrap_or(true),
+            _ => true,
+        };
+        if !still_there {
+            let _ = self.requests.send(ShellRequest::PeerGone(holder));
+        }
+        Ok(())
+    }
+
+    /// The caller gives back the audio focus it holds (none held is no error).
+    async fn abandon_audio_focus(
+        &self,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<(), ShellBusError> {
+        let holder = caller(&header)?;
+        self.ask(|reply| ShellRequest::AudioFocus {
+            holder,
+            focus: AudioFocus::None,
+            reply,
+        })
+        .await
+    }
+
+    /// The strongest audio focus the head unit's apps hold: none, guidance, media or call.
+    #[zbus(property)]
+    async fn audio_focus(&self) -> String {
+        self.read().audio_focus
+    }
+
     /// Every app: (app_id, name, state), state one of stopped, starting, running, hung,
     /// restarting, failed.
     #[zbus(property)]
@@ -193,6 +263,14 @@ impl ShellInterface {
         app_id: &str,
         state: &str,
     ) -> zbus::Result<()>;
+}
+
+/// The unique bus name of a method's caller.
+fn caller(header: &Header<'_>) -> Result<String, ShellBusError> {
+    header
+        .sender()
+        .map(|sender| sender.to_string())
+        .ok_or_else(|| ShellBusError::InvalidArgs("the call has no sender".into()))
 }
 
 /// Signals the differences between two snapshots: one AppStateChanged per app whose state
@@ -229,6 +307,9 @@ pub async fn emit_changes(
     if current.active_app != previous.active_app {
         shell.active_app_changed(emitter).await?;
     }
+    if current.audio_focus != previous.audio_focus {
+        shell.audio_focus_changed(emitter).await?;
+    }
     Ok(())
 }
 
@@ -260,6 +341,29 @@ impl State {
             }
             ShellRequest::VehicleSet(name, value, reply) => {
                 let _ = reply.send(self.car_simulate(&name, &value));
+            }
+            ShellRequest::AudioFocus {
+                holder,
+                focus,
+                reply,
+            } => {
+                self.audio_focus.hold(&holder, focus);
+                info!(
+                    holder,
+                    focus = focus.as_str(),
+                    now = self.audio_focus.strongest().as_str(),
+                    "audio focus"
+                );
+                let _ = reply.send(());
+            }
+            ShellRequest::PeerGone(holder) => {
+                if self.audio_focus.forget(&holder) {
+                    info!(
+                        holder,
+                        now = self.audio_focus.strongest().as_str(),
+                        "audio focus given back by leaving the bus"
+                    );
+                }
             }
             ShellRequest::Touch {
                 kind,

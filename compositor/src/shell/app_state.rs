@@ -88,6 +88,7 @@ impl State {
         ShellSnapshot {
             apps,
             active_app: self.active_app().unwrap_or_default(),
+            audio_focus: self.audio_focus.strongest().as_str().to_string(),
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::config::Config;
 
 pub mod activation;
 pub mod app_state;
+pub mod audio_focus;
 pub mod curtain;
 pub mod osk;
 pub mod projection;
