@@ -14,6 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::bus::PrivateBus;
+use common::log::LogLines;
 use common::{Compositor, Image, reference};
 use cowl_sdk::vehicle::names::{CURRENT_GEAR, SPEED};
 
@@ -63,6 +64,8 @@ struct MediaInCowl {
     bus: PrivateBus,
     compositor: Compositor,
     app: Child,
+    /// The app's log, as it comes.
+    log: LogLines,
     _media: tempfile::TempDir,
 }
 
@@ -77,11 +80,12 @@ impl MediaInCowl {
         );
         let media = tempfile::tempdir().unwrap();
         copy_media(media.path());
-        let app = spawn_media(&compositor, &bus.address, media.path());
+        let (app, log) = spawn_media(&compositor, &bus.address, media.path());
         let run = MediaInCowl {
             bus,
             compositor,
             app,
+            log,
             _media: media,
         };
         run.compositor
@@ -209,9 +213,9 @@ impl Drop for Follow {
 }
 
 /// Starts cowl-media on `compositor`'s display and the bus at `bus_address`, on the media
-/// in `folder`.
-fn spawn_media(compositor: &Compositor, bus_address: &str, folder: &Path) -> Child {
-    compositor
+/// in `folder`; its log comes as it is written.
+fn spawn_media(compositor: &Compositor, bus_address: &str, folder: &Path) -> (Child, LogLines) {
+    let mut app = compositor
         .command(
             common::app_binary("cowl-media")
                 .to_str()
@@ -226,9 +230,11 @@ fn spawn_media(compositor: &Compositor, bus_address: &str, folder: &Path) -> Chi
         // Software rendering that draws the same everywhere (wgpu is the default).
         .env("ICED_BACKEND", "tiny-skia")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
-        .expect("start cowl-media")
+        .expect("start cowl-media");
+    let log = LogLines::of(&mut app);
+    (app, log)
 }
 
 /// The app's background below its list, by night and by day.
@@ -304,7 +310,7 @@ fn the_app_follows_the_car_once_cowl_comes_onto_the_bus() {
     );
     let media = tempfile::tempdir().unwrap();
     copy_media(media.path());
-    let mut app = spawn_media(&screen, &bus.address, media.path());
+    let (mut app, _log) = spawn_media(&screen, &bus.address, media.path());
     screen.wait_for_capture("the app by night, with no car known", |image| {
         image.pixel(640, APP_TOP + 640) == NIGHT_BACKGROUND
     });
@@ -315,6 +321,28 @@ fn the_app_follows_the_car_once_cowl_comes_onto_the_bus() {
     });
     let _ = app.kill();
     let _ = app.wait();
+}
+
+#[test]
+fn the_head_unit_s_prompts_duck_the_music_and_its_calls_pause_it() {
+    let run = MediaInCowl::start();
+    let state = run.follow(&["status"]);
+    run.playerctl(&["play"]);
+    state.wait_for("the music to play", "Playing");
+    // The navigation app (here: a bus client of the test's own) speaks through Cowl.
+    let navigation = run.bus.connect();
+    let shell = zbus::block_on(cowl_sdk::shell::Shell1Proxy::new(&navigation)).expect("Shell1");
+    zbus::block_on(shell.request_audio_focus("guidance")).expect("guidance granted");
+    run.log.shows("ducked for directions");
+    assert_eq!(run.playerctl(&["status"]), "Playing", "ducked, not paused");
+    zbus::block_on(shell.abandon_audio_focus()).expect("guidance given back");
+    run.log.shows("full volume");
+    // A call on the head unit pauses the music; its holder gone, the music comes back.
+    zbus::block_on(shell.request_audio_focus("call")).expect("call granted");
+    state.wait_for("the music paused for the call", "Paused");
+    drop(shell);
+    drop(navigation);
+    state.wait_for("the music back after the call", "Playing");
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //! map drawn with wgpu (on lavapipe here), guidance started from the places list or by a
 //! long press on the map through Cowl's touch path, and the demo drive's GNSS track followed
 //! along Helsinki's streets. Checked on captures (the map's ground, the next-maneuver banner
-//! and the route line in their exact colours) and on what the app says it speaks.
+//! and the route line in their exact colours), on what the app says it speaks, and on
+//! Cowl's audio focus while it speaks.
 
 mod common;
 
@@ -11,6 +12,7 @@ use std::process::{Child, Stdio};
 
 use common::bus::PrivateBus;
 use common::drive::{STEPPED_DRIVE_ARGS, SteppedDrive};
+use common::log::LogLines;
 use common::{Compositor, Image};
 
 /// The app's zone starts below the status bar (`common::one_app_config`).
@@ -36,7 +38,7 @@ struct NavInCowl {
     compositor: Compositor,
     app: Child,
     /// The app's log lines, as they come.
-    log: std::sync::mpsc::Receiver<String>,
+    log: LogLines,
 }
 
 impl NavInCowl {
@@ -52,7 +54,6 @@ impl NavInCowl {
     /// Cowl with `cowl_args` (its car: the simulator unless they say otherwise), and the app
     /// with `app_args`.
     fn launch(cowl_args: &[&str], app_args: &[&str]) -> NavInCowl {
-        use std::io::BufRead;
         let bus = PrivateBus::start();
         let config = common::one_app_config("org.cowl.Navigation", "Navigation", "navigation");
         let compositor = Compositor::headless_on_bus(&bus, "1280x800", cowl_args, &config);
@@ -71,18 +72,7 @@ impl NavInCowl {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start cowl-nav");
-        let stderr = app.stderr.take().expect("the app's stderr");
-        let (lines, log) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stderr)
-                .lines()
-                .map_while(Result::ok)
-            {
-                if lines.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let log = LogLines::of(&mut app);
         let run = NavInCowl {
             bus,
             compositor,
@@ -100,22 +90,6 @@ impl NavInCowl {
     fn touch(&self, kind: &str, x: usize, y: usize) {
         self.bus
             .cowlctl_ok(&["touch", kind, &x.to_string(), &y.to_string()]);
-    }
-}
-
-impl NavInCowl {
-    /// Waits for the app's log to say `text`; returns the lines before it.
-    fn log_shows(&self, text: &str) -> Vec<String> {
-        let deadline = std::time::Instant::now() + common::DEADLINE;
-        let mut before = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match self.log.recv_timeout(left) {
-                Ok(line) if line.contains(text) => return before,
-                Ok(line) => before.push(line),
-                Err(_) => panic!("timed out waiting for the app to log {text:?}: {before:#?}"),
-            }
-        }
     }
 }
 
@@ -183,8 +157,9 @@ fn the_map_follows_the_car_into_the_night_and_closes_the_list_when_moving_off() 
 }
 
 #[test]
-fn a_simulated_drive_is_guided_aloud() {
+fn a_simulated_drive_is_guided_aloud_holding_the_guidance_audio_focus() {
     let run = NavInCowl::start_with(&["--simulate"]);
+    let focus = run.bus.audio_focus_changes();
     run.bus
         .cowlctl_ok(&["tap", "1235", &(APP_TOP + 44).to_string()]);
     run.compositor.wait_for_capture("the places list", |image| {
@@ -193,8 +168,13 @@ fn a_simulated_drive_is_guided_aloud() {
     run.bus
         .cowlctl_ok(&["tap", "300", &(APP_TOP + 56).to_string()]);
     // The simulated car drives at 12 m/s: the first maneuver's prompts within seconds.
-    run.log_shows("prompt spoken prompt=\"prepare-");
-    run.log_shows("prompt spoken prompt=\"now-");
+    run.log.shows("prompt spoken prompt=\"prepare-");
+    // Cowl's AudioFocus (what the media app ducks for) was guidance while it spoke.
+    let fail = |err: String| run.compositor.fail(&err);
+    focus.becomes("guidance").unwrap_or_else(fail);
+    focus.becomes("none").unwrap_or_else(fail);
+    run.log.shows("prompt spoken prompt=\"now-");
+    focus.becomes("guidance").unwrap_or_else(fail);
 }
 
 #[test]
@@ -210,16 +190,16 @@ fn the_demo_drive_is_guided_along_helsinki_streets_from_the_car_s_gnss() {
             count(image, ROUTE) > 500 && count(image, BANNER) > 20_000
         });
     drive.to(1.0);
-    run.log_shows("the car's position");
+    run.log.shows("the car's position");
     // Less than 200 m before the turn: prepared for it at once.
-    run.log_shows("prompt spoken prompt=\"prepare-right\"");
+    run.log.shows("prompt spoken prompt=\"prepare-right\"");
     // At the light, 19 m before the turn.
     drive.to(30.0);
-    let said = run.log_shows("prompt spoken prompt=\"now-right\"");
+    let said = run.log.shows("prompt spoken prompt=\"now-right\"");
     // Turned onto Mannerheimintie, then into the tunnel: carried on without GNSS.
     drive.to(43.0);
     drive.to(46.0);
-    let said = [said, run.log_shows("reckoning along the route")].concat();
+    let said = [said, run.log.shows("reckoning along the route")].concat();
     let strays: Vec<_> = said
         .iter()
         .filter(|line| line.contains("off the route") || line.contains("reroute"))

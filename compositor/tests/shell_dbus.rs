@@ -255,35 +255,10 @@ fn the_d_bus_apis_match_their_xml_and_shell1_signals_app_states() {
 fn audio_focus_goes_to_the_strongest_holder_and_back_when_holders_leave() {
     let bus = PrivateBus::start();
     let compositor = start(&bus);
-    // AudioFocus as a media player hears it, on a thread of its own.
-    let listener = bus.connect();
-    let (sender, heard) = mpsc::channel();
-    let (subscribed, ready) = mpsc::channel();
-    std::thread::spawn(move || {
-        zbus::block_on(async move {
-            let shell = Shell1Proxy::new(&listener).await?;
-            let mut changes = shell.receive_audio_focus_changed().await;
-            let _ = subscribed.send(());
-            while let Some(change) = changes.next().await {
-                if sender.send(change.get().await?).is_err() {
-                    break;
-                }
-            }
-            zbus::Result::Ok(())
-        })
-    });
-    ready
-        .recv_timeout(DEADLINE)
-        .expect("subscribed to AudioFocus");
-    let hears = |focus: &str| {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match heard.recv_timeout(left) {
-                Ok(got) if got == focus => return,
-                Ok(_) => continue,
-                Err(_) => compositor.fail(&format!("AudioFocus never became {focus:?}")),
-            }
+    let focus = bus.audio_focus_changes();
+    let hears = |value: &str| {
+        if let Err(err) = focus.becomes(value) {
+            compositor.fail(&err);
         }
     };
     let call = |connection: &zbus::Connection, kind: Option<&str>| {

@@ -1,16 +1,18 @@
-//! What the app follows from the car and the phone: Vehicle1's restrictions and day/night
-//! mode from Cowl, Projection1's audio focus from the projection daemon. Each watcher turns
-//! property values into engine [`Command`]s.
+//! What the app follows from the car, the phone and the head unit: Vehicle1's restrictions
+//! and day/night mode from Cowl, Projection1's audio focus from the projection daemon,
+//! Shell1's audio focus (the head unit's own apps, the navigation app's prompts) from Cowl.
+//! Each watcher turns property values into engine [`Command`]s.
 //!
 //! Either service may come later than the app, go, and come back (Cowl restarts, the daemon
 //! starts when a phone is plugged in). So each watcher follows the owner of the service's bus
 //! name (the SDK's `follow`): for every new owner it reads the current values, then follows
 //! that owner's change signals, addressed by its unique name. Until Cowl is there the app is unrestricted (Cowl
 //! itself covers video apps while restricted); when the projection daemon goes, the phone
-//! holds no audio focus.
+//! holds no audio focus, and when Cowl goes, nor do the head unit's apps.
 
 use cowl_sdk::follow;
-use cowl_sdk::projection::{AudioFocus, PROJECTION_NAME, PROJECTION_PATH, Projection1Proxy};
+use cowl_sdk::projection::{AudioFocus, PROJECTION_NAME, PROJECTION_PATH};
+use cowl_sdk::shell::SHELL_NAME;
 use cowl_sdk::vehicle::{self, CarUpdate};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
@@ -44,23 +46,54 @@ pub async fn follow_vehicle(
     }
 }
 
-/// Follows the audio focus of whoever owns org.cowl.Projection.
-pub async fn follow_phone(connection: zbus::Connection, commands: mpsc::UnboundedSender<Command>) {
+/// An audio focus the app yields to: the phone's (Projection1, granted by Cowl on the phone's
+/// requests) or the head unit's own apps' (Shell1, the navigation app's prompts).
+#[derive(Clone, Copy)]
+pub struct FocusSource {
+    name: &'static str,
+    path: &'static str,
+    interface: &'static str,
+    what: &'static str,
+    command: fn(AudioFocus) -> Command,
+}
+
+pub const PHONE_FOCUS: FocusSource = FocusSource {
+    name: PROJECTION_NAME,
+    path: PROJECTION_PATH,
+    interface: "org.cowl.Projection1",
+    what: "the phone's audio focus",
+    command: Command::PhoneAudioFocus,
+};
+
+pub const HEAD_UNIT_FOCUS: FocusSource = FocusSource {
+    name: SHELL_NAME,
+    path: "/org/cowl/Shell",
+    interface: "org.cowl.Shell1",
+    what: "the head unit's audio focus",
+    command: Command::HeadUnitAudioFocus,
+};
+
+/// Follows the AudioFocus property of whoever owns `source`'s name; none while nobody does.
+pub async fn follow_audio_focus(
+    connection: zbus::Connection,
+    commands: mpsc::UnboundedSender<Command>,
+    source: FocusSource,
+) {
     let followed = follow::follow_owners(
         &connection,
-        PROJECTION_NAME,
+        source.name,
         |owner| {
-            info!(%owner, "following the phone's audio focus");
-            projection_owner(connection.clone(), owner, commands.clone())
+            info!(%owner, "following {}", source.what);
+            focus_owner(connection.clone(), owner, commands.clone(), source)
         },
         || {
-            info!("the projection daemon went away");
-            let _ = commands.send(Command::PhoneAudioFocus(AudioFocus::None));
+            info!("{} went away: {} is none", source.name, source.what);
+            let _ = commands.send((source.command)(AudioFocus::None));
         },
     )
     .await;
     if let Err(err) = followed {
-        warn!("cannot follow the phone: {err}");
+        warn!("cannot follow {}: {err}", source.what);
     }
 }
 
@@ -70,37 +103,42 @@ async fn unfollowable(what: &str, err: zbus::Error) {
     std::future::pending().await
 }
 
-async fn projection_owner(
+async fn focus_owner(
     connection: zbus::Connection,
     owner: OwnedUniqueName,
     commands: mpsc::UnboundedSender<Command>,
+    source: FocusSource,
 ) {
     let send = |text: &str| match text.parse::<AudioFocus>() {
         Ok(focus) => {
-            let _ = commands.send(Command::PhoneAudioFocus(focus));
+            let _ = commands.send((source.command)(focus));
         }
-        Err(err) => warn!("the projection daemon's AudioFocus: {err}"),
+        Err(err) => warn!("{}: {err}", source.what),
     };
-    let changes = follow::property_changes(&connection, owner.clone(), PROJECTION_PATH).await;
-    let projection = Projection1Proxy::builder(&connection)
+    let changes = follow::property_changes(&connection, owner.clone(), source.path).await;
+    let properties = zbus::fdo::PropertiesProxy::builder(&connection)
         .destination(owner)
+        .path(source.path)
         .cache_properties(CacheProperties::No)
         .build()
         .await;
-    let (mut changes, projection) = match (changes, projection) {
-        (Ok(changes), Ok(projection)) => (changes, projection),
+    let (mut changes, properties) = match (changes, properties) {
+        (Ok(changes), Ok(properties)) => (changes, properties),
         (Err(err), _) | (_, Err(err)) => {
-            return unfollowable("the phone's audio focus", err).await;
+            return unfollowable(source.what, err).await;
         }
     };
-    if let Ok(now) = projection.audio_focus().await {
-        send(now.as_str());
+    let interface = zbus::names::InterfaceName::from_static_str_unchecked(source.interface);
+    if let Ok(now) = properties.get(interface, "AudioFocus").await
+        && let Ok(now) = <&str>::try_from(&*now)
+    {
+        send(now);
     }
     while let Some(signal) = changes.next().await {
         let Ok(args) = signal.args() else {
             continue;
         };
-        if args.interface_name().as_str() != "org.cowl.Projection1" {
+        if args.interface_name().as_str() != source.interface {
             continue;
         }
         if let Some(focus) = args

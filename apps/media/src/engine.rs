@@ -63,6 +63,8 @@ pub enum Command {
     Night(bool),
     /// What Cowl lets the phone play (Projection1 AudioFocus).
     PhoneAudioFocus(AudioFocus),
+    /// What the head unit's own apps hold (Shell1 AudioFocus): the navigation app's prompts.
+    HeadUnitAudioFocus(AudioFocus),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -224,8 +226,11 @@ struct Engine {
     snapshot: Snapshot,
     published: watch::Sender<Snapshot>,
     changed: bool,
-    /// The phone's focus made us pause while playing: resume when it ends.
+    /// A focus made us pause while playing: resume when it ends.
     resume_after_interruption: bool,
+    /// What the phone may play, and what the head unit's own apps hold.
+    phone_focus: AudioFocus,
+    head_unit_focus: AudioFocus,
     /// Mounts scanned by the last scan.
     mounts: Vec<PathBuf>,
     /// Where a finished scan reports (the loop holds the other end).
@@ -265,6 +270,8 @@ impl Engine {
             published,
             changed: false,
             resume_after_interruption: false,
+            phone_focus: AudioFocus::None,
+            head_unit_focus: AudioFocus::None,
             mounts: Vec::new(),
             scan_done,
             scan_results: Some(scan_results),
@@ -468,7 +475,14 @@ impl Engine {
                 }
             }
             Command::Night(night) => self.snapshot.night = night,
-            Command::PhoneAudioFocus(focus) => self.interrupt(Interruption::for_phone_focus(focus)),
+            Command::PhoneAudioFocus(focus) => {
+                self.phone_focus = focus;
+                self.follow_focus();
+            }
+            Command::HeadUnitAudioFocus(focus) => {
+                self.head_unit_focus = focus;
+                self.follow_focus();
+            }
         }
     }
 
@@ -594,6 +608,13 @@ impl Engine {
             1.0
         };
         self.player.set_volume(self.snapshot.volume * factor);
+    }
+
+    /// Yields to the stronger of the phone's and the head unit's focus.
+    fn follow_focus(&mut self) {
+        let phone = Interruption::for_focus(self.phone_focus);
+        let head_unit = Interruption::for_focus(self.head_unit_focus);
+        self.interrupt(phone.max(head_unit));
     }
 
     fn interrupt(&mut self, interruption: Option<Interruption>) {

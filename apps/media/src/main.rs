@@ -143,7 +143,8 @@ fn start_dbus(engine: &EngineHandle) -> Result<std::thread::JoinHandle<()>> {
                 tokio::join!(
                     mpris::announce(connection.clone(), snapshots),
                     car::follow_vehicle(connection.clone(), commands.clone()),
-                    car::follow_phone(connection, commands),
+                    car::follow_audio_focus(connection.clone(), commands.clone(), car::PHONE_FOCUS),
+                    car::follow_audio_focus(connection, commands, car::HEAD_UNIT_FOCUS),
                 );
             })
         })

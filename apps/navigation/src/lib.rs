@@ -2,6 +2,7 @@
 //! compact map file), the router, and the app built on them.
 
 pub mod app;
+pub mod audio_focus;
 pub mod geo;
 pub mod guidance;
 pub mod lines;

@@ -26,7 +26,8 @@ struct Cli {
     /// Start with the night theme (until the car says otherwise).
     #[arg(long)]
     night: bool,
-    /// Do not follow the car on the session bus (position, day/night, restrictions).
+    /// Do not use the session bus: no following the car (position, day/night,
+    /// restrictions), no audio focus from Cowl.
     #[arg(long)]
     no_dbus: bool,
     /// The spoken prompts (made by assets/voice/make-prompts.sh).
@@ -69,9 +70,15 @@ fn main() -> Result<()> {
     let voice = if cli.silent {
         None
     } else {
-        let voice = Voice::new(
+        // Cowl's guidance audio focus, so that the music ducks while a prompt plays.
+        let focus = (!cli.no_dbus).then(|| {
+            Box::new(cowl_nav::audio_focus::GuidanceFocus::default())
+                as Box<dyn cowl_nav::voice::FocusHolder>
+        });
+        let voice = Voice::with_focus(
             cli.prompts.clone(),
             cli.audio_sink.clone(),
+            focus,
             |spoken| match spoken {
                 Spoken::Played(prompt) => tracing::info!(prompt, "prompt spoken"),
                 Spoken::Interrupted(prompt) => tracing::info!(prompt, "prompt cut short"),

@@ -2,6 +2,8 @@
 //! at a time by a GStreamer playbin on a thread of its own, so that the window never waits
 //! on audio. A newer prompt cuts an older one short (it is more current); a missing or broken
 //! file is reported and skipped. What was played, or why not, comes back as [`Spoken`].
+//! Around each run of prompts the voice holds an audio focus ([`FocusHolder`]: Cowl's, so
+//! that the music ducks), given back when it falls silent.
 
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -56,12 +58,30 @@ pub struct Voice {
     requests: mpsc::Sender<String>,
 }
 
+/// Whom the voice asks to be heard: held before a prompt plays, released when the voice
+/// falls silent (not between a prompt and a newer one that cuts it short). Called on the
+/// voice's thread: it may block briefly, never for long.
+pub trait FocusHolder: Send {
+    fn hold(&mut self);
+    fn release(&mut self);
+}
+
 impl Voice {
     /// A voice for the prompts in `folder`, played on `audio_sink` (a gst-launch
     /// description; the system's default output when `None`). Reports come to `spoken`.
     pub fn new(
         folder: PathBuf,
         audio_sink: Option<String>,
+        spoken: impl Fn(Spoken) + Send + 'static,
+    ) -> Result<Voice, String> {
+        Voice::with_focus(folder, audio_sink, None, spoken)
+    }
+
+    /// [`Voice::new`], holding `focus` while it speaks.
+    pub fn with_focus(
+        folder: PathBuf,
+        audio_sink: Option<String>,
+        focus: Option<Box<dyn FocusHolder>>,
         spoken: impl Fn(Spoken) + Send + 'static,
     ) -> Result<Voice, String> {
         gst::init().map_err(|err| format!("GStreamer: {err}"))?;
@@ -78,7 +98,7 @@ impl Voice {
         let (requests, incoming) = mpsc::channel::<String>();
         std::thread::Builder::new()
             .name("cowl-nav voice".into())
-            .spawn(move || speak(playbin, folder, incoming, spoken))
+            .spawn(move || speak(playbin, folder, incoming, focus, spoken))
             .map_err(|err| format!("voice thread: {err}"))?;
         Ok(Voice { requests })
     }
@@ -94,8 +114,10 @@ fn speak(
     playbin: gst::Element,
     folder: PathBuf,
     incoming: mpsc::Receiver<String>,
+    mut focus: Option<Box<dyn FocusHolder>>,
     spoken: impl Fn(Spoken),
 ) {
+    let mut held = false;
     let Some(bus) = playbin.bus() else {
         return;
     };
@@ -117,6 +139,10 @@ fn speak(
             continue;
         };
         playbin.set_property("uri", uri.as_str());
+        if let (Some(focus), false) = (focus.as_mut(), held) {
+            focus.hold();
+            held = true;
+        }
         if playbin.set_state(gst::State::Playing).is_err() {
             let _ = playbin.set_state(gst::State::Null);
             spoken(failed("the player would not start".into()));
@@ -150,8 +176,19 @@ fn speak(
         while bus.pop().is_some() {}
         spoken(outcome);
         if next.is_none() {
+            next = incoming.try_recv().ok();
+        }
+        if next.is_none() {
+            // Silent now: the music may come back up.
+            if let (Some(focus), true) = (focus.as_mut(), held) {
+                focus.release();
+                held = false;
+            }
             next = incoming.recv().ok();
         }
+    }
+    if let (Some(focus), true) = (focus.as_mut(), held) {
+        focus.release();
     }
     let _ = playbin.set_state(gst::State::Null);
 }

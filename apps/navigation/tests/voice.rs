@@ -1,6 +1,7 @@
 //! The spoken prompts as GStreamer plays them (to a fakesink at the real rate): each bundled
 //! prompt the guidance can ask for exists and plays to its end; a newer prompt cuts an older
-//! one short; a missing or broken file is reported, and the voice goes on.
+//! one short; a missing or broken file is reported, and the voice goes on; the audio focus
+//! is held from the first prompt until the voice falls silent.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -97,4 +98,54 @@ fn a_missing_or_broken_prompt_is_reported_and_the_voice_goes_on() {
     }
     voice.say("arrive");
     assert_eq!(next(&reports), Spoken::Played("arrive".into()));
+}
+
+/// What a focus holder was told, in one timeline with what the voice reported.
+#[derive(Debug, Clone, PartialEq)]
+enum Heard {
+    Hold,
+    Release,
+    Spoken(Spoken),
+}
+
+struct RecordingFocus(mpsc::Sender<Heard>);
+
+impl cowl_nav::voice::FocusHolder for RecordingFocus {
+    fn hold(&mut self) {
+        let _ = self.0.send(Heard::Hold);
+    }
+    fn release(&mut self) {
+        let _ = self.0.send(Heard::Release);
+    }
+}
+
+#[test]
+fn the_focus_is_held_from_the_first_prompt_until_the_voice_falls_silent() {
+    let (sender, timeline) = mpsc::channel();
+    let reports = sender.clone();
+    let voice = Voice::with_focus(
+        prompts(),
+        Some("fakesink sync=true".into()),
+        Some(Box::new(RecordingFocus(sender))),
+        move |spoken| {
+            let _ = reports.send(Heard::Spoken(spoken));
+        },
+    )
+    .expect("a voice");
+    let next = || timeline.recv_timeout(DEADLINE).expect("the voice goes on");
+    // A prompt cut short by a newer one: the focus is held across both.
+    voice.say("prepare-right");
+    voice.say("now-right");
+    assert_eq!(next(), Heard::Hold);
+    assert_eq!(
+        next(),
+        Heard::Spoken(Spoken::Interrupted("prepare-right".into()))
+    );
+    assert_eq!(next(), Heard::Spoken(Spoken::Played("now-right".into())));
+    assert_eq!(next(), Heard::Release);
+    // The next prompt holds it again.
+    voice.say("arrive");
+    assert_eq!(next(), Heard::Hold);
+    assert_eq!(next(), Heard::Spoken(Spoken::Played("arrive".into())));
+    assert_eq!(next(), Heard::Release);
 }

@@ -10,7 +10,7 @@
 //!   before the camera covers it; a daemon that does not answer does not hold the camera;
 //! - night mode and the driving status are pushed on every change, and again to a daemon
 //!   that (re)appears; audio and navigation focus are granted as the phone asks (the media
-//!   app's own arbitration comes with it).
+//!   app yields to the phone's focus as to the head unit's apps', `audio_focus.rs`).
 
 use std::time::Duration;
 

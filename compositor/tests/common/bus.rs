@@ -80,6 +80,32 @@ impl PrivateBus {
 }
 
 impl PrivateBus {
+    /// Shell1's AudioFocus as a media player hears it: each value Cowl signals, from the
+    /// moment this returns.
+    pub fn audio_focus_changes(&self) -> AudioFocusChanges {
+        use futures_util::StreamExt;
+        let listener = self.connect();
+        let (sender, heard) = std::sync::mpsc::channel();
+        let (subscribed, ready) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            zbus::block_on(async move {
+                let shell = cowl_sdk::shell::Shell1Proxy::new(&listener).await?;
+                let mut changes = shell.receive_audio_focus_changed().await;
+                let _ = subscribed.send(());
+                while let Some(change) = changes.next().await {
+                    if sender.send(change.get().await?).is_err() {
+                        break;
+                    }
+                }
+                zbus::Result::Ok(())
+            })
+        });
+        ready
+            .recv_timeout(super::DEADLINE)
+            .expect("subscribed to AudioFocus");
+        AudioFocusChanges(heard)
+    }
+
     /// Kills the daemon, as when the system's D-Bus goes away under the compositor.
     pub fn kill(&mut self) {
         let _ = self.daemon.kill();
@@ -91,6 +117,26 @@ impl Drop for PrivateBus {
     fn drop(&mut self) {
         let _ = self.daemon.kill();
         let _ = self.daemon.wait();
+    }
+}
+
+/// Shell1's AudioFocus values as they come ([`PrivateBus::audio_focus_changes`]).
+pub struct AudioFocusChanges(std::sync::mpsc::Receiver<String>);
+
+impl AudioFocusChanges {
+    /// Waits for AudioFocus to become `focus`; other values before it are passed over.
+    /// The error says what was heard instead.
+    pub fn becomes(&self, focus: &str) -> Result<(), String> {
+        let deadline = std::time::Instant::now() + super::DEADLINE;
+        let mut heard = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.0.recv_timeout(left) {
+                Ok(got) if got == focus => return Ok(()),
+                Ok(got) => heard.push(got),
+                Err(_) => return Err(format!("AudioFocus never became {focus:?}: {heard:?}")),
+            }
+        }
     }
 }
 
