@@ -17,6 +17,11 @@ use common::{Compositor, Image};
 
 /// The app's zone starts below the status bar (`common::one_app_config`).
 const APP_TOP: usize = 48;
+/// In the places panel: the search field's middle, and the first place's row.
+const SEARCH_FIELD: (usize, usize) = (600, APP_TOP + 51);
+const FIRST_PLACE_Y: usize = APP_TOP + 118;
+/// Where the panel's rows run out while the car limits the list to a few.
+const BELOW_A_SHORT_LIST: (usize, usize, usize, usize) = (20, APP_TOP + 512, 1160, 100);
 /// The map's day ground, the banner, the route's fill (sRGB, as the app draws them).
 const GROUND: [u8; 3] = [0xf2, 0xef, 0xe9];
 const BANNER: [u8; 3] = [0x0b, 0x5b, 0x3c];
@@ -48,14 +53,15 @@ impl NavInCowl {
 
     /// The app with `args` besides its map, its prompts and a silent sink.
     fn start_with(args: &[&str]) -> NavInCowl {
-        NavInCowl::launch(&["--debug-input"], args)
+        NavInCowl::launch(&["--debug-input"], args, "")
     }
 
-    /// Cowl with `cowl_args` (its car: the simulator unless they say otherwise), and the app
-    /// with `app_args`.
-    fn launch(cowl_args: &[&str], app_args: &[&str]) -> NavInCowl {
+    /// Cowl with `cowl_args` (its car: the simulator unless they say otherwise) and
+    /// `extra_config`, and the app with `app_args`.
+    fn launch(cowl_args: &[&str], app_args: &[&str], extra_config: &str) -> NavInCowl {
         let bus = PrivateBus::start();
-        let config = common::one_app_config("org.cowl.Navigation", "Navigation", "navigation");
+        let config = common::one_app_config("org.cowl.Navigation", "Navigation", "navigation")
+            + extra_config;
         let compositor = Compositor::headless_on_bus(&bus, "1280x800", cowl_args, &config);
         let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets");
         let mut app = compositor
@@ -107,13 +113,14 @@ fn a_place_from_the_list_starts_guidance_with_a_banner_and_the_route() {
     run.bus
         .cowlctl_ok(&["tap", "1235", &(APP_TOP + 44).to_string()]);
     let list = run.compositor.wait_for_capture("the places list", |image| {
-        // A white panel from the left edge: its rows.
+        // A white panel from the left edge: its rows, under the search field.
         image.pixel(300, APP_TOP + 200) == [0xff, 0xff, 0xff]
             && image.pixel(300, APP_TOP + 400) == [0xff, 0xff, 0xff]
+            && image.pixel(SEARCH_FIELD.0, SEARCH_FIELD.1) == GROUND
     });
     assert_eq!(count(&list, BANNER), 0, "no banner before a route");
     run.bus
-        .cowlctl_ok(&["tap", "300", &(APP_TOP + 56).to_string()]);
+        .cowlctl_ok(&["tap", "300", &FIRST_PLACE_Y.to_string()]);
     run.compositor
         .wait_for_capture("the banner and the route", |image| {
             count(image, BANNER) > 20_000 && count(image, ROUTE) > 500
@@ -133,7 +140,7 @@ fn a_long_press_on_the_map_picks_the_destination() {
 }
 
 #[test]
-fn the_map_follows_the_car_into_the_night_and_closes_the_list_when_moving_off() {
+fn by_night_and_moving_the_places_list_is_short_and_has_no_search_field() {
     use cowl_sdk::vehicle::names::{CURRENT_GEAR, DAY_NIGHT, SPEED};
     let run = NavInCowl::start();
     run.bus.cowlctl_ok(&["vehicle", "set", DAY_NIGHT, "NIGHT"]);
@@ -143,16 +150,21 @@ fn the_map_follows_the_car_into_the_night_and_closes_the_list_when_moving_off() 
 
     run.bus
         .cowlctl_ok(&["tap", "1235", &(APP_TOP + 44).to_string()]);
+    let (x, y, width, height) = BELOW_A_SHORT_LIST;
     run.compositor
-        .wait_for_capture("the places list, by night", |image| {
+        .wait_for_capture("the places list and its search, by night", |image| {
             image.pixel(300, APP_TOP + 200) == NIGHT_PANEL
+                && image.pixel(SEARCH_FIELD.0, SEARCH_FIELD.1) == NIGHT_GROUND
+                && !image.is_filled(x, y, width, height, NIGHT_PANEL)
         });
-    // Moving off: long lists are for when the car stands.
+    // Moving off: no typing, and a few places only (the list stays, for a quick pick).
     run.bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "D"]);
     run.bus.cowlctl_ok(&["vehicle", "set", SPEED, "30"]);
     run.compositor
-        .wait_for_capture("the list closed while moving", |image| {
-            image.pixel(300, APP_TOP + 200) != NIGHT_PANEL && count(image, NIGHT_GROUND) > 50_000
+        .wait_for_capture("a short list without search while moving", |image| {
+            image.pixel(SEARCH_FIELD.0, SEARCH_FIELD.1) == NIGHT_PANEL
+                && image.pixel(300, APP_TOP + 200) == NIGHT_PANEL
+                && image.is_filled(x, y, width, height, NIGHT_PANEL)
         });
 }
 
@@ -166,7 +178,7 @@ fn a_simulated_drive_is_guided_aloud_holding_the_guidance_audio_focus() {
         image.pixel(300, APP_TOP + 200) == [0xff, 0xff, 0xff]
     });
     run.bus
-        .cowlctl_ok(&["tap", "300", &(APP_TOP + 56).to_string()]);
+        .cowlctl_ok(&["tap", "300", &FIRST_PLACE_Y.to_string()]);
     // The simulated car drives at 12 m/s: the first maneuver's prompts within seconds.
     run.log.shows("prompt spoken prompt=\"prepare-");
     // Cowl's AudioFocus (what the media app ducks for) was guidance while it spoke.
@@ -182,7 +194,7 @@ fn the_demo_drive_is_guided_along_helsinki_streets_from_the_car_s_gnss() {
     // The demo car's drive, stepped: its GNSS track runs west on Pohjoisesplanadi, stops at
     // the light before Mannerheimintie (186 m on), turns right onto it, and loses GNSS in a
     // tunnel at 44 s.
-    let run = NavInCowl::launch(&STEPPED_DRIVE_ARGS, &["--destination", "Amos Rex"]);
+    let run = NavInCowl::launch(&STEPPED_DRIVE_ARGS, &["--destination", "Amos Rex"], "");
     let mut drive = SteppedDrive::new(&run.bus);
     // Until the car's position is known, the museum is routed to from the map's centre.
     run.compositor
@@ -205,4 +217,52 @@ fn the_demo_drive_is_guided_along_helsinki_streets_from_the_car_s_gnss() {
         .filter(|line| line.contains("off the route") || line.contains("reroute"))
         .collect();
     assert!(strays.is_empty(), "the car left the route: {strays:#?}");
+}
+
+/// wvkbd at -L 200 on the 1280x800 panel: six 40-pixel rows from y 560.
+const OSK: &str = "
+[osk]
+exec = \"wvkbd-mobintl --hidden -L 200\"
+show_signal = \"SIGUSR2\"
+hide_signal = \"SIGUSR1\"
+";
+const K_KEY: (&str, &str) = ("1037", "700");
+const I_KEY: (&str, &str) = ("976", "660");
+const A_KEY: (&str, &str) = ("183", "700");
+
+/// The keyboard covers the dock (the chrome's night panel) at both its ends.
+fn osk_shown(image: &Image) -> bool {
+    image.pixel(20, 770) != common::NIGHT_PANEL && image.pixel(1270, 790) != common::NIGHT_PANEL
+}
+
+#[test]
+fn a_place_is_found_by_typing_on_cowl_s_keyboard_while_parked() {
+    let run = NavInCowl::launch(&["--debug-input"], &[], OSK);
+    run.bus
+        .cowlctl_ok(&["tap", "1235", &(APP_TOP + 44).to_string()]);
+    // The second row holds a place until the search leaves one.
+    let second_row = |image: &Image| image.is_filled(20, APP_TOP + 160, 1160, 50, [0xff; 3]);
+    run.compositor.wait_for_capture("the places list", |image| {
+        image.pixel(SEARCH_FIELD.0, SEARCH_FIELD.1) == GROUND && !second_row(image)
+    });
+    run.bus.cowlctl_ok(&[
+        "tap",
+        &SEARCH_FIELD.0.to_string(),
+        &SEARCH_FIELD.1.to_string(),
+    ]);
+    run.compositor
+        .wait_for_capture("the on-screen keyboard under the list", osk_shown);
+    for (x, y) in [K_KEY, I_KEY, A_KEY] {
+        run.bus.cowlctl_ok(&["tap", x, y]);
+    }
+    // "kia": Kiasma alone.
+    run.compositor.wait_for_capture("one place found", |image| {
+        second_row(image) && osk_shown(image)
+    });
+    run.bus
+        .cowlctl_ok(&["tap", "300", &FIRST_PLACE_Y.to_string()]);
+    run.compositor
+        .wait_for_capture("guidance to it, and the keyboard gone", |image| {
+            count(image, BANNER) > 20_000 && count(image, ROUTE) > 500 && !osk_shown(image)
+        });
 }

@@ -8,6 +8,7 @@ pub mod guidance;
 pub mod lines;
 pub mod mapdata;
 pub mod osm_rules;
+pub mod places;
 pub mod preprocess;
 pub mod render;
 pub mod routing;

@@ -1,6 +1,7 @@
 //! The navigation app's window: the map view filling it, the next-maneuver banner on top
 //! while guiding, a column of touch-sized buttons (places, zoom, recentre, end), the places
-//! list, and the OpenStreetMap attribution. The app follows the vehicle heading-up until the
+//! list with its search (the field hidden, and the list short and nearest first, while the
+//! car restricts), and the OpenStreetMap attribution. The app follows the vehicle heading-up until the
 //! driver pans, and a long press on the map or a place from the list starts guidance.
 //!
 //! Where the vehicle is comes from the car (Vehicle1's GNSS location, course and speed),
@@ -12,7 +13,9 @@ pub mod map_view;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use iced::widget::{Space, button, column, container, row, scrollable, shader, stack, text};
+use iced::widget::{
+    Space, button, column, container, row, scrollable, shader, stack, text, text_input,
+};
 use iced::{Alignment, Color, Element, Font, Length, Subscription, Task, Theme as IcedTheme};
 
 use cowl_sdk::vehicle::{CarUpdate, Motion, ux};
@@ -20,6 +23,7 @@ use cowl_sdk::vehicle::{CarUpdate, Motion, ux};
 use crate::geo::{LatLon, Point, UNITS_PER_M};
 use crate::guidance::{self, Event as GuidanceEvent, Fix, Guidance};
 use crate::mapdata::{MapData, Polyline};
+use crate::places;
 use crate::render::Camera;
 use crate::render::style::Theme;
 use crate::routing::snap;
@@ -68,6 +72,7 @@ pub enum Message {
     ZoomOut,
     Recentre,
     TogglePlaces,
+    Search(String),
     Go(usize),
     EndGuidance,
     Tick,
@@ -88,6 +93,8 @@ struct App {
     vehicle: Option<(Point, f64)>,
     following: bool,
     places_open: bool,
+    /// What the driver typed into the places search.
+    query: String,
     guidance: Option<Guidance>,
     route_line: Option<Arc<Polyline>>,
     banner: Option<Banner>,
@@ -177,6 +184,7 @@ impl App {
             vehicle,
             following: vehicle.is_some(),
             places_open: false,
+            query: String::new(),
             guidance: None,
             route_line: None,
             banner: None,
@@ -261,6 +269,12 @@ impl App {
                 self.follow_vehicle();
             }
             Message::TogglePlaces => self.places_open = !self.places_open,
+            Message::Search(query) => {
+                // Typing is for when the car stands (a field that is hidden types nothing).
+                if self.keyboard_allowed() {
+                    self.query = query;
+                }
+            }
             Message::Go(index) => {
                 if let Some(place) = self.map.places.get(index) {
                     let at = place.at;
@@ -281,13 +295,7 @@ impl App {
             Message::Car(CarUpdate::Night(night)) => {
                 self.theme = if night { Theme::Night } else { Theme::Day };
             }
-            Message::Car(CarUpdate::Restrictions(bits)) => {
-                self.restrictions = bits;
-                // Long lists are for when the car stands: the list closes as it moves off.
-                if self.limits_content() {
-                    self.places_open = false;
-                }
-            }
+            Message::Car(CarUpdate::Restrictions(bits)) => self.restrictions = bits,
         }
         Task::none()
     }
@@ -508,6 +516,11 @@ impl App {
         self.restrictions & ux::LIMIT_CONTENT != 0
     }
 
+    /// Whether the driver may type (not while moving).
+    fn keyboard_allowed(&self) -> bool {
+        self.restrictions & ux::NO_KEYBOARD == 0
+    }
+
     fn subscription(&self) -> Subscription<Message> {
         // Only a simulated drive and dead reckoning tick; otherwise nothing wakes the window
         // but the car and the driver.
@@ -551,17 +564,8 @@ impl App {
                 .on_press(message)
                 .style(move |_, status| palette.button(status))
         };
-        // The places list is browsing: not while the car limits content (moving).
-        let places_button = if self.limits_content() {
-            button(text("☰").size(22).center())
-                .width(TOUCH_TARGET)
-                .height(TOUCH_TARGET)
-                .style(move |_, status| palette.button(status))
-        } else {
-            control("☰", Message::TogglePlaces)
-        };
         let mut controls = column![
-            places_button,
+            control("☰", Message::TogglePlaces),
             control("+", Message::ZoomIn),
             control("−", Message::ZoomOut),
         ]
@@ -585,7 +589,7 @@ impl App {
             .size(13)
             .color(palette.muted);
         let places: Element<'_, Message> = if self.places_open {
-            places_view(&self.map, palette)
+            self.places_view(palette)
         } else {
             Space::new().width(Length::Fill).into()
         };
@@ -597,6 +601,75 @@ impl App {
         );
         overlay = overlay.push(attribution);
         stack![ground, overlay].into()
+    }
+}
+
+impl App {
+    /// The places list: a search field on top while the driver may type, the matches below
+    /// (nearest first once the car is known; a few only while the car limits content).
+    fn places_view(&self, palette: Palette) -> Element<'_, Message> {
+        let typing = self.keyboard_allowed();
+        let query = if typing { self.query.as_str() } else { "" };
+        let near = self.vehicle.map(|(at, _)| at);
+        let limit = self.limits_content().then_some(places::LIMITED_ROWS);
+        let (found, more) = places::matching(&self.map.places, query, near, limit);
+        let mut rows = column![].spacing(4);
+        if found.is_empty() {
+            rows = rows.push(
+                text("No place matches the search.")
+                    .size(18)
+                    .color(palette.muted),
+            );
+        }
+        for index in found {
+            let place = &self.map.places[index];
+            let detail = match near {
+                Some(near) => format!(
+                    "{} · {}",
+                    place.kind,
+                    distance_words(crate::geo::planar_m(place.at, near))
+                ),
+                None => place.kind.clone(),
+            };
+            rows = rows.push(
+                button(
+                    column![
+                        text(&place.name).size(20).color(palette.text),
+                        text(detail).size(13).color(palette.muted),
+                    ]
+                    .spacing(2),
+                )
+                .width(Length::Fill)
+                .height(TOUCH_TARGET + 8.0)
+                .on_press(Message::Go(index))
+                .style(move |_, status| palette.row(status)),
+            );
+        }
+        if more {
+            rows = rows.push(text("More when parked").size(18).color(palette.muted));
+        }
+        let list = scrollable(rows).height(Length::Fill);
+        let content: Element<'_, Message> = if typing {
+            // Hidden, not just disabled, while moving: no field, no keyboard.
+            let search = text_input("Search places", &self.query)
+                .on_input(Message::Search)
+                .size(20)
+                .padding(14)
+                .style(move |_, status| palette.field(status));
+            column![search, list].spacing(8).into()
+        } else {
+            list.into()
+        };
+        container(content)
+            .width(Length::FillPortion(2))
+            .height(Length::Fill)
+            .padding(8)
+            .style(move |_| container::Style {
+                background: Some(palette.panel.into()),
+                border: iced::Border::default().rounded(12),
+                ..Default::default()
+            })
+            .into()
     }
 }
 
@@ -690,33 +763,6 @@ fn banner_view(banner: &Banner, palette: Palette) -> Element<'_, Message> {
     .into()
 }
 
-fn places_view(map: &MapData, palette: Palette) -> Element<'_, Message> {
-    let rows = map.places.iter().enumerate().map(|(index, place)| {
-        button(
-            column![
-                text(&place.name).size(20).color(palette.text),
-                text(&place.kind).size(13).color(palette.muted),
-            ]
-            .spacing(2),
-        )
-        .width(Length::Fill)
-        .height(TOUCH_TARGET + 8.0)
-        .on_press(Message::Go(index))
-        .style(move |_, status| palette.row(status))
-        .into()
-    });
-    container(scrollable(column(rows).spacing(4)).height(Length::Fill))
-        .width(Length::FillPortion(2))
-        .height(Length::Fill)
-        .padding(8)
-        .style(move |_| container::Style {
-            background: Some(palette.panel.into()),
-            border: iced::Border::default().rounded(12),
-            ..Default::default()
-        })
-        .into()
-}
-
 /// The chrome's colours, day and night.
 #[derive(Debug, Clone, Copy)]
 struct Palette {
@@ -777,6 +823,25 @@ impl Palette {
                 blur_radius: 6.0,
             },
             ..Default::default()
+        }
+    }
+
+    /// The search field: the map's ground colour inside the panel, outlined when focused.
+    fn field(self, status: text_input::Status) -> text_input::Style {
+        let focused = matches!(status, text_input::Status::Focused { .. });
+        text_input::Style {
+            background: self.ground.into(),
+            border: iced::Border::default()
+                .rounded(8)
+                .width(if focused { 2.0 } else { 1.0 })
+                .color(if focused { self.banner } else { self.muted }),
+            icon: self.muted,
+            placeholder: self.muted,
+            value: self.text,
+            selection: Color {
+                a: 0.3,
+                ..self.banner
+            },
         }
     }
 
