@@ -424,7 +424,8 @@ impl App {
             kept.or(course)
         };
         let first = self.vehicle.is_none();
-        self.vehicle = Some((at, heading.unwrap_or(0.0)));
+        // Which way the car points is unknown until it moves: north up meanwhile.
+        self.vehicle = Some((at, heading.unwrap_or(std::f64::consts::FRAC_PI_2)));
         if first {
             tracing::info!(lat, lon, "the car's position");
             self.following = true;
@@ -443,7 +444,8 @@ impl App {
                 if let Some(snapped) =
                     snap::snap(graph, at, heading, SNAP_TO_ROAD_M, snap::all_edges(graph))
                 {
-                    self.vehicle = Some((snapped.at, heading.unwrap_or(0.0)));
+                    self.vehicle =
+                        Some((snapped.at, heading.unwrap_or(std::f64::consts::FRAC_PI_2)));
                 }
             }
         }
