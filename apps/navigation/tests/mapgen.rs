@@ -51,6 +51,17 @@ fn the_bundled_map_is_what_the_tool_makes_from_the_extract() {
     }
     assert!(map.places.len() > 100);
     assert!(!map.graph.banned_turns.is_empty());
+    // The sea, made from the coastline: Kaisaniemenlahti is water, the railway station is not.
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("(3 sea rings)"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let sea = &map.areas[0];
+    assert_eq!(sea.kind, cowl_nav::osm_rules::AreaKind::Water);
+    let at = |lat, lon| map.projection.project(cowl_nav::geo::LatLon { lat, lon });
+    assert!(sea.contains(at(60.1774, 24.9525)), "the bay");
+    assert!(!sea.contains(at(60.1710, 24.9410)), "the station");
 }
 
 #[test]

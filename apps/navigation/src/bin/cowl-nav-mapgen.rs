@@ -37,7 +37,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     let size = std::fs::metadata(&cli.output).map_or(0, |meta| meta.len());
     println!(
         "{}: {} roads, {} graph nodes, {} edges, {} turn restrictions ({} skipped), \
-         {} areas, {} places; {size} bytes in {:.2} s",
+         {} areas ({} sea rings), {} places; {size} bytes in {:.2} s",
         cli.output.display(),
         report.roads,
         report.graph_nodes,
@@ -45,6 +45,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         report.restrictions_applied,
         report.restrictions_skipped,
         report.areas,
+        report.sea_rings,
         report.places,
         started.elapsed().as_secs_f64()
     );

@@ -44,6 +44,24 @@ pub struct Area {
     pub rings: Vec<Polyline>,
 }
 
+impl Area {
+    /// Whether `point` lies in the area, by the even-odd rule it is filled with.
+    pub fn contains(&self, point: Point) -> bool {
+        let [x, y] = point.map(f64::from);
+        let mut inside = false;
+        for ring in &self.rings {
+            for leg in ring.0.windows(2) {
+                let (a, b) = (leg[0].map(f64::from), leg[1].map(f64::from));
+                if (a[1] > y) != (b[1] > y) && x < a[0] + (y - a[1]) / (b[1] - a[1]) * (b[0] - a[0])
+                {
+                    inside = !inside;
+                }
+            }
+        }
+        inside
+    }
+}
+
 /// A destination the driver can pick from a list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Place {

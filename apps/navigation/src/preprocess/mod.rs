@@ -2,6 +2,7 @@
 //! the tag rules of [`crate::osm_rules`]. Run as `cowl-nav-mapgen`; `assets/map/make-map.sh`
 //! makes the app's map with it.
 
+mod coast;
 mod osm;
 mod rings;
 
@@ -12,7 +13,7 @@ use std::path::Path;
 
 use crate::geo::{LatLon, Point, Projection, haversine_m};
 use crate::mapdata::{Area, Edge, MapData, Place, Polyline, Road, RoadGraph};
-use crate::osm_rules::{self, Direction};
+use crate::osm_rules::{self, AreaKind, Direction};
 use osm::{Extract, MemberKind, Relation, Tags};
 
 /// What the tool made, for its log and its tests.
@@ -26,6 +27,8 @@ pub struct Report {
     pub restrictions_skipped: usize,
     pub areas: usize,
     pub places: usize,
+    /// Rings of the sea made from the coastline (none: no coastline, or a broken one).
+    pub sea_rings: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,14 +67,6 @@ fn build(extract: &Extract) -> Result<(MapData, Report), String> {
     }
     let mut graph = graph_from(raw_edges, &extract.nodes, &projection);
     builder.restrict_turns(&mut graph);
-    let areas = builder.areas();
-    let places = builder.places();
-    let mut report = builder.report;
-    report.roads = builder.roads.len();
-    report.graph_nodes = graph.nodes.len();
-    report.graph_edges = graph.edges.len();
-    report.areas = areas.len();
-    report.places = places.len();
     let points = extract.nodes.values().map(|&at| projection.project(at));
     let bounds = points.fold([[i32::MAX; 2], [i32::MIN; 2]], |[low, high], point| {
         [
@@ -79,6 +74,23 @@ fn build(extract: &Extract) -> Result<(MapData, Report), String> {
             [high[0].max(point[0]), high[1].max(point[1])],
         ]
     });
+    let mut areas = Vec::new();
+    // The sea first: lakes, parks and buildings are drawn over it.
+    if let Some(rings) = coast::sea(builder.coastline(), bounds) {
+        builder.report.sea_rings = rings.len();
+        areas.push(Area {
+            kind: AreaKind::Water,
+            rings,
+        });
+    }
+    areas.extend(builder.areas());
+    let places = builder.places();
+    let mut report = builder.report;
+    report.roads = builder.roads.len();
+    report.graph_nodes = graph.nodes.len();
+    report.graph_edges = graph.edges.len();
+    report.areas = areas.len();
+    report.places = places.len();
     let map = MapData {
         projection,
         bounds,
@@ -290,6 +302,29 @@ impl Builder<'_> {
                 .flat_map(|&from| banned_exits.iter().map(move |&to| (from, to)))
                 .collect(),
         )
+    }
+
+    /// The coastline ways' runs of nodes inside the extract, each in its way's direction (a
+    /// way that leaves the extract and comes back is two runs).
+    fn coastline(&self) -> Vec<Vec<Point>> {
+        let mut runs = Vec::new();
+        for way in &self.extract.ways {
+            if way.tags.get("natural") != Some("coastline") {
+                continue;
+            }
+            let mut run = Vec::new();
+            for id in &way.refs {
+                match self.extract.nodes.get(id) {
+                    Some(&at) => run.push(self.projection.project(at)),
+                    None if !run.is_empty() => runs.push(std::mem::take(&mut run)),
+                    None => {}
+                }
+            }
+            if !run.is_empty() {
+                runs.push(run);
+            }
+        }
+        runs
     }
 
     /// Closed ways and multipolygons with an area kind.
