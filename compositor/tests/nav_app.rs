@@ -107,7 +107,7 @@ impl Drop for NavInCowl {
 }
 
 #[test]
-fn a_place_from_the_list_starts_guidance_with_a_banner_and_the_route() {
+fn a_place_from_the_list_starts_guidance_with_a_banner_that_lists_the_maneuvers() {
     let run = NavInCowl::start();
     // The places button tops the column of buttons at the right edge.
     run.bus
@@ -121,10 +121,21 @@ fn a_place_from_the_list_starts_guidance_with_a_banner_and_the_route() {
     assert_eq!(count(&list, BANNER), 0, "no banner before a route");
     run.bus
         .cowlctl_ok(&["tap", "300", &FIRST_PLACE_Y.to_string()]);
+    let list_of_maneuvers =
+        |image: &Image| image.is_filled(700, APP_TOP + 150, 400, 400, [0xff; 3]);
     run.compositor
         .wait_for_capture("the banner and the route", |image| {
-            count(image, BANNER) > 20_000 && count(image, ROUTE) > 500
+            count(image, BANNER) > 20_000 && count(image, ROUTE) > 500 && !list_of_maneuvers(image)
         });
+    // A tap on the banner lists the maneuvers to come; another closes the list.
+    let banner = ["tap", "640", &(APP_TOP + 60).to_string()];
+    run.bus.cowlctl_ok(&banner);
+    run.compositor
+        .wait_for_capture("the maneuvers to come", list_of_maneuvers);
+    run.bus.cowlctl_ok(&banner);
+    run.compositor.wait_for_capture("the map again", |image| {
+        !list_of_maneuvers(image) && count(image, ROUTE) > 500
+    });
 }
 
 #[test]

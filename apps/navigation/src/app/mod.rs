@@ -1,5 +1,5 @@
 //! The navigation app's window: the map view filling it, the next-maneuver banner on top
-//! while guiding, a column of touch-sized buttons (places, zoom, recentre, end), the places
+//! while guiding (a tap on it lists the maneuvers to come), a column of touch-sized buttons (places, zoom, recentre, end), the places
 //! list with its search (the field hidden, and the list short and nearest first, while the
 //! car restricts), and the OpenStreetMap attribution. The app follows the vehicle heading-up until the
 //! driver pans, and a long press on the map or a place from the list starts guidance.
@@ -72,6 +72,7 @@ pub enum Message {
     ZoomOut,
     Recentre,
     TogglePlaces,
+    ToggleManeuvers,
     Search(String),
     Go(usize),
     EndGuidance,
@@ -93,6 +94,8 @@ struct App {
     vehicle: Option<(Point, f64)>,
     following: bool,
     places_open: bool,
+    /// The list of maneuvers to come is shown (under the banner).
+    maneuvers_open: bool,
     /// What the driver typed into the places search.
     query: String,
     guidance: Option<Guidance>,
@@ -118,6 +121,8 @@ struct App {
 /// The next maneuver as the banner shows it.
 #[derive(Debug, Clone)]
 struct Banner {
+    /// Its index in the route's maneuvers.
+    next: usize,
     instruction: String,
     onto: Option<String>,
     distance_m: f64,
@@ -184,6 +189,7 @@ impl App {
             vehicle,
             following: vehicle.is_some(),
             places_open: false,
+            maneuvers_open: false,
             query: String::new(),
             guidance: None,
             route_line: None,
@@ -268,7 +274,14 @@ impl App {
                 self.following = self.vehicle.is_some();
                 self.follow_vehicle();
             }
-            Message::TogglePlaces => self.places_open = !self.places_open,
+            Message::TogglePlaces => {
+                self.places_open = !self.places_open;
+                self.maneuvers_open = false;
+            }
+            Message::ToggleManeuvers => {
+                self.maneuvers_open = !self.maneuvers_open && self.guidance.is_some();
+                self.places_open = false;
+            }
             Message::Search(query) => {
                 // Typing is for when the car stands (a field that is hidden types nothing).
                 if self.keyboard_allowed() {
@@ -283,6 +296,7 @@ impl App {
                 }
             }
             Message::EndGuidance => {
+                self.maneuvers_open = false;
                 self.guidance = None;
                 self.route_line = None;
                 self.banner = None;
@@ -353,6 +367,7 @@ impl App {
             }
         };
         self.banner = maneuvers.get(next).map(|maneuver| Banner {
+            next,
             instruction: maneuver.turn.instruction().to_string(),
             onto: maneuver.onto.clone(),
             distance_m,
@@ -503,6 +518,7 @@ impl App {
                 }
                 GuidanceEvent::Arrived => {
                     tracing::info!("arrived");
+                    self.maneuvers_open = false;
                     self.guidance = None;
                     self.route_line = None;
                     self.banner = None;
@@ -587,10 +603,18 @@ impl App {
         if let Some(banner) = &self.banner {
             overlay = overlay.push(banner_view(banner, palette));
         }
+        let maneuvers = match (&self.banner, &self.guidance, self.maneuvers_open) {
+            (Some(banner), Some(guidance), true) => {
+                Some(self.maneuvers_view(banner, guidance.maneuvers(), palette))
+            }
+            _ => None,
+        };
         let attribution = text("© OpenStreetMap contributors (ODbL)")
             .size(13)
             .color(palette.muted);
-        let places: Element<'_, Message> = if self.places_open {
+        let places: Element<'_, Message> = if let Some(maneuvers) = maneuvers {
+            maneuvers
+        } else if self.places_open {
             self.places_view(palette)
         } else {
             Space::new().width(Length::Fill).into()
@@ -607,6 +631,65 @@ impl App {
 }
 
 impl App {
+    /// The maneuvers after the next one (which the banner shows), each with how far ahead
+    /// it is; a few only while the car limits content.
+    fn maneuvers_view<'a>(
+        &self,
+        banner: &Banner,
+        maneuvers: &'a [crate::routing::Maneuver],
+        palette: Palette,
+    ) -> Element<'a, Message> {
+        let limit = if self.limits_content() {
+            places::LIMITED_ROWS
+        } else {
+            usize::MAX
+        };
+        let mut ahead_m = banner.distance_m;
+        let mut rows = column![].spacing(4).width(Length::Fill);
+        let upcoming = maneuvers.iter().skip(banner.next + 1);
+        let count = upcoming.clone().count();
+        for maneuver in upcoming.take(limit) {
+            ahead_m += maneuver.distance_dm as f64 / UNITS_PER_M;
+            let headline = match &maneuver.onto {
+                Some(onto) => format!("{} onto {onto}", maneuver.turn.instruction()),
+                None => maneuver.turn.instruction().to_string(),
+            };
+            rows = rows.push(
+                container(
+                    row![
+                        text(distance_words(ahead_m))
+                            .size(18)
+                            .width(90)
+                            .color(palette.muted),
+                        text(headline).size(20).color(palette.text),
+                    ]
+                    .spacing(12)
+                    .align_y(Alignment::Center),
+                )
+                .width(Length::Fill)
+                .height(TOUCH_TARGET)
+                .align_y(Alignment::Center)
+                .padding([0, 8]),
+            );
+        }
+        if count > limit {
+            rows = rows.push(text("More when parked").size(18).color(palette.muted));
+        }
+        if count == 0 {
+            rows = rows.push(text("Nothing more to come.").size(18).color(palette.muted));
+        }
+        container(scrollable(rows).height(Length::Fill))
+            .width(Length::FillPortion(2))
+            .height(Length::Fill)
+            .padding(8)
+            .style(move |_| container::Style {
+                background: Some(palette.panel.into()),
+                border: iced::Border::default().rounded(12),
+                ..Default::default()
+            })
+            .into()
+    }
+
     /// The places list: a search field on top while the driver may type, the matches below
     /// (nearest first once the car is known; a few only while the car limits content).
     fn places_view(&self, palette: Palette) -> Element<'_, Message> {
@@ -734,12 +817,13 @@ fn distance_words(metres: f64) -> String {
     }
 }
 
+/// The banner; a tap on it opens or closes the list of maneuvers.
 fn banner_view(banner: &Banner, palette: Palette) -> Element<'_, Message> {
     let headline = match &banner.onto {
         Some(onto) => format!("{} onto {onto}", banner.instruction),
         None => banner.instruction.clone(),
     };
-    container(
+    button(
         row![
             text(distance_words(banner.distance_m))
                 .size(34)
@@ -757,8 +841,10 @@ fn banner_view(banner: &Banner, palette: Palette) -> Element<'_, Message> {
     )
     .padding(16)
     .width(Length::Fill)
-    .style(move |_| container::Style {
+    .on_press(Message::ToggleManeuvers)
+    .style(move |_, _| button::Style {
         background: Some(palette.banner.into()),
+        text_color: palette.banner_text,
         border: iced::Border::default().rounded(12),
         ..Default::default()
     })
