@@ -72,7 +72,7 @@ fn main() -> Result<()> {
     } else {
         // Cowl's guidance audio focus, so that the music ducks while a prompt plays.
         let focus = (!cli.no_dbus).then(|| {
-            Box::new(cowl_nav::audio_focus::GuidanceFocus::default())
+            Box::new(cowl_nav::audio_focus::GuidanceFocus::new())
                 as Box<dyn cowl_nav::voice::FocusHolder>
         });
         let voice = Voice::with_focus(
