@@ -471,7 +471,14 @@ impl Engine {
                 let allowed = self.snapshot.video_allowed();
                 if allowed != self.player.video_allowed() {
                     info!(video_allowed = allowed, "video restriction changed");
-                    self.player.set_video_allowed(allowed);
+                    let current = self
+                        .queue
+                        .current()
+                        .and_then(|index| self.snapshot.library.get(index))
+                        .and_then(Track::uri);
+                    self.player.set_video_allowed(allowed, current.as_deref());
+                    // A hand-over to the next track that the reload cut short is armed again.
+                    self.refresh_next();
                 }
             }
             Command::Night(night) => self.snapshot.night = night,

@@ -201,7 +201,10 @@ impl Player {
 
     /// Allows or forbids the picture. A loaded stream is reloaded at its position, so that
     /// playbin drops (or builds) its video branch; the sound carries on from where it was.
-    pub fn set_video_allowed(&mut self, allowed: bool) {
+    /// `current` is the track the engine plays: near a track's end playbin may already hold
+    /// the next one's URI (about-to-finish handed it over), and the reload must not lose
+    /// the current track or the hand-over (the engine arms the next again).
+    pub fn set_video_allowed(&mut self, allowed: bool, current: Option<&str>) {
         if allowed == self.video_allowed {
             return;
         }
@@ -215,9 +218,18 @@ impl Player {
             self.playbin.set_property_from_str("flags", flags);
             return;
         };
-        let position = self.position();
+        // Past a gapless hand-over playbin counts on from the previous track: a position
+        // beyond this one's end means its start (seeking there would end it at once).
+        let duration = self.duration();
+        let position = self
+            .position()
+            .filter(|position| duration.is_none_or(|duration| *position < duration));
         let _ = self.playbin.set_state(gst::State::Ready);
         self.playbin.set_property_from_str("flags", flags);
+        if let Some(uri) = current {
+            self.playbin.set_property("uri", uri);
+        }
+        self.handed_over.store(false, Ordering::SeqCst);
         self.pending_seek = position;
         self.go(playing);
     }
