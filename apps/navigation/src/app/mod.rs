@@ -678,16 +678,7 @@ impl App {
         if count == 0 {
             rows = rows.push(text("Nothing more to come.").size(18).color(palette.muted));
         }
-        container(scrollable(rows).height(Length::Fill))
-            .width(Length::FillPortion(2))
-            .height(Length::Fill)
-            .padding(8)
-            .style(move |_| container::Style {
-                background: Some(palette.panel.into()),
-                border: iced::Border::default().rounded(12),
-                ..Default::default()
-            })
-            .into()
+        side_panel(scrollable(rows).height(Length::Fill), palette)
     }
 
     /// The places list: a search field on top while the driver may type, the matches below
@@ -745,17 +736,25 @@ impl App {
         } else {
             list.into()
         };
-        container(content)
-            .width(Length::FillPortion(2))
-            .height(Length::Fill)
-            .padding(8)
-            .style(move |_| container::Style {
-                background: Some(palette.panel.into()),
-                border: iced::Border::default().rounded(12),
-                ..Default::default()
-            })
-            .into()
+        side_panel(content, palette)
     }
+}
+
+/// The panel beside the buttons that the places and the maneuvers are listed in.
+fn side_panel<'a>(
+    content: impl Into<Element<'a, Message>>,
+    palette: Palette,
+) -> Element<'a, Message> {
+    container(content)
+        .width(Length::FillPortion(2))
+        .height(Length::Fill)
+        .padding(8)
+        .style(move |_| container::Style {
+            background: Some(palette.panel.into()),
+            border: iced::Border::default().rounded(12),
+            ..Default::default()
+        })
+        .into()
 }
 
 /// The car's day/night mode and restrictions, as Cowl publishes them (Vehicle1 on the
