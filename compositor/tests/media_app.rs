@@ -324,6 +324,51 @@ fn the_app_follows_the_car_once_cowl_comes_onto_the_bus() {
 }
 
 #[test]
+fn on_a_head_unit_the_car_is_followed_on_cowl_s_bus_and_mpris_stays_on_the_session_bus() {
+    // As in the Yocto image: Cowl serves on a bus of its own (there the system bus) that
+    // COWL_DBUS_BUS names, and the app's session bus has no Cowl on it.
+    let car_bus = PrivateBus::start();
+    let session_bus = PrivateBus::start();
+    let cowl = Compositor::headless_on_bus(&car_bus, "1280x800", &[], &config());
+    let media = tempfile::tempdir().unwrap();
+    copy_media(media.path());
+    let mut app = cowl
+        .command(
+            common::app_binary("cowl-media")
+                .to_str()
+                .expect("utf-8 path"),
+        )
+        .arg("--folder")
+        .arg(media.path())
+        .arg("--store")
+        .arg(media.path().join("library.redb"))
+        .args(["--audio-sink", "fakesink sync=true"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &session_bus.address)
+        .env(cowl_sdk::bus::COWL_BUS_ENV, &car_bus.address)
+        .env("ICED_BACKEND", "tiny-skia")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start cowl-media");
+    // Without a car the app stays by night; the simulated car on Cowl's bus says day.
+    cowl.wait_for_capture("the app by day, as the car on Cowl's bus says", |image| {
+        image.pixel(640, APP_TOP + 640) == DAY_BACKGROUND
+    });
+    let status = Command::new("playerctl")
+        .args(["--player", "cowl", "status"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &session_bus.address)
+        .output()
+        .expect("run playerctl");
+    assert!(
+        status.status.success(),
+        "MPRIS on the session bus: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let _ = app.kill();
+    let _ = app.wait();
+}
+
+#[test]
 fn the_head_unit_s_prompts_duck_the_music_and_its_calls_pause_it() {
     let run = MediaInCowl::start();
     let state = run.follow(&["status"]);

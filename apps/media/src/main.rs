@@ -11,6 +11,7 @@ use clap::Parser;
 use cowl_media::engine::{self, EngineConfig, EngineHandle};
 use cowl_media::player::Sinks;
 use cowl_media::{car, mpris, ui};
+use cowl_sdk::bus::CowlBus;
 use tracing::{info, warn};
 
 #[derive(Parser, Debug)]
@@ -140,15 +141,36 @@ fn start_dbus(engine: &EngineHandle) -> Result<std::thread::JoinHandle<()>> {
                             return;
                         }
                     };
-                tokio::join!(
-                    mpris::announce(connection.clone(), snapshots),
-                    car::follow_vehicle(connection.clone(), commands.clone()),
-                    car::follow_audio_focus(connection.clone(), commands.clone(), car::PHONE_FOCUS),
-                    car::follow_audio_focus(connection, commands, car::HEAD_UNIT_FOCUS),
-                );
+                match cowl_connection(&connection).await {
+                    Ok(cowl) => {
+                        tokio::join!(
+                            mpris::announce(connection, snapshots),
+                            car::follow_vehicle(cowl.clone(), commands.clone()),
+                            car::follow_audio_focus(
+                                cowl.clone(),
+                                commands.clone(),
+                                car::PHONE_FOCUS
+                            ),
+                            car::follow_audio_focus(cowl, commands, car::HEAD_UNIT_FOCUS),
+                        );
+                    }
+                    Err(err) => {
+                        warn!("no car restrictions: Cowl's bus failed ({err})");
+                        mpris::announce(connection, snapshots).await;
+                    }
+                }
             })
         })
         .context("cannot start the D-Bus thread")
+}
+
+/// Cowl is on the session bus (nested, where MPRIS is) or on a bus of its own (the car's
+/// system bus, `cowl_sdk::bus`): the car is followed there.
+async fn cowl_connection(session: &zbus::Connection) -> zbus::Result<zbus::Connection> {
+    match CowlBus::from_env() {
+        CowlBus::Session => Ok(session.clone()),
+        elsewhere => elsewhere.builder()?.build().await,
+    }
 }
 
 fn wait_for_termination() -> Result<()> {

@@ -69,7 +69,8 @@ fn serve(incoming: mpsc::Receiver<Request>) {
             let bus = match &connection {
                 Some(bus) => bus.clone(),
                 None => {
-                    let bus = zbus::connection::Builder::session()
+                    let bus = cowl_sdk::bus::CowlBus::from_env()
+                        .builder()?
                         .method_timeout(HOLD_WAIT)
                         .build()
                         .await?;

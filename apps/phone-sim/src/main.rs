@@ -310,7 +310,7 @@ fn serve(cli: &Cli) -> Result<()> {
     let log = ReceivedLog::default();
     let sim_log = log.clone();
     let setup = async move {
-        let connection = zbus::Connection::session().await?;
+        let connection = cowl_sdk::bus::connect().await?;
         let backend = SimBackend {
             log: log.clone(),
             told,
@@ -364,9 +364,9 @@ fn serve(cli: &Cli) -> Result<()> {
 /// Runs one subcommand against a running cowl-phone-sim.
 fn play(command: Command) -> Result<()> {
     zbus::block_on(async {
-        let connection = zbus::Connection::session()
+        let connection = cowl_sdk::bus::connect()
             .await
-            .context("no session bus")?;
+            .context("Cowl's bus (COWL_DBUS_BUS, else the session bus) is not there")?;
         let sim = control::PhoneSim1Proxy::new(&connection).await?;
         let done = match command {
             Command::Connect { name, kind } => sim.connect(&name, &kind).await,

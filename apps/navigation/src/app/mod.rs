@@ -757,14 +757,14 @@ fn side_panel<'a>(
         .into()
 }
 
-/// The car's day/night mode and restrictions, as Cowl publishes them (Vehicle1 on the
-/// session bus), whenever Cowl is there.
+/// The car's day/night mode and restrictions, as Cowl publishes them (Vehicle1 on Cowl's
+/// bus, `cowl_sdk::bus`), whenever Cowl is there.
 fn car_updates() -> impl iced::futures::Stream<Item = Message> {
     iced::stream::channel(16, async |output| {
-        let connection = match zbus::Connection::session().await {
+        let connection = match cowl_sdk::bus::connect().await {
             Ok(connection) => connection,
             Err(err) => {
-                tracing::warn!("no session bus, so no day/night or restrictions: {err}");
+                tracing::warn!("Cowl's bus is not there, so no day/night or restrictions: {err}");
                 return;
             }
         };

@@ -26,7 +26,7 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 )]
 struct Cli {
     /// The bus Cowl serves on: "session", "system", or a D-Bus address.
-    #[arg(long, default_value = "session", global = true)]
+    #[arg(long, env = cowl_sdk::bus::COWL_BUS_ENV, default_value = "session", global = true)]
     bus: String,
     #[command(subcommand)]
     command: Command,
@@ -139,15 +139,9 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let builder = match cli.bus.as_str() {
-        "session" => zbus::connection::Builder::session(),
-        "system" => zbus::connection::Builder::system(),
-        address => zbus::connection::Builder::address(
-            address
-                .parse::<zbus::Address>()
-                .map_err(|err| format!("bad D-Bus address {address:?}: {err}"))?,
-        ),
-    };
+    let builder = cowl_sdk::bus::CowlBus::parse(&cli.bus)
+        .builder()
+        .map_err(|err| format!("bad D-Bus address {:?}: {err}", cli.bus))?;
     let connection = builder
         .method_timeout(CALL_TIMEOUT)
         .build()
