@@ -17,6 +17,7 @@ mod input;
 mod protocols;
 mod render;
 mod screenshot;
+mod service_watchdog;
 mod shell;
 mod socket;
 mod state;
@@ -92,6 +93,7 @@ fn run(mut cli: Cli) -> Result<()> {
     }
 
     stop_on_termination_signals(&event_loop)?;
+    service_watchdog::start(&event_loop.handle());
 
     // The socket is bound and the outputs exist: clients may connect now. Ready is announced
     // once Shell1 is served too (or D-Bus failed), so that units ordered after cowl find

@@ -118,6 +118,8 @@ pub struct Compositor {
     log_path: PathBuf,
     clients: Mutex<Vec<Child>>,
     captures: Mutex<u32>,
+    /// Where cowl's sd_notify messages come, as systemd's notify socket would take them.
+    notify: UnixDatagram,
 }
 
 impl Compositor {
@@ -215,12 +217,31 @@ impl Compositor {
             log_path,
             clients: Mutex::new(Vec::new()),
             captures: Mutex::new(0),
+            notify,
         };
 
         if let Err(err) = ready {
             compositor.fail(&format!("cowl never became ready: {err}"));
         }
         compositor
+    }
+
+    /// The next sd_notify message cowl sends after READY=1 (as systemd receives them).
+    pub fn next_notification(&self) -> String {
+        let deadline = Instant::now() + DEADLINE;
+        let mut message = [0u8; 512];
+        loop {
+            match self.notify.recv(&mut message) {
+                Ok(len) => {
+                    return String::from_utf8_lossy(&message[..len])
+                        .trim_end()
+                        .to_owned();
+                }
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) if Instant::now() < deadline => continue,
+                Err(err) => self.fail(&format!("no sd_notify message from cowl: {err}")),
+            }
+        }
     }
 
     /// The compositor's process id (for benchmarks that read its memory).
