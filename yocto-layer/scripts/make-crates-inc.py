@@ -33,10 +33,15 @@ def crates_inc(lock_text):
         "# Made by yocto-layer/scripts/make-crates-inc.py from the workspace's Cargo.lock;",
         "# do not edit (CI fails when it drifts from Cargo.lock).",
         "",
-        "SRC_URI += \" \\",
     ]
-    lines += [f"    crate://crates.io/{name}/{version} \\" for name, version, _ in crates]
-    lines += ["\"", ""]
+    # oelint-adv's layout: the first entry after the quote, the others under it.
+    uris = [f"crate://crates.io/{name}/{version}" for name, version, _ in crates]
+    opening = 'SRC_URI += "'
+    lines += [
+        (opening if index == 0 else " " * len(opening)) + uri + " \\"
+        for index, uri in enumerate(uris)
+    ]
+    lines += [" " * len(opening) + '"', ""]
     lines += [
         f'SRC_URI[{name}-{version}.sha256sum] = "{checksum}"'
         for name, version, checksum in crates
