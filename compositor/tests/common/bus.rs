@@ -41,6 +41,40 @@ impl PrivateBus {
         }
     }
 
+    /// Starts `dbus-daemon` with this configuration file (which says where it listens);
+    /// returns once it accepts connections. A configuration it refuses fails the test with
+    /// dbus-daemon's own message.
+    pub fn start_with_config(config: &std::path::Path) -> PrivateBus {
+        let dir = tempfile::tempdir().expect("bus dir");
+        let mut daemon = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--print-address=1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start dbus-daemon (is the dbus-daemon package installed?)");
+        let stdout = daemon.stdout.take().expect("dbus-daemon stdout");
+        let mut address = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut address)
+            .expect("read the bus address");
+        let address = address.trim().to_string();
+        if address.is_empty() {
+            let mut refusal = String::new();
+            if let Some(mut stderr) = daemon.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut stderr, &mut refusal);
+            }
+            let _ = daemon.wait();
+            panic!("dbus-daemon refused {}: {refusal}", config.display());
+        }
+        PrivateBus {
+            daemon,
+            _dir: dir,
+            address,
+        }
+    }
+
     /// The environment that points a process at this bus.
     pub fn env(&self) -> [(&str, &str); 1] {
         [("DBUS_SESSION_BUS_ADDRESS", self.address.as_str())]
@@ -51,6 +85,7 @@ impl PrivateBus {
         Command::new(env!("CARGO_BIN_EXE_cowlctl"))
             .args(args)
             .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .env_remove(cowl_sdk::bus::COWL_BUS_ENV)
             .stdin(Stdio::null())
             .output()
             .expect("run cowlctl")

@@ -202,6 +202,8 @@ impl Compositor {
             // No test reaches the developer's session bus; a test that wants D-Bus passes
             // the address of a private one (common::bus).
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            // Nor the bus a developer's shell may name for Cowl (cowl_sdk::bus).
+            .env_remove(cowl_sdk::bus::COWL_BUS_ENV)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone the log file"))
             .stderr(log);
