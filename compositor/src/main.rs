@@ -20,6 +20,7 @@ mod screenshot;
 mod service_watchdog;
 mod shell;
 mod socket;
+mod startup;
 mod state;
 mod supervisor;
 mod trust;
@@ -56,6 +57,7 @@ fn init_logging() {
 }
 
 fn run(mut cli: Cli) -> Result<()> {
+    let began = std::time::Instant::now();
     if let Some(path) = &cli.check_config {
         // The configuration, and the DBC files and mappings it names.
         let (config, _) = config::load(Some(path))?;
@@ -83,8 +85,11 @@ fn run(mut cli: Cli) -> Result<()> {
     .unwrap_or_else(|| PathBuf::from("."));
     let (car, replay) = load_car(&cli, &config.vehicle, &base)?;
 
+    let mut startup = startup::Startup::new(began);
+    startup.reached("config");
     let mut state = State::new(&mut event_loop, display, &cli, config)?;
     state.car = car;
+    state.startup = startup;
 
     match backend_choice {
         BackendChoice::Headless => backend::headless::init(&mut state, &cli)?,
@@ -92,13 +97,14 @@ fn run(mut cli: Cli) -> Result<()> {
         BackendChoice::Auto => unreachable!("resolve() never returns Auto"),
     }
 
+    state.startup.reached("backend");
     stop_on_termination_signals(&event_loop)?;
     service_watchdog::start(&event_loop.handle());
 
     // The socket is bound and the outputs exist: clients may connect now. Ready is announced
-    // once Shell1 is served too (or D-Bus failed), so that units ordered after cowl find
-    // both.
-    state.dbus_start(|state| socket::announce_ready(&state.socket_name));
+    // once Shell1 is served too (or D-Bus failed) and the first frame is on every output
+    // (startup.rs), so that units ordered after cowl find both and a black screen.
+    state.dbus_start(|state| state.startup_dbus_settled());
     if let Some(pipeline) = state.config.camera.pipeline.clone() {
         camera::start(&mut state, &pipeline);
     }

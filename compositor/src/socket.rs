@@ -1,7 +1,8 @@
 //! The listening Wayland socket and the readiness announcement.
 //!
 //! Owns the translation of socket errors into messages an integrator can act on (no runtime
-//! dir, name taken) and the sd_notify `READY=1` that lets systemd order the apps after us.
+//! dir, name taken) and the sd_notify `READY=1` that lets systemd order the apps after us
+//! (sent when startup.rs judges Cowl ready).
 
 use anyhow::{Result, anyhow};
 use smithay::reexports::wayland_server::BindError;
@@ -33,7 +34,7 @@ pub fn bind(name: Option<&str>) -> Result<ListeningSocketSource> {
     })
 }
 
-/// Logs the socket name and tells systemd we are ready, when it is listening.
+/// Logs the socket name and tells systemd we are ready.
 pub fn announce_ready(socket_name: &str) {
     info!(socket = socket_name, "listening on Wayland socket");
     if std::env::var_os("NOTIFY_SOCKET").is_some()

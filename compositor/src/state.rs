@@ -124,6 +124,8 @@ pub struct State {
     pub config: Config,
     pub supervisor: Supervisor,
     pub watchdog: Watchdog,
+    /// Ready for systemd, and where the start-up time went (startup.rs).
+    pub startup: crate::startup::Startup,
     pub curtain: Curtain,
     /// What the compositor draws itself: status bar, dock, home view, covers.
     pub chrome: Chrome,
@@ -252,6 +254,7 @@ impl State {
         Ok(State {
             supervisor,
             watchdog: Watchdog::default(),
+            startup: crate::startup::Startup::new(std::time::Instant::now()),
             curtain: Curtain::new(
                 config
                     .apps

@@ -1,5 +1,6 @@
 //! What systemd sees of cowl as the Type=notify service of the Yocto image (cowl.service):
-//! READY=1 (every test's harness waits for it), then watchdog pings at half `WatchdogSec`,
+//! READY=1 (every test's harness waits for it) once the first frame is on every display,
+//! with where the start-up time went in the log; then watchdog pings at half `WatchdogSec`,
 //! sent from the event loop, on the notify socket systemd gives it.
 
 mod common;
@@ -35,4 +36,42 @@ fn a_watchdog_meant_for_another_process_is_not_pinged() {
         "{}",
         compositor.log()
     );
+}
+
+#[test]
+fn ready_comes_once_the_first_frame_is_on_every_display() {
+    let compositor = Compositor::start(
+        &[
+            "--backend",
+            "headless",
+            "--renderer",
+            "pixman",
+            "--output",
+            "320x240",
+            "--output",
+            "320x240",
+        ],
+        &[],
+    );
+    // The harness returned on READY=1: by then both displays had their first frame.
+    let log = compositor.log();
+    let done = log.find("start-up done").expect("the start-up summary");
+    for output in ["HEADLESS-1", "HEADLESS-2"] {
+        let shown = log
+            .lines()
+            .position(|line| line.contains("first frame presented") && line.contains(output))
+            .and_then(|index| log.find(log.lines().nth(index)?))
+            .unwrap_or_else(|| panic!("no first frame on {output} before READY=1:\n{log}"));
+        assert!(
+            shown < done,
+            "{output}'s first frame came after ready:\n{log}"
+        );
+    }
+    let summary = &log[done..];
+    for phase in ["config=", "backend=", "dbus=", "first-frame-everywhere="] {
+        assert!(
+            summary.contains(phase),
+            "{phase} missing from the summary:\n{log}"
+        );
+    }
 }
