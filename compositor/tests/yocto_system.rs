@@ -63,16 +63,19 @@ fn unit_root() -> tempfile::TempDir {
     .expect("copy cowl.service");
     for unit in [
         "cowl-session.target",
-        "cowl-wayland.path",
+        "cowl-ready.path",
         "cowl-nav.service",
         "cowl-media.service",
         "cowl-phone-sim.service",
     ] {
         std::fs::copy(layer_files().join(unit), system.join(unit)).expect("copy a user unit");
     }
-    for binary in ["cowl", "cowl-nav", "cowl-media", "cowl-phone-sim"] {
-        // Panics when the workspace does not build it.
-        common::app_binary(binary);
+    for binary in ["cowl", "cowl-nav", "cowl-media", "cowl-phone-sim", "touch"] {
+        // Panics when the workspace does not build it (touch: coreutils', for
+        // ExecStartPost=).
+        if binary != "touch" {
+            common::app_binary(binary);
+        }
         let placed = bin.join(binary);
         std::fs::write(&placed, "#!/bin/sh\n").expect("place a binary");
         std::fs::set_permissions(&placed, std::fs::Permissions::from_mode(0o755))
@@ -101,7 +104,7 @@ fn the_units_pass_systemd_analyze_verify_and_a_broken_one_does_not() {
         root.path(),
         &[
             "cowl.service",
-            "cowl-wayland.path",
+            "cowl-ready.path",
             "cowl-session.target",
             "cowl-nav.service",
             "cowl-media.service",

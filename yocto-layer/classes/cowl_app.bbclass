@@ -1,6 +1,6 @@
 # An app of Cowl's head unit: a systemd user service of the cowl-apps user, started with
-# cowl-session.target (once Cowl's Wayland socket exists) and stopped with it, reaching
-# Cowl on the system bus. The recipe sets COWL_APP_SERVICE, the unit in its files/.
+# cowl-session.target (once Cowl is ready: its first frame shown, Shell1 served) and
+# stopped with it, reaching Cowl on the system bus. The recipe sets COWL_APP_SERVICE, the unit in its files/.
 
 COWL_APP_SERVICE ??= ""
 

@@ -19,7 +19,7 @@ DEPENDS += "gstreamer1.0 \
 SRC_URI += "file://70-cowl-touchscreen.rules \
             file://80-cowl-can0.network \
             file://cowl-session.target \
-            file://cowl-wayland.path \
+            file://cowl-ready.path \
             file://cowl.service \
             file://cowl.toml \
             file://org.cowl.conf"
@@ -58,11 +58,11 @@ do_install:append() {
     sed -e 's/@BITRATE@/${COWL_CAN_BITRATE}/' ${UNPACKDIR}/80-cowl-can0.network \
         > ${D}${nonarch_libdir}/systemd/network/80-cowl-can0.network
 
-    # The apps' session: their user's manager starts cowl-session.target once Cowl listens.
+    # The apps' session: their user's manager starts cowl-session.target once Cowl is ready.
     install -d ${D}${systemd_user_unitdir}/default.target.wants
     install -m 0644 ${UNPACKDIR}/cowl-session.target ${D}${systemd_user_unitdir}/
-    install -m 0644 ${UNPACKDIR}/cowl-wayland.path ${D}${systemd_user_unitdir}/
-    ln -s ../cowl-wayland.path ${D}${systemd_user_unitdir}/default.target.wants/cowl-wayland.path
+    install -m 0644 ${UNPACKDIR}/cowl-ready.path ${D}${systemd_user_unitdir}/
+    ln -s ../cowl-ready.path ${D}${systemd_user_unitdir}/default.target.wants/cowl-ready.path
     # Lingering: the apps' user manager starts at boot, with nobody logged in.
     install -d ${D}${localstatedir}/lib/systemd/linger
     touch ${D}${localstatedir}/lib/systemd/linger/cowl-apps
