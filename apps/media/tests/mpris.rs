@@ -490,6 +490,9 @@ fn removable_media_comes_and_goes_with_its_mount() {
 
     namespace.bind(&stick, &mount_point);
     scanned(3);
+    // The scan runs on the engine's thread, MPRIS on the D-Bus thread: the player may not be
+    // on the bus yet.
+    app.state_is("the player on the bus", |_| true);
     app.playerctl(&["play"]);
     app.state_is("Low Hum playing from the stick", |fields| {
         fields[0] == "Playing" && fields.get(1) == Some(&"Low Hum")
