@@ -279,7 +279,13 @@ fn video_plays_parked_and_is_refused_while_driving_while_the_sound_goes_on() {
         "the picture replaced while driving",
         shows_video_placeholder,
     );
-    assert_eq!(run.playerctl(&["status"]), "Playing", "the sound plays on");
+    let playing = run.playerctl(&["status"]);
+    assert_eq!(
+        playing,
+        "Playing",
+        "the sound plays on; the app's log: {:#?}",
+        run.log.so_far()
+    );
     drop(status);
     // Also under the car's restrictions now: the search field is off, the list is short.
     run.hold_at_start();

@@ -476,9 +476,8 @@ impl Engine {
                         .current()
                         .and_then(|index| self.snapshot.library.get(index))
                         .and_then(Track::uri);
-                    self.player.set_video_allowed(allowed, current.as_deref());
-                    // A hand-over to the next track that the reload cut short is armed again.
-                    self.refresh_next();
+                    self.player
+                        .set_video_allowed(allowed, current.as_deref(), self.next_uri());
                 }
             }
             Command::Night(night) => self.snapshot.night = night,
@@ -550,14 +549,13 @@ impl Engine {
             Some(Interruption::PauseTransient | Interruption::PausePermanent)
         );
         let playing = playing && !held;
-        self.player.load(&uri, playing);
+        self.player.load(&uri, playing, self.next_uri());
         self.snapshot.status = if playing {
             Status::Playing
         } else {
             Status::Paused
         };
         self.now_playing(index);
-        self.refresh_next();
     }
 
     fn now_playing(&mut self, index: usize) {
@@ -580,12 +578,15 @@ impl Engine {
 
     /// Tells the player what follows the current track, for the gapless hand-over.
     fn refresh_next(&mut self) {
-        let next = self
-            .queue
+        self.player.set_next(self.next_uri());
+    }
+
+    /// The URI of what follows the current track in the queue.
+    fn next_uri(&self) -> Option<String> {
+        self.queue
             .after_current()
             .and_then(|index| self.snapshot.library.get(index))
-            .and_then(Track::uri);
-        self.player.set_next(next);
+            .and_then(Track::uri)
     }
 
     /// How long until the position reaches its next whole second (a little after, so that

@@ -121,10 +121,14 @@ impl Player {
         self.playbin.bus()
     }
 
-    /// Starts `uri` from its beginning, playing or paused.
-    pub fn load(&mut self, uri: &str, playing: bool) {
+    /// Starts `uri` from its beginning, playing or paused, with `next` armed for the
+    /// gapless hand-over. It is armed once the previous stream has stopped and before this
+    /// one starts: a short file can be read to its end while it prerolls, and
+    /// about-to-finish must then find what follows it.
+    pub fn load(&mut self, uri: &str, playing: bool, next: Option<String>) {
         let _ = self.playbin.set_state(gst::State::Ready);
         self.handed_over.store(false, Ordering::SeqCst);
+        self.set_next(next);
         self.playbin.set_property("uri", uri);
         self.pending_seek = None;
         self.go(playing);
@@ -203,8 +207,13 @@ impl Player {
     /// playbin drops (or builds) its video branch; the sound carries on from where it was.
     /// `current` is the track the engine plays: near a track's end playbin may already hold
     /// the next one's URI (about-to-finish handed it over), and the reload must not lose
-    /// the current track or the hand-over (the engine arms the next again).
-    pub fn set_video_allowed(&mut self, allowed: bool, current: Option<&str>) {
+    /// the current track or the hand-over: `next` is armed again.
+    pub fn set_video_allowed(
+        &mut self,
+        allowed: bool,
+        current: Option<&str>,
+        next: Option<String>,
+    ) {
         if allowed == self.video_allowed {
             return;
         }
@@ -230,6 +239,9 @@ impl Player {
             self.playbin.set_property("uri", uri);
         }
         self.handed_over.store(false, Ordering::SeqCst);
+        // Armed again once the old stream stopped (about-to-finish may have taken it), before
+        // the reloaded one prerolls (see `load`).
+        self.set_next(next);
         self.pending_seek = position;
         self.go(playing);
     }

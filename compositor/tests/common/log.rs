@@ -24,6 +24,11 @@ impl LogLines {
         LogLines(log)
     }
 
+    /// The lines logged since the last read, without waiting (for a failure's message).
+    pub fn so_far(&self) -> Vec<String> {
+        self.0.try_iter().collect()
+    }
+
     /// Waits for a line that says `text`; returns the lines before it.
     pub fn shows(&self, text: &str) -> Vec<String> {
         let deadline = std::time::Instant::now() + super::DEADLINE;
