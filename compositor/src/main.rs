@@ -206,12 +206,13 @@ fn stop_on_termination_signals(event_loop: &EventLoop<'static, State>) -> Result
 /// Starts a `--spawn` client through the shell, connected to our socket, and forgets it (the
 /// configured apps have the supervisor instead). A failure here is logged, never fatal.
 fn spawn_client(command: &str, socket_name: &str) {
-    let spawned = std::process::Command::new("/bin/sh")
+    let mut child = std::process::Command::new("/bin/sh");
+    child
         .arg("-c")
         .arg(command)
         .env("WAYLAND_DISPLAY", socket_name)
-        .env_remove("DISPLAY")
-        .spawn();
+        .env_remove("DISPLAY");
+    let spawned = supervisor::ends_with_cowl(&mut child).spawn();
     match spawned {
         Ok(mut child) => {
             info!(command, pid = child.id(), "spawned client");

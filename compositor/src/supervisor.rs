@@ -16,6 +16,37 @@ use tracing::{info, warn};
 use crate::config::{Config, RestartPolicy};
 use crate::state::State;
 
+/// Makes a child Cowl starts (an app, the on-screen keyboard, a `--spawn`ed client) get
+/// SIGTERM when Cowl dies, however it dies: a crash or SIGKILL runs no clean-up of ours, and
+/// nothing of a dead compositor's should live on (wvkbd, for one, spins at full CPU once its
+/// compositor is gone). Under systemd the unit's cgroup does the same; nested and in tests
+/// this is what does it.
+pub fn ends_with_cowl(command: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    let cowl = rustix::process::getpid();
+    // SAFETY: the closure runs in the child between fork and exec. It only makes the
+    // sigprocmask, prctl and getppid system calls, which are async-signal-safe, and turns
+    // an errno into an io::Error, which allocates nothing.
+    unsafe {
+        command.pre_exec(move || {
+            // Cowl blocks the signals its event loop reads (signalfd); the mask survives
+            // exec, and a child that blocks SIGTERM would never hear the death signal, nor
+            // systemd stopping it.
+            let mut unblocked: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut unblocked);
+            if libc::sigprocmask(libc::SIG_SETMASK, &unblocked, std::ptr::null_mut()) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::TERM))?;
+            // Cowl died before the death signal was set: nothing would send it.
+            if rustix::process::getppid() != Some(cowl) {
+                return Err(rustix::io::Errno::SRCH.into());
+            }
+            Ok(())
+        })
+    }
+}
+
 /// The first restart comes after this, each further one after twice the previous delay.
 const FIRST_RESTART_DELAY: Duration = Duration::from_secs(1);
 const MAX_RESTART_DELAY: Duration = Duration::from_secs(30);
@@ -120,12 +151,13 @@ impl Supervisor {
         };
         // `exec` makes the app itself our child (not a shell around it), so that its pid is
         // the one we signal and whose exit we see.
-        let spawned = Command::new("/bin/sh")
+        let mut command = Command::new("/bin/sh");
+        command
             .arg("-c")
             .arg(format!("exec {}", app.exec))
             .env("WAYLAND_DISPLAY", &socket_name)
-            .env_remove("DISPLAY")
-            .spawn();
+            .env_remove("DISPLAY");
+        let spawned = ends_with_cowl(&mut command).spawn();
         match spawned {
             Ok(child) => {
                 let pid = child.id();

@@ -136,3 +136,39 @@ fn the_curtain_hides_apps_until_the_timeout_when_an_autostart_app_never_shows() 
     });
     assert!(compositor.log().contains("these apps never showed"));
 }
+
+#[test]
+fn an_app_cowl_started_does_not_outlive_cowl_killed_outright() {
+    // Not a Wayland client: it would not notice the compositor go by itself.
+    let mut compositor = Compositor::start_with_config(
+        &["--backend", "headless", "--renderer", "pixman"],
+        &[],
+        "[[apps]]\nid = \"org.cowl.Sleeper\"\nname = \"Sleeper\"\n\
+         exec = \"sleep 600\"\nautostart = true\nrestart = \"never\"\n",
+    );
+    let pids = started_pids(&compositor, "org.cowl.Sleeper");
+    assert_eq!(pids.len(), 1, "{}", compositor.log());
+    let app = rustix::process::Pid::from_raw(pids[0] as i32).expect("a pid");
+    // Watched before Cowl goes, so that its exit cannot be missed.
+    let exited = rustix::process::pidfd_open(app, rustix::process::PidfdFlags::empty())
+        .expect("pidfd_open the app");
+
+    // SIGKILL: no clean-up of Cowl's runs; the kernel's death signal must do it.
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &compositor.pid().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(killed.success());
+    compositor.wait_for_exit();
+
+    let mut watch = [rustix::event::PollFd::new(
+        &exited,
+        rustix::event::PollFlags::IN,
+    )];
+    let timeout = rustix::event::Timespec {
+        tv_sec: common::DEADLINE.as_secs() as i64,
+        tv_nsec: 0,
+    };
+    let ready = rustix::event::poll(&mut watch, Some(&timeout)).expect("poll the pidfd");
+    assert_eq!(ready, 1, "the app outlived Cowl by {:?}", common::DEADLINE);
+}
