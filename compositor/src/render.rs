@@ -189,7 +189,7 @@ impl State {
         refresh: Duration,
         sequence: u64,
     ) {
-        self.startup_frame_shown(&output.name());
+        self.startup_frame_shown(output);
         // Which output shows each surface most: feedback and fractional scale follow it.
         let update_primary_output = |surface: &WlSurface, states: &SurfaceData| {
             update_surface_primary_scanout_output(

@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+use smithay::output::Output;
 use tracing::info;
 
 use crate::state::State;
@@ -61,12 +62,18 @@ impl State {
         }
     }
 
-    /// A frame of `output` was presented: the first one counts towards ready.
-    pub fn startup_frame_shown(&mut self, output_name: &str) {
-        if self.startup.announced || !self.startup.shown.insert(output_name.to_owned()) {
+    /// A frame of `output` was presented: the first one counts towards ready. Called for
+    /// every frame, so once ready it returns before looking at the output.
+    pub fn startup_frame_shown(&mut self, output: &Output) {
+        if self.startup.announced {
             return;
         }
-        info!(output = output_name, "first frame presented");
+        let name = output.name();
+        if self.startup.shown.contains(&name) {
+            return;
+        }
+        info!(output = %name, "first frame presented");
+        self.startup.shown.insert(name);
         self.startup_try_ready();
     }
 

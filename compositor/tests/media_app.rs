@@ -215,6 +215,16 @@ impl Drop for Follow {
 /// Starts cowl-media on `compositor`'s display and the bus at `bus_address`, on the media
 /// in `folder`; its log comes as it is written.
 fn spawn_media(compositor: &Compositor, bus_address: &str, folder: &Path) -> (Child, LogLines) {
+    spawn_media_with(compositor, bus_address, folder, &[])
+}
+
+/// Like `spawn_media`, with more environment.
+fn spawn_media_with(
+    compositor: &Compositor,
+    bus_address: &str,
+    folder: &Path,
+    env: &[(&str, &str)],
+) -> (Child, LogLines) {
     let mut app = compositor
         .command(
             common::app_binary("cowl-media")
@@ -229,6 +239,7 @@ fn spawn_media(compositor: &Compositor, bus_address: &str, folder: &Path) -> (Ch
         .env("DBUS_SESSION_BUS_ADDRESS", bus_address)
         // Software rendering that draws the same everywhere (wgpu is the default).
         .env("ICED_BACKEND", "tiny-skia")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -338,24 +349,12 @@ fn on_a_head_unit_the_car_is_followed_on_cowl_s_bus_and_mpris_stays_on_the_sessi
     let cowl = Compositor::headless_on_bus(&car_bus, "1280x800", &[], &config());
     let media = tempfile::tempdir().unwrap();
     copy_media(media.path());
-    let mut app = cowl
-        .command(
-            common::app_binary("cowl-media")
-                .to_str()
-                .expect("utf-8 path"),
-        )
-        .arg("--folder")
-        .arg(media.path())
-        .arg("--store")
-        .arg(media.path().join("library.redb"))
-        .args(["--audio-sink", "fakesink sync=true"])
-        .env("DBUS_SESSION_BUS_ADDRESS", &session_bus.address)
-        .env(cowl_sdk::bus::COWL_BUS_ENV, &car_bus.address)
-        .env("ICED_BACKEND", "tiny-skia")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start cowl-media");
+    let (mut app, _log) = spawn_media_with(
+        &cowl,
+        &session_bus.address,
+        media.path(),
+        &[(cowl_sdk::bus::COWL_BUS_ENV, car_bus.address.as_str())],
+    );
     // Without a car the app stays by night; the simulated car on Cowl's bus says day.
     cowl.wait_for_capture("the app by day, as the car on Cowl's bus says", |image| {
         image.pixel(640, APP_TOP + 640) == DAY_BACKGROUND

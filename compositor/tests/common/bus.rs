@@ -18,27 +18,8 @@ impl PrivateBus {
     /// has printed its address, which it does when it accepts connections.
     pub fn start() -> PrivateBus {
         let dir = tempfile::tempdir().expect("bus dir");
-        let mut daemon = Command::new("dbus-daemon")
-            .arg("--session")
-            .arg(format!("--address=unix:path={}/bus", dir.path().display()))
-            .args(["--nofork", "--print-address=1"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start dbus-daemon (is the dbus-daemon package installed?)");
-        let stdout = daemon.stdout.take().expect("dbus-daemon stdout");
-        let mut address = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut address)
-            .expect("read the bus address");
-        let address = address.trim().to_string();
-        assert!(!address.is_empty(), "dbus-daemon exited without an address");
-        PrivateBus {
-            daemon,
-            _dir: dir,
-            address,
-        }
+        let address = format!("--address=unix:path={}/bus", dir.path().display());
+        PrivateBus::run(dir, &["--session", &address], "--session")
     }
 
     /// Starts `dbus-daemon` with this configuration file (which says where it listens);
@@ -46,12 +27,21 @@ impl PrivateBus {
     /// dbus-daemon's own message.
     pub fn start_with_config(config: &std::path::Path) -> PrivateBus {
         let dir = tempfile::tempdir().expect("bus dir");
+        let config_arg = format!("--config-file={}", config.display());
+        PrivateBus::run(dir, &[&config_arg], &config.display().to_string())
+    }
+
+    /// Runs dbus-daemon with `args` until it prints its address; `what` names it in the
+    /// failure, with dbus-daemon's own message (its stderr goes to a file in `dir`).
+    fn run(dir: TempDir, args: &[&str], what: &str) -> PrivateBus {
+        let log_path = dir.path().join("dbus-daemon.log");
+        let log = std::fs::File::create(&log_path).expect("dbus-daemon's log");
         let mut daemon = Command::new("dbus-daemon")
-            .arg(format!("--config-file={}", config.display()))
+            .args(args)
             .args(["--nofork", "--print-address=1"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(log)
             .spawn()
             .expect("start dbus-daemon (is the dbus-daemon package installed?)");
         let stdout = daemon.stdout.take().expect("dbus-daemon stdout");
@@ -61,12 +51,9 @@ impl PrivateBus {
             .expect("read the bus address");
         let address = address.trim().to_string();
         if address.is_empty() {
-            let mut refusal = String::new();
-            if let Some(mut stderr) = daemon.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut stderr, &mut refusal);
-            }
             let _ = daemon.wait();
-            panic!("dbus-daemon refused {}: {refusal}", config.display());
+            let refusal = std::fs::read_to_string(&log_path).unwrap_or_default();
+            panic!("dbus-daemon {what} gave no address: {refusal}");
         }
         PrivateBus {
             daemon,
