@@ -44,6 +44,25 @@ pub struct Config {
     pub vehicle: VehicleConfig,
     #[serde(default)]
     pub camera: CameraConfig,
+    /// Touchscreens of the DRM backend, by libinput device name: which output each one
+    /// touches and how it is calibrated. An unlisted touchscreen goes to the output its udev
+    /// `WL_OUTPUT` property names, else to the first output.
+    #[serde(default)]
+    pub touchscreens: Vec<TouchscreenConfig>,
+}
+
+/// One touchscreen (`[[touchscreens]]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TouchscreenConfig {
+    /// The device's name as libinput reports it (`libinput list-devices`).
+    pub name: Spanned<String>,
+    /// The connector of the display it lies on (`DSI-1`, `HDMI-A-1`).
+    pub output: Option<Spanned<String>>,
+    /// libinput's calibration matrix `[a, b, c, d, e, f]`: a touch at normalised (x, y) is
+    /// taken to be at (a·x + b·y + c, d·x + e·y + f). For a panel whose digitiser does not
+    /// line up with its pixels.
+    pub calibration: Option<Spanned<[f32; 6]>>,
 }
 
 /// The rear camera (see `camera/`).
@@ -349,9 +368,50 @@ pub struct OutputConfig {
     pub transform: OutputTransform,
     #[serde(default)]
     pub layout: LayoutConfig,
+    /// The DRM backend's mode for this connector, `WIDTHxHEIGHT` or `WIDTHxHEIGHT@HZ`; default
+    /// the panel's preferred mode.
+    #[serde(default)]
+    pub mode: Option<Spanned<String>>,
+}
+
+/// A display mode asked for in the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModeRequest {
+    pub width: u16,
+    pub height: u16,
+    /// Refresh in Hz; none: the connector's best refresh at that size.
+    pub refresh_hz: Option<u32>,
+}
+
+impl ModeRequest {
+    /// Parses `1920x720` or `1920x720@60`.
+    pub fn parse(text: &str) -> Option<ModeRequest> {
+        let (size, refresh) = match text.split_once('@') {
+            Some((size, refresh)) => (size, Some(refresh.trim().parse::<u32>().ok()?)),
+            None => (text, None),
+        };
+        let (width, height) = size.trim().split_once('x')?;
+        let width = width.parse::<u16>().ok().filter(|w| *w > 0)?;
+        let height = height.parse::<u16>().ok().filter(|h| *h > 0)?;
+        if refresh == Some(0) {
+            return None;
+        }
+        Some(ModeRequest {
+            width,
+            height,
+            refresh_hz: refresh,
+        })
+    }
 }
 
 impl OutputConfig {
+    /// The configured mode; validated when the configuration is loaded.
+    pub fn mode(&self) -> Option<ModeRequest> {
+        self.mode
+            .as_ref()
+            .and_then(|mode| ModeRequest::parse(mode.get_ref()))
+    }
+
     /// The scale to give the output; validated to lie in `SCALE_RANGE`.
     pub fn scale(&self) -> f64 {
         self.scale.as_ref().map_or(1.0, |scale| *scale.get_ref())
@@ -603,7 +663,11 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
     let deserializer = toml::de::Deserializer::parse(text)
         .map_err(|err| error_at(err.span(), String::new(), err.message().to_string()))?;
     let config: Config = serde_path_to_error::deserialize(deserializer).map_err(|err| {
-        let key = err.path().to_string();
+        // A `Spanned` value shows up in the path as serde_spanned's private field name.
+        let key = err
+            .path()
+            .to_string()
+            .replace(".$__serde_spanned_private_value", "");
         let inner = err.into_inner();
         error_at(inner.span(), key, inner.message().to_string())
     })?;
@@ -669,9 +733,29 @@ fn validate_vehicle(vehicle: &VehicleConfig) -> Result<(), Invalid> {
 }
 
 fn validate(config: &Config) -> Result<(), Invalid> {
+    for (index, touchscreen) in config.touchscreens.iter().enumerate() {
+        if let Some(matrix) = &touchscreen.calibration
+            && matrix.get_ref().iter().any(|value| !value.is_finite())
+        {
+            return Err(Invalid {
+                span: matrix.span(),
+                key: format!("touchscreens[{index}].calibration"),
+                message: "six finite numbers [a, b, c, d, e, f]".into(),
+            });
+        }
+    }
     let mut output_names = HashMap::new();
     for (index, output) in config.outputs.iter().enumerate() {
         let key = format!("outputs[{index}]");
+        if let Some(mode) = &output.mode
+            && ModeRequest::parse(mode.get_ref()).is_none()
+        {
+            return Err(Invalid {
+                span: mode.span(),
+                key: format!("{key}.mode"),
+                message: "a mode like \"1920x720\" or \"1920x720@60\"".into(),
+            });
+        }
         if output.name.get_ref().trim().is_empty() {
             return Err(Invalid {
                 span: output.name.span(),
@@ -1083,5 +1167,39 @@ mod tests {
     fn columns_count_characters_not_bytes() {
         assert_eq!(line_and_column("ä = 1\nb", 7), (2, 1));
         assert_eq!(line_and_column("äb", 2), (1, 2));
+    }
+
+    #[test]
+    fn output_modes_and_touchscreens_are_read_and_checked() {
+        let config = parse(
+            "[[outputs]]\nname = \"DSI-1\"\nmode = \"1280x800@60\"\n\
+             [[touchscreens]]\nname = \"Goodix\"\noutput = \"DSI-1\"\n\
+             calibration = [0.0, 1.0, 0.0, -1.0, 0.0, 1.0]\n",
+            "test.toml",
+        )
+        .expect("valid");
+        let mode = config.output("DSI-1").and_then(OutputConfig::mode);
+        assert_eq!(
+            mode,
+            Some(ModeRequest {
+                width: 1280,
+                height: 800,
+                refresh_hz: Some(60)
+            })
+        );
+        assert_eq!(
+            ModeRequest::parse("800x480").map(|m| m.refresh_hz),
+            Some(None)
+        );
+        let err = error("[[outputs]]\nname = \"A\"\nmode = \"big\"\n");
+        assert_eq!(
+            (err.key.as_str(), err.line, err.column),
+            ("outputs[0].mode", 3, 8)
+        );
+        let err = error("[[touchscreens]]\nname = \"T\"\ncalibration = [1.0, 0.0]\n");
+        assert_eq!(err.key, "touchscreens[0].calibration");
+        let err =
+            error("[[touchscreens]]\nname = \"T\"\ncalibration = [nan, 0.0, 0.0, 0.0, 1.0, 0.0]\n");
+        assert_eq!(err.key, "touchscreens[0].calibration");
     }
 }
