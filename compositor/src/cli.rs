@@ -10,14 +10,22 @@ use clap::{Parser, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "cowl", version, about, long_about = None)]
 pub struct Cli {
-    /// Where to show the screens: `nested` opens a window in the desktop session (Wayland or
-    /// X11), `headless` renders offscreen (tests, CI, screenshots), `auto` picks nested when
-    /// WAYLAND_DISPLAY or DISPLAY is set and headless otherwise.
+    /// Where to show the screens: `drm` drives the displays and touchscreens itself (the head
+    /// unit, through seatd or logind), `nested` opens a window in the desktop session (Wayland
+    /// or X11), `headless` renders offscreen (tests, CI, screenshots). `auto` picks nested when
+    /// WAYLAND_DISPLAY or DISPLAY is set, drm when the machine has a display controller
+    /// (/dev/dri/card*), and headless otherwise.
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     pub backend: BackendChoice,
 
-    /// The renderer of the headless backend. `gles` runs on an EGL device (Mesa's software
-    /// device when there is no GPU) and falls back to `pixman` when no EGL device exists.
+    /// The drm backend's display controller, such as /dev/dri/card1. Default: the seat's
+    /// primary GPU (the boot display), else its first.
+    #[arg(long, value_name = "PATH")]
+    pub drm_device: Option<PathBuf>,
+
+    /// The renderer. `gles` runs on an EGL device (headless: Mesa's software device when
+    /// there is no GPU; drm: the display's GPU through GBM) and falls back to `pixman` on the
+    /// CPU when it cannot be set up (drm: into dumb buffers).
     #[arg(long, value_enum, default_value_t = RendererChoice::Gles)]
     pub renderer: RendererChoice,
 
@@ -105,6 +113,7 @@ pub enum BackendChoice {
     Auto,
     Headless,
     Nested,
+    Drm,
 }
 
 impl BackendChoice {
@@ -117,6 +126,8 @@ impl BackendChoice {
                     .any(|var| std::env::var_os(var).is_some_and(|value| !value.is_empty()));
                 if has_desktop {
                     BackendChoice::Nested
+                } else if has_display_controller() {
+                    BackendChoice::Drm
                 } else {
                     BackendChoice::Headless
                 }
@@ -124,6 +135,15 @@ impl BackendChoice {
             other => other,
         }
     }
+}
+
+/// A bare seat with a display: some `/dev/dri/card*` exists.
+fn has_display_controller() -> bool {
+    std::fs::read_dir("/dev/dri").is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|entry| entry.file_name().to_string_lossy().starts_with("card"))
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

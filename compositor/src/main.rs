@@ -94,6 +94,7 @@ fn run(mut cli: Cli) -> Result<()> {
     match backend_choice {
         BackendChoice::Headless => backend::headless::init(&mut state, &cli)?,
         BackendChoice::Nested => backend::nested::init(&mut event_loop, &mut state, &cli)?,
+        BackendChoice::Drm => backend::drm::init(&mut state, &cli)?,
         BackendChoice::Auto => unreachable!("resolve() never returns Auto"),
     }
 

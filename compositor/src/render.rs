@@ -109,33 +109,14 @@ where
         chrome_frame,
         curtain,
     } = job;
-    let [red, green, blue] = if curtain {
-        [0.0; 3]
-    } else {
-        background.0.map(|channel| f32::from(channel) / 255.0)
-    };
-    // Front to back: covers of hung apps, the apps and layer surfaces, the panels and the
-    // home view; the background colour behind everything. The curtain is black alone.
-    let mut elements: Vec<FrameElement<R, WaylandSurfaceRenderElement<R>>> = Vec::new();
-    if !curtain {
-        let (above, below) = chrome.render_elements(renderer, chrome_frame);
-        let apps = space_render_elements(renderer, [space], output, 1.0).map_err(|err| {
-            format!(
-                "collecting the windows of {} failed: {err:?}",
-                output.name()
-            )
-        })?;
-        elements.extend(above.into_iter().map(FrameElement::Chrome));
-        elements.extend(apps.into_iter().map(FrameElement::Space));
-        elements.extend(below.into_iter().map(FrameElement::Chrome));
-    }
+    let elements = frame_elements(renderer, output, space, chrome, chrome_frame, curtain)?;
     let result = damage_tracker
         .render_output(
             renderer,
             framebuffer,
             age,
             &elements,
-            [red, green, blue, 1.0],
+            clear_colour(background, curtain),
         )
         .map_err(|err| format!("rendering output {} failed: {err:?}", output.name()))?;
     let outcome = FrameOutcome {
@@ -178,6 +159,46 @@ where
     Ok(outcome)
 }
 
+/// Everything `output` shows, front to back: covers of hung apps, the apps and layer
+/// surfaces, the panels and the home view. The curtain shows nothing (black alone).
+pub fn frame_elements<R>(
+    renderer: &mut R,
+    output: &Output,
+    space: &Space<Window>,
+    chrome: &mut Chrome,
+    chrome_frame: ChromeFrame,
+    curtain: bool,
+) -> Result<Vec<FrameElement<R, WaylandSurfaceRenderElement<R>>>, String>
+where
+    R: Renderer + ImportAll + ImportMem,
+    R::TextureId: Send + Clone + Texture + 'static,
+{
+    let mut elements = Vec::new();
+    if !curtain {
+        let (above, below) = chrome.render_elements(renderer, chrome_frame);
+        let apps = space_render_elements(renderer, [space], output, 1.0).map_err(|err| {
+            format!(
+                "collecting the windows of {} failed: {err:?}",
+                output.name()
+            )
+        })?;
+        elements.extend(above.into_iter().map(FrameElement::Chrome));
+        elements.extend(apps.into_iter().map(FrameElement::Space));
+        elements.extend(below.into_iter().map(FrameElement::Chrome));
+    }
+    Ok(elements)
+}
+
+/// What lies behind every element: the output's background colour, black under the curtain.
+pub fn clear_colour(background: Colour, curtain: bool) -> [f32; 4] {
+    let [red, green, blue] = if curtain {
+        [0.0; 3]
+    } else {
+        background.0.map(|channel| f32::from(channel) / 255.0)
+    };
+    [red, green, blue, 1.0]
+}
+
 impl State {
     /// After a frame of `output` was presented (or skipped for lack of damage): presentation
     /// feedback for what was shown, and frame callbacks so that clients draw their next frame.
@@ -188,6 +209,7 @@ impl State {
         presented_at: Duration,
         refresh: Duration,
         sequence: u64,
+        kind: wp_presentation_feedback::Kind,
     ) {
         self.startup_frame_shown(output);
         // Which output shows each surface most: feedback and fractional scale follow it.
@@ -236,7 +258,7 @@ impl State {
                 presented_at,
                 Refresh::fixed(refresh),
                 sequence,
-                wp_presentation_feedback::Kind::Vsync,
+                kind,
             );
         }
 

@@ -25,6 +25,7 @@ use smithay::output::Output;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
 use smithay::reexports::pixman;
+use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
 use smithay::utils::{Physical, Size, Transform};
 use tracing::{info, warn};
 
@@ -48,8 +49,9 @@ enum HeadlessRenderer {
     Pixman(Box<PixmanRenderer>),
 }
 
-/// The offscreen framebuffer of one output, of the renderer's kind.
-enum Framebuffer {
+/// The offscreen framebuffer of one output, of the renderer's kind (also the DRM backend's
+/// capture buffer).
+pub(super) enum Framebuffer {
     Gles(GlesRenderbuffer),
     Pixman(pixman::Image<'static, 'static>),
 }
@@ -297,12 +299,19 @@ impl State {
         headless_output.frame_clock.presented(vblank);
         let sequence = headless_output.frame_clock.sequence();
         let refresh = headless_output.frame_clock.refresh_interval();
-        self.frame_presented(&output, &outcome, vblank, refresh, sequence);
+        self.frame_presented(
+            &output,
+            &outcome,
+            vblank,
+            refresh,
+            sequence,
+            wp_presentation_feedback::Kind::Vsync,
+        );
     }
 }
 
 /// Binds an offscreen buffer of any renderer and composes the frame into it.
-fn render_offscreen<R, T>(
+pub(super) fn render_offscreen<R, T>(
     renderer: &mut R,
     buffer: &mut T,
     size: Size<i32, Physical>,

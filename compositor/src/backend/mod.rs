@@ -3,11 +3,13 @@
 //! - `headless`: offscreen framebuffers, virtual outputs paced by timers (tests, CI, demos
 //!   without a display).
 //! - `nested`: a window in the developer's desktop session through winit.
-//! - the DRM/KMS backend of the head unit joins as a third variant (head-unit backend issue).
+//! - `drm`: the head unit's own displays (DRM/KMS) and touchscreens (libinput), in a seat
+//!   session from seatd or logind.
 //!
 //! Every backend draws through `render::compose_frame`; what differs is how a framebuffer is
 //! bound, and when the next frame may be drawn.
 
+pub mod drm;
 pub mod frame_clock;
 pub mod headless;
 pub mod nested;
@@ -27,6 +29,7 @@ pub enum Backend {
     Headless(headless::HeadlessBackend),
     /// Boxed: the winit window state is large and the enum is moved once at startup.
     Nested(Box<nested::NestedBackend>),
+    Drm(Box<drm::DrmBackend>),
 }
 
 impl Backend {
@@ -42,6 +45,23 @@ impl Backend {
             Backend::Starting => {}
             Backend::Headless(headless) => headless.queue_redraw(output, loop_handle, now),
             Backend::Nested(nested) => nested.queue_redraw(output, loop_handle, now),
+            Backend::Drm(drm) => drm.queue_redraw(output, loop_handle),
+        }
+    }
+
+    /// Switches to virtual terminal `vt` (Ctrl+Alt+Fn); only a seat session has terminals.
+    pub fn change_vt(&mut self, vt: i32) {
+        if let Backend::Drm(drm) = self {
+            drm.change_vt(vt);
+        }
+    }
+
+    /// The output that an absolute input device (a touchscreen) lies on, by device id, when
+    /// the backend knows; otherwise input goes to the first output.
+    pub fn output_of_input_device(&self, device_id: &str) -> Option<String> {
+        match self {
+            Backend::Drm(drm) => drm.output_of_input_device(device_id),
+            _ => None,
         }
     }
 
@@ -51,6 +71,7 @@ impl Backend {
             Backend::Starting => false,
             Backend::Headless(headless) => headless.import_dmabuf(dmabuf),
             Backend::Nested(nested) => nested.import_dmabuf(dmabuf),
+            Backend::Drm(drm) => drm.import_dmabuf(dmabuf),
         }
     }
 }
@@ -97,9 +118,35 @@ pub fn add_output(
         Some((x, 0).into()),
     );
     output.set_preferred(mode);
-    output.create_global::<State>(&state.display_handle);
+    let global = output.create_global::<State>(&state.display_handle);
+    output
+        .user_data()
+        .insert_if_missing(|| OutputGlobal(global));
     state.space.map_output(&output, (x, 0));
     output
+}
+
+/// The wl_output global of an output, withdrawn when the display goes away.
+struct OutputGlobal(smithay::reexports::wayland_server::backend::GlobalId);
+
+/// Takes away an output whose display was unplugged: clients are told it is gone, and the
+/// outputs right of it move left to close the gap.
+pub fn remove_output(state: &mut State, output: &Output) {
+    if let Some(OutputGlobal(global)) = output.user_data().get::<OutputGlobal>() {
+        state.display_handle.disable_global::<State>(global.clone());
+    }
+    state.space.unmap_output(output);
+    let mut x = 0;
+    let remaining: Vec<Output> = state.space.outputs().cloned().collect();
+    for other in remaining {
+        let width = state
+            .space
+            .output_geometry(&other)
+            .map_or(0, |geometry| geometry.size.w);
+        other.change_current_state(None, None, None, Some((x, 0).into()));
+        state.space.map_output(&other, (x, 0));
+        x += width;
+    }
 }
 
 /// Offers linux-dmabuf when the renderer can import any format; a renderer that cannot

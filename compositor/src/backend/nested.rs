@@ -23,6 +23,7 @@ use smithay::reexports::calloop::{
     self, EventIterator, EventSource, Poll, PostAction, Readiness, Token, TokenFactory,
 };
 use smithay::reexports::calloop::{EventLoop, LoopHandle, RegistrationToken};
+use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
 use smithay::reexports::winit::dpi::LogicalSize;
 use smithay::reexports::winit::window::Window as WinitWindow;
 use smithay::utils::{Physical, Size, Transform};
@@ -249,7 +250,14 @@ impl State {
         nested.frame_clock.presented(presented_at);
         let sequence = nested.frame_clock.sequence();
         let refresh = nested.frame_clock.refresh_interval();
-        self.frame_presented(&output, &outcome, presented_at, refresh, sequence);
+        self.frame_presented(
+            &output,
+            &outcome,
+            presented_at,
+            refresh,
+            sequence,
+            wp_presentation_feedback::Kind::Vsync,
+        );
     }
 }
 

@@ -2,15 +2,15 @@
 //!
 //! Touch is first-class (a head unit has no mouse): each touch point goes to the surface
 //! under it at touch-down and stays with that surface until it lifts. Absolute positions are
-//! mapped onto the output the device belongs to (for now: the first output). The pointer
-//! exists for nested development on a desktop. Compositor gestures and steering-wheel keys
-//! arrive with the shell and vehicle issues.
+//! mapped onto the output the device belongs to (the DRM backend's touchscreen mapping, else
+//! the first output). The pointer exists for nested development on a desktop. Compositor
+//! gestures and steering-wheel keys have modules of their own.
 
 use smithay::backend::input::{
-    AbsolutePositionEvent, Axis, ButtonState, Event, InputBackend, InputEvent, KeyboardKeyEvent,
-    PointerAxisEvent, PointerButtonEvent, TouchEvent,
+    AbsolutePositionEvent, Axis, ButtonState, Device, Event, InputBackend, InputEvent, KeyState,
+    KeyboardKeyEvent, PointerAxisEvent, PointerButtonEvent, TouchEvent,
 };
-use smithay::input::keyboard::FilterResult;
+use smithay::input::keyboard::{FilterResult, keysyms};
 use smithay::input::pointer::{AxisFrame, ButtonEvent, MotionEvent};
 use smithay::utils::{Logical, Point, SERIAL_COUNTER, Size};
 
@@ -30,18 +30,33 @@ impl State {
                     return;
                 };
                 let serial = SERIAL_COUNTER.next_serial();
-                keyboard.input::<(), _>(
+                // Ctrl+Alt+Fn switches virtual terminals (the keymap turns it into
+                // XF86Switch_VT_n): the session's business, never a client's.
+                let switch_to = keyboard.input::<i32, _>(
                     self,
                     event.key_code(),
                     event.state(),
                     serial,
                     event.time_msec(),
-                    |_, _, _| FilterResult::Forward,
+                    |_, _, keysym| {
+                        let sym = keysym.modified_sym().raw();
+                        let first = keysyms::KEY_XF86Switch_VT_1;
+                        if event.state() == KeyState::Pressed
+                            && (first..=keysyms::KEY_XF86Switch_VT_12).contains(&sym)
+                        {
+                            FilterResult::Intercept((sym - first + 1) as i32)
+                        } else {
+                            FilterResult::Forward
+                        }
+                    },
                 );
+                if let Some(vt) = switch_to {
+                    self.backend.change_vt(vt);
+                }
             }
             InputEvent::PointerMotionAbsolute { event } => {
-                let Some(position) =
-                    self.absolute_position(|size| event.position_transformed(size))
+                let Some(position) = self
+                    .absolute_position(&event.device(), |size| event.position_transformed(size))
                 else {
                     return;
                 };
@@ -114,14 +129,14 @@ impl State {
             }
             InputEvent::TouchDown { event } => {
                 if let Some(position) =
-                    self.absolute_position(|size| event.position_transformed(size))
+                    self.absolute_position(&event.device(), |size| event.position_transformed(size))
                 {
                     self.touch_down(event.slot(), position, event.time_msec());
                 }
             }
             InputEvent::TouchMotion { event } => {
                 if let Some(position) =
-                    self.absolute_position(|size| event.position_transformed(size))
+                    self.absolute_position(&event.device(), |size| event.position_transformed(size))
                 {
                     self.touch_motion(event.slot(), position, event.time_msec());
                 }
@@ -133,14 +148,19 @@ impl State {
         }
     }
 
-    /// Maps a device's absolute position onto the first output, in global coordinates. The
-    /// device reports in the panel's own orientation; `scale_to` scales its position to a
-    /// size, here the panel's in pixels, which `panel::panel_to_global` turns upright.
+    /// Maps a device's absolute position onto its output (the one the backend maps it to,
+    /// else the first), in global coordinates. The device reports in the panel's own
+    /// orientation; `scale_to` scales its position to a size, here the panel's in pixels,
+    /// which `panel::panel_to_global` turns upright.
     fn absolute_position(
         &self,
+        device: &impl Device,
         scale_to: impl FnOnce(Size<i32, Logical>) -> Point<f64, Logical>,
     ) -> Option<Point<f64, Logical>> {
-        let output = self.space.outputs().next()?;
+        let mapped = self.backend.output_of_input_device(&device.id());
+        let output = mapped
+            .and_then(|name| self.space.outputs().find(|output| output.name() == name))
+            .or_else(|| self.space.outputs().next())?;
         let panel = panel::panel_size(output)?.to_i32_round();
         // smithay's device events scale into a logical size; the panel's pixels stand in.
         let native = scale_to((panel.w, panel.h).into());

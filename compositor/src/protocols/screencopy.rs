@@ -112,6 +112,11 @@ impl ScreencopyState {
         }
     }
 
+    /// Whether a capture of `output` is waiting for a frame.
+    pub fn has_pending(&self, output: &Output) -> bool {
+        self.pending.iter().any(|capture| &capture.output == output)
+    }
+
     /// Records a rendered frame of `output` and takes the captures it can serve: plain copies
     /// always, damage copies when their region changed since that client last looked.
     pub fn frame_rendered(

@@ -8,12 +8,17 @@ SECTION = "graphics"
 require cowl-source.inc
 
 # gstreamer-rs (the rear camera), pixman (the software renderer), xkbcommon (keymaps) are
-# linked; EGL and GLES are loaded at run time.
+# linked, and the DRM backend's udev, libinput, GBM and libseat; EGL and GLES are loaded at
+# run time.
 DEPENDS += "gstreamer1.0 \
             gstreamer1.0-plugins-base \
+            libinput \
             libxkbcommon \
             pixman \
+            seatd \
+            udev \
             virtual/egl \
+            virtual/libgbm \
             virtual/libgles2"
 
 SRC_URI += "file://70-cowl-touchscreen.rules \

@@ -1,0 +1,1026 @@
+//! The head unit's backend: Cowl drives the displays (DRM/KMS) and the touchscreens and keys
+//! (libinput) itself, inside a seat session that seatd or logind grants through libseat.
+//!
+//! - **Displays.** udev names the seat's display controller (`--drm-device`, else the primary
+//!   GPU); every connected connector becomes an output named like the kernel's connector
+//!   (`DSI-1`, `HDMI-A-1`, `Virtual-1`), in the mode the configuration asks for or the panel's
+//!   preferred one, with its configured transform, scale and layout. udev's change events
+//!   rescan the connectors: an unplugged display's output goes away, a replugged one comes
+//!   back with its configuration.
+//! - **Frames.** smithay's `DrmCompositor` per CRTC: atomic modesetting where the driver has
+//!   it, damage-tracked rendering into a swapchain, and direct scanout of a client buffer that
+//!   covers the screen when the plane accepts it. GLES renders into GBM buffers; where GL is
+//!   unusable (or `--renderer pixman`), Pixman renders into dumb buffers. A frame is drawn
+//!   when something changed and no flip is in flight; the page flip's vblank event carries
+//!   the kernel's timestamp, which presentation feedback passes on to clients.
+//! - **Captures.** Screencopy and screenshots need the composed picture, which direct scanout
+//!   never draws: while one is waiting, the frame is also composed offscreen and read there.
+//! - **Session.** When the session is paused (VT switch, seatd handing the seat to someone
+//!   else), the DRM device and libinput are released; on resume they are taken back, the
+//!   CRTCs are reset and every output is drawn anew. Outputs and windows stay as they were.
+//! - **Input.** libinput's touchscreens are mapped to an output by the configuration's
+//!   `[[touchscreens]]`, else by udev's `WL_OUTPUT` property, else to the first output; a
+//!   configured calibration matrix is applied when the device appears.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use smithay::backend::allocator::Fourcc;
+use smithay::backend::allocator::dmabuf::Dmabuf;
+use smithay::backend::allocator::dumb::DumbAllocator;
+use smithay::backend::allocator::gbm::{GbmAllocator, GbmBufferFlags, GbmDevice};
+use smithay::backend::drm::compositor::{DrmCompositor, FrameFlags};
+use smithay::backend::drm::exporter::gbm::GbmFramebufferExporter;
+use smithay::backend::drm::{
+    DrmDevice, DrmDeviceFd, DrmDeviceNotifier, DrmEvent, DrmEventMetadata, DrmEventTime, DrmNode,
+    DrmSurface,
+};
+use smithay::backend::egl::{EGLContext, EGLDisplay};
+use smithay::backend::input::{Device as _, InputEvent};
+use smithay::backend::libinput::{LibinputInputBackend, LibinputSessionInterface};
+use smithay::backend::renderer::damage::OutputDamageTracker;
+use smithay::backend::renderer::element::RenderElementStates;
+use smithay::backend::renderer::gles::GlesRenderer;
+use smithay::backend::renderer::pixman::PixmanRenderer;
+use smithay::backend::renderer::{Bind, ImportDma, Offscreen};
+use smithay::backend::session::libseat::LibSeatSession;
+use smithay::backend::session::{Event as SessionEvent, Session};
+use smithay::backend::udev::{UdevBackend, UdevEvent, all_gpus, primary_gpu};
+use smithay::output::Output;
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
+use smithay::reexports::drm::control::{Device as _, ModeTypeFlags, connector, crtc};
+use smithay::reexports::input::Libinput;
+use smithay::reexports::rustix::fs::OFlags;
+use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
+use smithay::utils::{DeviceFd, Physical, Size, Transform};
+use tracing::{error, info, warn};
+
+use crate::backend::frame_clock::FrameClock;
+use crate::backend::headless::{Framebuffer, render_offscreen};
+use crate::backend::{Backend, add_output, advertise_dmabuf, remove_output};
+use crate::cli::{Cli, RendererChoice};
+use crate::config::ModeRequest;
+use crate::render::{FrameJob, FrameOutcome, clear_colour, frame_elements};
+use crate::state::State;
+
+/// Formats of the scanout swapchain, best first; every KMS driver scans out XRGB8888.
+const SCANOUT_FORMATS: [Fourcc; 2] = [Fourcc::Xrgb8888, Fourcc::Argb8888];
+
+type GbmScanout =
+    DrmCompositor<GbmAllocator<DrmDeviceFd>, GbmFramebufferExporter<DrmDeviceFd>, (), DrmDeviceFd>;
+type DumbScanout = DrmCompositor<DumbAllocator, DrmDeviceFd, (), DrmDeviceFd>;
+
+pub struct DrmBackend {
+    session: LibSeatSession,
+    libinput: Libinput,
+    /// The session is ours (not paused by a VT switch).
+    active: bool,
+    gpu: Gpu,
+    outputs: Vec<DrmOutput>,
+    /// Touchscreens (libinput sysname) and the output each one lies on.
+    input_outputs: HashMap<String, String>,
+}
+
+/// The display controller and the renderer that draws for it.
+struct Gpu {
+    node: DrmNode,
+    path: PathBuf,
+    drm: DrmDevice,
+    fd: DrmDeviceFd,
+    renderer: GpuRenderer,
+}
+
+enum GpuRenderer {
+    Gles {
+        renderer: Box<GlesRenderer>,
+        gbm: GbmDevice<DrmDeviceFd>,
+    },
+    Pixman(Box<PixmanRenderer>),
+}
+
+/// What scans out one CRTC, of the renderer's kind.
+enum Scanout {
+    Gbm(Box<GbmScanout>),
+    Dumb(Box<DumbScanout>),
+}
+
+struct DrmOutput {
+    output: Output,
+    connector: connector::Handle,
+    crtc: crtc::Handle,
+    scanout: Scanout,
+    frame_clock: FrameClock,
+    /// A page flip was queued and its vblank has not come yet.
+    flip_pending: bool,
+    /// Something changed while a flip or a render was pending: draw once it is done.
+    redraw_wanted: bool,
+    /// The render (or the empty frame's callbacks) already scheduled.
+    scheduled: Option<RegistrationToken>,
+    /// What the frame in flight showed, for presentation feedback at its vblank.
+    states_in_flight: Option<RenderElementStates>,
+    /// Where captures of this output are composed, made at the first capture.
+    capture: Option<CaptureTarget>,
+}
+
+struct CaptureTarget {
+    damage_tracker: OutputDamageTracker,
+    framebuffer: Framebuffer,
+    size: Size<i32, Physical>,
+    drawn: bool,
+}
+
+pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
+    let (mut session, session_events) = LibSeatSession::new().map_err(|err| {
+        anyhow!(
+            "could not open a seat session ({err}); the drm backend needs seatd or logind \
+             (is seatd running, and may this user use its socket?)"
+        )
+    })?;
+    let seat = session.seat();
+    info!(seat, "seat session opened");
+
+    let path = match &cli.drm_device {
+        Some(path) => path.clone(),
+        None => primary_gpu(&seat)
+            .ok()
+            .flatten()
+            .or_else(|| all_gpus(&seat).ok()?.into_iter().next())
+            .ok_or_else(|| anyhow!("seat {seat} has no display controller (/dev/dri/card*)"))?,
+    };
+    let (gpu, vblanks) = open_gpu(&mut session, &path, cli.renderer)?;
+    info!(
+        device = %path.display(),
+        renderer = gpu.renderer.name(),
+        "display controller opened"
+    );
+
+    let loop_handle = state.loop_handle.clone();
+    loop_handle
+        .insert_source(vblanks, |event, metadata, state| match event {
+            DrmEvent::VBlank(crtc) => state.drm_vblank(crtc, metadata.as_ref()),
+            DrmEvent::Error(err) => error!("the display controller reported: {err}"),
+        })
+        .map_err(|err| anyhow!("could not watch page flips: {err}"))?;
+    let mut libinput =
+        Libinput::new_with_udev::<LibinputSessionInterface<LibSeatSession>>(session.clone().into());
+    libinput
+        .udev_assign_seat(&seat)
+        .map_err(|()| anyhow!("libinput could not take the input devices of seat {seat}"))?;
+
+    let dmabuf_formats = match &gpu.renderer {
+        GpuRenderer::Gles { renderer, .. } => renderer.dmabuf_formats(),
+        GpuRenderer::Pixman(renderer) => renderer.dmabuf_formats(),
+    };
+    state.backend = Backend::Drm(Box::new(DrmBackend {
+        session,
+        libinput: libinput.clone(),
+        active: true,
+        gpu,
+        outputs: Vec::new(),
+        input_outputs: HashMap::new(),
+    }));
+    advertise_dmabuf(state, dmabuf_formats);
+
+    loop_handle
+        .insert_source(
+            LibinputInputBackend::new(libinput.clone()),
+            |event, _, state| state.drm_input_event(event),
+        )
+        .map_err(|err| anyhow!("could not watch input devices: {err}"))?;
+    // libinput queued the devices it found when the seat was assigned, but its fd only
+    // wakes the loop for what happens later: without this, a touchscreen present at start
+    // would be announced at its first touch, unmapped until then.
+    loop_handle.insert_idle(move |state| state.drm_take_initial_devices(&mut libinput));
+    loop_handle
+        .insert_source(session_events, |event, _, state| match event {
+            SessionEvent::PauseSession => state.drm_session_paused(),
+            SessionEvent::ActivateSession => state.drm_session_resumed(),
+        })
+        .map_err(|err| anyhow!("could not watch the seat session: {err}"))?;
+    let udev = UdevBackend::new(&seat).context("could not watch udev for display changes")?;
+    loop_handle
+        .insert_source(udev, |event, _, state| state.drm_udev_event(event))
+        .map_err(|err| anyhow!("could not watch udev: {err}"))?;
+
+    state.drm_scan_connectors();
+    if state.space.outputs().next().is_none() {
+        warn!("no display is connected; outputs appear when one is plugged in");
+    }
+    Ok(())
+}
+
+/// Opens the display controller through the session, with GLES on GBM or Pixman on dumb
+/// buffers, and watches its vblank events.
+fn open_gpu(
+    session: &mut LibSeatSession,
+    path: &Path,
+    choice: RendererChoice,
+) -> Result<(Gpu, DrmDeviceNotifier)> {
+    let fd = session
+        .open(
+            path,
+            OFlags::RDWR | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK,
+        )
+        .map_err(|err| anyhow!("could not open {} through the seat: {err}", path.display()))?;
+    let fd = DrmDeviceFd::new(DeviceFd::from(fd));
+    let node = DrmNode::from_file(&fd)
+        .map_err(|err| anyhow!("{} is not a DRM device: {err}", path.display()))?;
+    let (drm, notifier) = DrmDevice::new(fd.clone(), true)
+        .map_err(|err| anyhow!("could not take {} for modesetting: {err}", path.display()))?;
+    let renderer = match choice {
+        RendererChoice::Pixman => GpuRenderer::pixman()?,
+        RendererChoice::Gles => match GpuRenderer::gles(&fd) {
+            Ok(renderer) => renderer,
+            Err(err) => {
+                warn!(
+                    "GLES is unusable on {} ({err:#}); using pixman",
+                    path.display()
+                );
+                GpuRenderer::pixman()?
+            }
+        },
+    };
+    let gpu = Gpu {
+        node,
+        path: path.to_path_buf(),
+        drm,
+        fd,
+        renderer,
+    };
+    Ok((gpu, notifier))
+}
+
+impl GpuRenderer {
+    fn gles(fd: &DrmDeviceFd) -> Result<GpuRenderer> {
+        let gbm = GbmDevice::new(fd.clone()).context("GBM")?;
+        // SAFETY: the GBM device lives in the renderer's struct as long as the display.
+        let display = unsafe { EGLDisplay::new(gbm.clone()) }.context("EGL display on GBM")?;
+        let context = EGLContext::new(&display).context("EGL context")?;
+        // SAFETY: the context is fresh and only used by this renderer, on this thread.
+        let renderer = unsafe { GlesRenderer::new(context) }.context("GLES renderer")?;
+        Ok(GpuRenderer::Gles {
+            renderer: Box::new(renderer),
+            gbm,
+        })
+    }
+
+    fn pixman() -> Result<GpuRenderer> {
+        let renderer = PixmanRenderer::new().map_err(|err| anyhow!("pixman: {err:?}"))?;
+        Ok(GpuRenderer::Pixman(Box::new(renderer)))
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            GpuRenderer::Gles { .. } => "gles",
+            GpuRenderer::Pixman(_) => "pixman",
+        }
+    }
+}
+
+/// Runs the same code on either kind of scanout, with its renderer: the two compositors
+/// differ only in their buffer types.
+macro_rules! with_scanout {
+    ($gpu_renderer:expr, $scanout:expr, |$renderer:ident, $compositor:ident| $body:expr) => {
+        match ($gpu_renderer, $scanout) {
+            (GpuRenderer::Gles { renderer, .. }, Scanout::Gbm(compositor)) => {
+                let $renderer = renderer.as_mut();
+                let $compositor = compositor.as_mut();
+                $body
+            }
+            (GpuRenderer::Pixman(renderer), Scanout::Dumb(compositor)) => {
+                let $renderer = renderer.as_mut();
+                let $compositor = compositor.as_mut();
+                $body
+            }
+            _ => Err("the renderer and the scanout buffers are of different kinds".to_string()),
+        }
+    };
+}
+
+impl Scanout {
+    /// A compositor for `surface`, its swapchain from the renderer's kind of buffers.
+    fn new(gpu: &Gpu, surface: DrmSurface, output: &Output) -> Result<Scanout> {
+        let cursor_size = gpu.drm.cursor_size();
+        match &gpu.renderer {
+            GpuRenderer::Gles { renderer, gbm } => {
+                let allocator = GbmAllocator::new(
+                    gbm.clone(),
+                    GbmBufferFlags::RENDERING | GbmBufferFlags::SCANOUT,
+                );
+                // Client buffers from this GPU may be scanned out directly.
+                let exporter = GbmFramebufferExporter::new(gbm.clone(), Some(gpu.node));
+                let render_formats = renderer.egl_context().dmabuf_render_formats().clone();
+                let compositor = DrmCompositor::new(
+                    output,
+                    surface,
+                    None,
+                    allocator,
+                    exporter,
+                    SCANOUT_FORMATS,
+                    render_formats,
+                    cursor_size,
+                    Some(gbm.clone()),
+                )
+                .map_err(|err| anyhow!("{err}"))?;
+                Ok(Scanout::Gbm(Box::new(compositor)))
+            }
+            GpuRenderer::Pixman(renderer) => {
+                let allocator = DumbAllocator::new(gpu.fd.clone());
+                let render_formats =
+                    Bind::<Dmabuf>::supported_formats(renderer.as_ref()).unwrap_or_default();
+                let compositor = DrmCompositor::new(
+                    output,
+                    surface,
+                    None,
+                    allocator,
+                    gpu.fd.clone(),
+                    SCANOUT_FORMATS,
+                    render_formats,
+                    cursor_size,
+                    None,
+                )
+                .map_err(|err| anyhow!("{err}"))?;
+                Ok(Scanout::Dumb(Box::new(compositor)))
+            }
+        }
+    }
+
+    fn frame_submitted(&mut self) -> Result<(), String> {
+        match self {
+            Scanout::Gbm(compositor) => compositor
+                .frame_submitted()
+                .map(|_| ())
+                .map_err(|err| err.to_string()),
+            Scanout::Dumb(compositor) => compositor
+                .frame_submitted()
+                .map(|_| ())
+                .map_err(|err| err.to_string()),
+        }
+    }
+
+    fn queue_frame(&mut self) -> Result<(), String> {
+        match self {
+            Scanout::Gbm(compositor) => compositor.queue_frame(()).map_err(|err| err.to_string()),
+            Scanout::Dumb(compositor) => compositor.queue_frame(()).map_err(|err| err.to_string()),
+        }
+    }
+
+    /// After the session comes back: the CRTC's state is unknown, commit it in full.
+    fn reset_state(&mut self) {
+        let result = match self {
+            Scanout::Gbm(compositor) => compositor.reset_state(),
+            Scanout::Dumb(compositor) => compositor.reset_state(),
+        };
+        if let Err(err) = result {
+            warn!("could not reset a display's state: {err}");
+        }
+    }
+}
+
+impl DrmBackend {
+    pub fn queue_redraw(&mut self, output: &Output, loop_handle: &LoopHandle<'static, State>) {
+        let Some(drm_output) = self.outputs.iter_mut().find(|o| &o.output == output) else {
+            return;
+        };
+        if !self.active || drm_output.flip_pending || drm_output.scheduled.is_some() {
+            drm_output.redraw_wanted = true;
+            return;
+        }
+        drm_output.scheduled = schedule_render(loop_handle, drm_output.crtc, Duration::ZERO);
+    }
+
+    pub fn change_vt(&mut self, vt: i32) {
+        info!(vt, "switching virtual terminal");
+        if let Err(err) = self.session.change_vt(vt) {
+            warn!(vt, "could not switch virtual terminal: {err}");
+        }
+    }
+
+    pub fn output_of_input_device(&self, device_id: &str) -> Option<String> {
+        self.input_outputs.get(device_id).cloned()
+    }
+
+    pub fn import_dmabuf(&mut self, dmabuf: &Dmabuf) -> bool {
+        let result = match &mut self.gpu.renderer {
+            GpuRenderer::Gles { renderer, .. } => renderer
+                .import_dmabuf(dmabuf, None)
+                .map(|_| ())
+                .map_err(|err| err.to_string()),
+            GpuRenderer::Pixman(renderer) => renderer
+                .import_dmabuf(dmabuf, None)
+                .map(|_| ())
+                .map_err(|err| format!("{err:?}")),
+        };
+        result
+            .map_err(|err| warn!("dmabuf import failed: {err}"))
+            .is_ok()
+    }
+}
+
+fn schedule_render(
+    loop_handle: &LoopHandle<'static, State>,
+    crtc: crtc::Handle,
+    after: Duration,
+) -> Option<RegistrationToken> {
+    loop_handle
+        .insert_source(Timer::from_duration(after), move |_, _, state| {
+            state.render_drm_output(crtc);
+            TimeoutAction::Drop
+        })
+        .map_err(|err| warn!("could not schedule a frame: {err}"))
+        .ok()
+}
+
+/// The kernel's name of a connector, as outputs are configured by: `DSI-1`, `HDMI-A-1`.
+fn connector_name(info: &connector::Info) -> String {
+    format!("{}-{}", info.interface().as_str(), info.interface_id())
+}
+
+/// The configured mode when the connector has it, else the panel's preferred mode, else
+/// its first.
+fn choose_mode(
+    info: &connector::Info,
+    wanted: Option<ModeRequest>,
+) -> Option<smithay::reexports::drm::control::Mode> {
+    let modes = info.modes();
+    if let Some(wanted) = wanted {
+        let matching = modes.iter().filter(|mode| {
+            let (width, height) = mode.size();
+            width == wanted.width
+                && height == wanted.height
+                && wanted
+                    .refresh_hz
+                    .is_none_or(|hz| mode.vrefresh().abs_diff(hz) <= 1)
+        });
+        if let Some(mode) = matching.max_by_key(|mode| mode.vrefresh()) {
+            return Some(*mode);
+        }
+        warn!(
+            connector = connector_name(info),
+            "the configured mode {}x{} is not offered; using the preferred mode",
+            wanted.width,
+            wanted.height
+        );
+    }
+    modes
+        .iter()
+        .find(|mode| mode.mode_type().contains(ModeTypeFlags::PREFERRED))
+        .or_else(|| modes.first())
+        .copied()
+}
+
+impl State {
+    fn drm_udev_event(&mut self, event: UdevEvent) {
+        let Backend::Drm(drm) = &self.backend else {
+            return;
+        };
+        match event {
+            UdevEvent::Changed { device_id } if device_id == drm.gpu.node.dev_id() => {
+                info!("the displays changed; rescanning connectors");
+                self.drm_scan_connectors();
+            }
+            UdevEvent::Removed { device_id } if device_id == drm.gpu.node.dev_id() => {
+                error!(
+                    "the display controller {} was removed; its outputs go away",
+                    drm.gpu.path.display()
+                );
+                self.drm_remove_outputs(|_| true);
+            }
+            UdevEvent::Added { path, .. } => {
+                info!(device = %path.display(), "another display controller appeared; not used");
+            }
+            _ => {}
+        }
+    }
+
+    /// Brings the outputs in line with the connected connectors: new ones are lit, gone ones
+    /// removed. Existing outputs are left alone.
+    fn drm_scan_connectors(&mut self) {
+        let Backend::Drm(drm) = &mut self.backend else {
+            return;
+        };
+        let resources = match drm.gpu.drm.resource_handles() {
+            Ok(resources) => resources,
+            Err(err) => {
+                warn!("could not read the display controller's connectors: {err}");
+                return;
+            }
+        };
+        let mut connected = Vec::new();
+        for handle in resources.connectors() {
+            match drm.gpu.drm.get_connector(*handle, true) {
+                Ok(info)
+                    if info.state() == connector::State::Connected && !info.modes().is_empty() =>
+                {
+                    connected.push(info)
+                }
+                Ok(_) => {}
+                Err(err) => warn!("could not probe connector {handle:?}: {err}"),
+            }
+        }
+        let gone: Vec<connector::Handle> = drm
+            .outputs
+            .iter()
+            .map(|o| o.connector)
+            .filter(|handle| !connected.iter().any(|info| info.handle() == *handle))
+            .collect();
+        self.drm_remove_outputs(|o| gone.contains(&o.connector));
+        for info in connected {
+            self.drm_light_connector(&info, &resources);
+        }
+        self.shell_apply();
+        self.queue_redraw_all();
+    }
+
+    fn drm_remove_outputs(&mut self, which: impl Fn(&DrmOutput) -> bool) {
+        let Backend::Drm(drm) = &mut self.backend else {
+            return;
+        };
+        let mut removed = Vec::new();
+        drm.outputs.retain(|o| {
+            if which(o) {
+                removed.push((o.output.clone(), o.scheduled));
+                false
+            } else {
+                true
+            }
+        });
+        for (output, scheduled) in removed {
+            info!(output = output.name(), "display disconnected");
+            if let Some(token) = scheduled {
+                self.loop_handle.remove(token);
+            }
+            remove_output(self, &output);
+        }
+    }
+
+    /// Lights a newly connected connector: a free CRTC, its mode, an output and its
+    /// compositor. A connector that cannot be lit is logged and left dark.
+    fn drm_light_connector(
+        &mut self,
+        info: &connector::Info,
+        resources: &smithay::reexports::drm::control::ResourceHandles,
+    ) {
+        let name = connector_name(info);
+        let wanted = self.config.output(&name).and_then(|o| o.mode());
+        let next_x = self
+            .space
+            .outputs()
+            .filter_map(|o| self.space.output_geometry(o))
+            .map(|geometry| geometry.loc.x + geometry.size.w)
+            .max()
+            .unwrap_or(0);
+        let Backend::Drm(drm) = &mut self.backend else {
+            return;
+        };
+        if drm.outputs.iter().any(|o| o.connector == info.handle()) {
+            return;
+        }
+        let used: Vec<crtc::Handle> = drm.outputs.iter().map(|o| o.crtc).collect();
+        let crtc = info
+            .encoders()
+            .iter()
+            .filter_map(|encoder| drm.gpu.drm.get_encoder(*encoder).ok())
+            .flat_map(|encoder| resources.filter_crtcs(encoder.possible_crtcs()))
+            .find(|crtc| !used.contains(crtc));
+        let Some(crtc) = crtc else {
+            warn!(
+                connector = name,
+                "no free CRTC for this display; it stays dark"
+            );
+            return;
+        };
+        let Some(mode) = choose_mode(info, wanted) else {
+            return;
+        };
+        let surface = match drm.gpu.drm.create_surface(crtc, mode, &[info.handle()]) {
+            Ok(surface) => surface,
+            Err(err) => {
+                warn!(connector = name, "could not set up the display: {err}");
+                return;
+            }
+        };
+        let (width, height) = mode.size();
+        // vrefresh() is whole Hz; the clock's exact refresh is in millihertz.
+        let refresh_millihertz = mode_refresh_millihertz(&mode);
+        let model = format!("{} display", info.interface().as_str());
+        let output = add_output(
+            self,
+            name.clone(),
+            &model,
+            (i32::from(width), i32::from(height)).into(),
+            refresh_millihertz,
+            next_x,
+        );
+        let Backend::Drm(drm) = &mut self.backend else {
+            return;
+        };
+        let scanout = match Scanout::new(&drm.gpu, surface, &output) {
+            Ok(scanout) => scanout,
+            Err(err) => {
+                warn!(
+                    connector = name,
+                    "could not set up the display's buffers: {err:#}"
+                );
+                remove_output(self, &output);
+                return;
+            }
+        };
+        info!(
+            output = name,
+            width,
+            height,
+            refresh_hz = mode.vrefresh(),
+            transform = ?output.current_transform(),
+            "display connected"
+        );
+        drm.outputs.push(DrmOutput {
+            output,
+            connector: info.handle(),
+            crtc,
+            scanout,
+            frame_clock: FrameClock::new(refresh_millihertz),
+            flip_pending: false,
+            redraw_wanted: false,
+            scheduled: None,
+            states_in_flight: None,
+            capture: None,
+        });
+    }
+
+    fn drm_session_paused(&mut self) {
+        let Backend::Drm(drm) = &mut self.backend else {
+            return;
+        };
+        info!("session paused: releasing the displays and input devices");
+        drm.active = false;
+        drm.libinput.suspend();
+        drm.gpu.drm.pause();
+    }
+
+    fn drm_session_resumed(&mut self) {
+        let Backend::Drm(drm) = &mut self.backend else {
+            return;
+        };
+        info!("session resumed: taking the displays and input devices back");
+        if drm.libinput.resume().is_err() {
+            warn!("libinput could not take the input devices back");
+        }
+        if let Err(err) = drm.gpu.drm.activate(false) {
+            error!("could not take the display controller back: {err}");
+            return;
+        }
+        drm.active = true;
+        for output in &mut drm.outputs {
+            // A flip queued before the pause never completes.
+            output.flip_pending = false;
+            output.scanout.reset_state();
+        }
+        // Displays may have changed while we were away.
+        self.drm_scan_connectors();
+    }
+
+    fn drm_vblank(&mut self, crtc: crtc::Handle, metadata: Option<&DrmEventMetadata>) {
+        let now: Duration = self.clock.now().into();
+        let Backend::Drm(drm) = &mut self.backend else {
+            return;
+        };
+        let Some(drm_output) = drm.outputs.iter_mut().find(|o| o.crtc == crtc) else {
+            return;
+        };
+        drm_output.flip_pending = false;
+        if let Err(err) = drm_output.scanout.frame_submitted() {
+            warn!(output = drm_output.output.name(), "page flip: {err}");
+        }
+        // The kernel stamps the flip on CLOCK_MONOTONIC, the presentation clock.
+        let (presented_at, kind) = match metadata.map(|m| m.time) {
+            Some(DrmEventTime::Monotonic(at)) if !at.is_zero() => (
+                at,
+                wp_presentation_feedback::Kind::Vsync
+                    | wp_presentation_feedback::Kind::HwClock
+                    | wp_presentation_feedback::Kind::HwCompletion,
+            ),
+            _ => (now, wp_presentation_feedback::Kind::Vsync),
+        };
+        drm_output.frame_clock.presented(presented_at);
+        let sequence =
+            metadata.map_or(drm_output.frame_clock.sequence(), |m| u64::from(m.sequence));
+        let refresh = drm_output.frame_clock.refresh_interval();
+        let states = drm_output.states_in_flight.take().unwrap_or_default();
+        let output = drm_output.output.clone();
+        let redraw = std::mem::take(&mut drm_output.redraw_wanted);
+        self.frame_presented(
+            &output,
+            &FrameOutcome {
+                damage: Some(Vec::new()),
+                states,
+            },
+            presented_at,
+            refresh,
+            sequence,
+            kind,
+        );
+        if redraw {
+            self.queue_redraw(&output);
+        }
+    }
+
+    /// Draws `crtc`'s output and queues its page flip.
+    fn render_drm_output(&mut self, crtc: crtc::Handle) {
+        let now: Duration = self.clock.now().into();
+        let Backend::Drm(drm) = &mut self.backend else {
+            return;
+        };
+        let Some(drm_output) = drm.outputs.iter_mut().find(|o| o.crtc == crtc) else {
+            return;
+        };
+        drm_output.scheduled = None;
+        if !drm.active || drm_output.flip_pending {
+            drm_output.redraw_wanted = true;
+            return;
+        }
+        drm_output.redraw_wanted = false;
+        let output = drm_output.output.clone();
+        let name = output.name();
+        let chrome_frame = self.chrome_frame(&output);
+        let curtain = self.curtain.is_down();
+        let clear = clear_colour(self.config.background(&name), curtain);
+        let is_primary = Some(&output) == crate::shell::primary_output(&self.space).as_ref();
+        let capture_wanted = self.protocols.screencopy.has_pending(&output)
+            || (is_primary
+                && (!self.screenshot_requests.is_empty()
+                    || self.screenshot.as_ref().is_some_and(|s| s.is_due())));
+
+        let Backend::Drm(drm) = &mut self.backend else {
+            return;
+        };
+        let DrmBackend { gpu, outputs, .. } = &mut **drm;
+        let Some(drm_output) = outputs.iter_mut().find(|o| o.crtc == crtc) else {
+            return;
+        };
+        let space = &self.space;
+        let chrome = &mut self.chrome;
+        let rendered: Result<(bool, RenderElementStates), String> = with_scanout!(
+            &mut gpu.renderer,
+            &mut drm_output.scanout,
+            |renderer, compositor| {
+                frame_elements(renderer, &output, space, chrome, chrome_frame, curtain).and_then(
+                    |elements| {
+                        compositor
+                            .render_frame(renderer, &elements, clear, FrameFlags::DEFAULT)
+                            .map(|frame| (!frame.is_empty, frame.states))
+                            .map_err(|err| format!("rendering {name} failed: {err}"))
+                    },
+                )
+            }
+        );
+
+        if capture_wanted {
+            let chrome_frame = self.chrome_frame(&output);
+            self.drm_capture(crtc, &output, chrome_frame, curtain, now);
+        }
+
+        let Backend::Drm(drm) = &mut self.backend else {
+            return;
+        };
+        let Some(drm_output) = drm.outputs.iter_mut().find(|o| o.crtc == crtc) else {
+            return;
+        };
+        let refresh = drm_output.frame_clock.refresh_interval();
+        match rendered {
+            Ok((true, states)) => match drm_output.scanout.queue_frame() {
+                Ok(()) => {
+                    drm_output.flip_pending = true;
+                    drm_output.states_in_flight = Some(states);
+                }
+                Err(err) => {
+                    // A refused flip (a busy CRTC, a mode the link no longer takes): the
+                    // next frame commits everything again, a refresh later.
+                    warn!(output = name, "page flip failed: {err}; retrying");
+                    drm_output.scanout.reset_state();
+                    drm_output.redraw_wanted = true;
+                    drm_output.scheduled =
+                        schedule_render(&self.loop_handle.clone(), crtc, refresh);
+                }
+            },
+            Ok((false, states)) => {
+                // Nothing changed on screen: no flip, but clients waiting for a frame get
+                // their callbacks at the next refresh, so that they never spin.
+                let at = drm_output.frame_clock.next_presentation_time(now + refresh);
+                let wait = at.saturating_sub(now);
+                let loop_handle = self.loop_handle.clone();
+                drm_output.scheduled = loop_handle
+                    .insert_source(Timer::from_duration(wait), move |_, _, state| {
+                        state.drm_empty_frame_done(crtc, states.clone());
+                        TimeoutAction::Drop
+                    })
+                    .map_err(|err| warn!("could not schedule frame callbacks: {err}"))
+                    .ok();
+            }
+            Err(err) => {
+                warn!("{err}");
+                drm_output.redraw_wanted = true;
+                drm_output.scheduled = schedule_render(&self.loop_handle.clone(), crtc, refresh);
+            }
+        }
+    }
+
+    /// The refresh after a frame that changed nothing: frame callbacks, then the frame
+    /// asked for meanwhile.
+    fn drm_empty_frame_done(&mut self, crtc: crtc::Handle, states: RenderElementStates) {
+        let now: Duration = self.clock.now().into();
+        let Backend::Drm(drm) = &mut self.backend else {
+            return;
+        };
+        let Some(drm_output) = drm.outputs.iter_mut().find(|o| o.crtc == crtc) else {
+            return;
+        };
+        drm_output.scheduled = None;
+        let output = drm_output.output.clone();
+        let refresh = drm_output.frame_clock.refresh_interval();
+        let sequence = drm_output.frame_clock.sequence();
+        let redraw = std::mem::take(&mut drm_output.redraw_wanted);
+        self.frame_presented(
+            &output,
+            &FrameOutcome {
+                damage: None,
+                states,
+            },
+            now,
+            refresh,
+            sequence,
+            wp_presentation_feedback::Kind::Vsync,
+        );
+        if redraw {
+            self.queue_redraw(&output);
+        }
+    }
+
+    /// Composes `output` offscreen for the captures waiting for it (screencopy, screenshots).
+    fn drm_capture(
+        &mut self,
+        crtc: crtc::Handle,
+        output: &Output,
+        chrome_frame: crate::chrome::ChromeFrame,
+        curtain: bool,
+        now: Duration,
+    ) {
+        let is_primary = Some(output) == crate::shell::primary_output(&self.space).as_ref();
+        let Backend::Drm(drm) = &mut self.backend else {
+            return;
+        };
+        let DrmBackend { gpu, outputs, .. } = &mut **drm;
+        let Some(drm_output) = outputs.iter_mut().find(|o| o.crtc == crtc) else {
+            return;
+        };
+        let Some(mode) = output.current_mode() else {
+            return;
+        };
+        let size = mode.size;
+        if drm_output.capture.as_ref().is_none_or(|c| c.size != size) {
+            let framebuffer = match gpu.renderer.capture_buffer(size) {
+                Ok(framebuffer) => framebuffer,
+                Err(err) => {
+                    warn!("could not make a capture buffer: {err}");
+                    return;
+                }
+            };
+            drm_output.capture = Some(CaptureTarget {
+                damage_tracker: OutputDamageTracker::from_output(output),
+                framebuffer,
+                size,
+                drawn: false,
+            });
+        }
+        let Some(capture) = drm_output.capture.as_mut() else {
+            return;
+        };
+        let (screenshot, screenshot_requests) = if is_primary {
+            (
+                self.screenshot.as_mut(),
+                std::mem::take(&mut self.screenshot_requests),
+            )
+        } else {
+            (None, Vec::new())
+        };
+        let job = FrameJob {
+            output,
+            space: &self.space,
+            damage_tracker: &mut capture.damage_tracker,
+            screencopy: &mut self.protocols.screencopy,
+            screenshot,
+            screenshot_requests,
+            presented_at: now,
+            background: self.config.background(&output.name()),
+            chrome: &mut self.chrome,
+            chrome_frame,
+            curtain,
+        };
+        let age = usize::from(capture.drawn);
+        let result = match (&mut gpu.renderer, &mut capture.framebuffer) {
+            (GpuRenderer::Gles { renderer, .. }, Framebuffer::Gles(buffer)) => {
+                render_offscreen(renderer.as_mut(), buffer, size, age, job)
+            }
+            (GpuRenderer::Pixman(renderer), Framebuffer::Pixman(image)) => {
+                render_offscreen(renderer.as_mut(), image, size, age, job)
+            }
+            _ => Err("renderer and capture buffer kinds differ".to_string()),
+        };
+        match result {
+            Ok(_) => capture.drawn = true,
+            Err(err) => warn!("could not compose {} for a capture: {err}", output.name()),
+        }
+        self.screenshot_frame_done();
+    }
+
+    /// libinput's events: devices are mapped to outputs as they appear, everything else goes
+    /// to the seat.
+    fn drm_input_event(&mut self, event: InputEvent<LibinputInputBackend>) {
+        match &event {
+            InputEvent::DeviceAdded { device } => self.drm_input_device_added(device.clone()),
+            InputEvent::DeviceRemoved { device } => {
+                if let Backend::Drm(drm) = &mut self.backend {
+                    drm.input_outputs.remove(&device.id());
+                }
+            }
+            _ => {}
+        }
+        self.process_input_event(event);
+    }
+
+    fn drm_take_initial_devices(&mut self, libinput: &mut Libinput) {
+        use smithay::reexports::input::event::{DeviceEvent, Event, EventTrait};
+        if let Err(err) = libinput.dispatch() {
+            warn!("libinput: {err}");
+        }
+        for event in libinput {
+            if let Event::Device(DeviceEvent::Added(added)) = event {
+                self.drm_input_device_added(added.device());
+            }
+        }
+    }
+
+    fn drm_input_device_added(&mut self, mut device: smithay::reexports::input::Device) {
+        let name = device.name().to_string();
+        let configured = self
+            .config
+            .touchscreens
+            .iter()
+            .find(|touchscreen| touchscreen.name.get_ref() == &name);
+        if let Some(matrix) = configured.and_then(|t| t.calibration.as_ref())
+            && device
+                .config_calibration_set_matrix(*matrix.get_ref())
+                .is_err()
+        {
+            warn!(device = name, "this device takes no calibration matrix");
+        }
+        // SAFETY: the udev device is only read here, while libinput holds the device.
+        let udev_output = unsafe { device.udev_device() }.and_then(|udev| {
+            udev.property_value("WL_OUTPUT")
+                .map(|value| value.to_string_lossy().into_owned())
+        });
+        let output = configured
+            .and_then(|t| t.output.as_ref().map(|o| o.get_ref().clone()))
+            .or(udev_output);
+        let Some(output) = output else {
+            info!(device = %name, "input device");
+            return;
+        };
+        info!(device = %name, output = %output, "input device mapped to its output");
+        if let Backend::Drm(drm) = &mut self.backend {
+            drm.input_outputs
+                .insert(device.sysname().to_string(), output);
+        }
+    }
+}
+
+impl GpuRenderer {
+    /// An offscreen buffer for captures, like the headless backend's framebuffers.
+    fn capture_buffer(&mut self, size: Size<i32, Physical>) -> Result<Framebuffer, String> {
+        let buffer_size = size.to_logical(1).to_buffer(1, Transform::Normal);
+        match self {
+            GpuRenderer::Gles { renderer, .. } => renderer
+                .create_buffer(Fourcc::Abgr8888, buffer_size)
+                .map(Framebuffer::Gles)
+                .map_err(|err| err.to_string()),
+            GpuRenderer::Pixman(renderer) => renderer
+                .create_buffer(Fourcc::Xrgb8888, buffer_size)
+                .map(Framebuffer::Pixman)
+                .map_err(|err| format!("{err:?}")),
+        }
+    }
+}
+
+/// A mode's refresh in millihertz, from its pixel clock and totals (vrefresh is rounded).
+fn mode_refresh_millihertz(mode: &smithay::reexports::drm::control::Mode) -> i32 {
+    let (htotal, vtotal) = (u64::from(mode.hsync().2), u64::from(mode.vsync().2));
+    let clock_khz = u64::from(mode.clock());
+    if htotal == 0 || vtotal == 0 {
+        return i32::try_from(mode.vrefresh() * 1000).unwrap_or(60_000);
+    }
+    let millihertz = clock_khz * 1_000_000 / (htotal * vtotal);
+    i32::try_from(millihertz).unwrap_or(60_000)
+}
