@@ -1,0 +1,74 @@
+#!/bin/sh
+# Runs inside the DRM test VM for benches/drm_startup.rs: exec to the first page flip of cowl
+# and of Weston 10's DRM backend, alternately, ROUNDS times each after a warm-up. The
+# kernel's own drm_vblank_event_delivered trace event marks the first flip completing; a
+# trace marker written just before exec marks the start, so both are measured the same way,
+# outside either compositor. Prints BENCH <compositor> <ms> and PHASES <cowl's start-up line>.
+. /mnt/env
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export SYSTEMD_IGNORE_CHROOT=1 HOME=/tmp
+
+/lib/systemd/systemd-udevd --daemon
+udevadm trigger --action=add --type=subsystems
+udevadm trigger --action=add --type=devices
+udevadm settle --timeout=30
+seatd -l error > /mnt/seatd.log 2>&1 &
+while [ ! -S /run/seatd.sock ]; do sleep 0.05; done
+mkdir -p /run/user/0 && chmod 700 /run/user/0
+export XDG_RUNTIME_DIR=/run/user/0 LIBSEAT_BACKEND=seatd
+
+trace=/sys/kernel/tracing
+mount -t tracefs tracefs $trace 2>/dev/null
+if ! echo 1 > $trace/events/drm/drm_vblank_event_delivered/enable; then
+    echo "BENCH-FAILED the kernel has no drm_vblank_event_delivered trace event"
+    exit 1
+fi
+
+# Milliseconds from the exec marker to the first flip event in the trace.
+first_flip_ms() {
+    awk '
+        { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { at = substr($i, 1, length($i) - 1) } }
+        /tracing_mark_write: exec/ { start = at }
+        /drm_vblank_event_delivered/ && start != "" { printf "%.1f\n", (at - start) * 1000; exit }
+    ' $trace/trace
+}
+
+# measure NAME COMMAND...: one start-up, to its first flip; then the compositor is stopped.
+measure() {
+    name=$1
+    shift
+    echo > $trace/trace
+    echo "exec $name" > $trace/trace_marker
+    "$@" > "/mnt/$name.log" 2>&1 &
+    pid=$!
+    tries=0
+    until grep -q drm_vblank_event_delivered $trace/trace; do
+        tries=$((tries + 1))
+        if [ $tries -gt 6000 ]; then echo "BENCH-FAILED $name never flipped"; exit 1; fi
+        sleep 0.01
+    done
+    result=$(first_flip_ms)
+    kill $pid
+    wait $pid
+    echo "$result"
+}
+
+cowl_command() {
+    exec "$COWL" --backend drm --renderer "$RENDERER" --config /mnt/cowl.toml --socket bench
+}
+if [ "$RENDERER" = pixman ]; then weston_renderer=--use-pixman; else weston_renderer=; fi
+weston_command() {
+    exec weston --backend=drm-backend.so --shell=kiosk-shell.so --socket=bench --idle-time=0 \
+        $weston_renderer
+}
+
+# A warm-up of each: the first reads the binaries and libraries over 9p.
+measure cowl cowl_command > /dev/null
+measure weston weston_command > /dev/null
+round=0
+while [ $round -lt "$ROUNDS" ]; do
+    echo "BENCH cowl $(measure cowl cowl_command)"
+    echo "PHASES $(grep -o 'phases=.*' /mnt/cowl.log | head -n 1)"
+    echo "BENCH weston $(measure weston weston_command)"
+    round=$((round + 1))
+done

@@ -1,0 +1,105 @@
+#!/bin/sh
+# Runs inside the DRM test VM (tests/drm_vm.rs), chrooted into this machine's root file
+# system: udev, seatd, a uinput touchscreen, cowl on the virtio-gpu display, and real
+# clients (wev shows what a client receives, grim captures through Cowl's screencopy).
+#
+# /mnt/env names the build to test. Each check waits (bounded) for a line in a log and prints
+# CHECK <name> PASS or FAIL; each step prints STEP <name> and waits for the test to act on
+# the VM from outside (a qemu screendump) and answer with the file /mnt/ack-<name>.
+. /mnt/env
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export SYSTEMD_IGNORE_CHROOT=1 HOME=/tmp
+
+# The first check that fails ends the run: what follows would only wait on it.
+fail() {
+    echo "CHECK $1 FAIL"
+    udevadm info --export-db > /mnt/udev-db.txt 2>&1
+    exit 1
+}
+
+# waits up to 60 s for the Nth line of FILE containing TEXT: check NAME N FILE TEXT
+check() {
+    name=$1 count=$2 file=$3 text=$4 tries=0
+    while true; do
+        seen=$(grep -c -F -- "$text" "$file" 2>/dev/null)
+        [ "${seen:-0}" -ge "$count" ] && break
+        tries=$((tries + 1))
+        if [ $tries -gt 600 ]; then fail "$name"; fi
+        sleep 0.1
+    done
+    echo "CHECK $name PASS"
+}
+
+step() {
+    echo "STEP $1"
+    tries=0
+    while [ ! -e "/mnt/ack-$1" ]; do
+        tries=$((tries + 1))
+        if [ $tries -gt 1200 ]; then fail "step-$1"; fi
+        sleep 0.1
+    done
+}
+
+# udev tells libinput what the uinput device is (ID_INPUT_TOUCHSCREEN) and, by this rule,
+# which display it lies on.
+mkdir -p /run/udev/rules.d
+printf 'SUBSYSTEM=="input", ATTRS{name}=="%s", ENV{WL_OUTPUT}="Virtual-1"\n' \
+    "$TOUCHSCREEN" > /run/udev/rules.d/70-cowl-test-touchscreen.rules
+/lib/systemd/systemd-udevd --daemon
+udevadm trigger --action=add --type=subsystems
+udevadm trigger --action=add --type=devices
+udevadm settle --timeout=30
+
+mkfifo /tmp/touch
+python3 "$TESTS/drm/touchscreen.py" "$TOUCHSCREEN" 1280 800 /tmp/touch > /mnt/touch.log 2>&1 &
+check touchscreen-created 1 /mnt/touch.log "created"
+
+seatd -l info > /mnt/seatd.log 2>&1 &
+check seatd 1 /mnt/seatd.log "seatd started"
+
+mkdir -p /run/user/0 && chmod 700 /run/user/0
+export XDG_RUNTIME_DIR=/run/user/0
+: > /mnt/cowl.log
+LIBSEAT_BACKEND=seatd RUST_LOG=info "$COWL" --backend drm --renderer "$RENDERER" \
+    --config /mnt/cowl.toml --socket cowl-test --clock 09:41 > /mnt/cowl.log 2>&1 &
+cowl=$!
+export WAYLAND_DISPLAY=cowl-test
+
+check renderer 1 /mnt/cowl.log "renderer=\"$RENDERER\""
+check first-frame 1 /mnt/cowl.log "start-up done"
+check configured-mode 1 /mnt/cowl.log 'display connected output="Virtual-1" width=1024 height=768'
+check touchscreen-mapped 1 /mnt/cowl.log "device=$TOUCHSCREEN output=Virtual-1"
+
+# wev writes through stdio: line-buffered, so that each event is in the log at once.
+stdbuf -oL wev > /mnt/wev.log 2>&1 &
+check client-shown 1 /mnt/cowl.log "window shown app_id=\"wev\""
+check client-focused 1 /mnt/wev.log "wl_keyboard] enter"
+
+grim -o Virtual-1 /mnt/grim-1.png && echo "CHECK screencopy PASS" || fail screencopy
+step screendump-1
+
+# The touchscreen's 1280x800 axes span the display's 1024x768 mode, and the client's window
+# starts below the 48 px status bar: a finger at (640, 400) is the panel's (512, 384), which
+# the client is told as (512, 336).
+echo "tap 640 400" > /tmp/touch
+check touch-down 1 /mnt/wev.log "x, y: 512.000000, 336.000000"
+# Two fingers at once: (100, 300) and (900, 600).
+echo "tap2 100 300 900 600" > /tmp/touch
+check multitouch-first 1 /mnt/wev.log "x, y: 80.000000, 240.000000"
+check multitouch-second 1 /mnt/wev.log "x, y: 720.000000, 528.000000"
+
+# Away to another VT and back: seatd pauses and resumes Cowl's session.
+busybox chvt 2
+check session-paused 1 /mnt/cowl.log "session paused"
+busybox chvt 1
+check session-resumed 1 /mnt/cowl.log "session resumed"
+echo "tap 320 200" > /tmp/touch
+check touch-after-resume 1 /mnt/wev.log "x, y: 256.000000, 144.000000"
+grim -o Virtual-1 /mnt/grim-2.png && echo "CHECK screencopy-after-resume PASS" ||
+    fail screencopy-after-resume
+step screendump-2
+
+echo quit > /tmp/touch
+kill $cowl
+wait $cowl
+echo "CHECK cowl-exited PASS"

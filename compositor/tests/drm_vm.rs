@@ -1,0 +1,243 @@
+//! The DRM backend on a real kernel. This machine has no display controller, so the test
+//! boots Debian's kernel under qemu (TCG) with a virtio-gpu (a real KMS driver, `virtio-gpu`),
+//! and runs this build of cowl with `--backend drm` inside, on this machine's
+//! own root file system shared read-only over 9p: udev, seatd, Mesa, wev and grim are the
+//! ones installed here. A uinput device stands in for the touchscreen
+//! (tests/drm/touchscreen.py).
+//!
+//! What is checked, as a user would see it:
+//! - cowl's first frame reaches the CRTC, in the mode the configuration asks for (1024x768,
+//!   not the preferred 1280x800): qemu's `screendump` (what the display controller scans out)
+//!   shows the picture Cowl's own screencopy (grim) captured, status bar included;
+//! - a touch, and a two-finger touch, reach the client under them (wev) at the right surface
+//!   coordinates: the touchscreen is mapped to the display by udev's WL_OUTPUT, and its axes
+//!   are scaled to the display's mode;
+//! - a VT switch away and back (seatd pausing and resuming the session) is survived: touch
+//!   works again and the display shows Cowl's picture again, not the text console.
+//!
+//! The in-VM side is tests/drm/vm-init.sh (boot) and tests/drm/vm-run.sh (the checks); the
+//! kernel and modules come from tests/can/vm-kernel.sh (run by `.ci/install-deps test`).
+
+mod common;
+#[path = "drm/vm.rs"]
+mod vm;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::find_on_path;
+
+const TOUCHSCREEN: &str = "Cowl test touchscreen";
+/// The configured mode (the virtual display prefers 1280x800).
+const PANEL: (usize, usize) = (1024, 768);
+/// The display's configured background.
+const BACKGROUND: [u8; 3] = [0x20, 0x30, 0x40];
+const CHECKS: [&str; 18] = [
+    "touchscreen-created",
+    "seatd",
+    "renderer",
+    "first-frame",
+    "configured-mode",
+    "touchscreen-mapped",
+    "client-shown",
+    "client-focused",
+    "screencopy",
+    "touch-down",
+    "multitouch-first",
+    "multitouch-second",
+    "session-paused",
+    "session-resumed",
+    "touch-after-resume",
+    "screencopy-after-resume",
+    "cowl-exited",
+    "no-panic",
+];
+/// A whole VM run's limit: it takes about a minute alone, several on a loaded machine.
+const DEADLINE: Duration = Duration::from_secs(420);
+
+/// An RGB picture.
+struct Picture {
+    width: usize,
+    height: usize,
+    rgb: Vec<u8>,
+}
+
+impl Picture {
+    fn pixel(&self, x: usize, y: usize) -> [u8; 3] {
+        let at = (y * self.width + x) * 3;
+        [self.rgb[at], self.rgb[at + 1], self.rgb[at + 2]]
+    }
+
+    /// What qemu's screendump writes: binary PPM (P6, maxval 255).
+    fn from_ppm(path: &Path) -> Picture {
+        let bytes = std::fs::read(path).expect("read the screendump");
+        let mut fields = Vec::new();
+        let mut at = 0;
+        while fields.len() < 4 {
+            while bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            let start = at;
+            while !bytes[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            fields.push(String::from_utf8_lossy(&bytes[start..at]).into_owned());
+        }
+        assert_eq!(fields[0], "P6", "not a binary PPM");
+        assert_eq!(fields[3], "255");
+        let width: usize = fields[1].parse().expect("width");
+        let height: usize = fields[2].parse().expect("height");
+        let rgb = bytes[at + 1..].to_vec();
+        assert_eq!(rgb.len(), width * height * 3, "a short screendump");
+        Picture { width, height, rgb }
+    }
+
+    /// What grim writes: an 8-bit RGB(A) PNG.
+    fn from_png(path: &Path) -> Picture {
+        let decoder = png::Decoder::new(std::io::BufReader::new(
+            std::fs::File::open(path).expect("open the capture"),
+        ));
+        let mut reader = decoder.read_info().expect("a PNG");
+        let mut buffer = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buffer).expect("a frame");
+        let channels = info.color_type.samples();
+        let rgb = buffer[..info.buffer_size()]
+            .chunks(channels)
+            .flat_map(|pixel| [pixel[0], pixel[1], pixel[2]])
+            .collect();
+        Picture {
+            width: info.width as usize,
+            height: info.height as usize,
+            rgb,
+        }
+    }
+
+    /// How many pixels differ from `other` (which must be the same size).
+    fn differing_pixels(&self, other: &Picture) -> usize {
+        assert_eq!(
+            (self.width, self.height),
+            (other.width, other.height),
+            "the pictures differ in size"
+        );
+        self.rgb
+            .chunks(3)
+            .zip(other.rgb.chunks(3))
+            .filter(|(a, b)| a != b)
+            .count()
+    }
+}
+
+/// Boots the VM with cowl on `renderer`, answers its steps with screendumps, and returns
+/// its console and the directory holding its logs and captures.
+fn run_vm(renderer: &str) -> (String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let share = dir.path().join("share");
+    std::fs::create_dir_all(&share).expect("mkdir");
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    std::fs::copy(tests.join("drm/vm-run.sh"), share.join("run.sh")).expect("copy run.sh");
+    std::fs::write(
+        share.join("env"),
+        format!(
+            "COWL='{}'\nTESTS='{}'\nRENDERER='{renderer}'\nTOUCHSCREEN='{TOUCHSCREEN}'\n",
+            env!("CARGO_BIN_EXE_cowl"),
+            tests.display()
+        ),
+    )
+    .expect("write env");
+    // grim captures through screencopy, which only privileged executables may use.
+    let grim = find_on_path("grim")
+        .and_then(|path| path.canonicalize().ok())
+        .expect("grim is missing: run .ci/install-deps test");
+    let hex = |[r, g, b]: [u8; 3]| format!("#{r:02x}{g:02x}{b:02x}");
+    std::fs::write(
+        share.join("cowl.toml"),
+        format!(
+            "[dbus]\nbus = \"none\"\n\n\
+             [[outputs]]\nname = \"Virtual-1\"\nmode = \"1024x768\"\n[outputs.layout]\n\
+             status_bar = {{ edge = \"top\", size = 48 }}\nbackground = \"{}\"\n\n\
+             [security]\nprivileged_executables = [{:?}]\n",
+            hex(BACKGROUND),
+            grim.display().to_string()
+        ),
+    )
+    .expect("write the configuration");
+
+    let mut machine = vm::Vm::boot(dir.path(), &share, DEADLINE);
+    let cowl_log = || std::fs::read_to_string(share.join("cowl.log")).unwrap_or_default();
+    while let Some(line) = machine.next_line(|| format!("cowl:\n{}", cowl_log())) {
+        if let Some(step) = line.trim().strip_prefix("STEP ") {
+            let file = dir.path().join(format!("{step}.ppm"));
+            let reply = machine.monitor(&format!("screendump {}", file.display()));
+            assert!(file.exists(), "screendump failed: {reply}");
+            std::fs::write(share.join(format!("ack-{step}")), "").expect("ack the step");
+        }
+        if line.contains("VM-DONE") {
+            break;
+        }
+    }
+    let mut console = std::mem::take(&mut machine.console);
+    if !cowl_log().contains("panicked") {
+        console.push_str("CHECK no-panic PASS\n");
+    }
+    (console, dir)
+}
+
+fn drm_backend_on_a_real_kernel(renderer: &str) {
+    let (console, dir) = run_vm(renderer);
+    let share = dir.path().join("share");
+    let logs = || {
+        let log = |name: &str| std::fs::read_to_string(share.join(name)).unwrap_or_default();
+        format!(
+            "console:\n{console}\ncowl:\n{}\nwev:\n{}",
+            log("cowl.log"),
+            log("wev.log")
+        )
+    };
+    for check in CHECKS {
+        assert!(
+            console.contains(&format!("CHECK {check} PASS")),
+            "check {check} did not pass\n{}",
+            logs()
+        );
+    }
+
+    // What the CRTC scans out is what Cowl composed: the same picture as its screencopy.
+    for (step, capture) in [
+        ("screendump-1", "grim-1.png"),
+        ("screendump-2", "grim-2.png"),
+    ] {
+        let scanout = Picture::from_ppm(&dir.path().join(format!("{step}.ppm")));
+        assert_eq!((scanout.width, scanout.height), PANEL);
+        let screencopy = Picture::from_png(&share.join(capture));
+        let differing = scanout.differing_pixels(&screencopy);
+        assert_eq!(
+            differing, 0,
+            "{step}: the display and Cowl's screencopy differ in {differing} pixels"
+        );
+    }
+    let before = Picture::from_ppm(&dir.path().join("screendump-1.ppm"));
+    let after = Picture::from_ppm(&dir.path().join("screendump-2.ppm"));
+    // The status bar is drawn over the background; below it, the client's window.
+    assert_ne!(
+        before.pixel(512, 20),
+        BACKGROUND,
+        "no status bar on Virtual-1"
+    );
+    // After the VT switch the display shows Cowl again, as before (not the console).
+    let differing = before.differing_pixels(&after);
+    assert_eq!(
+        differing, 0,
+        "after the session came back the display differs in {differing} pixels"
+    );
+}
+
+#[test]
+fn drm_backend_with_pixman_on_a_real_kernel() {
+    drm_backend_on_a_real_kernel("pixman");
+}
+
+/// GLES through GBM: Mesa's llvmpipe renders into buffers the display controller scans out.
+#[test]
+fn drm_backend_with_gles_on_a_real_kernel() {
+    drm_backend_on_a_real_kernel("gles");
+}
