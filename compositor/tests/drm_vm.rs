@@ -1,6 +1,7 @@
 //! The DRM backend on a real kernel. This machine has no display controller, so the test
 //! boots Debian's kernel under qemu (TCG) with a virtio-gpu (a real KMS driver, `virtio-gpu`),
-//! and runs this build of cowl with `--backend drm` inside, on this machine's
+//! and runs this build of cowl with `--backend drm` inside, as an unprivileged user that
+//! seatd grants the seat to, on this machine's
 //! own root file system shared read-only over 9p: udev, seatd, Mesa, wev and grim are the
 //! ones installed here. A uinput device stands in for the touchscreen
 //! (tests/drm/touchscreen.py).
