@@ -14,7 +14,10 @@
 //!   coordinates: the touchscreen is mapped to the display by udev's WL_OUTPUT, and its axes
 //!   are scaled to the display's mode;
 //! - a VT switch away and back (seatd pausing and resuming the session) is survived: touch
-//!   works again and the display shows Cowl's picture again, not the text console.
+//!   works again and the display shows Cowl's picture again, not the text console;
+//! - the display unplugged and plugged back (the kernel's connector status forced off and
+//!   on, with a real hotplug event): the output goes and comes back in its configured mode,
+//!   with the same picture, the client's window in its place and touch reaching it.
 //!
 //! The in-VM side is tests/drm/vm-init.sh (boot) and tests/drm/vm-run.sh (the checks); the
 //! kernel and modules come from tests/can/vm-kernel.sh (run by `.ci/install-deps test`).
@@ -33,7 +36,7 @@ const TOUCHSCREEN: &str = "Cowl test touchscreen";
 const PANEL: (usize, usize) = (1024, 768);
 /// The display's configured background.
 const BACKGROUND: [u8; 3] = [0x20, 0x30, 0x40];
-const CHECKS: [&str; 18] = [
+const CHECKS: [&str; 22] = [
     "touchscreen-created",
     "seatd",
     "renderer",
@@ -50,6 +53,10 @@ const CHECKS: [&str; 18] = [
     "session-resumed",
     "touch-after-resume",
     "screencopy-after-resume",
+    "unplugged",
+    "replugged",
+    "touch-after-replug",
+    "screencopy-after-replug",
     "cowl-exited",
     "no-panic",
 ];
@@ -206,6 +213,7 @@ fn drm_backend_on_a_real_kernel(renderer: &str) {
     for (step, capture) in [
         ("screendump-1", "grim-1.png"),
         ("screendump-2", "grim-2.png"),
+        ("screendump-3", "grim-3.png"),
     ] {
         let scanout = Picture::from_ppm(&dir.path().join(format!("{step}.ppm")));
         assert_eq!((scanout.width, scanout.height), PANEL);
@@ -229,6 +237,13 @@ fn drm_backend_on_a_real_kernel(renderer: &str) {
     assert_eq!(
         differing, 0,
         "after the session came back the display differs in {differing} pixels"
+    );
+    // Unplugged and plugged back: the same picture, layout and client included.
+    let replugged = Picture::from_ppm(&dir.path().join("screendump-3.ppm"));
+    let differing = before.differing_pixels(&replugged);
+    assert_eq!(
+        differing, 0,
+        "after the display was plugged back it differs in {differing} pixels"
     );
 }
 

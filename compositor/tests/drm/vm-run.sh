@@ -111,6 +111,21 @@ as_cowl_user grim -o Virtual-1 /tmp/grim-2.png && cp /tmp/grim-2.png /mnt/ &&
     fail screencopy-after-resume
 step screendump-2
 
+# The display unplugged and plugged back: the kernel's connector status forced off, then
+# on, each followed by the change event the card sends when a cable comes or goes (forcing
+# the status sends none on virtio-gpu, which does not poll). The output goes away and comes
+# back with its mode and layout, the client's window in its place again.
+connector=/sys/class/drm/card0-Virtual-1/status
+echo off > $connector && echo change > /sys/class/drm/card0/uevent
+check unplugged 1 /mnt/cowl.log 'display disconnected output="Virtual-1"'
+echo on > $connector && echo change > /sys/class/drm/card0/uevent
+check replugged 2 /mnt/cowl.log 'display connected output="Virtual-1" width=1024 height=768'
+echo "tap 640 400" > /tmp/touch
+check touch-after-replug 2 /mnt/wev.log "x, y: 512.000000, 336.000000"
+as_cowl_user grim -o Virtual-1 /tmp/grim-3.png && cp /tmp/grim-3.png /mnt/ &&
+    echo "CHECK screencopy-after-replug PASS" || fail screencopy-after-replug
+step screendump-3
+
 echo quit > /tmp/touch
 kill $cowl
 wait $cowl
