@@ -27,7 +27,7 @@ mod common;
 mod vm;
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::find_on_path;
 
@@ -174,9 +174,7 @@ fn run_vm(renderer: &str) -> (String, tempfile::TempDir) {
     let cowl_log = || std::fs::read_to_string(share.join("cowl.log")).unwrap_or_default();
     while let Some(line) = machine.next_line(|| format!("cowl:\n{}", cowl_log())) {
         if let Some(step) = line.trim().strip_prefix("STEP ") {
-            let file = dir.path().join(format!("{step}.ppm"));
-            let reply = machine.monitor(&format!("screendump {}", file.display()));
-            assert!(file.exists(), "screendump failed: {reply}");
+            screendump_once_shown(&machine, dir.path(), &share, step);
             std::fs::write(share.join(format!("ack-{step}")), "").expect("ack the step");
         }
         if line.contains("VM-DONE") {
@@ -190,9 +188,42 @@ fn run_vm(renderer: &str) -> (String, tempfile::TempDir) {
     (console, dir)
 }
 
+/// Takes step `N`'s screendump once the display shows what Cowl's screencopy captured just
+/// before (grim-N.png): the kernel completes the flip of that frame on its own time, after
+/// grim has its copy, so a loaded machine may still scan out the frame before. Gives up after
+/// ten seconds, leaving the last screendump for the comparison to fail on.
+fn screendump_once_shown(machine: &vm::Vm, dir: &Path, share: &Path, step: &str) {
+    let file = dir.join(format!("{step}.ppm"));
+    let number = step.trim_start_matches("screendump-");
+    let expected = Picture::from_png(&share.join(format!("grim-{number}.png")));
+    let give_up = Instant::now() + Duration::from_secs(10);
+    loop {
+        let reply = machine.monitor(&format!("screendump {}", file.display()));
+        assert!(file.exists(), "screendump failed: {reply}");
+        let shown = Picture::from_ppm(&file);
+        let same_size = (shown.width, shown.height) == (expected.width, expected.height);
+        if (same_size && shown.differing_pixels(&expected) == 0) || Instant::now() > give_up {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn drm_backend_on_a_real_kernel(renderer: &str) {
     let (console, dir) = run_vm(renderer);
     let share = dir.path().join("share");
+    // The captures outlive a failed run, for a look at what differed.
+    let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("drm-vm-{renderer}"));
+    let _ = std::fs::remove_dir_all(&kept);
+    std::fs::create_dir_all(&kept).expect("mkdir");
+    for folder in [dir.path(), share.as_path()] {
+        for entry in std::fs::read_dir(folder).expect("the VM's files").flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".ppm") || name.ends_with(".png") || name.ends_with(".log") {
+                let _ = std::fs::copy(entry.path(), kept.join(&name));
+            }
+        }
+    }
     let logs = || {
         let log = |name: &str| std::fs::read_to_string(share.join(name)).unwrap_or_default();
         format!(
@@ -220,8 +251,11 @@ fn drm_backend_on_a_real_kernel(renderer: &str) {
         let screencopy = Picture::from_png(&share.join(capture));
         let differing = scanout.differing_pixels(&screencopy);
         assert_eq!(
-            differing, 0,
-            "{step}: the display and Cowl's screencopy differ in {differing} pixels"
+            differing,
+            0,
+            "{step}: the display and Cowl's screencopy differ in {differing} pixels (both \
+             in {})",
+            kept.display()
         );
     }
     let before = Picture::from_ppm(&dir.path().join("screendump-1.ppm"));
