@@ -2,8 +2,9 @@
 //! backend, side by side in the same VM: Debian's kernel under qemu (TCG) with a virtio-gpu
 //! (the test VM of tests/drm_vm.rs, tests/drm/vm.rs), this machine's root file system over
 //! 9p. Inside, tests/drm/vm-bench.sh starts each compositor in turn and takes the time from
-//! a trace marker written just before exec to the kernel's first `drm_vblank_event_delivered`
-//! (the first page flip completing), so both are timed by the kernel, the same way. Cowl's
+//! a trace marker written just before exec to the kernel's first virtio-gpu RESOURCE_FLUSH
+//! (traced by `virtio_gpu_cmd_queue`: a framebuffer's pixels pushed to the display, the
+//! first frame on screen), so both are timed by the kernel, the same way. Cowl's
 //! own `start-up done` line says where its time went (config, backend, dbus,
 //! first-frame-everywhere, ms since its start).
 //!
@@ -61,7 +62,9 @@ fn measure(renderer: &str) -> (Vec<f64>, Vec<f64>, Vec<String>) {
                     _ => weston.push(ms),
                 }
             }
-            (Some("PHASES"), ..) => phases.push(line["PHASES ".len()..].to_string()),
+            (Some("PHASES"), ..) => {
+                phases.push(line.trim_start_matches("PHASES").trim().to_string())
+            }
             _ => {}
         }
         if line.contains("VM-DONE") {
