@@ -29,6 +29,7 @@ mod vm;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use common::client::{Feedback, TestClient};
 use common::find_on_path;
 
 const TOUCHSCREEN: &str = "Cowl test touchscreen";
@@ -36,7 +37,7 @@ const TOUCHSCREEN: &str = "Cowl test touchscreen";
 const PANEL: (usize, usize) = (1024, 768);
 /// The display's configured background.
 const BACKGROUND: [u8; 3] = [0x20, 0x30, 0x40];
-const CHECKS: [&str; 22] = [
+const CHECKS: [&str; 23] = [
     "touchscreen-created",
     "seatd",
     "renderer",
@@ -57,6 +58,7 @@ const CHECKS: [&str; 22] = [
     "replugged",
     "touch-after-replug",
     "screencopy-after-replug",
+    "presentation",
     "cowl-exited",
     "no-panic",
 ];
@@ -146,9 +148,11 @@ fn run_vm(renderer: &str) -> (String, tempfile::TempDir) {
     std::fs::write(
         share.join("env"),
         format!(
-            "COWL='{}'\nTESTS='{}'\nRENDERER='{renderer}'\nTOUCHSCREEN='{TOUCHSCREEN}'\n",
+            "COWL='{}'\nTESTS='{}'\nRENDERER='{renderer}'\nTOUCHSCREEN='{TOUCHSCREEN}'\n\
+             TEST_BINARY='{}'\n",
             env!("CARGO_BIN_EXE_cowl"),
-            tests.display()
+            tests.display(),
+            std::env::current_exe().expect("the test binary").display()
         ),
     )
     .expect("write env");
@@ -227,9 +231,10 @@ fn drm_backend_on_a_real_kernel(renderer: &str) {
     let logs = || {
         let log = |name: &str| std::fs::read_to_string(share.join(name)).unwrap_or_default();
         format!(
-            "console:\n{console}\ncowl:\n{}\nwev:\n{}",
+            "console:\n{console}\ncowl:\n{}\nwev:\n{}\npresentation client:\n{}",
             log("cowl.log"),
-            log("wev.log")
+            log("wev.log"),
+            log("presentation.log")
         )
     };
     for check in CHECKS {
@@ -290,4 +295,64 @@ fn drm_backend_with_pixman_on_a_real_kernel() {
 #[test]
 fn drm_backend_with_gles_on_a_real_kernel() {
     drm_backend_on_a_real_kernel("gles");
+}
+
+/// The client side of the presentation check, run inside the VM by vm-run.sh (this test
+/// binary, with `--ignored --exact`; WAYLAND_DISPLAY names Cowl's socket there). Frames of
+/// a toplevel must be reported presented with the display's own clock (HwClock,
+/// HwCompletion: the page flip's kernel timestamp), on CLOCK_MONOTONIC, at increasing
+/// times, with the 1024x768 mode's refresh of about 16.67 ms.
+#[test]
+#[ignore = "the DRM VM runs it against cowl on a real display (tests/drm/vm-run.sh)"]
+fn presentation_on_a_real_display_inside_the_vm() {
+    let runtime = std::env::var_os("XDG_RUNTIME_DIR").expect("XDG_RUNTIME_DIR");
+    let display = std::env::var_os("WAYLAND_DISPLAY").expect("WAYLAND_DISPLAY");
+    let socket = Path::new(&runtime).join(display);
+    let mut client = TestClient::connect(&socket, "org.cowl.PresentationProbe");
+    const FRAMES: usize = 6;
+    for frame in 0..FRAMES {
+        client.draw(0x0030_6090 + frame as u32);
+        client.wait_for_frames(frame + 1);
+    }
+    assert_eq!(
+        client.state.presentation_clock,
+        Some(1),
+        "not CLOCK_MONOTONIC"
+    );
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+    let now_ns = now.tv_sec as u128 * 1_000_000_000 + now.tv_nsec as u128;
+    let mut previous: Option<(u128, u64)> = None;
+    for feedback in &client.state.feedback {
+        let Feedback::Presented {
+            nanoseconds,
+            refresh_ns,
+            sequence,
+            vsync,
+            hardware,
+        } = feedback.clone()
+        else {
+            panic!(
+                "a frame with damage was discarded: {:?}",
+                client.state.feedback
+            );
+        };
+        assert!(vsync && hardware, "not a flip's time: {feedback:?}");
+        assert!(
+            (16_500_000..16_900_000).contains(&refresh_ns),
+            "refresh {refresh_ns} ns"
+        );
+        assert!(nanoseconds <= now_ns, "presented in the future");
+        assert!(now_ns - nanoseconds < 60_000_000_000, "not a recent time");
+        if let Some((previous_ns, previous_sequence)) = previous {
+            // virtio-gpu has no vblank counter: the kernel reports 0, which the protocol
+            // allows; a counter that exists must grow.
+            assert!(
+                sequence == 0 && previous_sequence == 0 || sequence > previous_sequence,
+                "vblank counts must grow"
+            );
+            assert!(nanoseconds > previous_ns, "flip times must grow");
+        }
+        previous = Some((nanoseconds, sequence));
+    }
+    println!("presented {FRAMES} frames with the flips' timestamps");
 }

@@ -38,6 +38,7 @@ fn presentation_feedback_follows_the_refresh_grid() {
             refresh_ns,
             sequence,
             vsync,
+            hardware,
         } = feedback.clone()
         else {
             panic!(
@@ -47,6 +48,8 @@ fn presentation_feedback_follows_the_refresh_grid() {
         };
         assert_eq!(refresh_ns, REFRESH_NS);
         assert!(vsync);
+        // Virtual panels have no display clock: the headless backend must not claim one.
+        assert!(!hardware);
         assert!(nanoseconds <= now_ns, "presented in the future");
         assert!(
             now_ns - nanoseconds < 60_000_000_000,

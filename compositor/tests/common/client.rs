@@ -33,6 +33,8 @@ pub enum Feedback {
         refresh_ns: u32,
         sequence: u64,
         vsync: bool,
+        /// HwClock and HwCompletion: the time is the display's own (a page flip's).
+        hardware: bool,
     },
     Discarded,
 }
@@ -506,15 +508,21 @@ impl Dispatch<wp_presentation_feedback::WpPresentationFeedback, ()> for ClientSt
                 flags,
             } => {
                 let seconds = ((tv_sec_hi as u128) << 32) | tv_sec_lo as u128;
-                let vsync = match flags {
-                    WEnum::Value(kind) => kind.contains(wp_presentation_feedback::Kind::Vsync),
-                    WEnum::Unknown(bits) => bits & 1 != 0,
+                let bits = match flags {
+                    WEnum::Value(kind) => kind.bits(),
+                    WEnum::Unknown(bits) => bits,
                 };
+                let vsync = bits & wp_presentation_feedback::Kind::Vsync.bits() != 0;
+                let hardware_bits = (wp_presentation_feedback::Kind::HwClock
+                    | wp_presentation_feedback::Kind::HwCompletion)
+                    .bits();
+                let hardware = bits & hardware_bits == hardware_bits;
                 state.feedback.push(Feedback::Presented {
                     nanoseconds: seconds * 1_000_000_000 + tv_nsec as u128,
                     refresh_ns: refresh,
                     sequence: ((seq_hi as u64) << 32) | seq_lo as u64,
                     vsync,
+                    hardware,
                 });
             }
             wp_presentation_feedback::Event::Discarded => state.feedback.push(Feedback::Discarded),

@@ -126,6 +126,12 @@ as_cowl_user grim -o Virtual-1 /tmp/grim-3.png && cp /tmp/grim-3.png /mnt/ &&
     echo "CHECK screencopy-after-replug PASS" || fail screencopy-after-replug
 step screendump-3
 
+# Presentation feedback as a client receives it: the page flip's kernel time (this test
+# binary's ignored test, run here as the client; as Cowl's user, like the apps).
+as_cowl_user env XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" WAYLAND_DISPLAY=cowl-test \
+    "$TEST_BINARY" --ignored --exact presentation_on_a_real_display_inside_the_vm \
+    > /mnt/presentation.log 2>&1 && echo "CHECK presentation PASS" || fail presentation
+
 echo quit > /tmp/touch
 kill $cowl
 wait $cowl
