@@ -6,7 +6,9 @@
 # measured the same way, outside either compositor. Prints BENCH <compositor> <ms> and PHASES <cowl's start-up line>.
 . /mnt/env
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export SYSTEMD_IGNORE_CHROOT=1 HOME=/tmp
+# Scratch space: the root file system is read-only, /tmp included (see vm-init.sh).
+mkdir -p /run/scratch && chmod 1777 /run/scratch
+export SYSTEMD_IGNORE_CHROOT=1 HOME=/run/scratch TMPDIR=/run/scratch
 
 /lib/systemd/systemd-udevd --daemon
 udevadm trigger --action=add --type=subsystems

@@ -3,7 +3,8 @@
 # mounts this machine's root file system read-only over 9p, so that the VM runs this very
 # build of cowl with the libraries, udev, seatd and clients installed here. The test's own
 # directory is the 9p share "out", mounted at /mnt: it holds the script to run (run.sh) and
-# receives logs and captures. Writable places are tmpfs.
+# receives logs and captures. Writable places are tmpfs: /run, /dev/shm. /tmp is left as
+# the host's, read-only: the build under test may live there (CARGO_TARGET_DIR=/tmp/...).
 /bin/busybox --install -s /bin
 mkdir -p /proc /sys /dev
 mount -t proc proc /proc
@@ -26,7 +27,6 @@ mkdir -p /host/dev/pts /host/dev/shm
 mount -t devpts pts /host/dev/pts
 mount -t tmpfs shm /host/dev/shm
 mount -t tmpfs run /host/run
-mount -t tmpfs tmp /host/tmp
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 out /host/mnt
 echo "VM-BOOTED"
 chroot /host /bin/sh /mnt/run.sh

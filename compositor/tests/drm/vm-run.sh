@@ -8,7 +8,9 @@
 # the VM from outside (a qemu screendump) and answer with the file /mnt/ack-<name>.
 . /mnt/env
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export SYSTEMD_IGNORE_CHROOT=1 HOME=/tmp
+# Scratch space: the root file system is read-only, /tmp included (see vm-init.sh).
+mkdir -p /run/scratch && chmod 1777 /run/scratch
+export SYSTEMD_IGNORE_CHROOT=1 HOME=/run/scratch TMPDIR=/run/scratch
 
 # The first check that fails ends the run: what follows would only wait on it.
 fail() {
@@ -50,8 +52,8 @@ udevadm trigger --action=add --type=subsystems
 udevadm trigger --action=add --type=devices
 udevadm settle --timeout=30
 
-mkfifo /tmp/touch
-python3 "$TESTS/drm/touchscreen.py" "$TOUCHSCREEN" 1280 800 /tmp/touch > /mnt/touch.log 2>&1 &
+mkfifo /run/scratch/touch
+python3 "$TESTS/drm/touchscreen.py" "$TOUCHSCREEN" 1280 800 /run/scratch/touch > /mnt/touch.log 2>&1 &
 check touchscreen-created 1 /mnt/touch.log "created"
 
 # Cowl runs unprivileged, as on the car: seatd opens the display controller and the input
@@ -85,17 +87,17 @@ check client-focused 1 /mnt/wev.log "wl_keyboard] enter"
 as_cowl_user() {
     setpriv --reuid=5 --regid=100 --clear-groups -- "$@"
 }
-as_cowl_user grim -o Virtual-1 /tmp/grim-1.png && cp /tmp/grim-1.png /mnt/ &&
+as_cowl_user grim -o Virtual-1 /run/scratch/grim-1.png && cp /run/scratch/grim-1.png /mnt/ &&
     echo "CHECK screencopy PASS" || fail screencopy
 step screendump-1
 
 # The touchscreen's 1280x800 axes span the display's 1024x768 mode, and the client's window
 # starts below the 48 px status bar: a finger at (640, 400) is the panel's (512, 384), which
 # the client is told as (512, 336).
-echo "tap 640 400" > /tmp/touch
+echo "tap 640 400" > /run/scratch/touch
 check touch-down 1 /mnt/wev.log "x, y: 512.000000, 336.000000"
 # Two fingers at once: (100, 300) and (900, 600).
-echo "tap2 100 300 900 600" > /tmp/touch
+echo "tap2 100 300 900 600" > /run/scratch/touch
 check multitouch-first 1 /mnt/wev.log "x, y: 80.000000, 240.000000"
 check multitouch-second 1 /mnt/wev.log "x, y: 720.000000, 528.000000"
 
@@ -104,9 +106,9 @@ busybox chvt 2
 check session-paused 1 /mnt/cowl.log "session paused"
 busybox chvt 1
 check session-resumed 1 /mnt/cowl.log "session resumed"
-echo "tap 320 200" > /tmp/touch
+echo "tap 320 200" > /run/scratch/touch
 check touch-after-resume 1 /mnt/wev.log "x, y: 256.000000, 144.000000"
-as_cowl_user grim -o Virtual-1 /tmp/grim-2.png && cp /tmp/grim-2.png /mnt/ &&
+as_cowl_user grim -o Virtual-1 /run/scratch/grim-2.png && cp /run/scratch/grim-2.png /mnt/ &&
     echo "CHECK screencopy-after-resume PASS" ||
     fail screencopy-after-resume
 step screendump-2
@@ -120,9 +122,9 @@ echo off > $connector && echo change > /sys/class/drm/card0/uevent
 check unplugged 1 /mnt/cowl.log 'display disconnected output="Virtual-1"'
 echo on > $connector && echo change > /sys/class/drm/card0/uevent
 check replugged 2 /mnt/cowl.log 'display connected output="Virtual-1" width=1024 height=768'
-echo "tap 640 400" > /tmp/touch
+echo "tap 640 400" > /run/scratch/touch
 check touch-after-replug 2 /mnt/wev.log "x, y: 512.000000, 336.000000"
-as_cowl_user grim -o Virtual-1 /tmp/grim-3.png && cp /tmp/grim-3.png /mnt/ &&
+as_cowl_user grim -o Virtual-1 /run/scratch/grim-3.png && cp /run/scratch/grim-3.png /mnt/ &&
     echo "CHECK screencopy-after-replug PASS" || fail screencopy-after-replug
 step screendump-3
 
@@ -132,7 +134,7 @@ as_cowl_user env XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" WAYLAND_DISPLAY=cowl-test \
     "$TEST_BINARY" --ignored --exact presentation_on_a_real_display_inside_the_vm \
     > /mnt/presentation.log 2>&1 && echo "CHECK presentation PASS" || fail presentation
 
-echo quit > /tmp/touch
+echo quit > /run/scratch/touch
 kill $cowl
 wait $cowl
 echo "CHECK cowl-exited PASS"
