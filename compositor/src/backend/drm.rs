@@ -60,7 +60,7 @@ use tracing::{error, info, warn};
 
 use crate::backend::frame_clock::FrameClock;
 use crate::backend::headless::{Framebuffer, render_offscreen};
-use crate::backend::{Backend, add_output, advertise_dmabuf, remove_output};
+use crate::backend::{Backend, add_output, advertise_dmabuf, import_dmabuf_into, remove_output};
 use crate::cli::{Cli, RendererChoice};
 use crate::config::ModeRequest;
 use crate::render::{FrameJob, FrameOutcome, clear_colour, frame_elements};
@@ -404,19 +404,10 @@ impl DrmBackend {
     }
 
     pub fn import_dmabuf(&mut self, dmabuf: &Dmabuf) -> bool {
-        let result = match &mut self.gpu.renderer {
-            GpuRenderer::Gles { renderer, .. } => renderer
-                .import_dmabuf(dmabuf, None)
-                .map(|_| ())
-                .map_err(|err| err.to_string()),
-            GpuRenderer::Pixman(renderer) => renderer
-                .import_dmabuf(dmabuf, None)
-                .map(|_| ())
-                .map_err(|err| format!("{err:?}")),
-        };
-        result
-            .map_err(|err| warn!("dmabuf import failed: {err}"))
-            .is_ok()
+        match &mut self.gpu.renderer {
+            GpuRenderer::Gles { renderer, .. } => import_dmabuf_into(renderer.as_mut(), dmabuf),
+            GpuRenderer::Pixman(renderer) => import_dmabuf_into(renderer.as_mut(), dmabuf),
+        }
     }
 }
 

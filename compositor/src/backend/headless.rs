@@ -30,7 +30,7 @@ use smithay::utils::{Physical, Size, Transform};
 use tracing::{info, warn};
 
 use crate::backend::frame_clock::FrameClock;
-use crate::backend::{Backend, add_output, advertise_dmabuf};
+use crate::backend::{Backend, add_output, advertise_dmabuf, import_dmabuf_into};
 use crate::cli::{Cli, RendererChoice};
 use crate::protocols::screencopy::RowOrder;
 use crate::render::{FrameJob, FrameOutcome, FrameTarget, compose_frame};
@@ -217,19 +217,10 @@ impl HeadlessBackend {
     }
 
     pub fn import_dmabuf(&mut self, dmabuf: &Dmabuf) -> bool {
-        let result = match &mut self.renderer {
-            HeadlessRenderer::Gles(renderer) => renderer
-                .import_dmabuf(dmabuf, None)
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
-            HeadlessRenderer::Pixman(renderer) => renderer
-                .import_dmabuf(dmabuf, None)
-                .map(|_| ())
-                .map_err(|e| format!("{e:?}")),
-        };
-        result
-            .map_err(|err| warn!("dmabuf import failed: {err}"))
-            .is_ok()
+        match &mut self.renderer {
+            HeadlessRenderer::Gles(renderer) => import_dmabuf_into(renderer.as_mut(), dmabuf),
+            HeadlessRenderer::Pixman(renderer) => import_dmabuf_into(renderer.as_mut(), dmabuf),
+        }
     }
 }
 

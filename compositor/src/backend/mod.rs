@@ -149,6 +149,18 @@ pub fn remove_output(state: &mut State, output: &Output) {
     }
 }
 
+/// Imports a client's dmabuf into `renderer`; `false` (logged) tells the client it failed.
+pub fn import_dmabuf_into<R>(renderer: &mut R, dmabuf: &Dmabuf) -> bool
+where
+    R: smithay::backend::renderer::ImportDma,
+    R::Error: std::fmt::Debug,
+{
+    renderer
+        .import_dmabuf(dmabuf, None)
+        .map_err(|err| tracing::warn!("dmabuf import failed: {err:?}"))
+        .is_ok()
+}
+
 /// Offers linux-dmabuf when the renderer can import any format; a renderer that cannot
 /// (Pixman on some machines, EGL without the import extension) gets no global, so clients
 /// fall back to wl_shm instead of failing later.
