@@ -2,9 +2,11 @@
 //!
 //! A backend binds its framebuffer and calls [`compose_frame`]; this module renders the
 //! output's windows and layer surfaces through the damage tracker (nothing changed, nothing
-//! drawn), serves the screen captures waiting for that output, and afterwards
-//! [`State::frame_presented`] sends presentation feedback and frame callbacks. Backends decide
-//! *when* a frame is drawn (their frame clock); this module decides *what* is in it.
+//! drawn) and serves the screen captures waiting for that output. [`State::frame_composed`]
+//! then collects the presentation feedback of what the frame shows, and
+//! [`State::frame_presented`] sends it, with the frame callbacks, once the frame is on screen.
+//! Backends decide *when* a frame is drawn (their frame clock); this module decides *what* is
+//! in it.
 
 use std::time::Duration;
 
@@ -200,19 +202,16 @@ pub fn clear_colour(background: Colour, curtain: bool) -> [f32; 4] {
 }
 
 impl State {
-    /// After a frame of `output` was presented (or skipped for lack of damage): presentation
-    /// feedback for what was shown, and frame callbacks so that clients draw their next frame.
-    pub fn frame_presented(
-        &mut self,
+    /// Right after a frame of `output` was composed: which output each surface is shown on
+    /// most (feedback and fractional scale follow it) and, if the frame changed the screen,
+    /// the presentation feedback of exactly the surfaces it showed. The backend hands that
+    /// feedback to [`State::frame_presented`] once the frame is really on the display; a
+    /// surface committed again meanwhile keeps its new feedback for the next frame.
+    pub fn frame_composed(
+        &self,
         output: &Output,
         outcome: &FrameOutcome,
-        presented_at: Duration,
-        refresh: Duration,
-        sequence: u64,
-        kind: wp_presentation_feedback::Kind,
-    ) {
-        self.startup_frame_shown(output);
-        // Which output shows each surface most: feedback and fractional scale follow it.
+    ) -> Option<OutputPresentationFeedback> {
         let update_primary_output = |surface: &WlSurface, states: &SurfaceData| {
             update_surface_primary_scanout_output(
                 surface,
@@ -229,31 +228,40 @@ impl State {
             layer.with_surfaces(update_primary_output);
         }
 
-        if outcome.damage.is_some() {
-            let mut feedback = OutputPresentationFeedback::new(output);
-            for window in self.space.elements() {
-                if self.space.outputs_for_element(window).contains(output) {
-                    window.take_presentation_feedback(
-                        &mut feedback,
-                        surface_primary_scanout_output,
-                        |surface, _| {
-                            surface_presentation_feedback_flags_from_states(
-                                surface,
-                                &outcome.states,
-                            )
-                        },
-                    );
-                }
-            }
-            for layer in layer_map_for_output(output).layers() {
-                layer.take_presentation_feedback(
+        outcome.damage.as_ref()?;
+        let mut feedback = OutputPresentationFeedback::new(output);
+        let flags = |surface: &WlSurface, _: &SurfaceData| {
+            surface_presentation_feedback_flags_from_states(surface, &outcome.states)
+        };
+        for window in self.space.elements() {
+            if self.space.outputs_for_element(window).contains(output) {
+                window.take_presentation_feedback(
                     &mut feedback,
                     surface_primary_scanout_output,
-                    |surface, _| {
-                        surface_presentation_feedback_flags_from_states(surface, &outcome.states)
-                    },
+                    flags,
                 );
             }
+        }
+        for layer in layer_map_for_output(output).layers() {
+            layer.take_presentation_feedback(&mut feedback, surface_primary_scanout_output, flags);
+        }
+        Some(feedback)
+    }
+
+    /// Once a frame of `output` is on the display (or was skipped for lack of damage): the
+    /// presentation feedback [`State::frame_composed`] collected for it, and frame callbacks
+    /// so that clients draw their next frame.
+    pub fn frame_presented(
+        &mut self,
+        output: &Output,
+        feedback: Option<OutputPresentationFeedback>,
+        presented_at: Duration,
+        refresh: Duration,
+        sequence: u64,
+        kind: wp_presentation_feedback::Kind,
+    ) {
+        self.startup_frame_shown(output);
+        if let Some(mut feedback) = feedback {
             feedback.presented::<_, smithay::utils::Monotonic>(
                 presented_at,
                 Refresh::fixed(refresh),

@@ -48,6 +48,7 @@ use smithay::backend::renderer::{Bind, ImportDma, Offscreen};
 use smithay::backend::session::libseat::LibSeatSession;
 use smithay::backend::session::{Event as SessionEvent, Session};
 use smithay::backend::udev::{UdevBackend, UdevEvent, all_gpus, primary_gpu};
+use smithay::desktop::utils::OutputPresentationFeedback;
 use smithay::output::Output;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
@@ -119,8 +120,9 @@ struct DrmOutput {
     redraw_wanted: bool,
     /// The render (or the empty frame's callbacks) already scheduled.
     scheduled: Option<RegistrationToken>,
-    /// What the frame in flight showed, for presentation feedback at its vblank.
-    states_in_flight: Option<RenderElementStates>,
+    /// The presentation feedback of the frame in flight, sent at its vblank. Dropped unsent
+    /// (the clients hear "discarded") when the flip is abandoned.
+    feedback_in_flight: Option<OutputPresentationFeedback>,
     /// Where captures of this output are composed, made at the first capture.
     capture: Option<CaptureTarget>,
 }
@@ -637,7 +639,7 @@ impl State {
             flip_pending: false,
             redraw_wanted: false,
             scheduled: None,
-            states_in_flight: None,
+            feedback_in_flight: None,
             capture: None,
         });
     }
@@ -666,8 +668,11 @@ impl State {
         }
         drm.active = true;
         for output in &mut drm.outputs {
-            // A flip queued before the pause never completes.
+            // A flip queued before the pause never completes: its frame was not seen.
             output.flip_pending = false;
+            if let Some(mut feedback) = output.feedback_in_flight.take() {
+                feedback.discarded();
+            }
             output.scanout.reset_state();
         }
         // Displays may have changed while we were away.
@@ -700,20 +705,10 @@ impl State {
         let sequence =
             metadata.map_or(drm_output.frame_clock.sequence(), |m| u64::from(m.sequence));
         let refresh = drm_output.frame_clock.refresh_interval();
-        let states = drm_output.states_in_flight.take().unwrap_or_default();
+        let feedback = drm_output.feedback_in_flight.take();
         let output = drm_output.output.clone();
         let redraw = std::mem::take(&mut drm_output.redraw_wanted);
-        self.frame_presented(
-            &output,
-            &FrameOutcome {
-                damage: Some(Vec::new()),
-                states,
-            },
-            presented_at,
-            refresh,
-            sequence,
-            kind,
-        );
+        self.frame_presented(&output, feedback, presented_at, refresh, sequence, kind);
         if redraw {
             self.queue_redraw(&output);
         }
@@ -773,6 +768,18 @@ impl State {
             let chrome_frame = self.chrome_frame(&output);
             self.drm_capture(crtc, &output, chrome_frame, curtain, now);
         }
+        // Taken now, before any client can commit again: the feedback belongs to exactly the
+        // surfaces' states this frame shows.
+        let feedback = match &rendered {
+            Ok((changed, states)) => self.frame_composed(
+                &output,
+                &FrameOutcome {
+                    damage: changed.then(Vec::new),
+                    states: states.clone(),
+                },
+            ),
+            Err(_) => None,
+        };
 
         let Backend::Drm(drm) = &mut self.backend else {
             return;
@@ -782,10 +789,10 @@ impl State {
         };
         let refresh = drm_output.frame_clock.refresh_interval();
         match rendered {
-            Ok((true, states)) => match drm_output.scanout.queue_frame() {
+            Ok((true, _)) => match drm_output.scanout.queue_frame() {
                 Ok(()) => {
                     drm_output.flip_pending = true;
-                    drm_output.states_in_flight = Some(states);
+                    drm_output.feedback_in_flight = feedback;
                 }
                 Err(err) => {
                     // A refused flip (a busy CRTC, a mode the link no longer takes): the
@@ -797,7 +804,7 @@ impl State {
                         schedule_render(&self.loop_handle.clone(), crtc, refresh);
                 }
             },
-            Ok((false, states)) => {
+            Ok((false, _)) => {
                 // Nothing changed on screen: no flip, but clients waiting for a frame get
                 // their callbacks at the next refresh, so that they never spin.
                 let at = drm_output.frame_clock.next_presentation_time(now + refresh);
@@ -805,7 +812,7 @@ impl State {
                 let loop_handle = self.loop_handle.clone();
                 drm_output.scheduled = loop_handle
                     .insert_source(Timer::from_duration(wait), move |_, _, state| {
-                        state.drm_empty_frame_done(crtc, states.clone());
+                        state.drm_empty_frame_done(crtc);
                         TimeoutAction::Drop
                     })
                     .map_err(|err| warn!("could not schedule frame callbacks: {err}"))
@@ -821,7 +828,7 @@ impl State {
 
     /// The refresh after a frame that changed nothing: frame callbacks, then the frame
     /// asked for meanwhile.
-    fn drm_empty_frame_done(&mut self, crtc: crtc::Handle, states: RenderElementStates) {
+    fn drm_empty_frame_done(&mut self, crtc: crtc::Handle) {
         let now: Duration = self.clock.now().into();
         let Backend::Drm(drm) = &mut self.backend else {
             return;
@@ -836,10 +843,7 @@ impl State {
         let redraw = std::mem::take(&mut drm_output.redraw_wanted);
         self.frame_presented(
             &output,
-            &FrameOutcome {
-                damage: None,
-                states,
-            },
+            None,
             now,
             refresh,
             sequence,

@@ -290,9 +290,10 @@ impl State {
         headless_output.frame_clock.presented(vblank);
         let sequence = headless_output.frame_clock.sequence();
         let refresh = headless_output.frame_clock.refresh_interval();
+        let feedback = self.frame_composed(&output, &outcome);
         self.frame_presented(
             &output,
-            &outcome,
+            feedback,
             vblank,
             refresh,
             sequence,

@@ -250,9 +250,10 @@ impl State {
         nested.frame_clock.presented(presented_at);
         let sequence = nested.frame_clock.sequence();
         let refresh = nested.frame_clock.refresh_interval();
+        let feedback = self.frame_composed(&output, &outcome);
         self.frame_presented(
             &output,
-            &outcome,
+            feedback,
             presented_at,
             refresh,
             sequence,
