@@ -13,6 +13,8 @@
 //! - a touch, and a two-finger touch, reach the client under them (wev) at the right surface
 //!   coordinates: the touchscreen is mapped to the display by udev's WL_OUTPUT, and its axes
 //!   are scaled to the display's mode;
+//! - a second touchscreen, mounted mirrored, is mapped by its name in the configuration, and
+//!   its calibration matrix puts a touch where the finger is;
 //! - a VT switch away and back (seatd pausing and resuming the session) is survived: touch
 //!   works again and the display shows Cowl's picture again, not the text console;
 //! - the display unplugged and plugged back (the kernel's connector status forced off and
@@ -33,23 +35,28 @@ use common::client::{Feedback, TestClient};
 use common::find_on_path;
 
 const TOUCHSCREEN: &str = "Cowl test touchscreen";
+/// A second touchscreen, mounted mirrored: cowl.toml maps it and calibrates it.
+const MIRRORED_TOUCHSCREEN: &str = "Cowl mirrored touchscreen";
 /// The configured mode (the virtual display prefers 1280x800).
 const PANEL: (usize, usize) = (1024, 768);
 /// The display's configured background.
 const BACKGROUND: [u8; 3] = [0x20, 0x30, 0x40];
-const CHECKS: [&str; 23] = [
+const CHECKS: [&str; 26] = [
     "touchscreen-created",
+    "mirrored-touchscreen-created",
     "seatd",
     "renderer",
     "first-frame",
     "configured-mode",
     "touchscreen-mapped",
+    "mirrored-touchscreen-mapped",
     "client-shown",
     "client-focused",
     "screencopy",
     "touch-down",
     "multitouch-first",
     "multitouch-second",
+    "calibrated-touch",
     "session-paused",
     "session-resumed",
     "touch-after-resume",
@@ -149,7 +156,7 @@ fn run_vm(renderer: &str) -> (String, tempfile::TempDir) {
         share.join("env"),
         format!(
             "COWL='{}'\nTESTS='{}'\nRENDERER='{renderer}'\nTOUCHSCREEN='{TOUCHSCREEN}'\n\
-             TEST_BINARY='{}'\n",
+             MIRRORED_TOUCHSCREEN='{MIRRORED_TOUCHSCREEN}'\nTEST_BINARY='{}'\n",
             env!("CARGO_BIN_EXE_cowl"),
             tests.display(),
             std::env::current_exe().expect("the test binary").display()
@@ -167,6 +174,8 @@ fn run_vm(renderer: &str) -> (String, tempfile::TempDir) {
             "[dbus]\nbus = \"none\"\n\n\
              [[outputs]]\nname = \"Virtual-1\"\nmode = \"1024x768\"\n[outputs.layout]\n\
              status_bar = {{ edge = \"top\", size = 48 }}\nbackground = \"{}\"\n\n\
+             [[touchscreens]]\nname = \"{MIRRORED_TOUCHSCREEN}\"\noutput = \"Virtual-1\"\n\
+             calibration = [-1.0, 0.0, 1.0, 0.0, 1.0, 0.0]\n\n\
              [security]\nprivileged_executables = [{:?}]\n",
             hex(BACKGROUND),
             grim.display().to_string()

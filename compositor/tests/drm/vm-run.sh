@@ -55,6 +55,12 @@ udevadm settle --timeout=30
 mkfifo /run/scratch/touch
 python3 "$TESTS/drm/touchscreen.py" "$TOUCHSCREEN" 1280 800 /run/scratch/touch > /mnt/touch.log 2>&1 &
 check touchscreen-created 1 /mnt/touch.log "created"
+# A second panel's touch sensor, mounted mirrored left to right: cowl.toml names it, maps it
+# to Virtual-1 and gives it the calibration matrix that mirrors X back.
+mkfifo /run/scratch/touch-mirrored
+python3 "$TESTS/drm/touchscreen.py" "$MIRRORED_TOUCHSCREEN" 1280 800 /run/scratch/touch-mirrored \
+    > /mnt/touch-mirrored.log 2>&1 &
+check mirrored-touchscreen-created 1 /mnt/touch-mirrored.log "created"
 
 # Cowl runs unprivileged, as on the car: seatd opens the display controller and the input
 # devices for it; its socket is for the video group. The user is Debian's "games" (uid 5),
@@ -76,6 +82,7 @@ check renderer 1 /mnt/cowl.log "renderer=\"$RENDERER\""
 check first-frame 1 /mnt/cowl.log "start-up done"
 check configured-mode 1 /mnt/cowl.log 'display connected output="Virtual-1" width=1024 height=768'
 check touchscreen-mapped 1 /mnt/cowl.log "device=$TOUCHSCREEN output=Virtual-1"
+check mirrored-touchscreen-mapped 1 /mnt/cowl.log "device=$MIRRORED_TOUCHSCREEN output=Virtual-1"
 
 # wev writes through stdio: line-buffered, so that each event is in the log at once.
 stdbuf -oL wev > /mnt/wev.log 2>&1 &
@@ -100,6 +107,10 @@ check touch-down 1 /mnt/wev.log "x, y: 512.000000, 336.000000"
 echo "tap2 100 300 900 600" > /run/scratch/touch
 check multitouch-first 1 /mnt/wev.log "x, y: 80.000000, 240.000000"
 check multitouch-second 1 /mnt/wev.log "x, y: 720.000000, 528.000000"
+# The mirrored sensor reports (960, 400) where the finger is at the panel's (256, 384): the
+# calibration matrix [-1 0 1; 0 1 0] maps it back, the client hears (256, 336).
+echo "tap 960 400" > /run/scratch/touch-mirrored
+check calibrated-touch 1 /mnt/wev.log "x, y: 256.000000, 336.000000"
 
 # Away to another VT and back: seatd pauses and resumes Cowl's session.
 busybox chvt 2
@@ -135,6 +146,7 @@ as_cowl_user env XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" WAYLAND_DISPLAY=cowl-test \
     > /mnt/presentation.log 2>&1 && echo "CHECK presentation PASS" || fail presentation
 
 echo quit > /run/scratch/touch
+echo quit > /run/scratch/touch-mirrored
 kill $cowl
 wait $cowl
 echo "CHECK cowl-exited PASS"
