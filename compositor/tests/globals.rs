@@ -232,6 +232,45 @@ fn one_output_per_output_flag() {
     );
 }
 
+/// Displays lie left to right in the configuration's order, not in the order they came:
+/// the first configured one is where apps open, whichever the backend found first.
+#[test]
+fn outputs_lie_in_the_configured_order() {
+    let compositor = Compositor::headless_with_config(
+        "[dbus]\nbus = \"none\"\n\n[[outputs]]\nname = \"HEADLESS-2\"\n\n\
+         [[outputs]]\nname = \"HEADLESS-1\"\n",
+        &[
+            "--renderer",
+            "pixman",
+            "--output",
+            "800x480",
+            "--output",
+            "640x480",
+        ],
+    );
+    let output = compositor
+        .command("wayland-info")
+        .output()
+        .expect("run wayland-info");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let position = |name: &str| {
+        let block = text
+            .split("interface: ")
+            .find(|block| block.contains(&format!("name: {name}\n")))
+            .unwrap_or_else(|| panic!("no wl_output {name}: {text}"));
+        let line = block
+            .lines()
+            .find(|line| line.trim_start().starts_with("x: "))
+            .unwrap_or_else(|| panic!("no position for {name}: {block}"));
+        line.trim().to_string()
+    };
+    assert!(position("HEADLESS-2").starts_with("x: 0, y: 0,"), "{text}");
+    assert!(
+        position("HEADLESS-1").starts_with("x: 640, y: 0,"),
+        "{text}"
+    );
+}
+
 #[test]
 fn gles_falls_back_to_pixman_without_an_egl_device() {
     // glvnd finds no EGL vendor in an empty directory: no EGL device at all.

@@ -559,13 +559,6 @@ impl State {
     ) {
         let name = connector_name(info);
         let wanted = self.config.output(&name).and_then(|o| o.mode());
-        let next_x = self
-            .space
-            .outputs()
-            .filter_map(|o| self.space.output_geometry(o))
-            .map(|geometry| geometry.loc.x + geometry.size.w)
-            .max()
-            .unwrap_or(0);
         let Backend::Drm(drm) = &mut self.backend else {
             return;
         };
@@ -606,7 +599,6 @@ impl State {
             &model,
             (i32::from(width), i32::from(height)).into(),
             refresh_millihertz,
-            next_x,
         );
         let Backend::Drm(drm) = &mut self.backend else {
             return;

@@ -69,22 +69,10 @@ struct HeadlessOutput {
 pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
     let mut renderer = create_renderer(cli.renderer)?;
     let mut outputs = Vec::new();
-    let mut next_x = 0;
     for (index, size) in cli.output_sizes().into_iter().enumerate() {
         let pixels = (size.width, size.height).into();
         let name = format!("HEADLESS-{}", index + 1);
-        let output = add_output(
-            state,
-            name,
-            "Virtual panel",
-            pixels,
-            REFRESH_MILLIHERTZ,
-            next_x,
-        );
-        next_x += state
-            .space
-            .output_geometry(&output)
-            .map_or(size.width, |geometry| geometry.size.w);
+        let output = add_output(state, name, "Virtual panel", pixels, REFRESH_MILLIHERTZ);
 
         let framebuffer = renderer
             .create_framebuffer(pixels)

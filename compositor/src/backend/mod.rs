@@ -76,16 +76,15 @@ impl Backend {
     }
 }
 
-/// Creates an output of `size` panel pixels at `x` in the global space (outputs lie side by
-/// side), with the scale and transform its configuration gives, advertises it to clients and
-/// maps it into the space. The next output goes at `x` plus this one's logical width.
+/// Creates an output of `size` panel pixels, with the scale and transform its configuration
+/// gives, advertises it to clients and maps it into the space in its place (see
+/// [`arrange_outputs`]).
 pub fn add_output(
     state: &mut State,
     name: String,
     model: &str,
     size: Size<i32, Physical>,
     refresh_millihertz: i32,
-    x: i32,
 ) -> Output {
     let output = Output::new(
         name,
@@ -111,19 +110,50 @@ pub fn add_output(
     } else {
         Scale::Fractional(scale)
     };
-    output.change_current_state(
-        Some(mode),
-        Some(transform),
-        Some(scale),
-        Some((x, 0).into()),
-    );
+    output.change_current_state(Some(mode), Some(transform), Some(scale), None);
     output.set_preferred(mode);
     let global = output.create_global::<State>(&state.display_handle);
     output
         .user_data()
         .insert_if_missing(|| OutputGlobal(global));
-    state.space.map_output(&output, (x, 0));
+    state.space.map_output(&output, (0, 0));
+    arrange_outputs(state);
     output
+}
+
+/// Lays the outputs side by side, left to right in the configuration's order, those it does
+/// not name after them in the order they came. The first is the primary output, where apps
+/// open: the centre display stays that whichever display was plugged in last.
+pub fn arrange_outputs(state: &mut State) {
+    let mut outputs: Vec<Output> = state.space.outputs().cloned().collect();
+    let config = &state.config;
+    outputs.sort_by_key(|output| {
+        let name = output.name();
+        config
+            .outputs
+            .iter()
+            .position(|configured| *configured.name.get_ref() == name)
+            .unwrap_or(usize::MAX)
+    });
+    let widths: Vec<i32> = outputs
+        .iter()
+        .map(|output| {
+            state
+                .space
+                .output_geometry(output)
+                .map_or(0, |geometry| geometry.size.w)
+        })
+        .collect();
+    // Space keeps its outputs in the order they were mapped: unmap all, map in order.
+    for output in &outputs {
+        state.space.unmap_output(output);
+    }
+    let mut x = 0;
+    for (output, width) in outputs.iter().zip(widths) {
+        output.change_current_state(None, None, None, Some((x, 0).into()));
+        state.space.map_output(output, (x, 0));
+        x += width;
+    }
 }
 
 /// The wl_output global of an output, withdrawn when the display goes away.
@@ -136,17 +166,7 @@ pub fn remove_output(state: &mut State, output: &Output) {
         state.display_handle.disable_global::<State>(global.clone());
     }
     state.space.unmap_output(output);
-    let mut x = 0;
-    let remaining: Vec<Output> = state.space.outputs().cloned().collect();
-    for other in remaining {
-        let width = state
-            .space
-            .output_geometry(&other)
-            .map_or(0, |geometry| geometry.size.w);
-        other.change_current_state(None, None, None, Some((x, 0).into()));
-        state.space.map_output(&other, (x, 0));
-        x += width;
-    }
+    arrange_outputs(state);
 }
 
 /// Imports a client's dmabuf into `renderer`; `false` (logged) tells the client it failed.

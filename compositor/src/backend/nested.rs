@@ -80,7 +80,6 @@ pub fn init(
         "Nested window",
         size,
         REFRESH_MILLIHERTZ,
-        0,
     );
     // A desktop window is never mounted sideways: the picture stays upright in it, and
     // clients must not pre-rotate for a transform that the window does not have.
