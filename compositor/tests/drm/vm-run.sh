@@ -81,6 +81,9 @@ export WAYLAND_DISPLAY=cowl-test
 check renderer 1 /mnt/cowl.log "renderer=\"$RENDERER\""
 check first-frame 1 /mnt/cowl.log "start-up done"
 check configured-mode 1 /mnt/cowl.log 'display connected output="Virtual-1" width=1024 height=768'
+# The passenger display on the second head, in its preferred mode (qemu's, 800x600).
+check passenger-display 1 /mnt/cowl.log 'display connected output="Virtual-2" width=800 height=600'
+check passenger-first-frame 1 /mnt/cowl.log 'first frame presented output=Virtual-2'
 check touchscreen-mapped 1 /mnt/cowl.log "device=$TOUCHSCREEN output=Virtual-1"
 check mirrored-touchscreen-mapped 1 /mnt/cowl.log "device=$MIRRORED_TOUCHSCREEN output=Virtual-1"
 
@@ -97,6 +100,10 @@ as_cowl_user() {
 as_cowl_user grim -o Virtual-1 /run/scratch/grim-1.png && cp /run/scratch/grim-1.png /mnt/ &&
     echo "CHECK screencopy PASS" || fail screencopy
 step screendump-1
+as_cowl_user grim -o Virtual-2 /run/scratch/grim-passenger.png &&
+    cp /run/scratch/grim-passenger.png /mnt/ && echo "CHECK passenger-screencopy PASS" ||
+    fail passenger-screencopy
+step screendump-passenger
 
 # The touchscreen's 1280x800 axes span the display's 1024x768 mode, and the client's window
 # starts below the 48 px status bar: a finger at (640, 400) is the panel's (512, 384), which

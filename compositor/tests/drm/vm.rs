@@ -3,6 +3,11 @@
 //! initramfs that mounts this machine's root file system read-only over 9p
 //! (tests/drm/vm-init.sh), and a directory of the caller's shared as "out" at /mnt, where
 //! `run.sh` is the script the VM runs and logs and captures are left.
+//!
+//! The virtio-gpu has two heads. qemu lights a head only when its user interface asks for
+//! a size, so with a second display wanted qemu runs its D-Bus display on a private bus of
+//! the VM's own, and the VM asks there (`org.qemu.Display1.Console.SetUIInfo`) before the
+//! guest's driver probes: the kernel then finds both connectors connected.
 
 // The test drives the monitor (screendumps), the bench does not.
 #![allow(dead_code)]
@@ -68,9 +73,10 @@ fn initramfs(dir: &Path, kernel: &Path) -> PathBuf {
     archive
 }
 
-/// A running VM; qemu is killed when it is dropped.
+/// A running VM; qemu (and its bus) are killed when it is dropped.
 pub struct Vm {
     qemu: Child,
+    _bus: Option<Daemon>,
     lines: Receiver<String>,
     monitor_socket: PathBuf,
     began: Instant,
@@ -87,16 +93,34 @@ impl Drop for Vm {
 }
 
 impl Vm {
-    /// Boots the VM: `work` holds its initramfs and monitor socket, `share` (with the
-    /// `run.sh` to run) is its /mnt. `deadline` bounds the whole run.
-    pub fn boot(work: &Path, share: &Path, deadline: Duration) -> Vm {
+    /// Boots the VM: `work` holds its initramfs, monitor socket and bus, `share` (with the
+    /// `run.sh` to run) is its /mnt. `second_head`: the size of a second display on the
+    /// virtio-gpu (Virtual-2), or none. `deadline` bounds the whole run.
+    pub fn boot(
+        work: &Path,
+        share: &Path,
+        second_head: Option<(u32, u32)>,
+        deadline: Duration,
+    ) -> Vm {
         let kernel = kernel_dir();
         let archive = initramfs(work, &kernel);
         let monitor_socket = work.join("monitor.sock");
         let mut qemu = Command::new("qemu-system-x86_64");
-        qemu.args(["-accel", "tcg", "-m", "2048", "-smp", "2"])
-            .args(["-display", "none", "-vga", "none", "-serial", "stdio"])
-            .args(["-device", "virtio-gpu-pci,id=gpu"])
+        let mut bus = None;
+        qemu.args(["-accel", "tcg", "-m", "2048", "-smp", "2"]);
+        match second_head {
+            None => {
+                qemu.args(["-display", "none"])
+                    .args(["-device", "virtio-gpu-pci,id=gpu"]);
+            }
+            Some(_) => {
+                bus = Some(private_bus(work));
+                qemu.arg("-display")
+                    .arg(format!("dbus,addr={}", qemu_bus_address(work)))
+                    .args(["-device", "virtio-gpu-pci,id=gpu,max_outputs=2"]);
+            }
+        }
+        qemu.args(["-vga", "none", "-serial", "stdio"])
             .args(["-no-reboot", "-kernel"])
             .arg(kernel.join("vmlinuz"))
             .arg("-initrd")
@@ -120,6 +144,13 @@ impl Vm {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         let mut qemu = qemu.spawn().expect("run qemu-system-x86_64");
+        if let Some((width, height)) = second_head
+            && let Err(err) = light_second_head(work, width, height, &mut qemu)
+        {
+            let _ = qemu.kill();
+            let _ = qemu.wait();
+            panic!("{err}");
+        }
         let stdout = qemu.stdout.take().expect("qemu's console");
         let (sender, lines) = channel();
         std::thread::spawn(move || {
@@ -132,6 +163,7 @@ impl Vm {
         });
         Vm {
             qemu,
+            _bus: bus,
             lines,
             monitor_socket,
             began: Instant::now(),
@@ -180,5 +212,92 @@ impl Vm {
             .expect("write to qemu's monitor");
         read_until_prompt(&mut stream, &mut transcript);
         String::from_utf8_lossy(&transcript).into_owned()
+    }
+}
+
+/// A dbus-daemon of the VM's own, for qemu's D-Bus display; killed when dropped.
+struct Daemon(Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Where the VM's bus listens (qemu takes a plain address, without dbus-daemon's guid).
+fn qemu_bus_address(work: &Path) -> String {
+    format!("unix:path={}", work.join("qemu-bus").display())
+}
+
+/// Starts the VM's bus; returns once it accepts connections (it then prints its address).
+fn private_bus(work: &Path) -> Daemon {
+    let listen = format!("--address={}", qemu_bus_address(work));
+    let mut daemon = Command::new("dbus-daemon")
+        .args(["--session", &listen, "--nofork", "--print-address=1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start dbus-daemon (run .ci/install-deps test)");
+    let stdout = daemon.stdout.take().expect("dbus-daemon's stdout");
+    let daemon = Daemon(daemon);
+    let mut address = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut address)
+        .expect("read the bus address");
+    assert!(!address.trim().is_empty(), "dbus-daemon gave no address");
+    daemon
+}
+
+/// Asks qemu, on its D-Bus display, for a `width` x `height` picture on the virtio-gpu's
+/// second head, which lights it. Waits (a minute at most) for qemu to come onto the bus;
+/// fails at once if qemu exits instead.
+fn light_second_head(work: &Path, width: u32, height: u32, qemu: &mut Child) -> Result<(), String> {
+    use futures_util::StreamExt;
+    let address = qemu_bus_address(work);
+    let (done, outcome) = channel();
+    std::thread::spawn(move || {
+        let asked = zbus::block_on(async {
+            let bus = zbus::connection::Builder::address(address.as_str())
+                .build()
+                .await?;
+            let daemon = zbus::fdo::DBusProxy::new(&bus).await?;
+            let mut owner_changes = daemon
+                .receive_name_owner_changed_with_args(&[(0, "org.qemu")])
+                .await?;
+            let qemu = zbus::names::BusName::try_from("org.qemu")?;
+            if !daemon.name_has_owner(qemu).await? {
+                owner_changes.next().await;
+            }
+            // Millimetres (a 200 x 150 mm panel), offset, then pixels.
+            bus.call_method(
+                Some("org.qemu"),
+                "/org/qemu/Display1/Console_1",
+                Some("org.qemu.Display1.Console"),
+                "SetUIInfo",
+                &(200u16, 150u16, 0i32, 0i32, width, height),
+            )
+            .await?;
+            Ok::<(), zbus::Error>(())
+        });
+        let _ = done.send(asked);
+    });
+    let give_up = Instant::now() + Duration::from_secs(60);
+    loop {
+        match outcome.recv_timeout(Duration::from_millis(200)) {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(err)) => return Err(format!("qemu refused the second display: {err}")),
+            Err(RecvTimeoutError::Disconnected) => return Err("the bus thread died".into()),
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        if let Ok(Some(status)) = qemu.try_wait() {
+            return Err(format!(
+                "qemu exited ({status}) before lighting the second display"
+            ));
+        }
+        if Instant::now() > give_up {
+            return Err("qemu did not come onto its D-Bus display's bus".into());
+        }
     }
 }
