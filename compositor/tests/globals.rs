@@ -17,14 +17,19 @@ use wayland_protocols::wp::security_context::v1::client::{
     wp_security_context_manager_v1, wp_security_context_v1,
 };
 
-/// Interface name to version, as wayland-info prints them.
-fn globals(compositor: &Compositor) -> BTreeMap<String, u32> {
+/// What wayland-info prints against `compositor`.
+fn wayland_info(compositor: &Compositor) -> String {
     let output = compositor
         .command("wayland-info")
         .output()
         .unwrap_or_else(|err| compositor.fail(&format!("could not run wayland-info: {err}")));
     assert!(output.status.success(), "wayland-info failed");
-    let text = String::from_utf8_lossy(&output.stdout);
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Interface name to version, as wayland-info prints them.
+fn globals(compositor: &Compositor) -> BTreeMap<String, u32> {
+    let text = wayland_info(compositor);
     let mut found = BTreeMap::new();
     for line in text.lines() {
         // interface: 'wl_compositor',  version:  5, name:  2
@@ -219,11 +224,7 @@ fn one_output_per_output_flag() {
         "--output",
         "640x480",
     ]);
-    let output = compositor
-        .command("wayland-info")
-        .output()
-        .expect("run wayland-info");
-    let text = String::from_utf8_lossy(&output.stdout);
+    let text = wayland_info(&compositor);
     let outputs = text.matches("interface: 'wl_output'").count();
     assert_eq!(outputs, 2, "{text}");
     assert!(
@@ -248,11 +249,7 @@ fn outputs_lie_in_the_configured_order() {
             "640x480",
         ],
     );
-    let output = compositor
-        .command("wayland-info")
-        .output()
-        .expect("run wayland-info");
-    let text = String::from_utf8_lossy(&output.stdout);
+    let text = wayland_info(&compositor);
     let position = |name: &str| {
         let block = text
             .split("interface: ")
