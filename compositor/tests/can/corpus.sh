@@ -4,6 +4,11 @@
 # DBCs, both MIT-licensed, from PyPI. Run by `.ci/install-deps test`; idempotent.
 set -eu
 
+# pip runs in the distribution's Python, the one `.ci/install-deps` installs python3-pip
+# for: a version manager's python3 earlier on PATH (pyenv) rehashes its shims after every
+# pip run and fails the whole script when its lock is stale.
+python=/usr/bin/python3
+
 here=$(cd "$(dirname "$0")" && pwd)
 corpus="$here/corpus"
 OPENDBC=opendbc-0.3.1-py3-none-any.whl
@@ -23,13 +28,13 @@ if [ -f "$corpus/.complete" ]; then
 fi
 downloads=$(mktemp -d)
 trap 'rm -rf "$downloads"' EXIT
-python3 -m pip download --quiet --no-deps --no-binary :all: --dest "$downloads" cantools==45.1.0
-python3 -m pip download --quiet --no-deps --only-binary :all: --dest "$downloads" opendbc==0.3.1
+"$python" -m pip download --quiet --no-deps --no-binary :all: --dest "$downloads" cantools==45.1.0
+"$python" -m pip download --quiet --no-deps --only-binary :all: --dest "$downloads" opendbc==0.3.1
 ( cd "$downloads" && printf '%s  %s\n%s  %s\n' \
     "$OPENDBC_SHA256" "$OPENDBC" "$CANTOOLS_SHA256" "$CANTOOLS" | sha256sum -c --quiet )
 
 mkdir -p "$downloads/opendbc" "$corpus"
-python3 -m zipfile -e "$downloads/$OPENDBC" "$downloads/opendbc"
+"$python" -m zipfile -e "$downloads/$OPENDBC" "$downloads/opendbc"
 tar -xzf "$downloads/$CANTOOLS" -C "$downloads"
 for name in $OPENDBC_FILES; do
     cp "$downloads/opendbc/opendbc/dbc/$name.dbc" "$corpus/"
