@@ -57,7 +57,7 @@ use smithay::reexports::input::Libinput;
 use smithay::reexports::rustix::fs::OFlags;
 use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
 use smithay::utils::{DeviceFd, Physical, Size, Transform};
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::backend::frame_clock::FrameClock;
 use crate::backend::headless::{Framebuffer, render_offscreen};
@@ -195,7 +195,7 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
     // libinput queued the devices it found when the seat was assigned, but its fd only
     // wakes the loop for what happens later: without this, a touchscreen present at start
     // would be announced at its first touch, unmapped until then.
-    loop_handle.insert_idle(move |state| state.drm_take_initial_devices(&mut libinput));
+    loop_handle.insert_idle(move |state| state.drm_take_queued_devices(&mut libinput));
     loop_handle
         .insert_source(session_events, |event, _, state| match event {
             SessionEvent::PauseSession => state.drm_session_paused(),
@@ -370,11 +370,21 @@ impl Scanout {
         }
     }
 
-    /// After the session comes back: the CRTC's state is unknown, commit it in full.
+    /// After a flip that never reached the display (refused by the kernel, or abandoned by a
+    /// session pause): the CRTC's state is unknown, so the next frame commits it in full; and
+    /// the damage tracking counted the lost frame's picture as shown, so the next frame is
+    /// drawn whole. Without the latter, a frame that changes nothing more would keep the
+    /// picture from before the lost one on the display.
     fn reset_state(&mut self) {
         let result = match self {
-            Scanout::Gbm(compositor) => compositor.reset_state(),
-            Scanout::Dumb(compositor) => compositor.reset_state(),
+            Scanout::Gbm(compositor) => {
+                compositor.reset_buffer_ages();
+                compositor.reset_state()
+            }
+            Scanout::Dumb(compositor) => {
+                compositor.reset_buffer_ages();
+                compositor.reset_state()
+            }
         };
         if let Err(err) = result {
             warn!("could not reset a display's state: {err}");
@@ -654,6 +664,13 @@ impl State {
         if drm.libinput.resume().is_err() {
             warn!("libinput could not take the input devices back");
         }
+        // As at start, libinput has queued the devices it opened again without waking its fd:
+        // until something else woke it, the touchscreen would stay unmapped and dead.
+        let mut libinput = drm.libinput.clone();
+        self.drm_take_queued_devices(&mut libinput);
+        let Backend::Drm(drm) = &mut self.backend else {
+            return;
+        };
         if let Err(err) = drm.gpu.drm.activate(false) {
             error!("could not take the display controller back: {err}");
             return;
@@ -938,14 +955,27 @@ impl State {
         self.process_input_event(event);
     }
 
-    fn drm_take_initial_devices(&mut self, libinput: &mut Libinput) {
+    /// The device events libinput queued without waking its fd (when the seat was assigned,
+    /// when the session resumed), handled as if they had come through the event loop. Input
+    /// events cannot be among them: libinput had no devices open before.
+    fn drm_take_queued_devices(&mut self, libinput: &mut Libinput) {
         use smithay::reexports::input::event::{DeviceEvent, Event, EventTrait};
         if let Err(err) = libinput.dispatch() {
             warn!("libinput: {err}");
         }
         for event in libinput {
-            if let Event::Device(DeviceEvent::Added(added)) = event {
-                self.drm_input_device_added(added.device());
+            match event {
+                Event::Device(DeviceEvent::Added(added)) => {
+                    self.drm_input_event(InputEvent::DeviceAdded {
+                        device: added.device(),
+                    });
+                }
+                Event::Device(DeviceEvent::Removed(removed)) => {
+                    self.drm_input_event(InputEvent::DeviceRemoved {
+                        device: removed.device(),
+                    });
+                }
+                _ => debug!("an input event queued before its device was announced: dropped"),
             }
         }
     }
