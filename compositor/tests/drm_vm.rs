@@ -23,7 +23,9 @@
 //!   works again and the display shows Cowl's picture again, not the text console;
 //! - the display unplugged and plugged back (the kernel's connector status forced off and
 //!   on, with a real hotplug event): the output goes and comes back in its configured mode,
-//!   with the same picture, the client's window in its place and touch reaching it.
+//!   with the same picture, the client's window in its place and touch reaching it;
+//! - page flips the kernel refuses (EBUSY, injected at the ioctl by tests/drm/flip-faults.py)
+//!   are committed again: the picture after the client closed reaches the display.
 //!
 //! The in-VM side is tests/drm/vm-init.sh (boot) and tests/drm/vm-run.sh (the checks); the
 //! kernel and modules come from tests/can/vm-kernel.sh (run by `.ci/install-deps test`).
@@ -49,7 +51,7 @@ const BACKGROUND: [u8; 3] = [0x20, 0x30, 0x40];
 /// configured background.
 const PASSENGER: (u32, u32) = (800, 600);
 const PASSENGER_BACKGROUND: [u8; 3] = [0x60, 0x40, 0x20];
-const CHECKS: [&str; 29] = [
+const CHECKS: [&str; 35] = [
     "touchscreen-created",
     "mirrored-touchscreen-created",
     "seatd",
@@ -70,12 +72,18 @@ const CHECKS: [&str; 29] = [
     "calibrated-touch",
     "session-paused",
     "session-resumed",
+    "touchscreen-back",
     "touch-after-resume",
     "screencopy-after-resume",
     "unplugged",
     "replugged",
+    "client-back",
     "touch-after-replug",
     "screencopy-after-replug",
+    "client-closed",
+    "flips-refused",
+    "flips-retried",
+    "screencopy-after-refused-flips",
     "presentation",
     "cowl-exited",
     "no-panic",
@@ -278,6 +286,7 @@ fn drm_backend_on_a_real_kernel(renderer: &str) {
         ("screendump-1", "grim-1.png"),
         ("screendump-2", "grim-2.png"),
         ("screendump-3", "grim-3.png"),
+        ("screendump-4", "grim-4.png"),
     ] {
         let scanout = Picture::from_ppm(&dir.path().join(format!("{step}.ppm")));
         assert_eq!((scanout.width, scanout.height), PANEL);
@@ -336,6 +345,19 @@ fn drm_backend_on_a_real_kernel(renderer: &str) {
     assert_eq!(
         differing, 0,
         "after the display was plugged back it differs in {differing} pixels"
+    );
+    // The frame whose flips were refused reached the display: the client's window is gone.
+    let window = (512, 400);
+    assert_ne!(
+        before.pixel(window.0, window.1),
+        BACKGROUND,
+        "no client window"
+    );
+    let closed = Picture::from_ppm(&dir.path().join("screendump-4.ppm"));
+    assert_eq!(
+        closed.pixel(window.0, window.1),
+        BACKGROUND,
+        "the display still shows the closed client's window after the refused flips"
     );
 }
 

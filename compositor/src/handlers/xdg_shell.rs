@@ -13,7 +13,7 @@ use smithay::utils::Serial;
 use smithay::wayland::shell::xdg::{
     PopupSurface, PositionerState, ShellClient, ToplevelSurface, XdgShellHandler, XdgShellState,
 };
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 use crate::state::State;
 
@@ -43,6 +43,7 @@ impl XdgShellHandler for State {
             .find(|window| window.toplevel() == Some(&toplevel))
             .cloned();
         if let Some(window) = window {
+            info!(app_id = crate::shell::app_id(&toplevel), "window closed");
             self.shell.windows.retain(|w| w != &window);
             let outputs = self.space.outputs_for_element(&window);
             self.space.unmap_elem(&window);

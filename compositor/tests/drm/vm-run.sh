@@ -15,6 +15,10 @@ export SYSTEMD_IGNORE_CHROOT=1 HOME=/run/scratch TMPDIR=/run/scratch
 # The first check that fails ends the run: what follows would only wait on it.
 fail() {
     echo "CHECK $1 FAIL"
+    # Where each of Cowl's threads waits: a stuck event loop shows here.
+    for task in /proc/"$(pidof cowl)"/task/*; do
+        echo "$task $(cat "$task/comm") $(cat "$task/wchan") $(cat "$task/syscall")"
+    done > /mnt/cowl-threads.log 2>&1
     udevadm info --export-db > /mnt/udev-db.txt 2>&1
     exit 1
 }
@@ -72,7 +76,10 @@ video=$(getent group video | cut -d: -f3)
 mkdir -p /run/user/5 && chown 5:100 /run/user/5 && chmod 700 /run/user/5
 export XDG_RUNTIME_DIR=/run/user/5
 : > /mnt/cowl.log
-LIBSEAT_BACKEND=seatd RUST_LOG=info setpriv --reuid=5 --regid=100 --groups="$video" -- \
+# It runs under flip-faults.py, which lets every atomic commit through to the kernel until
+# the page-flip check below arms it to refuse some.
+LIBSEAT_BACKEND=seatd RUST_LOG=info python3 "$TESTS/drm/flip-faults.py" /run/scratch/flip-faults \
+    /mnt/flip-faults.log setpriv --reuid=5 --regid=100 --groups="$video" -- \
     "$COWL" --backend drm --renderer "$RENDERER" --config /mnt/cowl.toml --socket cowl-test \
     --clock 09:41 > /mnt/cowl.log 2>&1 &
 cowl=$!
@@ -89,6 +96,7 @@ check mirrored-touchscreen-mapped 1 /mnt/cowl.log "device=$MIRRORED_TOUCHSCREEN 
 
 # wev writes through stdio: line-buffered, so that each event is in the log at once.
 stdbuf -oL wev > /mnt/wev.log 2>&1 &
+wev=$!
 check client-shown 1 /mnt/cowl.log "window shown app_id=\"wev\""
 check client-focused 1 /mnt/wev.log "wl_keyboard] enter"
 
@@ -124,6 +132,8 @@ busybox chvt 2
 check session-paused 1 /mnt/cowl.log "session paused"
 busybox chvt 1
 check session-resumed 1 /mnt/cowl.log "session resumed"
+# libinput opens the input devices again after the displays: a touch before that is lost.
+check touchscreen-back 2 /mnt/cowl.log "device=$TOUCHSCREEN output=Virtual-1"
 echo "tap 320 200" > /run/scratch/touch
 check touch-after-resume 1 /mnt/wev.log "x, y: 256.000000, 144.000000"
 as_cowl_user grim -o Virtual-1 /run/scratch/grim-2.png && cp /run/scratch/grim-2.png /mnt/ &&
@@ -140,11 +150,26 @@ echo off > $connector && echo change > /sys/class/drm/card0/uevent
 check unplugged 1 /mnt/cowl.log 'display disconnected output="Virtual-1"'
 echo on > $connector && echo change > /sys/class/drm/card0/uevent
 check replugged 2 /mnt/cowl.log 'display connected output="Virtual-1" width=1024 height=768'
+# The client went to the passenger display meanwhile; it is back once it is sized for this
+# one again.
+check client-back 2 /mnt/wev.log "configure: width: 1024; height: 720"
 echo "tap 640 400" > /run/scratch/touch
 check touch-after-replug 2 /mnt/wev.log "x, y: 512.000000, 336.000000"
 as_cowl_user grim -o Virtual-1 /run/scratch/grim-3.png && cp /run/scratch/grim-3.png /mnt/ &&
     echo "CHECK screencopy-after-replug PASS" || fail screencopy-after-replug
 step screendump-3
+
+# The display controller refusing page flips: the kernel answers Cowl's next five flips
+# EBUSY (flip-faults.py). Closing wev changes the picture; Cowl commits it again a refresh
+# after each refusal, and the display shows it once a flip is taken.
+echo 5 > /run/scratch/flip-faults
+kill $wev
+check client-closed 1 /mnt/cowl.log 'window closed app_id="wev"'
+check flips-refused 1 /mnt/flip-faults.log "refused flip 5 "
+check flips-retried 5 /mnt/cowl.log "page flip failed"
+as_cowl_user grim -o Virtual-1 /run/scratch/grim-4.png && cp /run/scratch/grim-4.png /mnt/ &&
+    echo "CHECK screencopy-after-refused-flips PASS" || fail screencopy-after-refused-flips
+step screendump-4
 
 # Presentation feedback as a client receives it: the page flip's kernel time (this test
 # binary's ignored test, run here as the client; as Cowl's user, like the apps).
