@@ -31,7 +31,7 @@ use smithay::backend::allocator::Fourcc;
 use smithay::backend::allocator::dmabuf::Dmabuf;
 use smithay::backend::allocator::dumb::DumbAllocator;
 use smithay::backend::allocator::gbm::{GbmAllocator, GbmBufferFlags, GbmDevice};
-use smithay::backend::drm::compositor::{DrmCompositor, FrameFlags};
+use smithay::backend::drm::compositor::{DrmCompositor, FrameFlags, PrimaryPlaneElement};
 use smithay::backend::drm::exporter::gbm::GbmFramebufferExporter;
 use smithay::backend::drm::{
     DrmDevice, DrmDeviceFd, DrmDeviceNotifier, DrmEvent, DrmEventMetadata, DrmEventTime, DrmNode,
@@ -764,10 +764,20 @@ impl State {
             |renderer, compositor| {
                 frame_elements(renderer, &output, space, chrome, chrome_frame, curtain).and_then(
                     |elements| {
-                        compositor
+                        let frame = compositor
                             .render_frame(renderer, &elements, clear, FrameFlags::DEFAULT)
-                            .map(|frame| (!frame.is_empty, frame.states))
-                            .map_err(|err| format!("rendering {name} failed: {err}"))
+                            .map_err(|err| format!("rendering {name} failed: {err}"))?;
+                        // Where the driver takes no fence with the commit (no sync objects,
+                        // as on virtio-gpu, or a renderer without exportable fences), the
+                        // commit must wait for the rendering itself: the display controller
+                        // would scan out, or copy, a buffer still being drawn.
+                        if frame.needs_sync()
+                            && let PrimaryPlaneElement::Swapchain(element) = &frame.primary_element
+                            && element.sync.wait().is_err()
+                        {
+                            warn!(output = name, "waiting for the frame to be drawn failed");
+                        }
+                        Ok((!frame.is_empty, frame.states))
                     },
                 )
             }
