@@ -17,8 +17,7 @@
 //!   its calibration matrix puts a touch where the finger is;
 //! - a second display (the virtio-gpu's second head, lit through qemu's D-Bus display) comes
 //!   up at once in its preferred mode, with the layout configured for it (background, bottom
-//!   status bar), its first frame flipped; with Pixman its scanout equals Cowl's screencopy
-//!   (see `scanout_checked` for GLES);
+//!   status bar), its first frame flipped, its scanout equal to Cowl's screencopy;
 //! - a VT switch away and back (seatd pausing and resuming the session) is survived: touch
 //!   works again and the display shows Cowl's picture again, not the text console;
 //! - the display unplugged and plugged back (the kernel's connector status forced off and
@@ -209,7 +208,7 @@ fn run_vm(renderer: &str) -> (String, tempfile::TempDir) {
     let cowl_log = || std::fs::read_to_string(share.join("cowl.log")).unwrap_or_default();
     while let Some(line) = machine.next_line(|| format!("cowl:\n{}", cowl_log())) {
         if let Some(step) = line.trim().strip_prefix("STEP ") {
-            screendump_once_shown(&machine, dir.path(), &share, step, renderer);
+            screendump_once_shown(&machine, dir.path(), &share, step);
             std::fs::write(share.join(format!("ack-{step}")), "").expect("ack the step");
         }
         if line.contains("VM-DONE") {
@@ -227,7 +226,7 @@ fn run_vm(renderer: &str) -> (String, tempfile::TempDir) {
 /// before (grim-N.png): the kernel completes the flip of that frame on its own time, after
 /// grim has its copy, so a loaded machine may still scan out the frame before. Gives up after
 /// ten seconds, leaving the last screendump for the comparison to fail on.
-fn screendump_once_shown(machine: &vm::Vm, dir: &Path, share: &Path, step: &str, renderer: &str) {
+fn screendump_once_shown(machine: &vm::Vm, dir: &Path, share: &Path, step: &str) {
     let file = dir.join(format!("{step}.ppm"));
     let capture = step.trim_start_matches("screendump-");
     let expected = Picture::from_png(&share.join(format!("grim-{capture}.png")));
@@ -239,10 +238,7 @@ fn screendump_once_shown(machine: &vm::Vm, dir: &Path, share: &Path, step: &str,
         assert!(file.exists(), "screendump failed: {reply}");
         let shown = Picture::from_ppm(&file);
         let same_size = (shown.width, shown.height) == (expected.width, expected.height);
-        if (same_size && shown.differing_pixels(&expected) == 0)
-            || Instant::now() > give_up
-            || !scanout_checked(capture, renderer)
-        {
+        if (same_size && shown.differing_pixels(&expected) == 0) || Instant::now() > give_up {
             return;
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -317,14 +313,12 @@ fn drm_backend_on_a_real_kernel(renderer: &str) {
         PASSENGER_BACKGROUND,
         "no status bar at the bottom of the passenger display"
     );
-    if scanout_checked("passenger", renderer) {
-        let passenger = Picture::from_ppm(&dir.path().join("screendump-passenger.ppm"));
-        let differing = passenger.differing_pixels(&screencopy);
-        assert_eq!(
-            differing, 0,
-            "the passenger display and Cowl's screencopy of it differ in {differing} pixels"
-        );
-    }
+    let passenger = Picture::from_ppm(&dir.path().join("screendump-passenger.ppm"));
+    let differing = passenger.differing_pixels(&screencopy);
+    assert_eq!(
+        differing, 0,
+        "the passenger display and Cowl's screencopy of it differ in {differing} pixels"
+    );
     let before = Picture::from_ppm(&dir.path().join("screendump-1.ppm"));
     let after = Picture::from_ppm(&dir.path().join("screendump-2.ppm"));
     // The status bar is drawn over the background; below it, the client's window.
@@ -359,15 +353,6 @@ fn drm_backend_on_a_real_kernel(renderer: &str) {
         BACKGROUND,
         "the display still shows the closed client's window after the refused flips"
     );
-}
-
-/// Whether qemu's screendump of `capture`'s display must equal Cowl's screencopy. Not the
-/// second head's under GLES: there qemu's screendump stays black although the kernel
-/// completes Cowl's flips on it (the passenger-first-frame check) and Cowl's screencopy
-/// shows the right picture; Pixman's flips on the same head do show. Where the picture is
-/// lost between GBM buffers and qemu's second console is not found yet.
-fn scanout_checked(capture: &str, renderer: &str) -> bool {
-    !(capture == "passenger" && renderer == "gles")
 }
 
 #[test]
