@@ -116,6 +116,8 @@ struct DrmOutput {
     frame_clock: FrameClock,
     /// A page flip was queued and its vblank has not come yet.
     flip_pending: bool,
+    /// The last frame put a client's buffer on the primary plane instead of composing.
+    direct_scanout: bool,
     /// Something changed while a flip or a render was pending: draw once it is done.
     redraw_wanted: bool,
     /// The render (or the empty frame's callbacks) already scheduled.
@@ -416,10 +418,17 @@ impl DrmBackend {
     }
 
     pub fn import_dmabuf(&mut self, dmabuf: &Dmabuf) -> bool {
-        match &mut self.gpu.renderer {
+        let imported = match &mut self.gpu.renderer {
             GpuRenderer::Gles { renderer, .. } => import_dmabuf_into(renderer.as_mut(), dmabuf),
             GpuRenderer::Pixman(renderer) => import_dmabuf_into(renderer.as_mut(), dmabuf),
+        };
+        // The buffer is known to work on this GPU: the scanout's framebuffer exporter only
+        // considers buffers tagged with its node for direct scanout (smithay leaves client
+        // buffers untagged), so without this no client buffer would ever be scanned out.
+        if imported {
+            dmabuf.set_node(self.gpu.node);
         }
+        imported
     }
 }
 
@@ -639,6 +648,7 @@ impl State {
             scanout,
             frame_clock: FrameClock::new(refresh_millihertz),
             flip_pending: false,
+            direct_scanout: false,
             redraw_wanted: false,
             scheduled: None,
             feedback_in_flight: None,
@@ -758,7 +768,7 @@ impl State {
         };
         let space = &self.space;
         let chrome = &mut self.chrome;
-        let rendered: Result<(bool, RenderElementStates), String> = with_scanout!(
+        let rendered: Result<(bool, RenderElementStates, bool), String> = with_scanout!(
             &mut gpu.renderer,
             &mut drm_output.scanout,
             |renderer, compositor| {
@@ -777,7 +787,9 @@ impl State {
                         {
                             warn!(output = name, "waiting for the frame to be drawn failed");
                         }
-                        Ok((!frame.is_empty, frame.states))
+                        let direct_scanout =
+                            matches!(frame.primary_element, PrimaryPlaneElement::Element(_));
+                        Ok((!frame.is_empty, frame.states, direct_scanout))
                     },
                 )
             }
@@ -790,7 +802,7 @@ impl State {
         // Taken now, before any client can commit again: the feedback belongs to exactly the
         // surfaces' states this frame shows.
         let feedback = match &rendered {
-            Ok((changed, states)) => self.frame_composed(
+            Ok((changed, states, _)) => self.frame_composed(
                 &output,
                 &FrameOutcome {
                     damage: changed.then(Vec::new),
@@ -807,8 +819,21 @@ impl State {
             return;
         };
         let refresh = drm_output.frame_clock.refresh_interval();
+        if let Ok((true, _, direct_scanout)) = &rendered
+            && *direct_scanout != drm_output.direct_scanout
+        {
+            drm_output.direct_scanout = *direct_scanout;
+            if *direct_scanout {
+                info!(
+                    output = name,
+                    "direct scanout: a client's buffer is the display's picture"
+                );
+            } else {
+                info!(output = name, "direct scanout ended: composing again");
+            }
+        }
         match rendered {
-            Ok((true, _)) => match drm_output.scanout.queue_frame() {
+            Ok((true, ..)) => match drm_output.scanout.queue_frame() {
                 Ok(()) => {
                     drm_output.flip_pending = true;
                     drm_output.feedback_in_flight = feedback;
@@ -823,7 +848,7 @@ impl State {
                         schedule_render(&self.loop_handle.clone(), crtc, refresh);
                 }
             },
-            Ok((false, _)) => {
+            Ok((false, ..)) => {
                 // Nothing changed on screen: no flip, but clients waiting for a frame get
                 // their callbacks at the next refresh, so that they never spin.
                 let at = drm_output.frame_clock.next_presentation_time(now + refresh);
