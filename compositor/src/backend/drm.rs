@@ -6,13 +6,17 @@
 //!   (`DSI-1`, `HDMI-A-1`, `Virtual-1`), in the mode the configuration asks for or the panel's
 //!   preferred one, with its configured transform, scale and layout. udev's change events
 //!   rescan the connectors: an unplugged display's output goes away, a replugged one comes
-//!   back with its configuration.
+//!   back with its configuration. A removed controller (driver unbound or reloaded) takes
+//!   its outputs with it and is let go at once; the next controller to appear on the seat is
+//!   taken in its place, with the same renderer.
 //! - **Frames.** smithay's `DrmCompositor` per CRTC: atomic modesetting where the driver has
 //!   it, damage-tracked rendering into a swapchain, and direct scanout of a client buffer that
 //!   covers the screen when the plane accepts it. GLES renders into GBM buffers; where GL is
 //!   unusable (or `--renderer pixman`), Pixman renders into dumb buffers. A frame is drawn
 //!   when something changed and no flip is in flight; the page flip's vblank event carries
-//!   the kernel's timestamp, which presentation feedback passes on to clients.
+//!   the kernel's timestamp, which presentation feedback passes on to clients. Where the
+//!   commit cannot carry a fence, it waits for the rendering; a refused flip is retried with
+//!   the frame drawn whole.
 //! - **Captures.** Screencopy and screenshots need the composed picture, which direct scanout
 //!   never draws: while one is waiting, the frame is also composed offscreen and read there.
 //! - **Session.** When the session is paused (VT switch, seatd handing the seat to someone
@@ -35,7 +39,7 @@ use smithay::backend::drm::compositor::{DrmCompositor, FrameFlags, PrimaryPlaneE
 use smithay::backend::drm::exporter::gbm::GbmFramebufferExporter;
 use smithay::backend::drm::{
     DrmDevice, DrmDeviceFd, DrmDeviceNotifier, DrmEvent, DrmEventMetadata, DrmEventTime, DrmNode,
-    DrmSurface,
+    DrmSurface, NodeType,
 };
 use smithay::backend::egl::{EGLContext, EGLDisplay};
 use smithay::backend::input::{Device as _, InputEvent};
@@ -79,7 +83,15 @@ pub struct DrmBackend {
     libinput: Libinput,
     /// The session is ours (not paused by a VT switch).
     active: bool,
-    gpu: Gpu,
+    /// The display controller; none once it went away (its driver unbound or reloaded),
+    /// until the next one to appear on the seat is taken in its place. It is let go at
+    /// once: while its file stays open the kernel keeps its device number and connector
+    /// names, and the controller that comes back would get new ones (card1, Virtual-3).
+    gpu: Option<Gpu>,
+    /// The renderer asked for on the command line, for a controller taken later.
+    renderer_choice: RendererChoice,
+    /// The controller's page-flip events in the event loop.
+    vblank_source: Option<RegistrationToken>,
     outputs: Vec<DrmOutput>,
     /// Touchscreens (libinput sysname) and the output each one lies on.
     input_outputs: HashMap<String, String>,
@@ -162,12 +174,7 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
     );
 
     let loop_handle = state.loop_handle.clone();
-    loop_handle
-        .insert_source(vblanks, |event, metadata, state| match event {
-            DrmEvent::VBlank(crtc) => state.drm_vblank(crtc, metadata.as_ref()),
-            DrmEvent::Error(err) => error!("the display controller reported: {err}"),
-        })
-        .map_err(|err| anyhow!("could not watch page flips: {err}"))?;
+    let vblank_source = watch_vblanks(&loop_handle, vblanks)?;
     let mut libinput =
         Libinput::new_with_udev::<LibinputSessionInterface<LibSeatSession>>(session.clone().into());
     libinput
@@ -182,7 +189,9 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
         session,
         libinput: libinput.clone(),
         active: true,
-        gpu,
+        gpu: Some(gpu),
+        renderer_choice: cli.renderer,
+        vblank_source: Some(vblank_source),
         outputs: Vec::new(),
         input_outputs: HashMap::new(),
     }));
@@ -214,6 +223,41 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
         warn!("no display is connected; outputs appear when one is plugged in");
     }
     Ok(())
+}
+
+/// Lets a removed display controller go: its renderer and device, then the seat's hold on
+/// it (seatd keeps a file of every device it opened for us until we close it).
+fn release_gpu(session: &mut LibSeatSession, gpu: Gpu) {
+    let device = gpu.fd.device_fd();
+    drop(gpu);
+    let owned: Result<std::os::fd::OwnedFd, _> = device.try_into();
+    match owned {
+        Ok(fd) => {
+            if let Err(err) = session.close(fd) {
+                warn!("the seat could not close the removed display controller: {err}");
+            }
+        }
+        Err(_) => warn!(
+            "the removed display controller is still in use; the seat keeps it open, and its \
+             successor will get new device and connector names"
+        ),
+    }
+}
+
+fn is_primary_node(path: &Path) -> bool {
+    DrmNode::from_path(path).is_ok_and(|node| node.ty() == NodeType::Primary)
+}
+
+fn watch_vblanks(
+    loop_handle: &LoopHandle<'static, State>,
+    vblanks: DrmDeviceNotifier,
+) -> Result<RegistrationToken> {
+    loop_handle
+        .insert_source(vblanks, |event, metadata, state| match event {
+            DrmEvent::VBlank(crtc) => state.drm_vblank(crtc, metadata.as_ref()),
+            DrmEvent::Error(err) => error!("the display controller reported: {err}"),
+        })
+        .map_err(|err| anyhow!("could not watch page flips: {err}"))
 }
 
 /// Opens the display controller through the session, with GLES on GBM or Pixman on dumb
@@ -418,7 +462,10 @@ impl DrmBackend {
     }
 
     pub fn import_dmabuf(&mut self, dmabuf: &Dmabuf) -> bool {
-        let imported = match &mut self.gpu.renderer {
+        let Some(gpu) = &mut self.gpu else {
+            return false;
+        };
+        let imported = match &mut gpu.renderer {
             GpuRenderer::Gles { renderer, .. } => import_dmabuf_into(renderer.as_mut(), dmabuf),
             GpuRenderer::Pixman(renderer) => import_dmabuf_into(renderer.as_mut(), dmabuf),
         };
@@ -426,7 +473,7 @@ impl DrmBackend {
         // considers buffers tagged with its node for direct scanout (smithay leaves client
         // buffers untagged), so without this no client buffer would ever be scanned out.
         if imported {
-            dmabuf.set_node(self.gpu.node);
+            dmabuf.set_node(gpu.node);
         }
         imported
     }
@@ -489,23 +536,68 @@ impl State {
         let Backend::Drm(drm) = &self.backend else {
             return;
         };
+        let ours = drm.gpu.as_ref().map(|gpu| gpu.node.dev_id());
         match event {
-            UdevEvent::Changed { device_id } if device_id == drm.gpu.node.dev_id() => {
+            UdevEvent::Changed { device_id } if Some(device_id) == ours => {
                 info!("the displays changed; rescanning connectors");
                 self.drm_scan_connectors();
             }
-            UdevEvent::Removed { device_id } if device_id == drm.gpu.node.dev_id() => {
-                error!(
-                    "the display controller {} was removed; its outputs go away",
-                    drm.gpu.path.display()
-                );
+            UdevEvent::Removed { device_id } if Some(device_id) == ours => {
                 self.drm_remove_outputs(|_| true);
+                if let Backend::Drm(drm) = &mut self.backend {
+                    if let Some(token) = drm.vblank_source.take() {
+                        self.loop_handle.remove(token);
+                    }
+                    if let Some(gpu) = drm.gpu.take() {
+                        error!(
+                            "the display controller {} was removed; its outputs went away",
+                            gpu.path.display()
+                        );
+                        release_gpu(&mut drm.session, gpu);
+                    }
+                }
             }
+            // Render nodes come and go with their controller; only a primary node is one.
+            UdevEvent::Added { path, .. } if ours.is_none() && is_primary_node(&path) => {
+                self.drm_take_gpu(&path)
+            }
+            UdevEvent::Added { path, .. } if !is_primary_node(&path) => {}
             UdevEvent::Added { path, .. } => {
                 info!(device = %path.display(), "another display controller appeared; not used");
             }
             _ => {}
         }
+    }
+
+    /// Takes the display controller at `path` in place of the one that was removed (its
+    /// driver bound again, or reloaded after a fault), with the same renderer, and lights its
+    /// displays. If it cannot be taken, Cowl goes on without displays, as before.
+    fn drm_take_gpu(&mut self, path: &Path) {
+        let Backend::Drm(drm) = &mut self.backend else {
+            return;
+        };
+        let (gpu, vblanks) = match open_gpu(&mut drm.session, path, drm.renderer_choice) {
+            Ok(opened) => opened,
+            Err(err) => {
+                error!(device = %path.display(), "could not take the display controller: {err:#}");
+                return;
+            }
+        };
+        let vblank_source = match watch_vblanks(&self.loop_handle, vblanks) {
+            Ok(token) => token,
+            Err(err) => {
+                error!("{err:#}");
+                return;
+            }
+        };
+        info!(
+            device = %path.display(),
+            renderer = gpu.renderer.name(),
+            "display controller taken in place of the removed one"
+        );
+        drm.gpu = Some(gpu);
+        drm.vblank_source = Some(vblank_source);
+        self.drm_scan_connectors();
     }
 
     /// Brings the outputs in line with the connected connectors: new ones are lit, gone ones
@@ -514,7 +606,10 @@ impl State {
         let Backend::Drm(drm) = &mut self.backend else {
             return;
         };
-        let resources = match drm.gpu.drm.resource_handles() {
+        let Some(gpu) = &drm.gpu else {
+            return;
+        };
+        let resources = match gpu.drm.resource_handles() {
             Ok(resources) => resources,
             Err(err) => {
                 warn!("could not read the display controller's connectors: {err}");
@@ -523,7 +618,7 @@ impl State {
         };
         let mut connected = Vec::new();
         for handle in resources.connectors() {
-            match drm.gpu.drm.get_connector(*handle, true) {
+            match gpu.drm.get_connector(*handle, true) {
                 Ok(info)
                     if info.state() == connector::State::Connected && !info.modes().is_empty() =>
                 {
@@ -581,6 +676,9 @@ impl State {
         let Backend::Drm(drm) = &mut self.backend else {
             return;
         };
+        let Some(gpu) = &mut drm.gpu else {
+            return;
+        };
         if drm.outputs.iter().any(|o| o.connector == info.handle()) {
             return;
         }
@@ -588,7 +686,7 @@ impl State {
         let crtc = info
             .encoders()
             .iter()
-            .filter_map(|encoder| drm.gpu.drm.get_encoder(*encoder).ok())
+            .filter_map(|encoder| gpu.drm.get_encoder(*encoder).ok())
             .flat_map(|encoder| resources.filter_crtcs(encoder.possible_crtcs()))
             .find(|crtc| !used.contains(crtc));
         let Some(crtc) = crtc else {
@@ -601,7 +699,7 @@ impl State {
         let Some(mode) = choose_mode(info, wanted) else {
             return;
         };
-        let surface = match drm.gpu.drm.create_surface(crtc, mode, &[info.handle()]) {
+        let surface = match gpu.drm.create_surface(crtc, mode, &[info.handle()]) {
             Ok(surface) => surface,
             Err(err) => {
                 warn!(connector = name, "could not set up the display: {err}");
@@ -622,9 +720,17 @@ impl State {
         let Backend::Drm(drm) = &mut self.backend else {
             return;
         };
-        let scanout = match Scanout::new(&drm.gpu, surface, &output) {
-            Ok(scanout) => scanout,
-            Err(err) => {
+        let scanout = match drm
+            .gpu
+            .as_ref()
+            .map(|gpu| Scanout::new(gpu, surface, &output))
+        {
+            Some(Ok(scanout)) => scanout,
+            None => {
+                remove_output(self, &output);
+                return;
+            }
+            Some(Err(err)) => {
                 warn!(
                     connector = name,
                     "could not set up the display's buffers: {err:#}"
@@ -663,7 +769,9 @@ impl State {
         info!("session paused: releasing the displays and input devices");
         drm.active = false;
         drm.libinput.suspend();
-        drm.gpu.drm.pause();
+        if let Some(gpu) = &mut drm.gpu {
+            gpu.drm.pause();
+        }
     }
 
     fn drm_session_resumed(&mut self) {
@@ -681,7 +789,10 @@ impl State {
         let Backend::Drm(drm) = &mut self.backend else {
             return;
         };
-        if let Err(err) = drm.gpu.drm.activate(false) {
+        // A removed controller has nothing to take back; the next one is taken when it comes.
+        if let Some(gpu) = &mut drm.gpu
+            && let Err(err) = gpu.drm.activate(false)
+        {
             error!("could not take the display controller back: {err}");
             return;
         }
@@ -763,7 +874,8 @@ impl State {
             return;
         };
         let DrmBackend { gpu, outputs, .. } = &mut **drm;
-        let Some(drm_output) = outputs.iter_mut().find(|o| o.crtc == crtc) else {
+        let (Some(gpu), Some(drm_output)) = (gpu, outputs.iter_mut().find(|o| o.crtc == crtc))
+        else {
             return;
         };
         let space = &self.space;
@@ -912,7 +1024,8 @@ impl State {
             return;
         };
         let DrmBackend { gpu, outputs, .. } = &mut **drm;
-        let Some(drm_output) = outputs.iter_mut().find(|o| o.crtc == crtc) else {
+        let (Some(gpu), Some(drm_output)) = (gpu, outputs.iter_mut().find(|o| o.crtc == crtc))
+        else {
             return;
         };
         let Some(mode) = output.current_mode() else {
