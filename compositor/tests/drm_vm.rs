@@ -24,7 +24,9 @@
 //!   on, with a real hotplug event): the output goes and comes back in its configured mode,
 //!   with the same picture, the client's window in its place and touch reaching it;
 //! - page flips the kernel refuses (EBUSY, injected at the ioctl by tests/drm/flip-faults.py)
-//!   are committed again: the picture after the client closed reaches the display.
+//!   are committed again: the picture after the client closed reaches the display;
+//! - the display controller removed (its driver unbound) and bound again: the outputs go,
+//!   and come back on the controller Cowl takes in its place, its picture on the display.
 //!
 //! The in-VM side is tests/drm/vm-init.sh (boot) and tests/drm/vm-run.sh (the checks); the
 //! kernel and modules come from tests/can/vm-kernel.sh (run by `.ci/install-deps test`).
@@ -50,7 +52,7 @@ const BACKGROUND: [u8; 3] = [0x20, 0x30, 0x40];
 /// configured background.
 const PASSENGER: (u32, u32) = (800, 600);
 const PASSENGER_BACKGROUND: [u8; 3] = [0x60, 0x40, 0x20];
-const CHECKS: [&str; 35] = [
+const CHECKS: [&str; 41] = [
     "touchscreen-created",
     "mirrored-touchscreen-created",
     "seatd",
@@ -83,6 +85,12 @@ const CHECKS: [&str; 35] = [
     "flips-refused",
     "flips-retried",
     "screencopy-after-refused-flips",
+    "controller-removed",
+    "outputs-gone",
+    "controller-taken",
+    "centre-display-back",
+    "passenger-display-back",
+    "screencopy-after-rebind",
     "presentation",
     "cowl-exited",
     "no-panic",
@@ -283,6 +291,7 @@ fn drm_backend_on_a_real_kernel(renderer: &str) {
         ("screendump-2", "grim-2.png"),
         ("screendump-3", "grim-3.png"),
         ("screendump-4", "grim-4.png"),
+        ("screendump-5", "grim-5.png"),
     ] {
         let scanout = Picture::from_ppm(&dir.path().join(format!("{step}.ppm")));
         assert_eq!((scanout.width, scanout.height), PANEL);

@@ -171,6 +171,22 @@ as_cowl_user grim -o Virtual-1 /run/scratch/grim-4.png && cp /run/scratch/grim-4
     echo "CHECK screencopy-after-refused-flips PASS" || fail screencopy-after-refused-flips
 step screendump-4
 
+# The display controller itself goes away and comes back: its driver unbound from the PCI
+# device and bound again, as when a driver is reloaded. The outputs go with it; Cowl takes
+# the controller that appears in its place and lights both displays again.
+pci=$(readlink -f /sys/class/drm/card0/device)
+case $pci in */virtio*) pci=$(dirname "$pci") ;; esac
+echo "$(basename "$pci")" > /sys/bus/pci/drivers/virtio-pci/unbind
+check controller-removed 1 /mnt/cowl.log "display controller /dev/dri/card0 was removed"
+check outputs-gone 1 /mnt/cowl.log 'display disconnected output="Virtual-2"'
+echo "$(basename "$pci")" > /sys/bus/pci/drivers/virtio-pci/bind
+check controller-taken 1 /mnt/cowl.log "display controller taken in place of the removed one"
+check centre-display-back 3 /mnt/cowl.log 'display connected output="Virtual-1" width=1024 height=768'
+check passenger-display-back 2 /mnt/cowl.log 'display connected output="Virtual-2" width=800 height=600'
+as_cowl_user grim -o Virtual-1 /run/scratch/grim-5.png && cp /run/scratch/grim-5.png /mnt/ &&
+    echo "CHECK screencopy-after-rebind PASS" || fail screencopy-after-rebind
+step screendump-5
+
 # Presentation feedback as a client receives it: the page flip's kernel time (this test
 # binary's ignored test, run here as the client; as Cowl's user, like the apps).
 as_cowl_user env XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" WAYLAND_DISPLAY=cowl-test \
