@@ -14,6 +14,8 @@
 //! ratio is what carries over. Run with `cargo bench -p cowl --bench drm_startup`; it prints
 //! a Markdown table for BENCHMARKS.md.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
 #[path = "../tests/drm/vm.rs"]
 mod vm;
 

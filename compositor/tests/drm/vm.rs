@@ -19,6 +19,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
+use crate::common::bus::PrivateBus;
+
 /// The kernel and its modules (tests/can/vm-kernel.sh).
 pub fn kernel_dir() -> PathBuf {
     let vm = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/can/vm");
@@ -76,7 +78,7 @@ fn initramfs(dir: &Path, kernel: &Path) -> PathBuf {
 /// A running VM; qemu (and its bus) are killed when it is dropped.
 pub struct Vm {
     qemu: Child,
-    _bus: Option<Daemon>,
+    _bus: Option<PrivateBus>,
     lines: Receiver<String>,
     monitor_socket: PathBuf,
     began: Instant,
@@ -114,10 +116,11 @@ impl Vm {
                     .args(["-device", "virtio-gpu-pci,id=gpu"]);
             }
             Some(_) => {
-                bus = Some(private_bus(work));
+                let private_bus = PrivateBus::start();
                 qemu.arg("-display")
-                    .arg(format!("dbus,addr={}", qemu_bus_address(work)))
-                    .args(["-device", "virtio-gpu-pci,id=gpu,max_outputs=2"]);
+                    .arg(format!("dbus,addr={}", without_guid(&private_bus.address)));
+                qemu.args(["-device", "virtio-gpu-pci,id=gpu,max_outputs=2"]);
+                bus = Some(private_bus);
             }
         }
         qemu.args(["-vga", "none", "-serial", "stdio"])
@@ -144,8 +147,8 @@ impl Vm {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         let mut qemu = qemu.spawn().expect("run qemu-system-x86_64");
-        if let Some((width, height)) = second_head
-            && let Err(err) = light_second_head(work, width, height, &mut qemu)
+        if let (Some((width, height)), Some(bus)) = (second_head, &bus)
+            && let Err(err) = light_second_head(&bus.address, width, height, &mut qemu)
         {
             let _ = qemu.kill();
             let _ = qemu.wait();
@@ -215,47 +218,22 @@ impl Vm {
     }
 }
 
-/// A dbus-daemon of the VM's own, for qemu's D-Bus display; killed when dropped.
-struct Daemon(Child);
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Where the VM's bus listens (qemu takes a plain address, without dbus-daemon's guid).
-fn qemu_bus_address(work: &Path) -> String {
-    format!("unix:path={}", work.join("qemu-bus").display())
-}
-
-/// Starts the VM's bus; returns once it accepts connections (it then prints its address).
-fn private_bus(work: &Path) -> Daemon {
-    let listen = format!("--address={}", qemu_bus_address(work));
-    let mut daemon = Command::new("dbus-daemon")
-        .args(["--session", &listen, "--nofork", "--print-address=1"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start dbus-daemon (run .ci/install-deps test)");
-    let stdout = daemon.stdout.take().expect("dbus-daemon's stdout");
-    let daemon = Daemon(daemon);
-    let mut address = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut address)
-        .expect("read the bus address");
-    assert!(!address.trim().is_empty(), "dbus-daemon gave no address");
-    daemon
+/// The bus address for qemu, which refuses dbus-daemon's `guid=` part.
+fn without_guid(address: &str) -> &str {
+    address.split(",guid=").next().unwrap_or(address)
 }
 
 /// Asks qemu, on its D-Bus display, for a `width` x `height` picture on the virtio-gpu's
 /// second head, which lights it. Waits (a minute at most) for qemu to come onto the bus;
 /// fails at once if qemu exits instead.
-fn light_second_head(work: &Path, width: u32, height: u32, qemu: &mut Child) -> Result<(), String> {
+fn light_second_head(
+    address: &str,
+    width: u32,
+    height: u32,
+    qemu: &mut Child,
+) -> Result<(), String> {
     use futures_util::StreamExt;
-    let address = qemu_bus_address(work);
+    let address = address.to_string();
     let (done, outcome) = channel();
     std::thread::spawn(move || {
         let asked = zbus::block_on(async {
