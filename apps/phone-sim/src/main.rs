@@ -19,7 +19,7 @@ use calloop::{EventLoop, LoopSignal};
 use calloop_wayland_source::WaylandSource;
 use clap::{Parser, Subcommand};
 use cowl_sdk::projection::{AudioFocus, PhoneKind, ProjectionServer};
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 use wayland_client::{Connection, QueueHandle};
 
 use backend::{ReceivedLog, SimBackend, Told};
@@ -102,6 +102,9 @@ impl PhoneView {
     }
 }
 
+/// How often a failing pipeline is started again before a frame gets through.
+const MAX_RESTARTS_WITHOUT_FRAME: u32 = 3;
+
 pub struct Sim {
     window: Window,
     handle: QueueHandle<Sim>,
@@ -109,6 +112,9 @@ pub struct Sim {
     view: PhoneView,
     /// A frame has been drawn: the window is mapped, and the pipeline may rest.
     drawn: bool,
+    /// Pipeline restarts after errors since the last frame drawn (a pipeline that fails
+    /// again at once is given up on, not spun).
+    restarts_without_frame: u32,
     stop: LoopSignal,
     /// What Cowl told the phone (and touches on its screen).
     log: ReceivedLog,
@@ -125,7 +131,9 @@ impl Sim {
             Some((width, height)) if width > 0 && height > 0 => (width, height),
             _ => (800, 480),
         };
-        self.screen.resize(width, height);
+        if let Err(err) = self.screen.resize(width, height) {
+            warn!("{err:#}");
+        }
         self.draw_latest();
     }
 
@@ -140,6 +148,7 @@ impl Sim {
         match self.window.draw(&frame, &self.handle) {
             Ok(true) => {
                 drop(slot);
+                self.restarts_without_frame = 0;
                 if !self.drawn {
                     self.drawn = true;
                     self.stream_if_needed();
@@ -152,6 +161,19 @@ impl Sim {
                 }
             }
             Err(err) => warn!("could not draw: {err:#}"),
+        }
+    }
+
+    /// The pipeline stopped on an error: it starts again, unless it keeps failing.
+    fn screen_failed(&mut self, error: &str) {
+        if self.restarts_without_frame >= MAX_RESTARTS_WITHOUT_FRAME {
+            error!("the phone's screen failed again ({error}); giving up on it");
+            return;
+        }
+        self.restarts_without_frame += 1;
+        warn!("the phone's screen failed ({error}); starting it again");
+        if let Err(err) = self.screen.restart() {
+            warn!("{err:#}");
         }
     }
 
@@ -273,7 +295,15 @@ fn serve(cli: &Cli) -> Result<()> {
     handle
         .insert_source(frame_source, |_, _, sim| sim.draw_latest())
         .map_err(|err| anyhow!("watching the screen: {err}"))?;
-    let screen = Screen::new(frame_ping)?;
+    let (failed, failures) = channel::channel::<String>();
+    handle
+        .insert_source(failures, |event, _, sim: &mut Sim| {
+            if let Event::Msg(error) = event {
+                sim.screen_failed(&error);
+            }
+        })
+        .map_err(|err| anyhow!("watching the screen's errors: {err}"))?;
+    let screen = Screen::new(frame_ping, failed)?;
 
     let (told, told_events) = channel::channel();
     handle
@@ -347,6 +377,7 @@ fn serve(cli: &Cli) -> Result<()> {
         screen,
         view: PhoneView::default(),
         drawn: false,
+        restarts_without_frame: 0,
         stop: event_loop.get_signal(),
         bus: None,
     };

@@ -2,11 +2,13 @@
 //! phone's state written on it (videotestsrc, textoverlay) at the window's size, into an
 //! appsink. The newest frame waits in a slot for the window; a ping wakes the loop. The
 //! pipeline runs only while the projection holds video focus, as a phone streams its screen
-//! only then.
+//! only then. A pipeline error is handed to the loop, which restarts the pipeline: a phone
+//! whose stream stopped would leave the projection blank for good.
 
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, anyhow};
+use calloop::channel::Sender;
 use calloop::ping::Ping;
 use gstreamer as gst;
 use gstreamer::prelude::*;
@@ -63,7 +65,8 @@ pub struct Screen {
 }
 
 impl Screen {
-    pub fn new(wake: Ping) -> Result<Screen> {
+    /// `wake` is pinged for every new frame; `failed` gets what stopped the stream.
+    pub fn new(wake: Ping, failed: Sender<String>) -> Result<Screen> {
         gst::init().context("GStreamer")?;
         let pipeline = gst::parse::launch(
             "videotestsrc name=source is-live=true pattern=smpte \
@@ -85,6 +88,20 @@ impl Screen {
         let sink = element("screen")?
             .downcast::<gst_app::AppSink>()
             .map_err(|_| anyhow!("the phone screen's sink is no appsink"))?;
+        // Errors go to the loop; nobody reads the rest, which would pile up on the bus.
+        if let Some(bus) = pipeline.bus() {
+            bus.set_sync_handler(move |_, message| {
+                if let gst::MessageView::Error(err) = message.view() {
+                    let source = err.src().map(|src| src.name().to_string());
+                    let _ = failed.send(format!(
+                        "{}: {}",
+                        source.as_deref().unwrap_or("the pipeline"),
+                        err.error()
+                    ));
+                }
+                gst::BusSyncReply::Drop
+            });
+        }
         let latest: Arc<Mutex<Option<Frame>>> = Arc::default();
         let slot = latest.clone();
         sink.set_callbacks(
@@ -115,14 +132,46 @@ impl Screen {
         })
     }
 
-    /// Draws at this size from the next frame on.
-    pub fn resize(&self, width: u32, height: u32) {
+    /// Draws at this size from the next frame on. Caps changed under a running source can
+    /// race its negotiation (seen under load: "not-negotiated", and the stream stops), so the
+    /// pipeline is stopped for the change and put back as it was.
+    pub fn resize(&self, width: u32, height: u32) -> Result<()> {
         let caps = gst_video::VideoCapsBuilder::new()
             .width(width.max(16) as i32)
             .height(height.max(16) as i32)
             .framerate(gst::Fraction::new(30, 1))
             .build();
+        if self.size.property::<gst::Caps>("caps") == caps {
+            return Ok(());
+        }
+        self.stop()?;
         self.size.set_property("caps", &caps);
+        self.resume()
+    }
+
+    /// Starts the pipeline again from nothing (after an error), as it was.
+    pub fn restart(&self) -> Result<()> {
+        self.stop()?;
+        self.resume()
+    }
+
+    fn stop(&self) -> Result<()> {
+        self.pipeline
+            .set_state(gst::State::Null)
+            .map_err(|err| anyhow!("the phone screen does not stop: {err}"))?;
+        Ok(())
+    }
+
+    fn resume(&self) -> Result<()> {
+        let target = if self.playing {
+            gst::State::Playing
+        } else {
+            gst::State::Paused
+        };
+        self.pipeline
+            .set_state(target)
+            .map_err(|err| anyhow!("the phone screen does not change state: {err}"))?;
+        Ok(())
     }
 
     /// What the phone shows: its text, and a pattern for its mode.
@@ -137,16 +186,8 @@ impl Screen {
         if on == self.playing {
             return Ok(());
         }
-        let target = if on {
-            gst::State::Playing
-        } else {
-            gst::State::Paused
-        };
-        self.pipeline
-            .set_state(target)
-            .map_err(|err| anyhow!("the phone screen does not change state: {err}"))?;
         self.playing = on;
-        Ok(())
+        self.resume()
     }
 }
 

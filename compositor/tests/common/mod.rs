@@ -259,9 +259,25 @@ impl Compositor {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
 
-    /// Panics with the compositor's log, so that a failure explains itself.
+    /// Panics with the compositor's log, and the logs its test's helpers (the phone
+    /// simulator, ...) keep in its runtime directory, so that a failure explains itself.
     pub fn fail(&self, what: &str) -> ! {
-        panic!("{what}\n--- cowl log ---\n{}", self.log())
+        let mut helpers = String::new();
+        let mut logs: Vec<PathBuf> = std::fs::read_dir(self.runtime_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| {
+                path.extension().is_some_and(|ext| ext == "log") && *path != self.log_path
+            })
+            .collect();
+        logs.sort();
+        for path in logs {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            helpers.push_str(&format!("--- {} ---\n{text}\n", path.display()));
+        }
+        panic!("{what}\n--- cowl log ---\n{}\n{helpers}", self.log())
     }
 
     /// A command that talks to this compositor, in a UTF-8 locale as in any desktop session
