@@ -2,8 +2,11 @@
 //!
 //! It is the backend of tests, CI and screenshots, so it behaves like a panel: each output
 //! has a 60 Hz refresh grid, a frame is drawn only when something queued one (a commit, a
-//! capture), and presentation feedback carries the time of the virtual vblank. When nothing
-//! changes, no timer is armed and the process sleeps.
+//! capture), and it is presented at the first virtual vblank after it was drawn, when its
+//! presentation feedback and frame callbacks go out: as on a display, no frame is reported
+//! shown before its content was decided, however late a loaded machine ran the loop. A frame
+//! queued while one waits for its vblank is drawn at that vblank. When nothing changes, no
+//! timer is armed and the process sleeps.
 //!
 //! Renderers: GLES on an EGL device (a GPU when there is one, else Mesa's software device),
 //! or Pixman on the CPU, chosen by `--renderer`; GLES falls back to Pixman, with a log line,
@@ -21,6 +24,7 @@ use smithay::backend::renderer::pixman::PixmanRenderer;
 use smithay::backend::renderer::{
     Bind, ExportMem, ImportAll, ImportDma, ImportMem, Offscreen, Texture,
 };
+use smithay::desktop::utils::OutputPresentationFeedback;
 use smithay::output::Output;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
@@ -62,8 +66,12 @@ struct HeadlessOutput {
     damage_tracker: OutputDamageTracker,
     framebuffer: Framebuffer,
     frame_clock: FrameClock,
-    /// The timer of the frame already queued, if any.
+    /// The frame already queued to be drawn, if any.
     queued_frame: Option<RegistrationToken>,
+    /// A drawn frame waits for its vblank (the timer that presents it).
+    presenting: Option<RegistrationToken>,
+    /// A frame was queued while one was waiting for its vblank: it is drawn then.
+    redraw_after_vblank: bool,
 }
 
 pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
@@ -90,6 +98,8 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
             framebuffer,
             frame_clock: FrameClock::new(REFRESH_MILLIHERTZ),
             queued_frame: None,
+            presenting: None,
+            redraw_after_vblank: false,
         });
     }
 
@@ -180,23 +190,21 @@ impl HeadlessBackend {
         }
     }
 
-    pub fn queue_redraw(
-        &mut self,
-        output: &Output,
-        loop_handle: &LoopHandle<'static, State>,
-        now: Duration,
-    ) {
+    pub fn queue_redraw(&mut self, output: &Output, loop_handle: &LoopHandle<'static, State>) {
         let Some(headless_output) = self.outputs.iter_mut().find(|o| &o.output == output) else {
             return;
         };
         if headless_output.queued_frame.is_some() {
             return;
         }
-        let vblank = headless_output.frame_clock.next_presentation_time(now);
+        if headless_output.presenting.is_some() {
+            headless_output.redraw_after_vblank = true;
+            return;
+        }
+        // Drawn at once; shown at the next vblank.
         let name = output.name();
-        let timer = Timer::from_duration(vblank.saturating_sub(now));
-        match loop_handle.insert_source(timer, move |_, _, state| {
-            state.render_headless_output(&name, vblank);
+        match loop_handle.insert_source(Timer::immediate(), move |_, _, state| {
+            state.render_headless_output(&name);
             TimeoutAction::Drop
         }) {
             Ok(token) => headless_output.queued_frame = Some(token),
@@ -213,8 +221,9 @@ impl HeadlessBackend {
 }
 
 impl State {
-    /// The virtual vblank of output `name`: draw what changed and tell the clients.
-    fn render_headless_output(&mut self, name: &str, vblank: Duration) {
+    /// Draws what changed on output `name`, to be presented at the first vblank from now.
+    fn render_headless_output(&mut self, name: &str) {
+        let now: Duration = self.clock.now().into();
         let Some(output) = self.space.outputs().find(|o| o.name() == name).cloned() else {
             return;
         };
@@ -227,6 +236,7 @@ impl State {
             return;
         };
         headless_output.queued_frame = None;
+        let vblank = headless_output.frame_clock.next_presentation_time(now);
         // One persistent framebuffer: after the first frame it always holds the previous one.
         let age = if headless_output.frame_clock.sequence() == 0 {
             0
@@ -275,10 +285,47 @@ impl State {
                 return;
             }
         };
+        let mut feedback = self.frame_composed(&output, &outcome);
+        let name = name.to_owned();
+        let drawn: Duration = self.clock.now().into();
+        let timer = Timer::from_duration(vblank.saturating_sub(drawn));
+        let presenting = self.loop_handle.insert_source(timer, move |_, _, state| {
+            state.headless_vblank(&name, vblank, feedback.take());
+            TimeoutAction::Drop
+        });
+        let Backend::Headless(backend) = &mut self.backend else {
+            return;
+        };
+        let Some(headless_output) = backend.outputs.iter_mut().find(|o| o.output == output) else {
+            return;
+        };
+        match presenting {
+            Ok(token) => headless_output.presenting = Some(token),
+            Err(err) => warn!("could not present a frame: {err}"),
+        }
+    }
+
+    /// The vblank a drawn frame waited for: it is shown now, the clients hear so, and a
+    /// frame queued meanwhile is drawn.
+    fn headless_vblank(
+        &mut self,
+        name: &str,
+        vblank: Duration,
+        feedback: Option<OutputPresentationFeedback>,
+    ) {
+        let Backend::Headless(backend) = &mut self.backend else {
+            return;
+        };
+        let Some(headless_output) = backend.outputs.iter_mut().find(|o| o.output.name() == name)
+        else {
+            return;
+        };
+        headless_output.presenting = None;
         headless_output.frame_clock.presented(vblank);
         let sequence = headless_output.frame_clock.sequence();
         let refresh = headless_output.frame_clock.refresh_interval();
-        let feedback = self.frame_composed(&output, &outcome);
+        let redraw = std::mem::take(&mut headless_output.redraw_after_vblank);
+        let output = headless_output.output.clone();
         self.frame_presented(
             &output,
             feedback,
@@ -287,6 +334,9 @@ impl State {
             sequence,
             wp_presentation_feedback::Kind::Vsync,
         );
+        if redraw {
+            self.queue_redraw(&output);
+        }
     }
 }
 
