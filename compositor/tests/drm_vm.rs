@@ -52,7 +52,7 @@ const BACKGROUND: [u8; 3] = [0x20, 0x30, 0x40];
 /// configured background.
 const PASSENGER: (u32, u32) = (800, 600);
 const PASSENGER_BACKGROUND: [u8; 3] = [0x60, 0x40, 0x20];
-const CHECKS: [&str; 41] = [
+const CHECKS: [&str; 54] = [
     "touchscreen-created",
     "mirrored-touchscreen-created",
     "seatd",
@@ -91,8 +91,21 @@ const CHECKS: [&str; 41] = [
     "centre-display-back",
     "passenger-display-back",
     "screencopy-after-rebind",
+    "paused-again",
+    "removed-while-paused",
+    "appeared-while-paused",
+    "resumed-again",
+    "taken-at-resume",
+    "centre-display-at-resume",
+    "passenger-display-at-resume",
+    "screencopy-after-resume-rebind",
     "presentation",
     "cowl-exited",
+    "ready-without-display",
+    "late-controller-taken",
+    "late-display-lit",
+    "late-screencopy",
+    "late-cowl-exited",
     "no-panic",
 ];
 /// A whole VM run's limit: it takes about a minute alone, several on a loaded machine.
@@ -213,7 +226,12 @@ fn run_vm(renderer: &str) -> (String, tempfile::TempDir) {
     .expect("write the configuration");
 
     let mut machine = vm::Vm::boot(dir.path(), &share, Some(PASSENGER), DEADLINE);
-    let cowl_log = || std::fs::read_to_string(share.join("cowl.log")).unwrap_or_default();
+    // Both of Cowl's runs: the long one, and the one started before its display controller.
+    let cowl_log = || {
+        ["cowl.log", "cowl-late.log"]
+            .map(|name| std::fs::read_to_string(share.join(name)).unwrap_or_default())
+            .join("\n--- cowl-late.log ---\n")
+    };
     while let Some(line) = machine.next_line(|| format!("cowl:\n{}", cowl_log())) {
         if let Some(step) = line.trim().strip_prefix("STEP ") {
             screendump_once_shown(&machine, dir.path(), &share, step);
@@ -271,8 +289,10 @@ fn drm_backend_on_a_real_kernel(renderer: &str) {
     let logs = || {
         let log = |name: &str| std::fs::read_to_string(share.join(name)).unwrap_or_default();
         format!(
-            "console:\n{console}\ncowl:\n{}\nwev:\n{}\npresentation client:\n{}",
+            "console:\n{console}\ncowl:\n{}\ncowl, started before its display:\n{}\nwev:\n{}\n\
+             presentation client:\n{}",
             log("cowl.log"),
+            log("cowl-late.log"),
             log("wev.log"),
             log("presentation.log")
         )
@@ -292,6 +312,8 @@ fn drm_backend_on_a_real_kernel(renderer: &str) {
         ("screendump-3", "grim-3.png"),
         ("screendump-4", "grim-4.png"),
         ("screendump-5", "grim-5.png"),
+        ("screendump-6", "grim-6.png"),
+        ("screendump-7", "grim-7.png"),
     ] {
         let scanout = Picture::from_ppm(&dir.path().join(format!("{step}.ppm")));
         assert_eq!((scanout.width, scanout.height), PANEL);

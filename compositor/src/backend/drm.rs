@@ -8,7 +8,10 @@
 //!   rescan the connectors: an unplugged display's output goes away, a replugged one comes
 //!   back with its configuration. A removed controller (driver unbound or reloaded) takes
 //!   its outputs with it and is let go at once; the next controller to appear on the seat is
-//!   taken in its place, with the same renderer.
+//!   taken in its place, with the same renderer. A seat without a controller at start (its
+//!   driver not loaded yet) is no error: Cowl comes up without displays (ready at once) and
+//!   takes the first one that appears; one that appears while the session is paused is
+//!   taken at resume.
 //! - **Frames.** smithay's `DrmCompositor` per CRTC: atomic modesetting where the driver has
 //!   it, damage-tracked rendering into a swapchain, and direct scanout of a client buffer that
 //!   covers the screen when the plane accepts it. GLES renders into GBM buffers; where GL is
@@ -158,44 +161,49 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
     let seat = session.seat();
     info!(seat, "seat session opened");
 
-    let path = match &cli.drm_device {
-        Some(path) => path.clone(),
-        None => primary_gpu(&seat)
-            .ok()
-            .flatten()
-            .or_else(|| all_gpus(&seat).ok()?.into_iter().next())
-            .ok_or_else(|| anyhow!("seat {seat} has no display controller (/dev/dri/card*)"))?,
-    };
-    let (gpu, vblanks) = open_gpu(&mut session, &path, cli.renderer)?;
-    info!(
-        device = %path.display(),
-        renderer = gpu.renderer.name(),
-        "display controller opened"
-    );
-
+    // A named device must open; the seat's own may not be there yet (its driver still
+    // loading at boot, or failed): Cowl comes up without displays and takes the controller
+    // when udev announces it, rather than leave the car without its shell.
+    let path = cli.drm_device.clone().or_else(|| seat_gpu(&seat));
     let loop_handle = state.loop_handle.clone();
-    let vblank_source = watch_vblanks(&loop_handle, vblanks)?;
+    let mut gpu = None;
+    let mut vblank_source = None;
+    match &path {
+        Some(path) => {
+            let (opened, vblanks) = open_gpu(&mut session, path, cli.renderer)?;
+            info!(
+                device = %path.display(),
+                renderer = opened.renderer.name(),
+                "display controller opened"
+            );
+            vblank_source = Some(watch_vblanks(&loop_handle, vblanks)?);
+            gpu = Some(opened);
+        }
+        None => warn!(
+            "seat {seat} has no display controller (/dev/dri/card*) yet; it is taken when \
+             it appears"
+        ),
+    }
     let mut libinput =
         Libinput::new_with_udev::<LibinputSessionInterface<LibSeatSession>>(session.clone().into());
     libinput
         .udev_assign_seat(&seat)
         .map_err(|()| anyhow!("libinput could not take the input devices of seat {seat}"))?;
 
-    let dmabuf_formats = match &gpu.renderer {
-        GpuRenderer::Gles { renderer, .. } => renderer.dmabuf_formats(),
-        GpuRenderer::Pixman(renderer) => renderer.dmabuf_formats(),
-    };
+    let dmabuf_formats = gpu.as_ref().map(Gpu::dmabuf_formats);
     state.backend = Backend::Drm(Box::new(DrmBackend {
         session,
         libinput: libinput.clone(),
         active: true,
-        gpu: Some(gpu),
+        gpu,
         renderer_choice: cli.renderer,
-        vblank_source: Some(vblank_source),
+        vblank_source,
         outputs: Vec::new(),
         input_outputs: HashMap::new(),
     }));
-    advertise_dmabuf(state, dmabuf_formats);
+    if let Some(formats) = dmabuf_formats {
+        advertise_dmabuf(state, formats);
+    }
 
     loop_handle
         .insert_source(
@@ -242,6 +250,14 @@ fn release_gpu(session: &mut LibSeatSession, gpu: Gpu) {
              successor will get new device and connector names"
         ),
     }
+}
+
+/// The seat's display controller: the primary GPU (the boot VGA device), else the first.
+fn seat_gpu(seat: &str) -> Option<PathBuf> {
+    primary_gpu(seat)
+        .ok()
+        .flatten()
+        .or_else(|| all_gpus(seat).ok()?.into_iter().next())
 }
 
 fn is_primary_node(path: &Path) -> bool {
@@ -299,6 +315,16 @@ fn open_gpu(
         renderer,
     };
     Ok((gpu, notifier))
+}
+
+impl Gpu {
+    /// What its renderer can import from clients (linux-dmabuf's formats).
+    fn dmabuf_formats(&self) -> smithay::backend::allocator::format::FormatSet {
+        match &self.renderer {
+            GpuRenderer::Gles { renderer, .. } => renderer.dmabuf_formats(),
+            GpuRenderer::Pixman(renderer) => renderer.dmabuf_formats(),
+        }
+    }
 }
 
 impl GpuRenderer {
@@ -558,6 +584,16 @@ impl State {
                 }
             }
             // Render nodes come and go with their controller; only a primary node is one.
+            // While the session is paused the seat opens no device: it is taken at resume.
+            UdevEvent::Added { path, .. }
+                if ours.is_none() && is_primary_node(&path) && !drm.active =>
+            {
+                info!(
+                    device = %path.display(),
+                    "a display controller appeared while the session is paused; it is taken \
+                     when the session resumes"
+                );
+            }
             UdevEvent::Added { path, .. } if ours.is_none() && is_primary_node(&path) => {
                 self.drm_take_gpu(&path)
             }
@@ -569,9 +605,10 @@ impl State {
         }
     }
 
-    /// Takes the display controller at `path` in place of the one that was removed (its
-    /// driver bound again, or reloaded after a fault), with the same renderer, and lights its
-    /// displays. If it cannot be taken, Cowl goes on without displays, as before.
+    /// Takes the display controller at `path`: one that appeared after start, or in place of
+    /// the one that was removed (its driver bound again, or reloaded after a fault), with the
+    /// renderer asked for, and lights its displays. If it cannot be taken, Cowl goes on
+    /// without displays, as before.
     fn drm_take_gpu(&mut self, path: &Path) {
         let Backend::Drm(drm) = &mut self.backend else {
             return;
@@ -593,10 +630,16 @@ impl State {
         info!(
             device = %path.display(),
             renderer = gpu.renderer.name(),
-            "display controller taken in place of the removed one"
+            "display controller taken"
         );
+        let formats = gpu.dmabuf_formats();
         drm.gpu = Some(gpu);
         drm.vblank_source = Some(vblank_source);
+        // The first controller Cowl has: clients may now share buffers with it. (A successor
+        // has the renderer and so the formats of the one before.)
+        if self.protocols.dmabuf_global.is_none() {
+            advertise_dmabuf(self, formats);
+        }
         self.drm_scan_connectors();
     }
 
@@ -789,7 +832,8 @@ impl State {
         let Backend::Drm(drm) = &mut self.backend else {
             return;
         };
-        // A removed controller has nothing to take back; the next one is taken when it comes.
+        // A removed controller has nothing to take back; one that appeared meanwhile (or is
+        // there now) is taken below.
         if let Some(gpu) = &mut drm.gpu
             && let Err(err) = gpu.drm.activate(false)
         {
@@ -797,6 +841,13 @@ impl State {
             return;
         }
         drm.active = true;
+        if drm.gpu.is_none() {
+            let seat = drm.session.seat();
+            if let Some(path) = seat_gpu(&seat) {
+                self.drm_take_gpu(&path);
+            }
+            return;
+        }
         for output in &mut drm.outputs {
             // A flip queued before the pause never completes: its frame was not seen.
             output.flip_pending = false;
@@ -831,6 +882,11 @@ impl State {
             ),
             _ => (now, wp_presentation_feedback::Kind::Vsync),
         };
+        // A display lit after start-up (plugged in, its controller taken late) says so once:
+        // start-up's own line covers only the displays there at start.
+        if drm_output.frame_clock.sequence() == 0 {
+            info!(output = %drm_output.output.name(), "display lit");
+        }
         drm_output.frame_clock.presented(presented_at);
         let sequence =
             metadata.map_or(drm_output.frame_clock.sequence(), |m| u64::from(m.sequence));

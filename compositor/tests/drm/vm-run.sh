@@ -180,12 +180,29 @@ echo "$(basename "$pci")" > /sys/bus/pci/drivers/virtio-pci/unbind
 check controller-removed 1 /mnt/cowl.log "display controller /dev/dri/card0 was removed"
 check outputs-gone 1 /mnt/cowl.log 'display disconnected output="Virtual-2"'
 echo "$(basename "$pci")" > /sys/bus/pci/drivers/virtio-pci/bind
-check controller-taken 1 /mnt/cowl.log "display controller taken in place of the removed one"
+check controller-taken 1 /mnt/cowl.log "display controller taken"
 check centre-display-back 3 /mnt/cowl.log 'display connected output="Virtual-1" width=1024 height=768'
 check passenger-display-back 2 /mnt/cowl.log 'display connected output="Virtual-2" width=800 height=600'
 as_cowl_user grim -o Virtual-1 /run/scratch/grim-5.png && cp /run/scratch/grim-5.png /mnt/ &&
     echo "CHECK screencopy-after-rebind PASS" || fail screencopy-after-rebind
 step screendump-5
+
+# The controller goes while the session is paused and comes back before it resumes: the seat
+# opens no device for a paused session, so Cowl waits for the resume to take it.
+busybox chvt 2
+check paused-again 2 /mnt/cowl.log "session paused"
+echo "$(basename "$pci")" > /sys/bus/pci/drivers/virtio-pci/unbind
+check removed-while-paused 2 /mnt/cowl.log "display controller /dev/dri/card0 was removed"
+echo "$(basename "$pci")" > /sys/bus/pci/drivers/virtio-pci/bind
+check appeared-while-paused 1 /mnt/cowl.log "appeared while the session is paused"
+busybox chvt 1
+check resumed-again 2 /mnt/cowl.log "session resumed"
+check taken-at-resume 2 /mnt/cowl.log "display controller taken"
+check centre-display-at-resume 4 /mnt/cowl.log 'display connected output="Virtual-1" width=1024 height=768'
+check passenger-display-at-resume 3 /mnt/cowl.log 'display connected output="Virtual-2" width=800 height=600'
+as_cowl_user grim -o Virtual-1 /run/scratch/grim-6.png && cp /run/scratch/grim-6.png /mnt/ &&
+    echo "CHECK screencopy-after-resume-rebind PASS" || fail screencopy-after-resume-rebind
+step screendump-6
 
 # Presentation feedback as a client receives it: the page flip's kernel time (this test
 # binary's ignored test, run here as the client; as Cowl's user, like the apps).
@@ -198,3 +215,23 @@ echo quit > /run/scratch/touch-mirrored
 kill $cowl
 wait $cowl
 echo "CHECK cowl-exited PASS"
+
+# Start-up on a seat whose display controller is not there yet (its driver not bound, as
+# when it loads late at boot): Cowl is ready at once, without displays, and lights them when
+# the controller appears.
+echo "$(basename "$pci")" > /sys/bus/pci/drivers/virtio-pci/unbind
+LIBSEAT_BACKEND=seatd RUST_LOG=info setpriv --reuid=5 --regid=100 --groups="$video" -- \
+    "$COWL" --backend drm --renderer "$RENDERER" --config /mnt/cowl.toml --socket cowl-late \
+    --clock 09:41 > /mnt/cowl-late.log 2>&1 &
+cowl=$!
+check ready-without-display 1 /mnt/cowl-late.log "start-up done"
+echo "$(basename "$pci")" > /sys/bus/pci/drivers/virtio-pci/bind
+check late-controller-taken 1 /mnt/cowl-late.log "display controller taken"
+check late-display-lit 1 /mnt/cowl-late.log 'display lit output=Virtual-1'
+as_cowl_user env WAYLAND_DISPLAY=cowl-late grim -o Virtual-1 /run/scratch/grim-7.png &&
+    cp /run/scratch/grim-7.png /mnt/ && echo "CHECK late-screencopy PASS" ||
+    fail late-screencopy
+step screendump-7
+kill $cowl
+wait $cowl
+echo "CHECK late-cowl-exited PASS"
