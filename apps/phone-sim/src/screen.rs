@@ -187,7 +187,11 @@ impl Screen {
             return Ok(());
         }
         self.playing = on;
-        self.resume()
+        let changed = self.resume();
+        if changed.is_err() {
+            self.playing = !on;
+        }
+        changed
     }
 }
 
