@@ -221,6 +221,15 @@ impl HeadlessBackend {
 }
 
 impl State {
+    fn headless_output(&mut self, name: &str) -> Option<&mut HeadlessOutput> {
+        match &mut self.backend {
+            Backend::Headless(backend) => {
+                backend.outputs.iter_mut().find(|o| o.output.name() == name)
+            }
+            _ => None,
+        }
+    }
+
     /// Draws what changed on output `name`, to be presented at the first vblank from now.
     fn render_headless_output(&mut self, name: &str) {
         let now: Duration = self.clock.now().into();
@@ -231,6 +240,7 @@ impl State {
         let Backend::Headless(backend) = &mut self.backend else {
             return;
         };
+        // The renderer is borrowed beside the output: no helper that borrows the backend.
         let Some(headless_output) = backend.outputs.iter_mut().find(|o| o.output.name() == name)
         else {
             return;
@@ -293,10 +303,7 @@ impl State {
             state.headless_vblank(&name, vblank, feedback.take());
             TimeoutAction::Drop
         });
-        let Backend::Headless(backend) = &mut self.backend else {
-            return;
-        };
-        let Some(headless_output) = backend.outputs.iter_mut().find(|o| o.output == output) else {
+        let Some(headless_output) = self.headless_output(&output.name()) else {
             return;
         };
         match presenting {
@@ -313,11 +320,7 @@ impl State {
         vblank: Duration,
         feedback: Option<OutputPresentationFeedback>,
     ) {
-        let Backend::Headless(backend) = &mut self.backend else {
-            return;
-        };
-        let Some(headless_output) = backend.outputs.iter_mut().find(|o| o.output.name() == name)
-        else {
+        let Some(headless_output) = self.headless_output(name) else {
             return;
         };
         headless_output.presenting = None;
