@@ -68,7 +68,9 @@ use tracing::{debug, error, info, warn};
 
 use crate::backend::frame_clock::FrameClock;
 use crate::backend::headless::{Framebuffer, render_offscreen};
-use crate::backend::{Backend, add_output, advertise_dmabuf, import_dmabuf_into, remove_output};
+use crate::backend::{
+    Backend, add_output, advertise_dmabuf, dmabuf_feedback, import_dmabuf_into, remove_output,
+};
 use crate::cli::{Cli, RendererChoice};
 use crate::config::ModeRequest;
 use crate::render::{FrameJob, FrameOutcome, clear_colour, frame_elements};
@@ -190,7 +192,9 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
         .udev_assign_seat(&seat)
         .map_err(|()| anyhow!("libinput could not take the input devices of seat {seat}"))?;
 
-    let dmabuf_formats = gpu.as_ref().map(Gpu::dmabuf_formats);
+    let dmabuf_formats = gpu
+        .as_ref()
+        .map(|gpu| (gpu.dmabuf_formats(), gpu.main_device()));
     state.backend = Backend::Drm(Box::new(DrmBackend {
         session,
         libinput: libinput.clone(),
@@ -201,8 +205,8 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
         outputs: Vec::new(),
         input_outputs: HashMap::new(),
     }));
-    if let Some(formats) = dmabuf_formats {
-        advertise_dmabuf(state, formats);
+    if let Some((formats, main_device)) = dmabuf_formats {
+        advertise_dmabuf(state, formats, main_device);
     }
 
     loop_handle
@@ -318,6 +322,21 @@ fn open_gpu(
 }
 
 impl Gpu {
+    /// The device clients should draw their buffers on, told them in linux-dmabuf's
+    /// feedback: this GPU's render node (its primary node where it has none). None with
+    /// Pixman: that renderer was chosen because, or as if, the GPU's GL were unusable.
+    fn main_device(&self) -> Option<DrmNode> {
+        match self.renderer {
+            GpuRenderer::Gles { .. } => Some(
+                self.node
+                    .node_with_type(NodeType::Render)
+                    .and_then(Result::ok)
+                    .unwrap_or(self.node),
+            ),
+            GpuRenderer::Pixman(_) => None,
+        }
+    }
+
     /// What its renderer can import from clients (linux-dmabuf's formats).
     fn dmabuf_formats(&self) -> smithay::backend::allocator::format::FormatSet {
         match &self.renderer {
@@ -633,12 +652,22 @@ impl State {
             "display controller taken"
         );
         let formats = gpu.dmabuf_formats();
+        let main_device = gpu.main_device();
         drm.gpu = Some(gpu);
         drm.vblank_source = Some(vblank_source);
-        // The first controller Cowl has: clients may now share buffers with it. (A successor
-        // has the renderer and so the formats of the one before.)
-        if self.protocols.dmabuf_global.is_none() {
-            advertise_dmabuf(self, formats);
+        // The first controller Cowl has: clients may now share buffers with it. A successor
+        // has the renderer and so the formats of the one before, but maybe another node:
+        // clients are told where to allocate from now on.
+        match &self.protocols.dmabuf_global {
+            None => advertise_dmabuf(self, formats, main_device),
+            Some(global) => {
+                if let Some(feedback) = main_device.and_then(|node| dmabuf_feedback(node, &formats))
+                {
+                    self.protocols
+                        .dmabuf
+                        .set_default_feedback(global, &feedback);
+                }
+            }
         }
         self.drm_scan_connectors();
     }

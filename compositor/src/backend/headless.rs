@@ -34,7 +34,7 @@ use smithay::utils::{Physical, Size, Transform};
 use tracing::{info, warn};
 
 use crate::backend::frame_clock::FrameClock;
-use crate::backend::{Backend, add_output, advertise_dmabuf, import_dmabuf_into};
+use crate::backend::{Backend, add_output, advertise_dmabuf, egl_main_device, import_dmabuf_into};
 use crate::cli::{Cli, RendererChoice};
 use crate::protocols::screencopy::RowOrder;
 use crate::render::{FrameJob, FrameOutcome, FrameTarget, compose_frame};
@@ -103,11 +103,14 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
         });
     }
 
-    let dmabuf_formats = match &renderer {
-        HeadlessRenderer::Gles(gles) => gles.dmabuf_formats(),
-        HeadlessRenderer::Pixman(pixman) => pixman.dmabuf_formats(),
+    let (dmabuf_formats, main_device) = match &renderer {
+        HeadlessRenderer::Gles(gles) => (
+            gles.dmabuf_formats(),
+            egl_main_device(gles.egl_context().display()),
+        ),
+        HeadlessRenderer::Pixman(pixman) => (pixman.dmabuf_formats(), None),
     };
-    advertise_dmabuf(state, dmabuf_formats);
+    advertise_dmabuf(state, dmabuf_formats, main_device);
 
     let backend = HeadlessBackend { renderer, outputs };
     info!(renderer = backend.renderer_name(), "headless backend ready");

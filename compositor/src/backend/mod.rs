@@ -20,6 +20,7 @@ use smithay::backend::allocator::dmabuf::Dmabuf;
 use smithay::output::{Mode, Output, PhysicalProperties, Scale, Subpixel};
 use smithay::reexports::calloop::LoopHandle;
 use smithay::utils::{Physical, Size, Transform};
+use smithay::wayland::dmabuf::{DmabufFeedback, DmabufFeedbackBuilder};
 
 use crate::state::State;
 
@@ -184,17 +185,60 @@ where
 /// Offers linux-dmabuf when the renderer can import any format; a renderer that cannot
 /// (Pixman on some machines, EGL without the import extension) gets no global, so clients
 /// fall back to wl_shm instead of failing later.
+///
+/// `main_device` is the GPU that Cowl renders with. Where it is known, the global is
+/// version 5 with default feedback naming it: Mesa's EGL and Vulkan clients find their GPU
+/// only through that feedback (or the legacy wl_drm, which Cowl does not offer), and without
+/// it they fall back to software rendering into shared memory.
 pub fn advertise_dmabuf(
     state: &mut State,
     formats: smithay::backend::allocator::format::FormatSet,
+    main_device: Option<smithay::backend::drm::DrmNode>,
 ) {
     if formats.iter().next().is_none() {
         tracing::info!("the renderer imports no dmabuf formats; linux-dmabuf is not offered");
         return;
     }
-    let global = state
-        .protocols
-        .dmabuf
-        .create_global::<State>(&state.display_handle, formats.iter().copied());
+    let feedback = main_device.and_then(|node| dmabuf_feedback(node, &formats));
+    let global = match &feedback {
+        Some(feedback) => {
+            tracing::info!(
+                main_device = %main_device.map(|node| node.to_string()).unwrap_or_default(),
+                "linux-dmabuf offered with feedback"
+            );
+            state
+                .protocols
+                .dmabuf
+                .create_global_with_default_feedback::<State>(&state.display_handle, feedback)
+        }
+        None => state
+            .protocols
+            .dmabuf
+            .create_global::<State>(&state.display_handle, formats.iter().copied()),
+    };
     state.protocols.dmabuf_global = Some(global);
+}
+
+/// linux-dmabuf's default feedback: allocate on `main_device`, in one of `formats`.
+pub fn dmabuf_feedback(
+    main_device: smithay::backend::drm::DrmNode,
+    formats: &smithay::backend::allocator::format::FormatSet,
+) -> Option<DmabufFeedback> {
+    DmabufFeedbackBuilder::new(main_device.dev_id(), formats.iter().copied())
+        .build()
+        .map_err(|err| tracing::warn!(node = %main_device, "no dmabuf feedback for the GPU: {err}"))
+        .ok()
+}
+
+/// The render node (else the primary node) of the GPU behind an EGL display: the device that
+/// clients should allocate their buffers on. None for a software device (llvmpipe without a
+/// DRM device), where clients rightly draw in shared memory.
+pub fn egl_main_device(
+    display: &smithay::backend::egl::EGLDisplay,
+) -> Option<smithay::backend::drm::DrmNode> {
+    smithay::backend::egl::EGLDevice::device_for_display(display)
+        .ok()?
+        .try_get_render_node()
+        .ok()
+        .flatten()
 }

@@ -30,7 +30,7 @@ use smithay::utils::{Physical, Size, Transform};
 use tracing::{info, warn};
 
 use crate::backend::frame_clock::FrameClock;
-use crate::backend::{Backend, add_output, advertise_dmabuf};
+use crate::backend::{Backend, add_output, advertise_dmabuf, egl_main_device};
 use crate::cli::Cli;
 use crate::protocols::screencopy::RowOrder;
 use crate::render::{FrameJob, FrameTarget, compose_frame};
@@ -90,7 +90,8 @@ pub fn init(
     }
 
     let dmabuf_formats = graphics.renderer().dmabuf_formats();
-    advertise_dmabuf(state, dmabuf_formats);
+    let main_device = egl_main_device(graphics.renderer().egl_context().display());
+    advertise_dmabuf(state, dmabuf_formats, main_device);
 
     event_loop
         .handle()
