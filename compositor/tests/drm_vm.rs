@@ -27,11 +27,19 @@
 //!   are committed again: the picture after the client closed reaches the display;
 //! - the display controller removed (its driver unbound) and bound again: the outputs go,
 //!   and come back on the controller Cowl takes in its place, its picture on the display.
+//! - Cowl started before its display controller is ready at once, and lights the display
+//!   when the controller appears;
+//! - a fullscreen window showing a dmabuf (a dumb buffer of the controller, shared through
+//!   PRIME) on a display without chrome: with GLES, linux-dmabuf's feedback names the GPU,
+//!   the display scans the buffer out itself (ZeroCopy presentation feedback, Cowl's log)
+//!   and shows exactly its pixels; with Pixman, Cowl composes it to the same picture.
 //!
 //! The in-VM side is tests/drm/vm-init.sh (boot) and tests/drm/vm-run.sh (the checks); the
 //! kernel and modules come from tests/can/vm-kernel.sh (run by `.ci/install-deps test`).
 
 mod common;
+#[path = "drm/dmabuf_client.rs"]
+mod dmabuf_client;
 #[path = "drm/vm.rs"]
 mod vm;
 
@@ -52,7 +60,9 @@ const BACKGROUND: [u8; 3] = [0x20, 0x30, 0x40];
 /// configured background.
 const PASSENGER: (u32, u32) = (800, 600);
 const PASSENGER_BACKGROUND: [u8; 3] = [0x60, 0x40, 0x20];
-const CHECKS: [&str; 54] = [
+/// What the direct scanout client's buffer holds (0xRRGGBB).
+const SCANOUT_COLOUR: u32 = 0x00c0_3070;
+const CHECKS: [&str; 59] = [
     "touchscreen-created",
     "mirrored-touchscreen-created",
     "seatd",
@@ -105,6 +115,11 @@ const CHECKS: [&str; 54] = [
     "late-controller-taken",
     "late-display-lit",
     "late-screencopy",
+    "scanout-client-shown",
+    "direct-scanout",
+    "scanout-screencopy",
+    "scanout-client",
+    "direct-scanout-ended",
     "late-cowl-exited",
     "no-panic",
 ];
@@ -224,6 +239,20 @@ fn run_vm(renderer: &str) -> (String, tempfile::TempDir) {
         ),
     )
     .expect("write the configuration");
+    // The Cowl started before its display controller: its centre display has no status bar
+    // or dock, so that a fullscreen window covers all of it (the direct scanout check).
+    std::fs::write(
+        share.join("cowl-late.toml"),
+        format!(
+            "[dbus]\nbus = \"none\"\n\n\
+             [[outputs]]\nname = \"Virtual-1\"\nmode = \"1024x768\"\n[outputs.layout]\n\
+             background = \"{}\"\n\n\
+             [security]\nprivileged_executables = [{:?}]\n",
+            hex(BACKGROUND),
+            grim.display().to_string()
+        ),
+    )
+    .expect("write the late configuration");
 
     let mut machine = vm::Vm::boot(dir.path(), &share, Some(PASSENGER), DEADLINE);
     // Both of Cowl's runs: the long one, and the one started before its display controller.
@@ -290,11 +319,12 @@ fn drm_backend_on_a_real_kernel(renderer: &str) {
         let log = |name: &str| std::fs::read_to_string(share.join(name)).unwrap_or_default();
         format!(
             "console:\n{console}\ncowl:\n{}\ncowl, started before its display:\n{}\nwev:\n{}\n\
-             presentation client:\n{}",
+             presentation client:\n{}\ndirect scanout client:\n{}",
             log("cowl.log"),
             log("cowl-late.log"),
             log("wev.log"),
-            log("presentation.log")
+            log("presentation.log"),
+            log("scanout.log")
         )
     };
     for check in CHECKS {
@@ -314,6 +344,7 @@ fn drm_backend_on_a_real_kernel(renderer: &str) {
         ("screendump-5", "grim-5.png"),
         ("screendump-6", "grim-6.png"),
         ("screendump-7", "grim-7.png"),
+        ("screendump-8", "grim-8.png"),
     ] {
         let scanout = Picture::from_ppm(&dir.path().join(format!("{step}.ppm")));
         assert_eq!((scanout.width, scanout.height), PANEL);
@@ -384,6 +415,19 @@ fn drm_backend_on_a_real_kernel(renderer: &str) {
         BACKGROUND,
         "the display still shows the closed client's window after the refused flips"
     );
+    // The fullscreen dmabuf window is all the display shows, to the last pixel: scanned out
+    // as it is (GLES) or composed (Pixman).
+    let scanout = Picture::from_ppm(&dir.path().join("screendump-8.ppm"));
+    let colour = SCANOUT_COLOUR.to_be_bytes();
+    let elsewhere = scanout
+        .rgb
+        .chunks(3)
+        .filter(|pixel| pixel != &&colour[1..])
+        .count();
+    assert_eq!(
+        elsewhere, 0,
+        "{elsewhere} pixels of the display do not show the fullscreen dmabuf window"
+    );
 }
 
 #[test]
@@ -429,6 +473,7 @@ fn presentation_on_a_real_display_inside_the_vm() {
             sequence,
             vsync,
             hardware,
+            ..
         } = feedback.clone()
         else {
             panic!(
@@ -455,4 +500,80 @@ fn presentation_on_a_real_display_inside_the_vm() {
         previous = Some((nanoseconds, sequence));
     }
     println!("presented {FRAMES} frames with the flips' timestamps");
+}
+
+/// The client side of the direct scanout check, run inside the VM by vm-run.sh against the
+/// Cowl whose centre display has no status bar or dock, so that a fullscreen window covers
+/// all of it. The window shows a dumb buffer of the display controller (`CARD`), shared as a
+/// linear dmabuf: with GLES, linux-dmabuf's feedback must name the controller's GPU, and
+/// the display must scan the buffer out itself (presentation feedback with ZeroCopy); with
+/// Pixman, whose dumb buffers cannot take a client's, Cowl composes it. It prints "buffer
+/// presented" and holds the picture until a line arrives on the fifo `SCANOUT_QUIT`.
+#[test]
+#[ignore = "the DRM VM runs it against cowl on a real display (tests/drm/vm-run.sh)"]
+fn direct_scanout_inside_the_vm() {
+    let env = |name: &str| std::env::var_os(name).unwrap_or_else(|| panic!("{name} is not set"));
+    let socket = Path::new(&env("XDG_RUNTIME_DIR")).join(env("WAYLAND_DISPLAY"));
+    let card = std::path::PathBuf::from(env("CARD"));
+    let gles = env("RENDERER") == "gles";
+    let mut client = TestClient::connect(&socket, "org.cowl.ScanoutProbe");
+    let (width, height) = client.request_fullscreen();
+    assert_eq!(
+        (width as usize, height as usize),
+        PANEL,
+        "a fullscreen window on a display without chrome covers all of it"
+    );
+
+    let (version, main_device) = dmabuf_client::dmabuf_main_device(&mut client);
+    if gles {
+        // The GPU's render node where it has one, else the controller's own node.
+        let render_node = Path::new("/dev/dri/renderD128");
+        let node = if render_node.exists() {
+            render_node
+        } else {
+            card.as_path()
+        };
+        let expected = rustix::fs::stat(node).expect("stat the GPU's node").st_rdev;
+        assert_eq!(
+            main_device,
+            Some(expected),
+            "linux-dmabuf v{version} must name the GPU Cowl renders with ({})",
+            node.display()
+        );
+    } else {
+        assert_eq!(main_device, None, "Pixman names no GPU to draw on");
+    }
+
+    let buffer = dmabuf_client::dumb_dmabuf(
+        &mut client,
+        &card,
+        width as u32,
+        height as u32,
+        SCANOUT_COLOUR,
+    );
+    // A few frames: the first may be composed while the display's planes are tried.
+    const FRAMES: usize = 4;
+    for frame in 0..FRAMES {
+        client.show_buffer(&buffer, width, height);
+        client.wait_for_frames(frame + 1);
+    }
+    let last = client.state.feedback.last().cloned();
+    let Some(Feedback::Presented { zero_copy, .. }) = last else {
+        panic!(
+            "the last frame was not presented: {:?}",
+            client.state.feedback
+        );
+    };
+    assert_eq!(
+        zero_copy, gles,
+        "ZeroCopy with GLES only (direct scanout): {:?}",
+        client.state.feedback
+    );
+    println!("buffer presented, zero copy: {zero_copy}");
+    let mut quit = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(std::fs::File::open(env("SCANOUT_QUIT")).expect("fifo")),
+        &mut quit,
+    )
+    .expect("read the fifo");
 }

@@ -39,6 +39,7 @@ fn presentation_feedback_follows_the_refresh_grid() {
             sequence,
             vsync,
             hardware,
+            zero_copy,
         } = feedback.clone()
         else {
             panic!(
@@ -50,6 +51,8 @@ fn presentation_feedback_follows_the_refresh_grid() {
         assert!(vsync);
         // Virtual panels have no display clock: the headless backend must not claim one.
         assert!(!hardware);
+        // Every headless frame is composed into an offscreen buffer.
+        assert!(!zero_copy);
         assert!(nanoseconds <= now_ns, "presented in the future");
         assert!(
             now_ns - nanoseconds < 60_000_000_000,

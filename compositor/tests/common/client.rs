@@ -35,6 +35,8 @@ pub enum Feedback {
         vsync: bool,
         /// HwClock and HwCompletion: the time is the display's own (a page flip's).
         hardware: bool,
+        /// ZeroCopy: the display showed the client's buffer itself (direct scanout).
+        zero_copy: bool,
     },
     Discarded,
 }
@@ -202,7 +204,14 @@ impl TestClient {
         if let Some(old) = self.buffer.replace(buffer.clone()) {
             old.destroy();
         }
-        self.surface.attach(Some(&buffer), 0, 0);
+        self.show_buffer(&buffer, width, height);
+    }
+
+    /// Attaches `buffer` (`width`x`height`, all damaged) and commits it, with a frame
+    /// callback and presentation feedback.
+    pub fn show_buffer(&mut self, buffer: &wl_buffer::WlBuffer, width: i32, height: i32) {
+        let handle = self.queue.handle();
+        self.surface.attach(Some(buffer), 0, 0);
         self.surface.damage_buffer(0, 0, width, height);
         self.surface.frame(&handle, ());
         self.presentation.feedback(&self.surface, &handle, ());
@@ -517,12 +526,14 @@ impl Dispatch<wp_presentation_feedback::WpPresentationFeedback, ()> for ClientSt
                     | wp_presentation_feedback::Kind::HwCompletion)
                     .bits();
                 let hardware = bits & hardware_bits == hardware_bits;
+                let zero_copy = bits & wp_presentation_feedback::Kind::ZeroCopy.bits() != 0;
                 state.feedback.push(Feedback::Presented {
                     nanoseconds: seconds * 1_000_000_000 + tv_nsec as u128,
                     refresh_ns: refresh,
                     sequence: ((seq_hi as u64) << 32) | seq_lo as u64,
                     vsync,
                     hardware,
+                    zero_copy,
                 });
             }
             wp_presentation_feedback::Event::Discarded => state.feedback.push(Feedback::Discarded),

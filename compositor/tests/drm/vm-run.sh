@@ -221,7 +221,7 @@ echo "CHECK cowl-exited PASS"
 # the controller appears.
 echo "$(basename "$pci")" > /sys/bus/pci/drivers/virtio-pci/unbind
 LIBSEAT_BACKEND=seatd RUST_LOG=info setpriv --reuid=5 --regid=100 --groups="$video" -- \
-    "$COWL" --backend drm --renderer "$RENDERER" --config /mnt/cowl.toml --socket cowl-late \
+    "$COWL" --backend drm --renderer "$RENDERER" --config /mnt/cowl-late.toml --socket cowl-late \
     --clock 09:41 > /mnt/cowl-late.log 2>&1 &
 cowl=$!
 check ready-without-display 1 /mnt/cowl-late.log "start-up done"
@@ -232,6 +232,39 @@ as_cowl_user env WAYLAND_DISPLAY=cowl-late grim -o Virtual-1 /run/scratch/grim-7
     cp /run/scratch/grim-7.png /mnt/ && echo "CHECK late-screencopy PASS" ||
     fail late-screencopy
 step screendump-7
+
+# Direct scanout: a fullscreen window on that display, which has no status bar or dock here,
+# shows a dumb buffer of the display controller shared as a dmabuf (the test binary's
+# ignored test is the client; it opens the card, so it has the video group). With GLES the
+# display scans the client's buffer out itself; Pixman's dumb buffers cannot take it, so
+# Cowl composes it.
+mkfifo /run/scratch/scanout-quit
+setpriv --reuid=5 --regid=100 --groups="$video" -- env XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" \
+    WAYLAND_DISPLAY=cowl-late CARD=/dev/dri/card0 RENDERER="$RENDERER" \
+    SCANOUT_QUIT=/run/scratch/scanout-quit \
+    "$TEST_BINARY" --ignored --exact --nocapture direct_scanout_inside_the_vm \
+    > /mnt/scanout.log 2>&1 &
+scanout=$!
+check scanout-client-shown 1 /mnt/scanout.log "buffer presented"
+if [ "$RENDERER" = gles ]; then
+    check direct-scanout 1 /mnt/cowl-late.log "direct scanout: a client's buffer"
+elif grep -q "direct scanout:" /mnt/cowl-late.log; then
+    fail direct-scanout
+else
+    echo "CHECK direct-scanout PASS"
+fi
+as_cowl_user env WAYLAND_DISPLAY=cowl-late grim -o Virtual-1 /run/scratch/grim-8.png &&
+    cp /run/scratch/grim-8.png /mnt/ && echo "CHECK scanout-screencopy PASS" ||
+    fail scanout-screencopy
+step screendump-8
+echo quit > /run/scratch/scanout-quit
+wait $scanout && echo "CHECK scanout-client PASS" || fail scanout-client
+# The window gone, Cowl composes the display again.
+if [ "$RENDERER" = gles ]; then
+    check direct-scanout-ended 1 /mnt/cowl-late.log "direct scanout ended"
+else
+    echo "CHECK direct-scanout-ended PASS"
+fi
 kill $cowl
 wait $cowl
 echo "CHECK late-cowl-exited PASS"
