@@ -68,6 +68,7 @@ use tracing::{debug, error, info, warn};
 
 use crate::backend::frame_clock::FrameClock;
 use crate::backend::headless::{Framebuffer, render_offscreen};
+use crate::backend::mapped_scanout::{MappedScanout, shares_buffers};
 use crate::backend::{
     Backend, add_output, advertise_dmabuf, dmabuf_feedback, import_dmabuf_into, remove_output,
 };
@@ -109,6 +110,9 @@ struct Gpu {
     drm: DrmDevice,
     fd: DrmDeviceFd,
     renderer: GpuRenderer,
+    /// The controller hands out its buffers as dmabufs (PRIME export); without that, Pixman
+    /// draws into mapped buffers of its own (`MappedScanout`).
+    shares_buffers: bool,
 }
 
 enum GpuRenderer {
@@ -123,6 +127,8 @@ enum GpuRenderer {
 enum Scanout {
     Gbm(Box<GbmScanout>),
     Dumb(Box<DumbScanout>),
+    /// Pixman on a controller that shares no buffers.
+    Mapped(Box<MappedScanout>),
 }
 
 struct DrmOutput {
@@ -298,8 +304,17 @@ fn open_gpu(
         .map_err(|err| anyhow!("{} is not a DRM device: {err}", path.display()))?;
     let (drm, notifier) = DrmDevice::new(fd.clone(), true)
         .map_err(|err| anyhow!("could not take {} for modesetting: {err}", path.display()))?;
+    let shares_buffers = shares_buffers(&fd);
     let renderer = match choice {
         RendererChoice::Pixman => GpuRenderer::pixman()?,
+        RendererChoice::Gles if !shares_buffers => {
+            warn!(
+                "{} cannot share its buffers (no PRIME export), which GLES through GBM needs; \
+                 using pixman",
+                path.display()
+            );
+            GpuRenderer::pixman()?
+        }
         RendererChoice::Gles => match GpuRenderer::gles(&fd) {
             Ok(renderer) => renderer,
             Err(err) => {
@@ -317,6 +332,7 @@ fn open_gpu(
         drm,
         fd,
         renderer,
+        shares_buffers,
     };
     Ok((gpu, notifier))
 }
@@ -420,6 +436,12 @@ impl Scanout {
                 .map_err(|err| anyhow!("{err}"))?;
                 Ok(Scanout::Gbm(Box::new(compositor)))
             }
+            GpuRenderer::Pixman(_) if !gpu.shares_buffers => {
+                info!("the display controller shares no buffers: Pixman draws into them mapped");
+                MappedScanout::new(&gpu.fd, surface, output)
+                    .map(|scanout| Scanout::Mapped(Box::new(scanout)))
+                    .map_err(|err| anyhow!("{err}"))
+            }
             GpuRenderer::Pixman(renderer) => {
                 let allocator = DumbAllocator::new(gpu.fd.clone());
                 let render_formats =
@@ -451,6 +473,10 @@ impl Scanout {
                 .frame_submitted()
                 .map(|_| ())
                 .map_err(|err| err.to_string()),
+            Scanout::Mapped(scanout) => {
+                scanout.frame_submitted();
+                Ok(())
+            }
         }
     }
 
@@ -458,6 +484,7 @@ impl Scanout {
         match self {
             Scanout::Gbm(compositor) => compositor.queue_frame(()).map_err(|err| err.to_string()),
             Scanout::Dumb(compositor) => compositor.queue_frame(()).map_err(|err| err.to_string()),
+            Scanout::Mapped(scanout) => scanout.queue_frame(),
         }
     }
 
@@ -470,12 +497,13 @@ impl Scanout {
         let result = match self {
             Scanout::Gbm(compositor) => {
                 compositor.reset_buffer_ages();
-                compositor.reset_state()
+                compositor.reset_state().map_err(|err| err.to_string())
             }
             Scanout::Dumb(compositor) => {
                 compositor.reset_buffer_ages();
-                compositor.reset_state()
+                compositor.reset_state().map_err(|err| err.to_string())
             }
+            Scanout::Mapped(scanout) => scanout.reset_state(),
         };
         if let Err(err) = result {
             warn!("could not reset a display's state: {err}");
@@ -965,32 +993,49 @@ impl State {
         };
         let space = &self.space;
         let chrome = &mut self.chrome;
-        let rendered: Result<(bool, RenderElementStates, bool), String> = with_scanout!(
-            &mut gpu.renderer,
-            &mut drm_output.scanout,
-            |renderer, compositor| {
-                frame_elements(renderer, &output, space, chrome, chrome_frame, curtain).and_then(
-                    |elements| {
-                        let frame = compositor
-                            .render_frame(renderer, &elements, clear, FrameFlags::DEFAULT)
-                            .map_err(|err| format!("rendering {name} failed: {err}"))?;
-                        // Where the driver takes no fence with the commit (no sync objects,
-                        // as on virtio-gpu, or a renderer without exportable fences), the
-                        // commit must wait for the rendering itself: the display controller
-                        // would scan out, or copy, a buffer still being drawn.
-                        if frame.needs_sync()
-                            && let PrimaryPlaneElement::Swapchain(element) = &frame.primary_element
-                            && element.sync.wait().is_err()
-                        {
-                            warn!(output = name, "waiting for the frame to be drawn failed");
-                        }
-                        let direct_scanout =
-                            matches!(frame.primary_element, PrimaryPlaneElement::Element(_));
-                        Ok((!frame.is_empty, frame.states, direct_scanout))
-                    },
-                )
-            }
-        );
+        let rendered: Result<(bool, RenderElementStates, bool), String> =
+            match (&mut gpu.renderer, &mut drm_output.scanout) {
+                // Drawn into the display's own buffers: never a client's buffer on the plane.
+                (GpuRenderer::Pixman(renderer), Scanout::Mapped(scanout)) => {
+                    let renderer = renderer.as_mut();
+                    frame_elements(renderer, &output, space, chrome, chrome_frame, curtain)
+                        .and_then(|elements| {
+                            scanout
+                                .render_frame(renderer, &elements, clear)
+                                .map(|(changed, states)| (changed, states, false))
+                                .map_err(|err| format!("rendering {name} failed: {err}"))
+                        })
+                }
+                (gpu_renderer, scanout) => {
+                    with_scanout!(gpu_renderer, scanout, |renderer, compositor| {
+                        frame_elements(renderer, &output, space, chrome, chrome_frame, curtain)
+                            .and_then(|elements| {
+                                let frame = compositor
+                                    .render_frame(renderer, &elements, clear, FrameFlags::DEFAULT)
+                                    .map_err(|err| format!("rendering {name} failed: {err}"))?;
+                                // Where the driver takes no fence with the commit (no sync objects,
+                                // as on virtio-gpu, or a renderer without exportable fences), the
+                                // commit must wait for the rendering itself: the display controller
+                                // would scan out, or copy, a buffer still being drawn.
+                                if frame.needs_sync()
+                                    && let PrimaryPlaneElement::Swapchain(element) =
+                                        &frame.primary_element
+                                    && element.sync.wait().is_err()
+                                {
+                                    warn!(
+                                        output = name,
+                                        "waiting for the frame to be drawn failed"
+                                    );
+                                }
+                                let direct_scanout = matches!(
+                                    frame.primary_element,
+                                    PrimaryPlaneElement::Element(_)
+                                );
+                                Ok((!frame.is_empty, frame.states, direct_scanout))
+                            })
+                    })
+                }
+            };
 
         if capture_wanted {
             let chrome_frame = self.chrome_frame(&output);

@@ -12,6 +12,7 @@
 pub mod drm;
 pub mod frame_clock;
 pub mod headless;
+mod mapped_scanout;
 pub mod nested;
 
 use std::time::Duration;
