@@ -46,7 +46,12 @@ fn measure(renderer: &str) -> (Vec<f64>, Vec<f64>, Vec<String>) {
     .expect("write env");
     std::fs::write(share.join("cowl.toml"), "[dbus]\nbus = \"none\"\n").expect("write config");
 
-    let mut machine = vm::Vm::boot(dir.path(), &share, None, Duration::from_secs(900));
+    let mut machine = vm::Vm::boot(
+        dir.path(),
+        &share,
+        vm::DisplayDevice::VirtioGpu { second_head: None },
+        Duration::from_secs(900),
+    );
     let (mut cowl, mut weston, mut phases) = (Vec::new(), Vec::new(), Vec::new());
     while let Some(line) = machine.next_line(String::new) {
         let line = line.trim().to_string();

@@ -34,6 +34,10 @@
 //!   the display scans the buffer out itself (ZeroCopy presentation feedback, Cowl's log)
 //!   and shows exactly its pixels; with Pixman, Cowl composes it to the same picture.
 //!
+//! A second, shorter VM has qemu's standard VGA (driver bochs), which cannot share its
+//! buffers (no PRIME export): Cowl draws into the display's own mapped buffers there, and
+//! its picture, a client's window and a VT switch reach the display (tests/drm/vm-run-stdvga.sh).
+//!
 //! The in-VM side is tests/drm/vm-init.sh (boot) and tests/drm/vm-run.sh (the checks); the
 //! kernel and modules come from tests/can/vm-kernel.sh (run by `.ci/install-deps test`).
 
@@ -123,6 +127,20 @@ const CHECKS: [&str; 59] = [
     "late-cowl-exited",
     "no-panic",
 ];
+const STDVGA_CHECKS: [&str; 12] = [
+    "bochs-display",
+    "seatd",
+    "first-frame",
+    "configured-mode",
+    "client-shown",
+    "screencopy",
+    "session-paused",
+    "session-resumed",
+    "client-closed",
+    "screencopy-after-resume",
+    "cowl-exited",
+    "no-panic",
+];
 /// A whole VM run's limit: it takes about a minute alone, several on a loaded machine.
 const DEADLINE: Duration = Duration::from_secs(420);
 
@@ -198,14 +216,15 @@ impl Picture {
     }
 }
 
-/// Boots the VM with cowl on `renderer`, answers its steps with screendumps, and returns
-/// its console and the directory holding its logs and captures.
-fn run_vm(renderer: &str) -> (String, tempfile::TempDir) {
+/// Boots the VM on `display` to run `script` (in tests/drm) with cowl on `renderer`, answers
+/// its steps with screendumps, and returns its console and the directory holding its logs
+/// and captures.
+fn run_vm(renderer: &str, display: vm::DisplayDevice, script: &str) -> (String, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let share = dir.path().join("share");
     std::fs::create_dir_all(&share).expect("mkdir");
     let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
-    std::fs::copy(tests.join("drm/vm-run.sh"), share.join("run.sh")).expect("copy run.sh");
+    std::fs::copy(tests.join("drm").join(script), share.join("run.sh")).expect("copy run.sh");
     std::fs::write(
         share.join("env"),
         format!(
@@ -254,7 +273,7 @@ fn run_vm(renderer: &str) -> (String, tempfile::TempDir) {
     )
     .expect("write the late configuration");
 
-    let mut machine = vm::Vm::boot(dir.path(), &share, Some(PASSENGER), DEADLINE);
+    let mut machine = vm::Vm::boot(dir.path(), &share, display, DEADLINE);
     // Both of Cowl's runs: the long one, and the one started before its display controller.
     let cowl_log = || {
         ["cowl.log", "cowl-late.log"]
@@ -263,7 +282,7 @@ fn run_vm(renderer: &str) -> (String, tempfile::TempDir) {
     };
     while let Some(line) = machine.next_line(|| format!("cowl:\n{}", cowl_log())) {
         if let Some(step) = line.trim().strip_prefix("STEP ") {
-            screendump_once_shown(&machine, dir.path(), &share, step);
+            screendump_once_shown(&machine, display, dir.path(), &share, step);
             std::fs::write(share.join(format!("ack-{step}")), "").expect("ack the step");
         }
         if line.contains("VM-DONE") {
@@ -281,15 +300,26 @@ fn run_vm(renderer: &str) -> (String, tempfile::TempDir) {
 /// before (grim-N.png): the kernel completes the flip of that frame on its own time, after
 /// grim has its copy, so a loaded machine may still scan out the frame before. Gives up after
 /// ten seconds, leaving the last screendump for the comparison to fail on.
-fn screendump_once_shown(machine: &vm::Vm, dir: &Path, share: &Path, step: &str) {
+fn screendump_once_shown(
+    machine: &vm::Vm,
+    display: vm::DisplayDevice,
+    dir: &Path,
+    share: &Path,
+    step: &str,
+) {
     let file = dir.join(format!("{step}.ppm"));
     let capture = step.trim_start_matches("screendump-");
     let expected = Picture::from_png(&share.join(format!("grim-{capture}.png")));
-    // The passenger display is the virtio-gpu's second head.
-    let head = if capture == "passenger" { 1 } else { 0 };
+    // The passenger display is the virtio-gpu's second head; the standard VGA is qemu's
+    // only console.
+    let device = match display {
+        vm::DisplayDevice::VirtioGpu { .. } if capture == "passenger" => " gpu 1",
+        vm::DisplayDevice::VirtioGpu { .. } => " gpu 0",
+        vm::DisplayDevice::StdVga => "",
+    };
     let give_up = Instant::now() + Duration::from_secs(10);
     loop {
-        let reply = machine.monitor(&format!("screendump {} gpu {head}", file.display()));
+        let reply = machine.monitor(&format!("screendump {}{device}", file.display()));
         assert!(file.exists(), "screendump failed: {reply}");
         let shown = Picture::from_ppm(&file);
         let same_size = (shown.width, shown.height) == (expected.width, expected.height);
@@ -301,20 +331,12 @@ fn screendump_once_shown(machine: &vm::Vm, dir: &Path, share: &Path, step: &str)
 }
 
 fn drm_backend_on_a_real_kernel(renderer: &str) {
-    let (console, dir) = run_vm(renderer);
+    let display = vm::DisplayDevice::VirtioGpu {
+        second_head: Some(PASSENGER),
+    };
+    let (console, dir) = run_vm(renderer, display, "vm-run.sh");
     let share = dir.path().join("share");
-    // The captures outlive a failed run, for a look at what differed.
-    let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("drm-vm-{renderer}"));
-    let _ = std::fs::remove_dir_all(&kept);
-    std::fs::create_dir_all(&kept).expect("mkdir");
-    for folder in [dir.path(), share.as_path()] {
-        for entry in std::fs::read_dir(folder).expect("the VM's files").flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".ppm") || name.ends_with(".png") || name.ends_with(".log") {
-                let _ = std::fs::copy(entry.path(), kept.join(&name));
-            }
-        }
-    }
+    let kept = keep_captures(&format!("drm-vm-{renderer}"), &dir);
     let logs = || {
         let log = |name: &str| std::fs::read_to_string(share.join(name)).unwrap_or_default();
         format!(
@@ -428,6 +450,73 @@ fn drm_backend_on_a_real_kernel(renderer: &str) {
         elsewhere, 0,
         "{elsewhere} pixels of the display do not show the fullscreen dmabuf window"
     );
+}
+
+/// Copies a VM run's captures and logs to target/tmp/`name`: they outlive a failed run, for
+/// a look at what differed.
+fn keep_captures(name: &str, dir: &tempfile::TempDir) -> std::path::PathBuf {
+    let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&kept);
+    std::fs::create_dir_all(&kept).expect("mkdir");
+    for folder in [dir.path().to_path_buf(), dir.path().join("share")] {
+        for entry in std::fs::read_dir(folder).expect("the VM's files").flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".ppm") || name.ends_with(".png") || name.ends_with(".log") {
+                let _ = std::fs::copy(entry.path(), kept.join(&name));
+            }
+        }
+    }
+    kept
+}
+
+/// qemu's standard VGA (driver bochs): a display controller that cannot share its buffers
+/// (no PRIME export), as simple display engines are. Cowl draws into the display's own
+/// buffers there, with either renderer asked for: its first frame, a client's window and a
+/// VT switch reach the display, equal to Cowl's screencopy pixel for pixel.
+fn drm_backend_on_a_display_that_shares_no_buffers(renderer: &str) {
+    let (console, dir) = run_vm(renderer, vm::DisplayDevice::StdVga, "vm-run-stdvga.sh");
+    let share = dir.path().join("share");
+    let kept = keep_captures(&format!("drm-vm-stdvga-{renderer}"), &dir);
+    for check in STDVGA_CHECKS {
+        assert!(
+            console.contains(&format!("CHECK {check} PASS")),
+            "check {check} did not pass\nconsole:\n{console}\ncowl:\n{}",
+            std::fs::read_to_string(share.join("cowl.log")).unwrap_or_default()
+        );
+    }
+    for step in ["1", "2"] {
+        let scanout = Picture::from_ppm(&dir.path().join(format!("screendump-{step}.ppm")));
+        assert_eq!((scanout.width, scanout.height), PANEL);
+        let screencopy = Picture::from_png(&share.join(format!("grim-{step}.png")));
+        let differing = scanout.differing_pixels(&screencopy);
+        assert_eq!(
+            differing,
+            0,
+            "screendump-{step}: the display and Cowl's screencopy differ in {differing} \
+             pixels (both in {})",
+            kept.display()
+        );
+        assert_ne!(scanout.pixel(512, 20), BACKGROUND, "no status bar");
+    }
+    let with_client = Picture::from_ppm(&dir.path().join("screendump-1.ppm"));
+    let closed = Picture::from_ppm(&dir.path().join("screendump-2.ppm"));
+    assert_ne!(with_client.pixel(512, 400), BACKGROUND, "no client window");
+    assert_eq!(
+        closed.pixel(512, 400),
+        BACKGROUND,
+        "the closed client's window is still on the display after the VT switch"
+    );
+}
+
+#[test]
+fn stdvga_with_pixman() {
+    drm_backend_on_a_display_that_shares_no_buffers("pixman");
+}
+
+/// GLES through GBM needs buffers it can share with the display: Cowl falls back to Pixman.
+#[test]
+fn stdvga_with_gles_asked_for() {
+    drm_backend_on_a_display_that_shares_no_buffers("gles");
 }
 
 #[test]

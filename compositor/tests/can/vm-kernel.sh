@@ -2,13 +2,14 @@
 # Fetches the Debian kernel the VM tests boot under qemu (this machine's kernel has no AF_CAN
 # and no DRM device): the image linux-image-amd64 depends on, unpacked to tests/can/vm/
 # (ignored by git) with the modules they load: the four vcan needs (tests/can_vm.rs), and
-# virtio-gpu, uinput, evdev and 9p for the DRM backend's VM (tests/drm_vm.rs).
+# virtio-gpu, bochs (qemu's standard VGA), uinput, evdev and 9p for the DRM backend's VM
+# (tests/drm_vm.rs).
 # Run by `.ci/install-deps test`; idempotent.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 vm="$here/vm"
-if [ -f "$vm/.complete-drm" ]; then
+if [ -f "$vm/.complete-bochs" ]; then
     exit 0
 fi
 package=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n 1)
@@ -32,6 +33,8 @@ for module in net/can/can.ko net/can/can-raw.ko drivers/net/can/dev/can-dev.ko \
     drivers/virtio/virtio_dma_buf.ko fs/netfs/netfs.ko fs/fscache/fscache.ko net/9p/9pnet.ko \
     net/9p/9pnet_virtio.ko fs/9p/9p.ko drivers/gpu/drm/drm.ko drivers/gpu/drm/drm_kms_helper.ko \
     drivers/gpu/drm/drm_shmem_helper.ko drivers/gpu/drm/virtio/virtio-gpu.ko \
+    drivers/gpu/drm/ttm/ttm.ko drivers/gpu/drm/drm_ttm_helper.ko drivers/gpu/drm/drm_vram_helper.ko \
+    drivers/gpu/drm/tiny/bochs.ko \
     drivers/input/misc/uinput.ko drivers/input/evdev.ko; do
     found=$(find "$work/root/lib/modules" -path "*/kernel/$module*" | head -n 1)
     case "$found" in
@@ -41,4 +44,4 @@ for module in net/can/can.ko net/can/can-raw.ko drivers/net/can/dev/can-dev.ko \
         *) echo "vm-kernel.sh: $module missing from $package" >&2; exit 1 ;;
     esac
 done
-echo "$package" > "$vm/.complete-drm"
+echo "$package" > "$vm/.complete-bochs"

@@ -1,5 +1,6 @@
 #!/bin/busybox sh
-# /init of the DRM backend's test VM (tests/drm_vm.rs): loads virtio-gpu, uinput and 9p, then
+# /init of the DRM backend's test VM (tests/drm_vm.rs): loads virtio-gpu and bochs (whichever
+# display controller the VM has binds its driver), uinput and 9p, then
 # mounts this machine's root file system read-only over 9p, so that the VM runs this very
 # build of cowl with the libraries, udev, seatd and clients installed here. The test's own
 # directory is the 9p share "out", mounted at /mnt: it holds the script to run (run.sh) and
@@ -12,7 +13,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for module in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci \
     virtio_dma_buf netfs fscache 9pnet 9pnet_virtio 9p drm drm_kms_helper drm_shmem_helper \
-    virtio-gpu uinput evdev; do
+    virtio-gpu ttm drm_ttm_helper drm_vram_helper bochs uinput evdev; do
     insmod /modules/$module.ko || echo "VM-FAILED insmod $module"
 done
 mkdir -p /host

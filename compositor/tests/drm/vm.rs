@@ -1,5 +1,6 @@
 //! The DRM test VM from the host's side, shared by tests/drm_vm.rs and
-//! benches/drm_startup.rs: Debian's kernel under qemu (TCG) with a virtio-gpu, booted from an
+//! benches/drm_startup.rs: Debian's kernel under qemu (TCG) with a virtio-gpu (or qemu's
+//! standard VGA), booted from an
 //! initramfs that mounts this machine's root file system read-only over 9p
 //! (tests/drm/vm-init.sh), and a directory of the caller's shared as "out" at /mnt, where
 //! `run.sh` is the script the VM runs and logs and captures are left.
@@ -75,6 +76,17 @@ fn initramfs(dir: &Path, kernel: &Path) -> PathBuf {
     archive
 }
 
+/// The VM's display controller.
+#[derive(Debug, Clone, Copy)]
+pub enum DisplayDevice {
+    /// A virtio-gpu (driver virtio-gpu, connectors Virtual-N): one head, or two with the
+    /// second's size.
+    VirtioGpu { second_head: Option<(u32, u32)> },
+    /// qemu's standard VGA (driver bochs, connector Virtual-1): a plain framebuffer that
+    /// cannot share its buffers (no PRIME export).
+    StdVga,
+}
+
 /// A running VM; qemu (and its bus) are killed when it is dropped.
 pub struct Vm {
     qemu: Child,
@@ -96,34 +108,41 @@ impl Drop for Vm {
 
 impl Vm {
     /// Boots the VM: `work` holds its initramfs, monitor socket and bus, `share` (with the
-    /// `run.sh` to run) is its /mnt. `second_head`: the size of a second display on the
-    /// virtio-gpu (Virtual-2), or none. `deadline` bounds the whole run.
-    pub fn boot(
-        work: &Path,
-        share: &Path,
-        second_head: Option<(u32, u32)>,
-        deadline: Duration,
-    ) -> Vm {
+    /// `run.sh` to run) is its /mnt. `display`: its display controller. `deadline` bounds
+    /// the whole run.
+    pub fn boot(work: &Path, share: &Path, display: DisplayDevice, deadline: Duration) -> Vm {
         let kernel = kernel_dir();
         let archive = initramfs(work, &kernel);
         let monitor_socket = work.join("monitor.sock");
         let mut qemu = Command::new("qemu-system-x86_64");
         let mut bus = None;
         qemu.args(["-accel", "tcg", "-m", "2048", "-smp", "2"]);
-        match second_head {
-            None => {
-                qemu.args(["-display", "none"])
+        let mut second_head = None;
+        match display {
+            DisplayDevice::VirtioGpu { second_head: None } => {
+                qemu.args(["-display", "none", "-vga", "none"])
                     .args(["-device", "virtio-gpu-pci,id=gpu"]);
             }
-            Some(_) => {
+            DisplayDevice::VirtioGpu {
+                second_head: Some(size),
+            } => {
                 let private_bus = PrivateBus::start();
                 qemu.arg("-display")
                     .arg(format!("dbus,addr={}", without_guid(&private_bus.address)));
-                qemu.args(["-device", "virtio-gpu-pci,id=gpu,max_outputs=2"]);
+                qemu.args([
+                    "-vga",
+                    "none",
+                    "-device",
+                    "virtio-gpu-pci,id=gpu,max_outputs=2",
+                ]);
                 bus = Some(private_bus);
+                second_head = Some(size);
+            }
+            DisplayDevice::StdVga => {
+                qemu.args(["-display", "none", "-vga", "std"]);
             }
         }
-        qemu.args(["-vga", "none", "-serial", "stdio"])
+        qemu.args(["-serial", "stdio"])
             .args(["-no-reboot", "-kernel"])
             .arg(kernel.join("vmlinuz"))
             .arg("-initrd")
