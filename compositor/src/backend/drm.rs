@@ -1013,10 +1013,11 @@ impl State {
                                 let frame = compositor
                                     .render_frame(renderer, &elements, clear, FrameFlags::DEFAULT)
                                     .map_err(|err| format!("rendering {name} failed: {err}"))?;
-                                // Where the driver takes no fence with the commit (no sync objects,
-                                // as on virtio-gpu, or a renderer without exportable fences), the
-                                // commit must wait for the rendering itself: the display controller
-                                // would scan out, or copy, a buffer still being drawn.
+                                // Where the driver takes no fence with the commit (no
+                                // sync objects, as on virtio-gpu, or a renderer without
+                                // exportable fences), the commit must wait for the
+                                // rendering itself: the display controller would scan
+                                // out, or copy, a buffer still being drawn.
                                 if frame.needs_sync()
                                     && let PrimaryPlaneElement::Swapchain(element) =
                                         &frame.primary_element

@@ -197,10 +197,18 @@ impl MappedScanout {
         let mut target = renderer
             .bind(image)
             .map_err(|err| format!("binding a display buffer: {err:?}"))?;
-        let result = self
-            .damage_tracker
-            .render_output(renderer, &mut target, age, elements, clear)
-            .map_err(|err| format!("drawing into a display buffer: {err:?}"))?;
+        let result =
+            match self
+                .damage_tracker
+                .render_output(renderer, &mut target, age, elements, clear)
+            {
+                Ok(result) => result,
+                Err(err) => {
+                    // Drawn in part, maybe: its content is no frame's any more.
+                    buffer.drawn_at = 0;
+                    return Err(format!("drawing into a display buffer: {err:?}"));
+                }
+            };
         let changed = result.damage.is_some_and(|damage| !damage.is_empty());
         let states = result.states;
         if changed {
