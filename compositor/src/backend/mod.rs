@@ -200,13 +200,11 @@ pub fn advertise_dmabuf(
         tracing::info!("the renderer imports no dmabuf formats; linux-dmabuf is not offered");
         return;
     }
-    let feedback = main_device.and_then(|node| dmabuf_feedback(node, &formats));
+    let feedback = main_device
+        .and_then(|node| dmabuf_feedback(node, &formats).map(|feedback| (node, feedback)));
     let global = match &feedback {
-        Some(feedback) => {
-            tracing::info!(
-                main_device = %main_device.map(|node| node.to_string()).unwrap_or_default(),
-                "linux-dmabuf offered with feedback"
-            );
+        Some((node, feedback)) => {
+            tracing::info!(main_device = %node, "linux-dmabuf offered with feedback");
             state
                 .protocols
                 .dmabuf

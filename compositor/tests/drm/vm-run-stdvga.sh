@@ -1,40 +1,9 @@
 #!/bin/sh
 # Runs inside the DRM test VM booted with qemu's standard VGA (tests/drm_vm.rs), whose driver,
 # bochs, scans out a plain framebuffer and cannot share buffers (no PRIME export): Cowl must
-# draw into the display's own buffers. Same conventions as vm-run.sh: CHECK lines for the
-# test, STEP lines it answers with a screendump.
+# draw into the display's own buffers. Helpers and conventions: vm-lib.sh.
 . /mnt/env
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-mkdir -p /run/scratch && chmod 1777 /run/scratch
-export SYSTEMD_IGNORE_CHROOT=1 HOME=/run/scratch TMPDIR=/run/scratch
-
-fail() {
-    echo "CHECK $1 FAIL"
-    exit 1
-}
-
-# waits up to 60 s for the Nth line of FILE containing TEXT: check NAME N FILE TEXT
-check() {
-    name=$1 count=$2 file=$3 text=$4 tries=0
-    while true; do
-        seen=$(grep -c -F -- "$text" "$file" 2>/dev/null)
-        [ "${seen:-0}" -ge "$count" ] && break
-        tries=$((tries + 1))
-        if [ $tries -gt 600 ]; then fail "$name"; fi
-        sleep 0.1
-    done
-    echo "CHECK $name PASS"
-}
-
-step() {
-    echo "STEP $1"
-    tries=0
-    while [ ! -e "/mnt/ack-$1" ]; do
-        tries=$((tries + 1))
-        if [ $tries -gt 1200 ]; then fail "step-$1"; fi
-        sleep 0.1
-    done
-}
+. "$TESTS/drm/vm-lib.sh"
 
 /lib/systemd/systemd-udevd --daemon
 udevadm trigger --action=add --type=subsystems
@@ -57,9 +26,6 @@ check configured-mode 1 /mnt/cowl.log 'display connected output="Virtual-1" widt
 stdbuf -oL wev > /mnt/wev.log 2>&1 &
 wev=$!
 check client-shown 1 /mnt/cowl.log "window shown app_id=\"wev\""
-as_cowl_user() {
-    setpriv --reuid=5 --regid=100 --clear-groups -- "$@"
-}
 as_cowl_user grim -o Virtual-1 /run/scratch/grim-1.png && cp /run/scratch/grim-1.png /mnt/ &&
     echo "CHECK screencopy PASS" || fail screencopy
 step screendump-1

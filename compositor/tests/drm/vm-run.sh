@@ -7,44 +7,7 @@
 # CHECK <name> PASS or FAIL; each step prints STEP <name> and waits for the test to act on
 # the VM from outside (a qemu screendump) and answer with the file /mnt/ack-<name>.
 . /mnt/env
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-# Scratch space: the root file system is read-only, /tmp included (see vm-init.sh).
-mkdir -p /run/scratch && chmod 1777 /run/scratch
-export SYSTEMD_IGNORE_CHROOT=1 HOME=/run/scratch TMPDIR=/run/scratch
-
-# The first check that fails ends the run: what follows would only wait on it.
-fail() {
-    echo "CHECK $1 FAIL"
-    # Where each of Cowl's threads waits: a stuck event loop shows here.
-    for task in /proc/"$(pidof cowl)"/task/*; do
-        echo "$task $(cat "$task/comm") $(cat "$task/wchan") $(cat "$task/syscall")"
-    done > /mnt/cowl-threads.log 2>&1
-    udevadm info --export-db > /mnt/udev-db.txt 2>&1
-    exit 1
-}
-
-# waits up to 60 s for the Nth line of FILE containing TEXT: check NAME N FILE TEXT
-check() {
-    name=$1 count=$2 file=$3 text=$4 tries=0
-    while true; do
-        seen=$(grep -c -F -- "$text" "$file" 2>/dev/null)
-        [ "${seen:-0}" -ge "$count" ] && break
-        tries=$((tries + 1))
-        if [ $tries -gt 600 ]; then fail "$name"; fi
-        sleep 0.1
-    done
-    echo "CHECK $name PASS"
-}
-
-step() {
-    echo "STEP $1"
-    tries=0
-    while [ ! -e "/mnt/ack-$1" ]; do
-        tries=$((tries + 1))
-        if [ $tries -gt 1200 ]; then fail "step-$1"; fi
-        sleep 0.1
-    done
-}
+. "$TESTS/drm/vm-lib.sh"
 
 # udev tells libinput what the uinput device is (ID_INPUT_TOUCHSCREEN) and, by this rule,
 # which display it lies on.
@@ -100,11 +63,6 @@ wev=$!
 check client-shown 1 /mnt/cowl.log "window shown app_id=\"wev\""
 check client-focused 1 /mnt/wev.log "wl_keyboard] enter"
 
-# grim runs as Cowl's user: Cowl trusts it by its executable, which it can only see for
-# processes of its own user.
-as_cowl_user() {
-    setpriv --reuid=5 --regid=100 --clear-groups -- "$@"
-}
 as_cowl_user grim -o Virtual-1 /run/scratch/grim-1.png && cp /run/scratch/grim-1.png /mnt/ &&
     echo "CHECK screencopy PASS" || fail screencopy
 step screendump-1
