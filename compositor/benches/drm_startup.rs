@@ -49,7 +49,10 @@ fn measure(renderer: &str) -> (Vec<f64>, Vec<f64>, Vec<String>) {
     let mut machine = vm::Vm::boot(
         dir.path(),
         &share,
-        vm::DisplayDevice::VirtioGpu { second_head: None },
+        vm::DisplayDevice::VirtioGpu {
+            second_head: None,
+            extra_mode: None,
+        },
         Duration::from_secs(900),
     );
     let (mut cowl, mut weston, mut phases) = (Vec::new(), Vec::new(), Vec::new());

@@ -17,7 +17,9 @@
 //!   covers the screen when the plane accepts it. GLES renders into GBM buffers; where GL is
 //!   unusable (or `--renderer pixman`), Pixman renders into dumb buffers. A frame is drawn
 //!   when something changed and no flip is in flight; the page flip's vblank event carries
-//!   the kernel's timestamp, which presentation feedback passes on to clients. Where the
+//!   the kernel's timestamp, which presentation feedback passes on to clients. A controller
+//!   without vblank interrupts completes flips at once: there Cowl waits for the next
+//!   refresh on its own clock, so that frames never come faster than the display's rate. Where the
 //!   commit cannot carry a fence, it waits for the rendering; a refused flip is retried with
 //!   the frame drawn whole.
 //! - **Captures.** Screencopy and screenshots need the composed picture, which direct scanout
@@ -137,6 +139,11 @@ struct DrmOutput {
     crtc: crtc::Handle,
     scanout: Scanout,
     frame_clock: FrameClock,
+    /// The controller counts this CRTC's vblanks (a flip's event carried a nonzero
+    /// sequence): its flips complete at a vblank, which paces the frames. Where it does not
+    /// (virtio-gpu, bochs, simple panel drivers), the kernel completes a flip the moment it
+    /// is committed, and Cowl keeps frames on the refresh grid itself.
+    hardware_vblank: bool,
     /// A page flip was queued and its vblank has not come yet.
     flip_pending: bool,
     /// The last frame put a client's buffer on the primary plane instead of composing.
@@ -512,7 +519,12 @@ impl Scanout {
 }
 
 impl DrmBackend {
-    pub fn queue_redraw(&mut self, output: &Output, loop_handle: &LoopHandle<'static, State>) {
+    pub fn queue_redraw(
+        &mut self,
+        output: &Output,
+        loop_handle: &LoopHandle<'static, State>,
+        now: Duration,
+    ) {
         let Some(drm_output) = self.outputs.iter_mut().find(|o| &o.output == output) else {
             return;
         };
@@ -520,7 +532,19 @@ impl DrmBackend {
             drm_output.redraw_wanted = true;
             return;
         }
-        drm_output.scheduled = schedule_render(loop_handle, drm_output.crtc, Duration::ZERO);
+        // With vblank interrupts the flip event paces frames: draw now, and the flip lands
+        // at the next vblank. Without, a flip completes at once, so a frame drawn now would
+        // be shown now: wait for the next refresh on the grid, or clients animating would
+        // be driven as fast as Cowl can draw, not at the display's rate.
+        let wait = if drm_output.hardware_vblank {
+            Duration::ZERO
+        } else {
+            drm_output
+                .frame_clock
+                .next_presentation_time(now)
+                .saturating_sub(now)
+        };
+        drm_output.scheduled = schedule_render(loop_handle, drm_output.crtc, wait);
     }
 
     pub fn change_vt(&mut self, vt: i32) {
@@ -853,6 +877,7 @@ impl State {
             crtc,
             scanout,
             frame_clock: FrameClock::new(refresh_millihertz),
+            hardware_vblank: false,
             flip_pending: false,
             direct_scanout: false,
             redraw_wanted: false,
@@ -926,6 +951,7 @@ impl State {
             return;
         };
         drm_output.flip_pending = false;
+        drm_output.hardware_vblank |= metadata.is_some_and(|m| m.sequence != 0);
         if let Err(err) = drm_output.scanout.frame_submitted() {
             warn!(output = drm_output.output.name(), "page flip: {err}");
         }

@@ -47,7 +47,7 @@ impl Backend {
             Backend::Starting => {}
             Backend::Headless(headless) => headless.queue_redraw(output, loop_handle),
             Backend::Nested(nested) => nested.queue_redraw(output, loop_handle, now),
-            Backend::Drm(drm) => drm.queue_redraw(output, loop_handle),
+            Backend::Drm(drm) => drm.queue_redraw(output, loop_handle, now),
         }
     }
 

@@ -219,6 +219,20 @@ impl TestClient {
         self.connection.flush().expect("flush");
     }
 
+    /// Shows the last drawn buffer again with only a `size`x`size` square at its top left
+    /// damaged, with a frame callback and presentation feedback: a frame that costs the
+    /// client nothing and the compositor little, to see how fast frames may come.
+    pub fn redamage_corner(&mut self, size: i32) {
+        let buffer = self.buffer.clone().expect("a buffer drawn before");
+        let handle = self.queue.handle();
+        self.surface.attach(Some(&buffer), 0, 0);
+        self.surface.damage_buffer(0, 0, size, size);
+        self.surface.frame(&handle, ());
+        self.presentation.feedback(&self.surface, &handle, ());
+        self.surface.commit();
+        self.connection.flush().expect("flush");
+    }
+
     /// Commits no new content, only a frame callback and presentation feedback: a probe that
     /// counts the frames another client's animation causes.
     pub fn commit_for_feedback(&mut self) {

@@ -80,8 +80,13 @@ fn initramfs(dir: &Path, kernel: &Path) -> PathBuf {
 #[derive(Debug, Clone, Copy)]
 pub enum DisplayDevice {
     /// A virtio-gpu (driver virtio-gpu, connectors Virtual-N): one head, or two with the
-    /// second's size.
-    VirtioGpu { second_head: Option<(u32, u32)> },
+    /// second's size. `extra_mode` (`1024x768@10`): a mode the kernel offers on Virtual-1
+    /// besides the host's (its `video=` option; the host's modes stay, the preferred one
+    /// included).
+    VirtioGpu {
+        second_head: Option<(u32, u32)>,
+        extra_mode: Option<&'static str>,
+    },
     /// qemu's standard VGA (driver bochs, connector Virtual-1): a plain framebuffer that
     /// cannot share its buffers (no PRIME export).
     StdVga,
@@ -118,13 +123,25 @@ impl Vm {
         let mut bus = None;
         qemu.args(["-accel", "tcg", "-m", "2048", "-smp", "2"]);
         let mut second_head = None;
+        // no_timer_check: see can_vm.rs (the IO-APIC timer check fails under a loaded TCG).
+        let mut kernel_args = String::from("console=ttyS0 quiet panic=-1 no_timer_check");
+        if let DisplayDevice::VirtioGpu {
+            extra_mode: Some(mode),
+            ..
+        } = display
+        {
+            kernel_args.push_str(&format!(" video=Virtual-1:{mode}"));
+        }
         match display {
-            DisplayDevice::VirtioGpu { second_head: None } => {
+            DisplayDevice::VirtioGpu {
+                second_head: None, ..
+            } => {
                 qemu.args(["-display", "none", "-vga", "none"])
                     .args(["-device", "virtio-gpu-pci,id=gpu"]);
             }
             DisplayDevice::VirtioGpu {
                 second_head: Some(size),
+                ..
             } => {
                 let private_bus = PrivateBus::start();
                 qemu.arg("-display")
@@ -147,9 +164,8 @@ impl Vm {
             .arg(kernel.join("vmlinuz"))
             .arg("-initrd")
             .arg(&archive)
-            // no_timer_check: see can_vm.rs (the IO-APIC timer check fails under a loaded
-            // TCG).
-            .args(["-append", "console=ttyS0 quiet panic=-1 no_timer_check"])
+            .arg("-append")
+            .arg(&kernel_args)
             .arg("-monitor")
             .arg(format!(
                 "unix:{},server=on,wait=off",
