@@ -5,8 +5,8 @@
 //! a trace marker written just before exec to the kernel's first virtio-gpu RESOURCE_FLUSH
 //! (traced by `virtio_gpu_cmd_queue`: a framebuffer's pixels pushed to the display, the
 //! first frame on screen), so both are timed by the kernel, the same way. Cowl's
-//! own `start-up done` line says where its time went (config, backend, dbus,
-//! first-frame-everywhere, ms since its start).
+//! own `start-up done` line says where its time went (its phases, in ms since `main`
+//! began, and `before_main`, the dynamic loader's share).
 //!
 //! Weston runs kiosk-shell (no client to wait for, like Cowl's black curtain); Cowl runs
 //! with D-Bus off and the shipped layout. Both with Pixman, then both with GL (Mesa's

@@ -58,6 +58,7 @@ fn init_logging() {
 
 fn run(mut cli: Cli) -> Result<()> {
     let began = std::time::Instant::now();
+    let before_main = startup::time_before_main();
     if let Some(path) = &cli.check_config {
         // The configuration, and the DBC files and mappings it names.
         let (config, _) = config::load(Some(path))?;
@@ -86,10 +87,13 @@ fn run(mut cli: Cli) -> Result<()> {
     let (car, replay) = load_car(&cli, &config.vehicle, &base)?;
 
     let mut startup = startup::Startup::new(began);
+    startup.set_time_before_main(before_main);
     startup.reached("config");
     let mut state = State::new(&mut event_loop, display, &cli, config)?;
     state.car = car;
     state.startup = startup;
+    // The Wayland socket, the globals and the seat's keymap.
+    state.startup.reached("wayland");
 
     match backend_choice {
         BackendChoice::Headless => backend::headless::init(&mut state, &cli)?,

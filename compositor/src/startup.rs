@@ -3,7 +3,8 @@
 //! Ready (READY=1 to systemd, which orders the apps' session after it) means the first
 //! frame is on every display and Shell1 is served (or D-Bus failed): a head unit shows the
 //! black curtain on every screen before any app is started against it. The phases are
-//! logged once, as milliseconds since the process began, so a slow start-up says where its
+//! logged once, as milliseconds since `main` began, with the time before it (the dynamic
+//! loader mapping and relocating Cowl and its libraries), so a slow start-up says where its
 //! time went (`journalctl -u cowl`).
 
 use std::collections::BTreeSet;
@@ -19,6 +20,8 @@ pub struct Startup {
     began: Instant,
     /// Each phase reached so far, with the time since `began`.
     phases: Vec<(&'static str, Duration)>,
+    /// From the process's creation to `began`, where the kernel says (`time_before_main`).
+    before_main: Option<Duration>,
     dbus_settled: bool,
     /// Outputs whose first frame has been presented.
     shown: BTreeSet<String>,
@@ -31,10 +34,16 @@ impl Startup {
         Startup {
             began,
             phases: Vec::new(),
+            before_main: None,
             dbus_settled: false,
             shown: BTreeSet::new(),
             announced: false,
         }
+    }
+
+    /// Notes how long the process ran before `began` (`time_before_main`).
+    pub fn set_time_before_main(&mut self, before_main: Option<Duration>) {
+        self.before_main = before_main;
     }
 
     /// Notes that `phase` is done now.
@@ -90,9 +99,47 @@ impl State {
         }
         self.startup.announced = true;
         self.startup.reached("first-frame-everywhere");
-        info!(phases = %self.startup.summary(), "start-up done");
+        let before_main = self.startup.before_main.map_or_else(
+            || "unknown".to_string(),
+            |before| format!("{:.0}ms", before.as_secs_f64() * 1000.0),
+        );
+        info!(
+            phases = %self.startup.summary(),
+            before_main,
+            "start-up done"
+        );
         crate::socket::announce_ready(&self.socket_name);
     }
+}
+
+/// How long this process has existed: from its creation (the fork that exec'd Cowl, as
+/// the kernel counts it in /proc/self/stat, to the clock's tick: 10 ms on most kernels) to
+/// now. Called at the top of `main`, it is the time the dynamic loader took. None where
+/// /proc is not mounted or unreadable.
+pub fn time_before_main() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    process_age(
+        &stat,
+        rustix::time::clock_gettime(rustix::time::ClockId::Boottime),
+    )
+}
+
+/// The age of the process whose /proc/PID/stat is `stat`, at `now` on CLOCK_BOOTTIME.
+fn process_age(stat: &str, now: rustix::time::Timespec) -> Option<Duration> {
+    // The command name (field 2) is in parentheses and may hold spaces or parentheses
+    // itself: the fields after its last ')' are the state (3) onwards; starttime is 22.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let start_ticks: u64 = after_name.split_whitespace().nth(22 - 3)?.parse().ok()?;
+    let ticks_per_second = rustix::param::clock_ticks_per_second();
+    if ticks_per_second == 0 {
+        return None;
+    }
+    let started = Duration::from_secs_f64(start_ticks as f64 / ticks_per_second as f64);
+    let now = Duration::new(
+        u64::try_from(now.tv_sec).ok()?,
+        u32::try_from(now.tv_nsec).ok()?,
+    );
+    now.checked_sub(started)
 }
 
 #[cfg(test)]
@@ -109,5 +156,28 @@ mod tests {
         let backend = summary.find("backend=").expect("backend listed");
         assert!(config < backend, "{summary}");
         assert!(summary.ends_with("ms"), "{summary}");
+    }
+
+    #[test]
+    fn process_age_reads_starttime_after_a_command_name_with_spaces() {
+        let ticks = rustix::param::clock_ticks_per_second();
+        // Started 10 s after boot, by a command named "a) b": the state (field 3), fields
+        // 4 to 21, then starttime (22) and what follows it.
+        let stat = format!("42 (a) b) S {} {} 0 0", ["7"; 18].join(" "), 10 * ticks);
+        let now = rustix::time::Timespec {
+            tv_sec: 12,
+            tv_nsec: 500_000_000,
+        };
+        assert_eq!(
+            process_age(&stat, now),
+            Some(Duration::from_millis(2500)),
+            "{stat}"
+        );
+    }
+
+    #[test]
+    fn this_process_has_an_age() {
+        let age = time_before_main().expect("/proc/self/stat");
+        assert!(age < Duration::from_secs(24 * 3600), "{age:?}");
     }
 }

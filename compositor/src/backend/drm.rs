@@ -175,6 +175,7 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
     })?;
     let seat = session.seat();
     info!(seat, "seat session opened");
+    state.startup.reached("seat");
 
     // A named device must open; the seat's own may not be there yet (its driver still
     // loading at boot, or failed): Cowl comes up without displays and takes the controller
@@ -199,11 +200,13 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
              it appears"
         ),
     }
+    state.startup.reached("display-controller");
     let mut libinput =
         Libinput::new_with_udev::<LibinputSessionInterface<LibSeatSession>>(session.clone().into());
     libinput
         .udev_assign_seat(&seat)
         .map_err(|()| anyhow!("libinput could not take the input devices of seat {seat}"))?;
+    state.startup.reached("input");
 
     let dmabuf_formats = gpu
         .as_ref()
