@@ -19,9 +19,9 @@
 //!   when something changed and no flip is in flight; the page flip's vblank event carries
 //!   the kernel's timestamp, which presentation feedback passes on to clients. A controller
 //!   without vblank interrupts completes flips at once: there Cowl waits for the next
-//!   refresh on its own clock, so that frames never come faster than the display's rate. Where the
-//!   commit cannot carry a fence, it waits for the rendering; a refused flip is retried with
-//!   the frame drawn whole.
+//!   refresh on its own clock, so that frames never come faster than the display's rate.
+//!   Where the commit cannot carry a fence, it waits for the rendering; a refused flip is
+//!   retried with the frame drawn whole.
 //! - **Captures.** Screencopy and screenshots need the composed picture, which direct scanout
 //!   never draws: while one is waiting, the frame is also composed offscreen and read there.
 //! - **Session.** When the session is paused (VT switch, seatd handing the seat to someone
