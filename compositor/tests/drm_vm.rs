@@ -63,6 +63,7 @@ const BACKGROUND: [u8; 3] = [0x20, 0x30, 0x40];
 /// The passenger display on the virtio-gpu's second head: its size (its preferred mode) and
 /// configured background.
 const PASSENGER: (u32, u32) = (800, 600);
+const PASSENGER_BACKGROUND: [u8; 3] = [0x60, 0x40, 0x20];
 /// The mode of the Cowl started before its display controller, which the kernel is told to
 /// offer: a refresh this slow keeps frames apart only if Cowl paces them, since virtio-gpu
 /// completes a flip as soon as it is committed and a debug Cowl under TCG takes about 50 ms
@@ -70,7 +71,6 @@ const PASSENGER: (u32, u32) = (800, 600);
 const PACED_MODE: &str = "1024x768@10";
 /// `PACED_MODE`'s refresh interval, give or take its CVT timings' rounding.
 const PACED_REFRESH_NS: std::ops::Range<u32> = 95_000_000..105_000_000;
-const PASSENGER_BACKGROUND: [u8; 3] = [0x60, 0x40, 0x20];
 /// What the direct scanout client's buffer holds (0xRRGGBB).
 const SCANOUT_COLOUR: u32 = 0x00c0_3070;
 const CHECKS: [&str; 59] = [

@@ -210,13 +210,7 @@ impl TestClient {
     /// Attaches `buffer` (`width`x`height`, all damaged) and commits it, with a frame
     /// callback and presentation feedback.
     pub fn show_buffer(&mut self, buffer: &wl_buffer::WlBuffer, width: i32, height: i32) {
-        let handle = self.queue.handle();
-        self.surface.attach(Some(buffer), 0, 0);
-        self.surface.damage_buffer(0, 0, width, height);
-        self.surface.frame(&handle, ());
-        self.presentation.feedback(&self.surface, &handle, ());
-        self.surface.commit();
-        self.connection.flush().expect("flush");
+        self.attach_damaged(buffer, width, height);
     }
 
     /// Shows the last drawn buffer again with only a `size`x`size` square at its top left
@@ -224,9 +218,15 @@ impl TestClient {
     /// client nothing and the compositor little, to see how fast frames may come.
     pub fn redamage_corner(&mut self, size: i32) {
         let buffer = self.buffer.clone().expect("a buffer drawn before");
+        self.attach_damaged(&buffer, size, size);
+    }
+
+    /// Attaches `buffer` with its top left `width`x`height` damaged and commits, with a
+    /// frame callback and presentation feedback.
+    fn attach_damaged(&mut self, buffer: &wl_buffer::WlBuffer, width: i32, height: i32) {
         let handle = self.queue.handle();
-        self.surface.attach(Some(&buffer), 0, 0);
-        self.surface.damage_buffer(0, 0, size, size);
+        self.surface.attach(Some(buffer), 0, 0);
+        self.surface.damage_buffer(0, 0, width, height);
         self.surface.frame(&handle, ());
         self.presentation.feedback(&self.surface, &handle, ());
         self.surface.commit();
