@@ -189,7 +189,7 @@ fn load_car(
 
 /// SIGTERM (systemd stopping us) and SIGINT (Ctrl-C when nested) end the loop normally, so
 /// that the socket and its lock file are removed on the way out. SIGCHLD tells the app
-/// supervisor that an app exited.
+/// supervisor that an app exited, and the camera that its helper did.
 fn stop_on_termination_signals(event_loop: &EventLoop<'static, State>) -> Result<()> {
     use calloop::signals::{Signal, Signals};
     let signals = Signals::new(&[Signal::SIGTERM, Signal::SIGINT, Signal::SIGCHLD])
@@ -199,6 +199,7 @@ fn stop_on_termination_signals(event_loop: &EventLoop<'static, State>) -> Result
         .insert_source(signals, |event, _, state| {
             if event.signal() == Signal::SIGCHLD {
                 state.reap_apps();
+                state.camera.reap();
                 return;
             }
             info!(signal = ?event.signal(), "stopping");

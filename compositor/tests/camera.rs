@@ -1,7 +1,8 @@
-//! The rear camera: a real GStreamer pipeline (videotestsrc into an appsink) inside cowl.
-//! In R it covers the whole screen, chrome and apps alike, with guide lines; out of R the
-//! view is as before; a camera that delivers nothing gives the "Camera unavailable" screen,
-//! never the app behind. Driven by the simulator and checked on captures.
+//! The rear camera: a real GStreamer pipeline (videotestsrc into an appsink) in cowl's camera
+//! helper. In R it covers the whole screen, chrome and apps alike, with guide lines; out of
+//! R the view is as before; a camera that delivers nothing gives the "Camera unavailable"
+//! screen, never the app behind; a helper that hangs, dies or talks nonsense is replaced
+//! and the camera comes back. Driven by the simulator and checked on captures.
 
 mod common;
 
@@ -106,6 +107,31 @@ fn a_camera_of_another_shape_is_shown_whole_between_black_bars_by_the_gpu_render
     }
 }
 
+/// A process's command name.
+fn command_name(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+/// The camera helper cowl runs now, once one is up (other than `not`).
+fn camera_helper_of(compositor: &Compositor, not: Option<u32>) -> u32 {
+    let start = std::time::Instant::now();
+    loop {
+        let helper = children_of(compositor.pid())
+            .into_iter()
+            .find(|&pid| command_name(pid) == "cowl-camera" && Some(pid) != not);
+        if let Some(helper) = helper {
+            return helper;
+        }
+        if start.elapsed() > common::DEADLINE {
+            compositor.fail("no camera helper is running");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// The processes cowl started (its children), for stopping them all.
 fn children_of(pid: u32) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -160,7 +186,10 @@ fn the_camera_comes_with_every_app_hung_and_the_bus_gone() {
     compositor.wait_for_capture("foot", |image| image.pixel(320, 300) == FOOT_BACKGROUND);
 
     // Every app cowl started stops answering, and is covered as not responding.
-    let apps = children_of(compositor.pid());
+    let apps: Vec<u32> = children_of(compositor.pid())
+        .into_iter()
+        .filter(|&pid| command_name(pid) != "cowl-camera")
+        .collect();
     assert!(!apps.is_empty(), "cowl started the app");
     for pid in &apps {
         common::send_signal(*pid, rustix::process::Signal::STOP);
@@ -183,4 +212,85 @@ fn the_camera_comes_with_every_app_hung_and_the_bus_gone() {
     for pid in &apps {
         common::send_signal(*pid, rustix::process::Signal::KILL);
     }
+}
+
+const GREEN_PIPELINE: &str = "videotestsrc is-live=true pattern=solid-color \
+                              foreground-color=0xff00c000 \
+                              ! video/x-raw,format=BGRx,width=160,height=120,framerate=30/1 \
+                              ! appsink name=camera";
+
+fn camera_shown(image: &Image) -> bool {
+    image.pixel(20, 100) == GREEN && image.pixel(2, 2) == GREEN
+}
+
+fn fallback_shown(image: &Image) -> bool {
+    image.pixel(20, 100) == COVER && image.pixel(2, 2) == COVER
+}
+
+#[test]
+fn a_camera_helper_that_hangs_gives_the_fallback_and_one_that_dies_is_replaced() {
+    let bus = PrivateBus::start();
+    let (mut compositor, _app) = start_with_app(&bus, GREEN_PIPELINE);
+    bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "R"]);
+    compositor.wait_for_capture("the camera", camera_shown);
+
+    // The helper stops (a driver stuck in the kernel): the fallback, never a frozen picture.
+    let helper = camera_helper_of(&compositor, None);
+    common::send_signal(helper, rustix::process::Signal::STOP);
+    compositor.wait_for_capture("the fallback screen", fallback_shown);
+
+    // It dies: cowl starts another, and the camera is back. The old picture is long past
+    // the timeout by then, so green is the new helper's.
+    common::send_signal(helper, rustix::process::Signal::KILL);
+    let replacement = camera_helper_of(&compositor, Some(helper));
+    compositor.wait_for_capture("the camera again", camera_shown);
+    assert!(compositor.is_running(), "cowl lives on");
+    assert_ne!(replacement, helper);
+    assert!(compositor.log().contains("camera helper lost"));
+}
+
+#[test]
+fn a_camera_helper_that_talks_nonsense_is_cut_off_and_replaced() {
+    let bus = PrivateBus::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let starts = dir.path().join("starts");
+    // The first helper writes bytes that are no message of the link and lingers; the
+    // second is the real one.
+    let script = dir.path().join("cowl-camera");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho started >> '{starts}'\n\
+             if [ \"$(wc -l < '{starts}')\" -ge 2 ]; then exec '{helper}' \"$@\"; fi\n\
+             printf 'this is no message' >&3\nexec sleep 600\n",
+            starts = starts.display(),
+            helper = env!("CARGO_BIN_EXE_cowl-camera"),
+        ),
+    )
+    .expect("write the script");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("make it executable");
+    let script_path = script.display().to_string();
+    let mut env = bus.env().to_vec();
+    env.push(("COWL_CAMERA_HELPER", script_path.as_str()));
+    let args = [
+        "--backend",
+        "headless",
+        "--renderer",
+        "pixman",
+        "--output",
+        "640x480",
+        "--vehicle",
+        "sim",
+    ];
+    let compositor = Compositor::start_with_config(&args, &env, &config(GREEN_PIPELINE));
+    let mut app = TestClient::map_toplevel(&compositor, "org.test.App");
+    app.draw(0xff0000);
+    compositor.wait_for_capture("the app", app_shown);
+
+    bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "R"]);
+    compositor.wait_for_capture("the camera, from the second helper", camera_shown);
+    let started = std::fs::read_to_string(&starts).expect("the starts");
+    assert_eq!(started.lines().count(), 2, "one helper cut off, one real");
+    assert!(compositor.log().contains("camera helper lost"));
 }

@@ -1,238 +1,162 @@
-//! The rear camera: a GStreamer pipeline inside the compositor (`[camera] pipeline`, ending in
-//! an appsink named `camera`, which Cowl asks for BGRx), started at start-up and kept running
-//! so that reverse never waits for it. The newest frame is kept as GStreamer's own buffer (no
-//! copy, and no wake-up of the loop, while nobody looks); while the gear is R the chrome shows it full screen above
-//! everything ([`view`]), and a "Camera unavailable" screen when no frame has come for
-//! `CAMERA_TIMEOUT`. A pipeline that fails (a camera unplugged, a driver error) is restarted
-//! with a growing delay. Nothing here depends on an app or on D-Bus.
+//! The rear camera, Cowl's side. The GStreamer pipeline (`[camera] pipeline`, ending in an
+//! appsink named `camera`) runs in the `cowl-camera` helper, a process of Cowl's own
+//! (`src/bin/cowl-camera`, linked through `cowl::camera_link`): a camera driver or plugin
+//! that crashes takes only the helper down, and Cowl itself never loads GStreamer. The
+//! helper is started at start-up and kept running so that reverse never waits for a camera
+//! to open; it copies and announces frames only while the camera is shown, so that out of R
+//! nothing wakes the loop. While the gear is R the chrome shows the newest frame full screen
+//! above everything ([`view`]): black while the first frame is on its way, and a "Camera
+//! unavailable" screen when none has come for `CAMERA_TIMEOUT`. A helper that exits, or
+//! sends anything but the link's messages, is replaced after a delay that grows while it
+//! keeps failing. Nothing here depends on an app or on D-Bus.
 
 pub mod view;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gstreamer as gst;
-use gstreamer::prelude::*;
-use gstreamer_app as gst_app;
-use gstreamer_video as gst_video;
-use gstreamer_video::prelude::VideoFrameExt;
-use smithay::reexports::calloop::ping;
+use cowl::camera_link::{self, HelperMessage, SharedFrames};
+use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
-use tracing::{info, warn};
+use smithay::reexports::calloop::{Interest, Mode, PostAction};
+use tracing::{debug, info, warn};
 
 use crate::state::State;
 
 /// With no frame for this long after reverse (or since the last one), the fallback shows.
 pub const CAMERA_TIMEOUT: Duration = Duration::from_millis(500);
 
-/// After a pipeline error, the first restart waits this long; each failure in a row doubles
+/// After a helper fails, the first restart waits this long; each failure in a row doubles
 /// it, up to `RESTART_DELAY_MAX`.
 const RESTART_DELAY: Duration = Duration::from_millis(500);
 const RESTART_DELAY_MAX: Duration = Duration::from_secs(8);
+/// A helper that ran this long, or delivered a frame, was healthy: the next failure
+/// restarts quickly again.
+const HEALTHY_AFTER: Duration = Duration::from_secs(10);
+/// Messages read in one go, so that a helper that floods the link cannot hold the loop.
+const MESSAGES_PER_WAKEUP: usize = 64;
 
-/// One camera frame: GStreamer's buffer and its layout (BGRx, strides from the caps or the
-/// buffer's VideoMeta).
+/// One camera frame: a slot of the helper's shared file.
 #[derive(Debug)]
 pub struct CameraFrame {
-    buffer: gst::Buffer,
-    info: gst_video::VideoInfo,
+    frames: Arc<SharedFrames>,
+    slot: u32,
     /// Counts frames, so that a new one tells itself apart.
     pub sequence: u64,
+    /// When the frame reached the helper.
     pub arrived: Instant,
 }
 
 impl CameraFrame {
     pub fn width(&self) -> u32 {
-        self.info.width()
+        self.frames.format().width
     }
 
     pub fn height(&self) -> u32 {
-        self.info.height()
+        self.frames.format().height
     }
 
     /// Copies the picture into `dest`, rows of `dest_stride` bytes (4 bytes a pixel, as the
-    /// frame's). False when the buffer cannot be read as its caps say.
+    /// frame's). False when the helper has already written a newer frame over it.
     pub fn copy_into(&self, dest: &mut [u8], dest_stride: usize) -> bool {
-        let Ok(frame) =
-            gst_video::VideoFrameRef::from_buffer_ref_readable(self.buffer.as_ref(), &self.info)
-        else {
-            return false;
-        };
-        let (Ok(source), Some(&stride)) = (frame.plane_data(0), frame.plane_stride().first())
-        else {
-            return false;
-        };
-        let row_bytes = self.width() as usize * 4;
-        let Ok(stride) = usize::try_from(stride) else {
-            return false;
-        };
-        if row_bytes > dest_stride || stride < row_bytes {
-            return false;
-        }
-        for (row, out) in source
-            .chunks(stride)
-            .zip(dest.chunks_mut(dest_stride))
-            .take(self.height() as usize)
-        {
-            if row.len() < row_bytes {
-                return false;
-            }
-            out[..row_bytes].copy_from_slice(&row[..row_bytes]);
-        }
-        true
+        self.frames
+            .copy_frame(self.slot, self.sequence, dest, dest_stride)
     }
+}
+
+/// What reverse shows.
+pub enum CameraPicture {
+    Frame(Arc<CameraFrame>),
+    /// The camera has just been turned on and its first frame is on its way: black.
+    Starting,
+    /// "Camera unavailable": no frame for `CAMERA_TIMEOUT`, or no camera.
+    Unavailable,
 }
 
 #[derive(Default)]
 pub struct Camera {
-    pipeline: Option<gst::Pipeline>,
-    latest: Arc<Mutex<Option<Arc<CameraFrame>>>>,
-    /// The camera is on screen: only then does a new frame wake the loop (out of R the
-    /// pipeline runs for a quick start, and the compositor sleeps).
-    watched: Arc<AtomicBool>,
-    /// Failures in a row, for the restart delay; reset when a frame came since the last
-    /// restart.
+    /// The pipeline the helper runs; none: no camera is configured.
+    pipeline: Option<String>,
+    helper: Option<Helper>,
+    /// Helpers that ended or were killed, until SIGCHLD lets them be reaped.
+    ended: Vec<Child>,
+    frames: Option<Arc<SharedFrames>>,
+    latest: Option<Arc<CameraFrame>>,
+    /// When the camera went on screen; none while it is not shown.
+    watched_since: Option<Instant>,
+    /// Failures in a row, for the restart delay.
     failures: u32,
     restart_pending: bool,
-    restarted_at: Option<Instant>,
+}
+
+struct Helper {
+    child: Child,
+    /// Our end of the link, for sending (the event source reads another descriptor of it,
+    /// and goes when it returns `PostAction::Remove`).
+    socket: OwnedFd,
+    started_at: Instant,
+    delivered: bool,
 }
 
 impl Camera {
-    /// The newest frame, if one has come.
-    pub fn frame(&self) -> Option<Arc<CameraFrame>> {
-        self.latest.lock().ok().and_then(|latest| latest.clone())
-    }
-
-    /// Whether new frames wake the loop to be drawn (the camera is on screen).
-    pub fn watch(&self, on: bool) {
-        self.watched.store(on, Ordering::Relaxed);
-    }
-}
-
-impl Drop for Camera {
-    fn drop(&mut self) {
-        if let Some(pipeline) = &self.pipeline {
-            let _ = pipeline.set_state(gst::State::Null);
+    /// Tells the helper whether the camera is on screen: only then does it send frames.
+    pub fn watch(&mut self, on: bool) {
+        self.watched_since = match (on, self.watched_since) {
+            (true, None) => Some(Instant::now()),
+            (true, since) => since,
+            (false, _) => None,
+        };
+        if let Some(helper) = &self.helper {
+            // A helper that no longer reads is noticed when its link closes; meanwhile
+            // frames stop and reverse shows the fallback.
+            if let Err(err) = camera_link::send_watch(helper.socket.as_fd(), on) {
+                debug!("could not tell the camera helper: {err}");
+            }
         }
     }
+
+    /// The newest frame, unless it is older than `CAMERA_TIMEOUT`.
+    fn fresh_frame(&self) -> Option<&Arc<CameraFrame>> {
+        self.latest
+            .as_ref()
+            .filter(|frame| frame.arrived.elapsed() < CAMERA_TIMEOUT)
+    }
+
+    /// Reaps the helpers that have exited (on SIGCHLD).
+    pub fn reap(&mut self) {
+        self.ended.retain_mut(|child| match child.try_wait() {
+            Ok(Some(status)) => {
+                info!(%status, "camera helper exited");
+                false
+            }
+            Ok(None) => true,
+            Err(err) => {
+                warn!("could not check on the camera helper: {err}");
+                false
+            }
+        });
+    }
 }
 
-/// Builds and plays the pipeline; a pipeline that cannot be built is logged, and reverse then
-/// shows the fallback screen.
+/// `cowl-camera` beside our own executable (installed together, and side by side in Cargo's
+/// target directory), or `COWL_CAMERA_HELPER`.
+fn helper_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("COWL_CAMERA_HELPER") {
+        return path.into();
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join("cowl-camera")))
+        .unwrap_or_else(|| "cowl-camera".into())
+}
+
+/// Starts the helper for `description`. Without the helper, reverse shows the fallback.
 pub fn start(state: &mut State, description: &str) {
-    let (frame_ping, frame_source) = match ping::make_ping() {
-        Ok(pair) => pair,
-        Err(err) => {
-            warn!("camera unavailable: {err}");
-            return;
-        }
-    };
-    let (bus_ping, bus_source) = match ping::make_ping() {
-        Ok(pair) => pair,
-        Err(err) => {
-            warn!("camera unavailable: {err}");
-            return;
-        }
-    };
-    let frames = state
-        .loop_handle
-        .insert_source(frame_source, |_, _, state| {
-            if state.camera_due() {
-                state.queue_redraw_all();
-            }
-        });
-    let messages = state
-        .loop_handle
-        .insert_source(bus_source, |_, _, state| state.camera_bus_messages());
-    if let Err(err) = frames.and(messages) {
-        warn!("camera unavailable: {err}");
-        return;
-    }
-    match build(
-        description,
-        state.camera.latest.clone(),
-        state.camera.watched.clone(),
-        frame_ping,
-        bus_ping,
-    ) {
-        Ok(pipeline) => {
-            info!(pipeline = description, "camera running");
-            state.camera.pipeline = Some(pipeline);
-        }
-        Err(err) => warn!("camera unavailable: {err}"),
-    }
-}
-
-fn build(
-    description: &str,
-    latest: Arc<Mutex<Option<Arc<CameraFrame>>>>,
-    watched: Arc<AtomicBool>,
-    wake: ping::Ping,
-    bus_wake: ping::Ping,
-) -> Result<gst::Pipeline, String> {
-    gst::init().map_err(|err| format!("GStreamer: {err}"))?;
-    let pipeline = gst::parse::launch(description)
-        .map_err(|err| format!("{description}: {err}"))?
-        .downcast::<gst::Pipeline>()
-        .map_err(|_| "the camera description is not a pipeline".to_string())?;
-    let sink = pipeline
-        .by_name("camera")
-        .and_then(|element| element.downcast::<gst_app::AppSink>().ok())
-        .ok_or("the camera pipeline has no appsink named camera")?;
-    sink.set_caps(Some(
-        &gst_video::VideoCapsBuilder::new()
-            .format(gst_video::VideoFormat::Bgrx)
-            .build(),
-    ));
-    // The newest frame only: a late one is worth nothing to a driver backing up.
-    sink.set_max_buffers(1);
-    sink.set_drop(true);
-    let mut sequence = 0;
-    sink.set_callbacks(
-        gst_app::AppSinkCallbacks::builder()
-            .new_sample(move |sink| {
-                let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-                let (Some(buffer), Some(caps)) = (sample.buffer_owned(), sample.caps()) else {
-                    return Ok(gst::FlowSuccess::Ok);
-                };
-                let Ok(info) = gst_video::VideoInfo::from_caps(caps) else {
-                    return Ok(gst::FlowSuccess::Ok);
-                };
-                sequence += 1;
-                let frame = CameraFrame {
-                    buffer,
-                    info,
-                    sequence,
-                    arrived: Instant::now(),
-                };
-                if let Ok(mut latest) = latest.lock() {
-                    *latest = Some(Arc::new(frame));
-                }
-                if watched.load(Ordering::Relaxed) {
-                    wake.ping();
-                }
-                Ok(gst::FlowSuccess::Ok)
-            })
-            .build(),
-    );
-    // Errors and end of stream wake the loop, which restarts the pipeline; the message stays
-    // on the bus for the loop to read.
-    if let Some(bus) = pipeline.bus() {
-        bus.set_sync_handler(move |_, message| {
-            if matches!(
-                message.view(),
-                gst::MessageView::Error(_) | gst::MessageView::Eos(_)
-            ) {
-                bus_wake.ping();
-            }
-            gst::BusSyncReply::Pass
-        });
-    }
-    pipeline
-        .set_state(gst::State::Playing)
-        .map_err(|err| format!("the camera pipeline does not play: {err}"))?;
-    Ok(pipeline)
+    state.camera.pipeline = Some(description.to_string());
+    state.camera_spawn_helper();
 }
 
 impl State {
@@ -250,78 +174,216 @@ impl State {
         self.reversing() && !self.camera_handing_over()
     }
 
-    /// The camera frame to show now, or `None` for the fallback screen: none came since
-    /// reverse began, or the last is older than `CAMERA_TIMEOUT`.
-    pub fn camera_frame_to_show(&self) -> Option<Arc<CameraFrame>> {
-        self.camera
-            .frame()
-            .filter(|frame| frame.arrived.elapsed() < CAMERA_TIMEOUT)
+    /// What reverse shows now: the newest frame unless it is older than `CAMERA_TIMEOUT`;
+    /// black while the first one is on its way; else the fallback screen.
+    pub fn camera_picture(&self) -> CameraPicture {
+        let camera = &self.camera;
+        if let Some(frame) = camera.fresh_frame() {
+            return CameraPicture::Frame(frame.clone());
+        }
+        let starting = camera.helper.is_some()
+            && camera
+                .watched_since
+                .is_some_and(|since| since.elapsed() < CAMERA_TIMEOUT);
+        if starting {
+            CameraPicture::Starting
+        } else {
+            CameraPicture::Unavailable
+        }
     }
 
-    /// Reads the pipeline's errors and end of stream, and restarts it after a delay that
-    /// grows while it keeps failing. Meanwhile frames stop, and reverse shows the fallback.
-    fn camera_bus_messages(&mut self) {
-        let Some(pipeline) = self.camera.pipeline.clone() else {
+    /// Starts a helper, its end of the link on descriptor 3. A failure to start is retried
+    /// later, except a helper that is not installed.
+    fn camera_spawn_helper(&mut self) {
+        let Some(description) = self.camera.pipeline.clone() else {
             return;
         };
-        let Some(bus) = pipeline.bus() else {
-            return;
-        };
-        let mut failed = false;
-        while let Some(message) =
-            bus.pop_filtered(&[gst::MessageType::Error, gst::MessageType::Eos])
-        {
-            match message.view() {
-                gst::MessageView::Error(error) => warn!(
-                    source = ?error.src().map(|source| source.path_string()),
-                    debug = ?error.debug(),
-                    "camera pipeline error: {}",
-                    error.error()
-                ),
-                _ => warn!("the camera pipeline ended"),
+        let path = helper_path();
+        let (ours, theirs) = match rustix::net::socketpair(
+            rustix::net::AddressFamily::UNIX,
+            rustix::net::SocketType::SEQPACKET,
+            rustix::net::SocketFlags::CLOEXEC,
+            None,
+        ) {
+            Ok(pair) => pair,
+            Err(err) => {
+                warn!("camera unavailable: no socket for its helper: {err}");
+                self.camera_restart_later();
+                return;
             }
-            failed = true;
+        };
+        let sender = match ours.try_clone() {
+            Ok(sender) => sender,
+            Err(err) => {
+                warn!("camera unavailable: {err}");
+                self.camera_restart_later();
+                return;
+            }
+        };
+        let mut command = Command::new(&path);
+        command.arg(&description).stdin(Stdio::null());
+        crate::supervisor::ends_with_cowl(&mut command);
+        let handed_over = theirs.as_raw_fd();
+        // SAFETY: runs between fork and exec; dup2 and fcntl are async-signal-safe and
+        // allocate nothing.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            command.pre_exec(move || hand_over(handed_over));
         }
-        if failed {
-            self.camera_restart_later(pipeline);
+        let child = match command.spawn() {
+            Ok(child) => child,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                warn!(
+                    helper = %path.display(),
+                    "camera unavailable: its helper is not installed (build it with `cargo build -p cowl --bins`)"
+                );
+                return;
+            }
+            Err(err) => {
+                warn!(helper = %path.display(), "camera unavailable: its helper does not start: {err}");
+                self.camera_restart_later();
+                return;
+            }
+        };
+        drop(theirs);
+        let source = self.loop_handle.insert_source(
+            Generic::new(ours, Interest::READ, Mode::Level),
+            |_, socket, state| Ok(state.camera_helper_readable(socket)),
+        );
+        if let Err(err) = source {
+            warn!("camera unavailable: {err}");
+            self.camera_helper_gone(child);
+            self.camera_restart_later();
+            return;
+        }
+        info!(pid = child.id(), "camera helper started");
+        self.camera.helper = Some(Helper {
+            child,
+            socket: sender,
+            started_at: Instant::now(),
+            delivered: false,
+        });
+        if self.camera.watched_since.is_some() {
+            self.camera.watch(true);
         }
     }
 
-    /// Stops the pipeline and plays it again after the restart delay.
-    fn camera_restart_later(&mut self, pipeline: gst::Pipeline) {
+    /// Reads what the helper sent. Anything but the link's messages, or the link closing,
+    /// ends this helper (and this event source) and starts another later.
+    fn camera_helper_readable(&mut self, socket: &impl AsFd) -> PostAction {
+        let mut new_frame = false;
+        for _ in 0..MESSAGES_PER_WAKEUP {
+            let message = match camera_link::receive_from_helper(socket) {
+                Ok(Some(message)) => message,
+                Ok(None) => break,
+                Err(err) => return self.camera_helper_failed(&err.to_string()),
+            };
+            match message {
+                HelperMessage::Format(format, fd) => match SharedFrames::map(fd, format) {
+                    Ok(frames) => {
+                        debug!(?format, "camera frame format");
+                        self.camera.frames = Some(Arc::new(frames));
+                    }
+                    Err(err) => return self.camera_helper_failed(&err.to_string()),
+                },
+                HelperMessage::Frame {
+                    slot,
+                    sequence,
+                    age,
+                } => {
+                    let Some(frames) = self.camera.frames.clone() else {
+                        return self.camera_helper_failed("a frame before its format");
+                    };
+                    if slot >= frames.format().slots {
+                        return self.camera_helper_failed("a frame in a slot that is not there");
+                    }
+                    // A frame older than the clock's start is no frame to show.
+                    let Some(arrived) = Instant::now().checked_sub(age) else {
+                        continue;
+                    };
+                    self.camera.latest = Some(Arc::new(CameraFrame {
+                        frames,
+                        slot,
+                        sequence,
+                        arrived,
+                    }));
+                    if let Some(helper) = self.camera.helper.as_mut() {
+                        helper.delivered = true;
+                    }
+                    new_frame = true;
+                }
+            }
+        }
+        if new_frame && self.camera_due() {
+            self.queue_redraw_all();
+        }
+        PostAction::Continue
+    }
+
+    /// The helper's link failed: it is killed, and another is started after the delay.
+    fn camera_helper_failed(&mut self, reason: &str) -> PostAction {
+        let Some(helper) = self.camera.helper.take() else {
+            return PostAction::Remove;
+        };
+        warn!(
+            reason,
+            "camera helper lost; reverse shows the fallback until another is up"
+        );
+        if helper.delivered || helper.started_at.elapsed() >= HEALTHY_AFTER {
+            self.camera.failures = 0;
+        }
+        self.camera_helper_gone(helper.child);
+        self.camera_restart_later();
+        PostAction::Remove
+    }
+
+    /// Kills a helper (if it still runs) and keeps it to be reaped.
+    fn camera_helper_gone(&mut self, mut child: Child) {
+        let _ = child.kill();
+        self.camera.ended.push(child);
+        self.camera.reap();
+    }
+
+    /// Starts another helper after the restart delay.
+    fn camera_restart_later(&mut self) {
         if self.camera.restart_pending {
             return;
-        }
-        let _ = pipeline.set_state(gst::State::Null);
-        // A pipeline that delivered frames since its last restart starts counting again.
-        let delivered = self.camera.frame().is_some_and(|frame| {
-            self.camera
-                .restarted_at
-                .is_none_or(|restarted| frame.arrived > restarted)
-        });
-        if delivered {
-            self.camera.failures = 0;
         }
         let delay = RESTART_DELAY
             .saturating_mul(1 << self.camera.failures.min(5))
             .min(RESTART_DELAY_MAX);
         self.camera.failures = self.camera.failures.saturating_add(1);
         self.camera.restart_pending = true;
-        let restart =
-            self.loop_handle
-                .insert_source(Timer::from_duration(delay), move |_, _, state| {
-                    state.camera.restart_pending = false;
-                    state.camera.restarted_at = Some(Instant::now());
-                    info!("restarting the camera pipeline");
-                    if let Err(err) = pipeline.set_state(gst::State::Playing) {
-                        warn!("the camera pipeline does not play: {err}");
-                        state.camera_restart_later(pipeline.clone());
-                    }
-                    TimeoutAction::Drop
-                });
+        let restart = self
+            .loop_handle
+            .insert_source(Timer::from_duration(delay), |_, _, state| {
+                state.camera.restart_pending = false;
+                info!("restarting the camera helper");
+                state.camera_spawn_helper();
+                TimeoutAction::Drop
+            });
         if let Err(err) = restart {
             self.camera.restart_pending = false;
-            warn!("could not schedule the camera's restart: {err}");
+            warn!("could not schedule the camera helper's restart: {err}");
         }
+    }
+}
+
+/// In the helper's process, before exec: its end of the link becomes descriptor 3, open
+/// across exec (every other descriptor of ours is close-on-exec).
+fn hand_over(fd: i32) -> std::io::Result<()> {
+    let target = camera_link::HELPER_SOCKET_FD;
+    // SAFETY: plain system calls on descriptors this process holds.
+    let result = unsafe {
+        if fd == target {
+            libc::fcntl(fd, libc::F_SETFD, 0)
+        } else {
+            libc::dup2(fd, target)
+        }
+    };
+    if result < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(())
     }
 }

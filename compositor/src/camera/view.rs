@@ -1,5 +1,5 @@
 //! The camera on screen: one memory buffer the size of the camera's frames, written in place
-//! when a new frame comes (one copy, only while the camera is shown) and scaled to the
+//! from the helper's shared file when a new frame comes (only while the camera is shown) and scaled to the
 //! screen by the renderer. Where it goes: the whole picture, as large as the screen allows,
 //! centred (a rear camera must not crop away what is beside the car); the chrome draws the
 //! bars around it and the guide lines above it.
@@ -11,7 +11,7 @@ use smithay::backend::renderer::element::memory::{
 };
 use smithay::backend::renderer::{ImportMem, Renderer};
 use smithay::utils::{Buffer, Logical, Rectangle, Size, Transform};
-use tracing::warn;
+use tracing::{debug, warn};
 
 use super::CameraFrame;
 
@@ -94,13 +94,12 @@ impl CameraView {
                     Err(())
                 }
             });
-            if copied.is_err() {
-                warn!(
-                    sequence = frame.sequence,
-                    "a camera frame could not be read"
-                );
+            // A frame the helper wrote over while it was copied: the newer one is announced
+            // next, and drawn then.
+            match copied {
+                Ok(()) => self.sequence = frame.sequence,
+                Err(_) => debug!(sequence = frame.sequence, "a camera frame was overwritten"),
             }
-            self.sequence = frame.sequence;
         }
         let location = picture.loc.to_f64().to_physical(scale);
         let source = Rectangle::from_size((size.0 as f64, size.1 as f64).into());

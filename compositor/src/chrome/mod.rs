@@ -420,8 +420,8 @@ impl State {
             // Above every app, projection included: the picture with its bars and guide
             // lines, or the fallback screen.
             let screen = Rectangle::from_size(output_geometry.size);
-            match self.camera_frame_to_show() {
-                Some(camera_frame) => {
+            match self.camera_picture() {
+                crate::camera::CameraPicture::Frame(camera_frame) => {
                     let picture = crate::camera::view::picture_rect(
                         screen,
                         camera_frame.width(),
@@ -437,7 +437,12 @@ impl State {
                         picture,
                     });
                 }
-                None => frame.above.push(PanelJob {
+                crate::camera::CameraPicture::Starting => frame.above.push(PanelJob {
+                    kind: PanelKind::Camera,
+                    rect: screen,
+                    content: Content::CameraStarting,
+                }),
+                crate::camera::CameraPicture::Unavailable => frame.above.push(PanelJob {
                     kind: PanelKind::Camera,
                     rect: screen,
                     content: Content::CameraUnavailable,

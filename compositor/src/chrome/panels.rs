@@ -92,6 +92,8 @@ pub enum Content {
     Cover(CoverContent),
     /// The camera's bars and guide lines, over its picture.
     CameraOverlay(CameraOverlay),
+    /// Reverse, the camera's first frame on its way (a few milliseconds): black.
+    CameraStarting,
     /// Reverse with no picture: "Camera unavailable - check surroundings".
     CameraUnavailable,
 }
@@ -127,6 +129,7 @@ pub fn draw(painter: &mut Painter, canvas: &mut Canvas, content: &Content) {
         Content::Home(home) => draw_home(painter, canvas, home),
         Content::Cover(cover) => draw_cover(painter, canvas, cover),
         Content::CameraOverlay(overlay) => draw_camera_overlay(canvas, overlay),
+        Content::CameraStarting => canvas.pixmap.fill(resvg::tiny_skia::Color::BLACK),
         Content::CameraUnavailable => draw_camera_unavailable(painter, canvas),
     }
 }

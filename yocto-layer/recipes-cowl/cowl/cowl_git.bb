@@ -7,9 +7,9 @@ SECTION = "graphics"
 
 require cowl-source.inc
 
-# gstreamer-rs (the rear camera), pixman (the software renderer), xkbcommon (keymaps) are
-# linked, and the DRM backend's udev, libinput, GBM and libseat; EGL and GLES are loaded at
-# run time.
+# pixman (the software renderer), xkbcommon (keymaps) and the DRM backend's udev, libinput,
+# GBM and libseat are linked into cowl; EGL and GLES are loaded at run time. gstreamer-rs is
+# linked only into cowl-camera, the rear camera's helper process (installed beside cowl).
 DEPENDS += "gstreamer1.0 \
             gstreamer1.0-plugins-base \
             libinput \
