@@ -81,10 +81,14 @@ fn run(renderer: &str) -> String {
             at: PROBE,
             shows: &no_camera,
         };
-        capture.first_presented_where(armed, &buffer, probe);
+        let gone = capture.first_presented_where(armed, &buffer, probe);
         // A gear change comes at any point of the 60 Hz refresh, not just after a frame as
-        // this loop would inject it: spread the moments over one refresh interval.
-        std::thread::sleep(Duration::from_micros((trial as u64 * 7_919) % 16_667));
+        // this loop would inject it: spread the moments over one refresh interval after the
+        // frame without the camera is shown. (A capture is ready once its frame is drawn,
+        // before the vblank that shows it; a gear change before that vblank would wait for
+        // it and measure the previous frame's presentation, not the camera's path.)
+        let spread = Duration::from_micros((trial as u64 * 7_919) % 16_667);
+        std::thread::sleep((gone + spread).saturating_sub(common::monotonic()));
         // The capture is armed before the frame goes in, so the first frame after it is seen.
         let armed = capture.arm(&buffer);
         let injected = common::monotonic();

@@ -2,7 +2,8 @@
 //! output, or a region of it, into a wl_shm buffer they own.
 //!
 //! The protocol lives here; the pixels come from the backends. A `copy` request is queued and
-//! the output is asked for a redraw; right after the next frame of that output is rendered, the
+//! the output is asked for a redraw (a `copy_with_damage` only when its region has changed
+//! already); right after the next frame of that output is rendered, the
 //! backend hands its framebuffer to [`serve`], which reads the requested region back and sends
 //! `ready`. `copy_with_damage` waits until something in the region has changed since the same
 //! client's previous capture of that output, and reports what changed. Nothing here blocks:
@@ -87,6 +88,24 @@ struct DamageHistory {
 }
 
 impl DamageHistory {
+    /// What a damage copy of `region` reports for a client whose previous capture saw frame
+    /// `previous`: what changed in the region since, the whole region when that is not
+    /// known (always correct), or `None` while nothing in it has changed.
+    fn damage_for_capture(
+        &self,
+        previous: Option<u64>,
+        region: Rectangle<i32, Physical>,
+    ) -> Option<Vec<Rectangle<i32, Physical>>> {
+        let Some(since) = previous.and_then(|frame| self.damage_since(frame)) else {
+            return Some(vec![region]);
+        };
+        let clipped: Vec<_> = since
+            .iter()
+            .filter_map(|rect| rect.intersection(region))
+            .collect();
+        (!clipped.is_empty()).then_some(clipped)
+    }
+
     /// Damage since `since_frame` (exclusive), or `None` when that is older than remembered.
     fn damage_since(&self, since_frame: u64) -> Option<Vec<Rectangle<i32, Physical>>> {
         let oldest_remembered = self.frames.front().map(|(number, _)| *number)?;
@@ -154,23 +173,12 @@ impl ScreencopyState {
             };
             let previous = last_seen.get(&output.name()).copied();
             let damage_in_region = if capture.with_damage {
-                let since = previous.and_then(|frame| history.damage_since(frame));
-                match since {
-                    // Unknown history: report the whole region, which is always correct.
-                    None => Some(vec![data.region]),
-                    Some(rects) => {
-                        let clipped: Vec<_> = rects
-                            .iter()
-                            .filter_map(|rect| rect.intersection(data.region))
-                            .collect();
-                        if clipped.is_empty() {
-                            // Nothing changed for this client yet: wait for a later frame.
-                            still_pending.push(capture);
-                            continue;
-                        }
-                        Some(clipped)
-                    }
-                }
+                let Some(damage) = history.damage_for_capture(previous, data.region) else {
+                    // Nothing changed for this client yet: wait for a later frame.
+                    still_pending.push(capture);
+                    continue;
+                };
+                Some(damage)
             } else {
                 None
             };
@@ -447,13 +455,30 @@ impl Dispatch<ZwlrScreencopyFrameV1, FrameData> for State {
             return;
         }
 
+        // A damage copy of a region where nothing changed since the client's last capture
+        // waits for the frame that changes it: asking for a redraw would only draw (and, one
+        // frame at a time, hold the display for) a frame with nothing new in it.
+        let waits_for_damage = with_damage && {
+            let previous = match data.manager.last_captured_frame.lock() {
+                Ok(guard) => guard.get(&output.name()).copied(),
+                Err(poisoned) => poisoned.into_inner().get(&output.name()).copied(),
+            };
+            state
+                .protocols
+                .screencopy
+                .damage_history
+                .get(&output.name())
+                .is_some_and(|history| history.damage_for_capture(previous, data.region).is_none())
+        };
         state.protocols.screencopy.pending.push(PendingCapture {
             frame: frame.clone(),
             buffer,
             output: output.clone(),
             with_damage,
         });
-        state.queue_redraw(&output);
+        if !waits_for_damage {
+            state.queue_redraw(&output);
+        }
     }
 }
 

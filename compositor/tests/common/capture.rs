@@ -123,6 +123,10 @@ impl CaptureClient {
     pub fn arm(&mut self, buffer: &wl_buffer::WlBuffer) -> frame_v1::ZwlrScreencopyFrameV1 {
         let frame = self.new_frame();
         frame.copy_with_damage(buffer);
+        // Sent now, not with the next dispatch: a change made meanwhile (a CAN frame over
+        // D-Bus) could otherwise be drawn before cowl hears of the capture, and only the
+        // frame after it would be seen.
+        self.queue.flush().expect("send the capture request");
         frame
     }
 
