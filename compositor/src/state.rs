@@ -316,6 +316,10 @@ impl State {
 
     /// Asks the backend for a new frame on `output` at its next refresh.
     pub fn queue_redraw(&mut self, output: &Output) {
+        // Reverse has just begun: the next frame waits for the camera's (camera/).
+        if self.camera.holds_redraws() {
+            return;
+        }
         let loop_handle = self.loop_handle.clone();
         let now = self.clock.now().into();
         self.backend.queue_redraw(output, &loop_handle, now);

@@ -29,6 +29,10 @@ use crate::state::State;
 /// With no frame for this long after reverse (or since the last one), the fallback shows.
 pub const CAMERA_TIMEOUT: Duration = Duration::from_millis(500);
 
+/// How long frames wait, when reverse begins, for the helper's first frame (it answers
+/// within a millisecond or two), before they are drawn black without it.
+pub const FIRST_FRAME_WAIT: Duration = Duration::from_millis(20);
+
 /// After a helper fails, the first restart waits this long; each failure in a row doubles
 /// it, up to `RESTART_DELAY_MAX`.
 const RESTART_DELAY: Duration = Duration::from_millis(500);
@@ -87,6 +91,8 @@ pub struct Camera {
     latest: Option<Arc<CameraFrame>>,
     /// When the camera went on screen; none while it is not shown.
     watched_since: Option<Instant>,
+    /// Reverse has just begun and the first frame is on its way: redraws wait until then.
+    redraws_held_until: Option<Instant>,
     /// Failures in a row, for the restart delay.
     failures: u32,
     restart_pending: bool,
@@ -109,6 +115,11 @@ impl Camera {
             (true, since) => since,
             (false, _) => None,
         };
+        if !on {
+            self.redraws_held_until = None;
+            // Out of R the helper sends nothing: the frame kept would only grow stale.
+            self.latest = None;
+        }
         if let Some(helper) = &self.helper {
             // A helper that no longer reads is noticed when its link closes; meanwhile
             // frames stop and reverse shows the fallback.
@@ -116,6 +127,18 @@ impl Camera {
                 debug!("could not tell the camera helper: {err}");
             }
         }
+    }
+
+    /// Whether a helper runs that will send a frame now that the camera is shown, none
+    /// recent enough to show having come yet.
+    fn first_frame_on_its_way(&self) -> bool {
+        self.watched_since.is_some() && self.helper.is_some() && self.fresh_frame().is_none()
+    }
+
+    /// Whether redraws wait for the camera's first frame (see `State::camera_hold_redraws`).
+    pub fn holds_redraws(&self) -> bool {
+        self.redraws_held_until
+            .is_some_and(|until| Instant::now() < until)
     }
 
     /// The newest frame, unless it is older than `CAMERA_TIMEOUT`.
@@ -189,6 +212,32 @@ impl State {
             CameraPicture::Starting
         } else {
             CameraPicture::Unavailable
+        }
+    }
+
+    /// Reverse has begun: if the camera's first frame is on its way, redraws wait for it
+    /// (`FIRST_FRAME_WAIT` at most). Drawing at once would put a black frame on the next
+    /// refresh and the camera only on the one after; whatever asked for a redraw meanwhile
+    /// (the status bar's gear) is drawn with the camera.
+    pub fn camera_hold_redraws(&mut self) {
+        if !self.camera.first_frame_on_its_way() {
+            return;
+        }
+        let wait = Timer::from_duration(FIRST_FRAME_WAIT);
+        let released = self.loop_handle.insert_source(wait, |_, _, state| {
+            state.camera_release_redraws();
+            TimeoutAction::Drop
+        });
+        match released {
+            Ok(_) => self.camera.redraws_held_until = Some(Instant::now() + FIRST_FRAME_WAIT),
+            Err(err) => warn!("could not wait for the camera's first frame: {err}"),
+        }
+    }
+
+    /// The first frame came, or the wait is over: what waited is drawn now.
+    fn camera_release_redraws(&mut self) {
+        if self.camera.redraws_held_until.take().is_some() {
+            self.queue_redraw_all();
         }
     }
 
@@ -297,10 +346,14 @@ impl State {
                     if slot >= frames.format().slots {
                         return self.camera_helper_failed("a frame in a slot that is not there");
                     }
-                    // A frame older than the clock's start is no frame to show.
+                    // A frame sent before the camera was hidden, or older than the clock's
+                    // start, is no frame to show.
                     let Some(arrived) = Instant::now().checked_sub(age) else {
                         continue;
                     };
+                    if self.camera.watched_since.is_none() {
+                        continue;
+                    }
                     self.camera.latest = Some(Arc::new(CameraFrame {
                         frames,
                         slot,
@@ -314,8 +367,11 @@ impl State {
                 }
             }
         }
-        if new_frame && self.camera_due() {
-            self.queue_redraw_all();
+        if new_frame {
+            self.camera_release_redraws();
+            if self.camera_due() {
+                self.queue_redraw_all();
+            }
         }
         PostAction::Continue
     }

@@ -291,6 +291,8 @@ impl State {
     /// arms again: no timer is replaced on every frame.
     pub fn car_changed(&mut self, now: Duration) {
         self.car.generation += 1;
+        // First, so that a frame the changes below ask for waits for the camera's.
+        self.car_reverse();
         let keyboard_was_restricted = self.keyboard_restricted();
         if self.car.judge_at(now) {
             // Covers come and go with the restrictions, dock buttons grey and ungrey, and a
@@ -301,7 +303,6 @@ impl State {
                 self.osk_keyboard_restriction_changed();
             }
         }
-        self.car_reverse();
         self.car_readouts(now);
         self.steering_keys(now);
         self.car_day_night(now);
@@ -353,15 +354,19 @@ impl State {
         }
     }
 
-    /// In R the camera shows above everything: redraw at once, and every 100 ms while in R
-    /// so that frames that stop turn into the fallback screen; out of R, the view as before.
+    /// In R the camera shows above everything: redraw at once (once the camera's first frame
+    /// is in, `FIRST_FRAME_WAIT` at most), and every 100 ms while in R so that frames that
+    /// stop turn into the fallback screen; out of R, the view as before.
     fn car_reverse(&mut self) {
         let reversing = self.reversing();
         if reversing == self.reverse_timer.is_some() {
             return;
         }
-        self.queue_redraw_all();
         self.camera.watch(reversing);
+        if reversing {
+            self.camera_hold_redraws();
+        }
+        self.queue_redraw_all();
         if let Some(token) = self.reverse_timer.take() {
             self.loop_handle.remove(token);
             info!("reverse ended: camera hidden");
