@@ -156,7 +156,8 @@ fn receive(
         flags | RecvFlags::CMSG_CLOEXEC,
     ) {
         Ok(received) => received,
-        Err(rustix::io::Errno::AGAIN) => return Ok(None),
+        // Nothing waiting, or a signal came first: the caller asks again.
+        Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INTR) => return Ok(None),
         Err(rustix::io::Errno::CONNRESET) => return Err(LinkError::Closed),
         Err(err) => return Err(LinkError::Io(err.into())),
     };
