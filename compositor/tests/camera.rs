@@ -115,24 +115,16 @@ fn command_name(pid: u32) -> String {
         .to_string()
 }
 
-/// The camera helper cowl runs now, once one is up (other than `not`).
-fn camera_helper_of(compositor: &Compositor, not: Option<u32>) -> u32 {
-    let start = std::time::Instant::now();
-    loop {
-        let helper = children_of(compositor.pid())
-            .into_iter()
-            .find(|&pid| command_name(pid) == "cowl-camera" && Some(pid) != not);
-        if let Some(helper) = helper {
-            return helper;
-        }
-        if start.elapsed() > common::DEADLINE {
-            compositor.fail("no camera helper is running");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+/// The camera helper cowl runs now (called once the camera has been seen, so one is up).
+fn camera_helper_of(compositor: &Compositor) -> u32 {
+    children_of(compositor.pid())
+        .into_iter()
+        .find(|&pid| command_name(pid) == "cowl-camera")
+        .unwrap_or_else(|| compositor.fail("no camera helper is running"))
 }
 
-/// The processes cowl started (its children), for stopping them all.
+/// The processes cowl started (its children) that still run (not zombies waiting to be
+/// reaped), for stopping them all.
 fn children_of(pid: u32) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -142,9 +134,15 @@ fn children_of(pid: u32) -> Vec<u32> {
         .filter(|child| {
             let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
             // After the command's parenthesised name: state, then the parent's pid.
-            stat.rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
-                == Some(pid)
+            let mut fields = stat
+                .rsplit_once(')')
+                .map(|(_, rest)| rest.split_whitespace());
+            let state = fields.as_mut().and_then(Iterator::next);
+            let parent = fields
+                .as_mut()
+                .and_then(Iterator::next)
+                .and_then(|parent| parent.parse::<u32>().ok());
+            state != Some("Z") && parent == Some(pid)
         })
         .collect()
 }
@@ -235,17 +233,16 @@ fn a_camera_helper_that_hangs_gives_the_fallback_and_one_that_dies_is_replaced()
     compositor.wait_for_capture("the camera", camera_shown);
 
     // The helper stops (a driver stuck in the kernel): the fallback, never a frozen picture.
-    let helper = camera_helper_of(&compositor, None);
+    let helper = camera_helper_of(&compositor);
     common::send_signal(helper, rustix::process::Signal::STOP);
     compositor.wait_for_capture("the fallback screen", fallback_shown);
 
-    // It dies: cowl starts another, and the camera is back. The old picture is long past
-    // the timeout by then, so green is the new helper's.
+    // It dies: cowl starts another, and the camera is back. The fallback showed, so the
+    // old picture was past the timeout: green now is the new helper's.
     common::send_signal(helper, rustix::process::Signal::KILL);
-    let replacement = camera_helper_of(&compositor, Some(helper));
     compositor.wait_for_capture("the camera again", camera_shown);
     assert!(compositor.is_running(), "cowl lives on");
-    assert_ne!(replacement, helper);
+    assert_ne!(camera_helper_of(&compositor), helper, "another helper");
     assert!(compositor.log().contains("camera helper lost"));
 }
 

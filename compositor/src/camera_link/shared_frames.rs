@@ -127,6 +127,16 @@ impl Mapping {
     }
 }
 
+impl Mapping {
+    /// Where row `index` of `slot` begins; with a slot and row inside `format`, the mapping
+    /// was made at least `format.file_bytes()` long, so the whole row lies inside it.
+    fn row_start(&self, format: FrameFormat, slot: u32, index: usize) -> *mut u8 {
+        let offset = format.slot_offset(slot) + index * format.stride as usize;
+        debug_assert!(offset + format.row_bytes() <= self.len);
+        self.base.as_ptr().wrapping_add(offset)
+    }
+}
+
 impl Drop for Mapping {
     fn drop(&mut self) {
         // SAFETY: unmaps exactly what `new` mapped; nothing borrows it past `self`.
@@ -189,18 +199,16 @@ impl FrameWriter {
         marker.store(0, Ordering::Relaxed);
         // The 0 is seen before any of the new pixels.
         fence(Ordering::Release);
-        let base = format.slot_offset(slot);
         for index in 0..rows {
             let from = &source[index * source_stride..][..row];
-            // SAFETY: the destination row lies inside the mapping (base + the slot's rows <=
-            // file_bytes = len) and is not a Rust reference anywhere: Cowl only copies out.
+            // SAFETY: the destination row lies inside the mapping (`row_start`) and is no Rust
+            // reference anywhere: Cowl only copies out.
             unsafe {
-                let to = self
-                    .mapping
-                    .base
-                    .as_ptr()
-                    .add(base + index * format.stride as usize);
-                std::ptr::copy_nonoverlapping(from.as_ptr(), to, row);
+                std::ptr::copy_nonoverlapping(
+                    from.as_ptr(),
+                    self.mapping.row_start(format, slot, index),
+                    row,
+                );
             }
         }
         marker.store(sequence, Ordering::Release);
@@ -266,19 +274,17 @@ impl SharedFrames {
         if marker.load(Ordering::Acquire) != sequence {
             return false;
         }
-        let base = format.slot_offset(slot);
         for index in 0..rows {
             let to = &mut dest[index * dest_stride..][..row];
-            // SAFETY: the source row lies inside the mapping (checked format, file at least
+            // SAFETY: the source row lies inside the mapping (`row_start`; the file is at least
             // that long and sealed). The helper may write it meanwhile: the bytes copied may
             // then be mixed, which the second look at the sequence number catches.
             unsafe {
-                let from = self
-                    .mapping
-                    .base
-                    .as_ptr()
-                    .add(base + index * format.stride as usize);
-                std::ptr::copy_nonoverlapping(from, to.as_mut_ptr(), row);
+                std::ptr::copy_nonoverlapping(
+                    self.mapping.row_start(format, slot, index),
+                    to.as_mut_ptr(),
+                    row,
+                );
             }
         }
         // The pixels are read before the sequence number is looked at again.
