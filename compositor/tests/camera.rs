@@ -226,24 +226,74 @@ fn fallback_shown(image: &Image) -> bool {
 }
 
 #[test]
-fn a_camera_helper_that_hangs_gives_the_fallback_and_one_that_dies_is_replaced() {
+fn a_camera_helper_that_hangs_gives_the_fallback_and_is_replaced_as_is_one_that_dies() {
     let bus = PrivateBus::start();
     let (mut compositor, _app) = start_with_app(&bus, GREEN_PIPELINE);
     bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "R"]);
     compositor.wait_for_capture("the camera", camera_shown);
 
     // The helper stops (a driver stuck in the kernel): the fallback, never a frozen picture.
-    let helper = camera_helper_of(&compositor);
-    common::send_signal(helper, rustix::process::Signal::STOP);
+    let hung = camera_helper_of(&compositor);
+    common::send_signal(hung, rustix::process::Signal::STOP);
     compositor.wait_for_capture("the fallback screen", fallback_shown);
 
-    // It dies: cowl starts another, and the camera is back. The fallback showed, so the
-    // old picture was past the timeout: green now is the new helper's.
-    common::send_signal(helper, rustix::process::Signal::KILL);
+    // It stays stopped: the watchdog replaces it, and the camera is back while still in R.
+    // The fallback showed, so the old picture was past the timeout: green now is the new
+    // helper's.
+    compositor.wait_for_capture("the camera from another helper", camera_shown);
+    let replacement = camera_helper_of(&compositor);
+    assert_ne!(replacement, hung, "another helper");
+    assert!(compositor.log().contains("silent: no frames"));
+
+    // The new one dies: cowl starts another, and the camera is back again.
+    common::send_signal(replacement, rustix::process::Signal::KILL);
+    compositor.wait_for_capture("the fallback screen again", fallback_shown);
     compositor.wait_for_capture("the camera again", camera_shown);
     assert!(compositor.is_running(), "cowl lives on");
-    assert_ne!(camera_helper_of(&compositor), helper, "another helper");
-    assert!(compositor.log().contains("camera helper lost"));
+    assert_ne!(camera_helper_of(&compositor), replacement, "a third helper");
+}
+
+/// Waits for process `pid` to end (through a pidfd, which becomes readable then).
+fn wait_for_end_of(compositor: &Compositor, pid: u32, what: &str) {
+    let pidfd = rustix::process::Pid::from_raw(pid as i32)
+        .and_then(|pid| rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok())
+        .unwrap_or_else(|| compositor.fail(&format!("{what}: no pidfd for {pid}")));
+    let mut fds = [rustix::event::PollFd::new(
+        &pidfd,
+        rustix::event::PollFlags::IN,
+    )];
+    let timeout = rustix::event::Timespec {
+        tv_sec: common::DEADLINE.as_secs() as i64,
+        tv_nsec: 0,
+    };
+    loop {
+        match rustix::event::poll(&mut fds, Some(&timeout)) {
+            Ok(0) => compositor.fail(&format!("{what}: {pid} still runs")),
+            Ok(_) => return,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(err) => compositor.fail(&format!("{what}: {err}")),
+        }
+    }
+}
+
+#[test]
+fn a_camera_helper_that_hangs_out_of_reverse_is_replaced_before_reverse() {
+    let bus = PrivateBus::start();
+    let (compositor, _app) = start_with_app(&bus, GREEN_PIPELINE);
+    // Once the helper has shown it works, it stops while the car is in P.
+    bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "R"]);
+    compositor.wait_for_capture("the camera", camera_shown);
+    bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "P"]);
+    compositor.wait_for_capture("the app", app_shown);
+    let hung = camera_helper_of(&compositor);
+    common::send_signal(hung, rustix::process::Signal::STOP);
+
+    // Nothing is on screen to tell, but the helper's signs of life stop: cowl kills it.
+    wait_for_end_of(&compositor, hung, "the stopped helper");
+    assert!(compositor.log().contains("silent: no frames"));
+    bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "R"]);
+    compositor.wait_for_capture("the camera from another helper", camera_shown);
+    assert_ne!(camera_helper_of(&compositor), hung, "another helper");
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The camera helper's life, seen from Cowl: starting `cowl-camera` with its end of the link
-//! on descriptor 3, reading what it sends (frame formats and frames, each checked), and
-//! replacing a helper that exits or sends anything else, after a delay that grows while it
-//! keeps failing. What the frames become on screen is `mod.rs`'s.
+//! on descriptor 3, reading what it sends (frame formats, frames and signs of life, each
+//! checked), and replacing a helper that exits, sends anything else, or falls silent (a
+//! watchdog), after a delay that grows while it keeps failing. What the frames become on
+//! screen is `mod.rs`'s.
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::PathBuf;
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use cowl::camera_link::{self, HelperMessage, SharedFrames};
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
-use smithay::reexports::calloop::{Interest, Mode, PostAction};
+use smithay::reexports::calloop::{Interest, Mode, PostAction, RegistrationToken};
 use tracing::{debug, info, warn};
 
 use super::{Camera, CameraFrame};
@@ -27,24 +28,52 @@ const RESTART_DELAY_MAX: Duration = Duration::from_secs(8);
 const HEALTHY_AFTER: Duration = Duration::from_secs(10);
 /// Messages read in one go, so that a helper that floods the link cannot hold the loop.
 const MESSAGES_PER_WAKEUP: usize = 64;
+/// A helper that has said nothing this long after it started is stuck starting (a first
+/// boot's GStreamer plugin scan takes seconds on a slow SoC, so this is generous).
+const FIRST_WORD_WITHIN: Duration = Duration::from_secs(30);
+/// Once it has spoken, a helper that sends neither a frame nor `Alive` for this long has a
+/// stalled pipeline or hangs itself (`Alive` comes every `camera_link::ALIVE_EVERY`).
+const SILENT_AFTER: Duration = Duration::from_secs(3);
+/// How often the watchdog looks at the helper.
+const WATCHDOG_EVERY: Duration = Duration::from_secs(1);
 
 pub(super) struct Helper {
     child: Child,
     /// Our end of the link, for sending (the event source reads another descriptor of it,
     /// and goes when it returns `PostAction::Remove`).
     socket: OwnedFd,
+    /// That event source, for the watchdog to remove.
+    reader: RegistrationToken,
     started_at: Instant,
+    /// When the helper last sent anything; none: nothing yet.
+    heard_from: Option<Instant>,
     delivered: bool,
 }
 
 impl Helper {
-    /// Tells the helper whether the camera is shown. A helper that no longer reads is
-    /// noticed when its link closes; meanwhile frames stop and reverse shows the fallback.
+    /// Tells the helper whether the camera is shown. A helper that no longer reads falls
+    /// silent too, and the watchdog replaces it; meanwhile reverse shows the fallback.
     pub(super) fn watch(&self, on: bool) {
         if let Err(err) = camera_link::send_watch(self.socket.as_fd(), on) {
             debug!("could not tell the camera helper: {err}");
         }
     }
+
+    /// Why the watchdog should replace this helper, if it should.
+    fn silence(&self, now: Instant) -> Option<String> {
+        silence(self.started_at, self.heard_from, now)
+    }
+}
+
+/// Why a helper started at `started_at` and last heard from at `heard_from` has been silent
+/// too long at `now`; none while it has not.
+fn silence(started_at: Instant, heard_from: Option<Instant>, now: Instant) -> Option<String> {
+    let (since, limit, what) = match heard_from {
+        Some(heard) => (heard, SILENT_AFTER, "no frames"),
+        None => (started_at, FIRST_WORD_WITHIN, "not started"),
+    };
+    let silent = now.saturating_duration_since(since);
+    (silent >= limit).then(|| format!("{what} for {} ms", silent.as_millis()))
 }
 
 impl Camera {
@@ -135,17 +164,22 @@ impl State {
             Generic::new(ours, Interest::READ, Mode::Level),
             |_, socket, state| Ok(state.camera_helper_readable(socket)),
         );
-        if let Err(err) = source {
-            warn!("camera unavailable: {err}");
-            self.camera_helper_gone(child);
-            self.camera_restart_later();
-            return;
-        }
+        let reader = match source {
+            Ok(reader) => reader,
+            Err(err) => {
+                warn!("camera unavailable: {err}");
+                self.camera_helper_gone(child);
+                self.camera_restart_later();
+                return;
+            }
+        };
         info!(pid = child.id(), "camera helper started");
         self.camera.helper = Some(Helper {
             child,
             socket: sender,
+            reader,
             started_at: Instant::now(),
+            heard_from: None,
             delivered: false,
         });
         if self.camera.watched_since.is_some() {
@@ -163,6 +197,9 @@ impl State {
                 Ok(None) => break,
                 Err(err) => return self.camera_helper_failed(&err.to_string()),
             };
+            if let Some(helper) = self.camera.helper.as_mut() {
+                helper.heard_from = Some(Instant::now());
+            }
             match message {
                 HelperMessage::Format(format, fd) => match SharedFrames::map(fd, format) {
                     Ok(frames) => {
@@ -201,6 +238,7 @@ impl State {
                     }
                     new_frame = true;
                 }
+                HelperMessage::Alive => {}
             }
         }
         if new_frame {
@@ -212,21 +250,56 @@ impl State {
         PostAction::Continue
     }
 
-    /// The helper's link failed: it is killed, and another is started after the delay.
+    /// The helper's link failed: it is killed, and another is started after the delay. The
+    /// link's event source goes with the `PostAction::Remove` returned.
     fn camera_helper_failed(&mut self, reason: &str) -> PostAction {
-        let Some(helper) = self.camera.helper.take() else {
-            return PostAction::Remove;
+        if let Some(helper) = self.camera.helper.take() {
+            self.camera_helper_lost(helper, reason);
+        }
+        PostAction::Remove
+    }
+
+    /// Starts the watchdog: every `WATCHDOG_EVERY`, a helper that has been silent too long
+    /// (a stalled pipeline, a process stopped or stuck in a driver) is replaced, whether
+    /// or not the camera is shown, so that the next reverse finds a working one.
+    pub(super) fn camera_start_watchdog(&mut self) {
+        let watchdog =
+            self.loop_handle
+                .insert_source(Timer::from_duration(WATCHDOG_EVERY), |_, _, state| {
+                    state.camera_check_helper();
+                    TimeoutAction::ToDuration(WATCHDOG_EVERY)
+                });
+        if let Err(err) = watchdog {
+            warn!("no watchdog for the camera helper: {err}");
+        }
+    }
+
+    fn camera_check_helper(&mut self) {
+        let Some(reason) = self
+            .camera
+            .helper
+            .as_ref()
+            .and_then(|helper| helper.silence(Instant::now()))
+        else {
+            return;
         };
+        if let Some(helper) = self.camera.helper.take() {
+            self.loop_handle.remove(helper.reader);
+            self.camera_helper_lost(helper, &format!("silent: {reason}"));
+        }
+    }
+
+    /// Kills a helper that failed, and starts another after the delay.
+    fn camera_helper_lost(&mut self, helper: Helper, reason: &str) {
         warn!(
-            reason,
-            "camera helper lost; reverse shows the fallback until another is up"
+            pid = helper.child.id(),
+            reason, "camera helper lost; reverse shows the fallback until another is up"
         );
         if helper.delivered || helper.started_at.elapsed() >= HEALTHY_AFTER {
             self.camera.failures = 0;
         }
         self.camera_helper_gone(helper.child);
         self.camera_restart_later();
-        PostAction::Remove
     }
 
     /// Kills a helper (if it still runs) and keeps it to be reaped.
@@ -277,5 +350,31 @@ fn hand_over(fd: i32) -> std::io::Result<()> {
         Err(std::io::Error::last_os_error())
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_helper_is_silent_too_long_only_past_its_limit() {
+        let started = Instant::now();
+        let at = |after: Duration| started + after;
+        // Starting: the generous limit for its first word.
+        assert_eq!(silence(started, None, at(Duration::from_secs(29))), None);
+        assert!(
+            silence(started, None, at(FIRST_WORD_WITHIN))
+                .is_some_and(|why| why.starts_with("not started"))
+        );
+        // Once it has spoken, the short one, from its last word.
+        let heard = Some(at(Duration::from_secs(40)));
+        assert_eq!(silence(started, heard, at(Duration::from_secs(42))), None);
+        assert!(
+            silence(started, heard, at(Duration::from_secs(43)))
+                .is_some_and(|why| why.starts_with("no frames"))
+        );
+        // A clock read before the last word is no silence.
+        assert_eq!(silence(started, heard, started), None);
     }
 }

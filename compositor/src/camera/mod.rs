@@ -7,8 +7,8 @@
 //! nothing wakes the loop. While the gear is R the chrome shows the newest frame full screen
 //! above everything ([`view`]): black while the first frame is on its way, and a "Camera
 //! unavailable" screen when none has come for `CAMERA_TIMEOUT`. A helper that exits, or
-//! sends anything but the link's messages, is replaced after a delay that grows while it
-//! keeps failing. Nothing here depends on an app or on D-Bus.
+//! sends anything but the link's messages, or falls silent (a watchdog, in R or not), is
+//! replaced after a delay that grows while it keeps failing. Nothing here depends on an app or on D-Bus.
 
 mod helper;
 pub mod view;
@@ -126,6 +126,7 @@ impl Camera {
 pub fn start(state: &mut State, description: &str) {
     state.camera.pipeline = Some(description.to_string());
     state.camera_spawn_helper();
+    state.camera_start_watchdog();
 }
 
 impl State {

@@ -10,6 +10,10 @@
 //!   frames from now on are in this file.
 //! - helper to Cowl, `Frame` (slot, sequence, age in nanoseconds): the newest frame is
 //!   whole in that slot; it reached the helper that long ago.
+//! - helper to Cowl, `Alive`: the pipeline is playing and delivering frames. Sent once the
+//!   pipeline plays, then at most every `ALIVE_EVERY` while frames come and the camera is not
+//!   shown (while it is shown, every `Frame` says as much). Cowl replaces a helper that
+//!   falls silent.
 //! - Cowl to helper, `Watch` (on): the camera is on screen (send every new frame) or not
 //!   (keep the newest, copy nothing). Turned on, the helper sends its newest frame at once.
 //!
@@ -37,6 +41,10 @@ const MESSAGE_BYTES: usize = 32;
 const TAG_FORMAT: u32 = 1;
 const TAG_FRAME: u32 = 2;
 const TAG_WATCH: u32 = 3;
+const TAG_ALIVE: u32 = 4;
+
+/// How often a helper whose camera is not shown says that its pipeline still delivers.
+pub const ALIVE_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum LinkError {
@@ -59,6 +67,8 @@ pub enum HelperMessage {
         sequence: u64,
         age: Duration,
     },
+    /// The pipeline plays and (after its first frame) frames keep coming.
+    Alive,
 }
 
 /// What Cowl tells the helper.
@@ -223,8 +233,21 @@ pub fn send_frame(
     }
 }
 
+/// Helper to Cowl: the pipeline plays and delivers. Never waits: with Cowl behind, Cowl has
+/// messages enough to read.
+pub fn send_alive(socket: BorrowedFd<'_>) -> Result<(), LinkError> {
+    let fields = Fields {
+        tag: TAG_ALIVE,
+        ..Fields::default()
+    };
+    match send(socket, fields, None, SendFlags::DONTWAIT) {
+        Err(LinkError::Io(err)) if err.kind() == std::io::ErrorKind::WouldBlock => Ok(()),
+        other => other,
+    }
+}
+
 /// Cowl to helper: whether the camera is on screen. Never waits: the loop must not block on
-/// a helper that stopped reading (it is then replaced when frames stop coming).
+/// a helper that stopped reading (it falls silent, and Cowl's watchdog replaces it).
 pub fn send_watch(socket: BorrowedFd<'_>, on: bool) -> Result<(), LinkError> {
     let fields = Fields {
         tag: TAG_WATCH,
@@ -255,6 +278,7 @@ pub fn receive_from_helper(socket: impl AsFd) -> Result<Option<HelperMessage>, L
             sequence: fields.large[0],
             age: Duration::from_nanos(fields.large[1]),
         })),
+        (TAG_ALIVE, None) => Ok(Some(HelperMessage::Alive)),
         (tag, fd) => Err(LinkError::Malformed(format!(
             "tag {tag} {} a file descriptor",
             if fd.is_some() { "with" } else { "without" }
@@ -298,6 +322,7 @@ mod tests {
         let writer = FrameWriter::create(format).expect("memfd");
         send_format(helper.as_fd(), format, writer.fd()).expect("format");
         assert!(send_frame(helper.as_fd(), 2, 41, Duration::from_millis(5)).expect("frame"));
+        send_alive(helper.as_fd()).expect("alive");
         send_watch(cowl.as_fd(), true).expect("watch");
 
         match receive_from_helper(&cowl).expect("format") {
@@ -317,6 +342,10 @@ mod tests {
             }
             other => panic!("expected a frame, got {other:?}"),
         }
+        assert!(matches!(
+            receive_from_helper(&cowl).expect("alive"),
+            Some(HelperMessage::Alive)
+        ));
         assert!(receive_from_helper(&cowl).expect("nothing").is_none());
         assert_eq!(
             receive_from_cowl(&helper).expect("watch"),

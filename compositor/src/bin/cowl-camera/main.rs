@@ -4,7 +4,9 @@
 //! open. The pipeline ends in an appsink named `camera`, asked for BGRx. The newest frame is
 //! kept as GStreamer's buffer; while Cowl shows the camera, each new frame is copied into
 //! the shared memfd and announced, and when Cowl turns the camera on, the newest frame is
-//! sent at once.
+//! sent at once. While the camera is not shown, it tells Cowl that frames still come, about
+//! once a second (`Alive`), so that Cowl can replace a helper whose pipeline has stalled
+//! before the driver needs the camera.
 //!
 //! It never restarts anything itself: a pipeline error or end of stream ends the process
 //! (exit status 1), and Cowl starts a new one after a delay that grows while it keeps
@@ -122,10 +124,11 @@ fn run(description: &str, socket: Arc<OwnedFd>) -> Result<(), String> {
 
     // Cowl's messages: whether the camera is shown. The link closing means cowl is gone.
     let reader_pipeline = pipeline.clone();
+    let reader_publisher = publisher.clone();
     std::thread::spawn(move || {
         loop {
             match camera_link::receive_from_cowl(socket.as_fd()) {
-                Ok(CowlMessage::Watch(on)) => lock(&publisher).watch(on),
+                Ok(CowlMessage::Watch(on)) => lock(&reader_publisher).watch(on),
                 Err(err) => {
                     if !matches!(err, LinkError::Closed) {
                         warn!("link to cowl: {err}");
@@ -141,6 +144,7 @@ fn run(description: &str, socket: Arc<OwnedFd>) -> Result<(), String> {
         .set_state(gst::State::Playing)
         .map_err(|err| format!("the camera pipeline does not play: {err}"))?;
     info!(pipeline = description, "camera running");
+    lock(&publisher).say_alive();
     let bus = pipeline.bus().ok_or("the pipeline has no bus")?;
     let outcome = match bus.timed_pop_filtered(
         gst::ClockTime::NONE,
@@ -175,6 +179,8 @@ struct Publisher {
     watched: bool,
     writer: Option<FrameWriter>,
     sequence: u64,
+    /// When cowl was last told that the pipeline delivers.
+    said_alive: Option<Instant>,
 }
 
 struct Newest {
@@ -191,6 +197,7 @@ impl Publisher {
             watched: false,
             writer: None,
             sequence: 0,
+            said_alive: None,
         }
     }
 
@@ -203,6 +210,20 @@ impl Publisher {
         });
         if self.watched {
             self.publish();
+        } else if self
+            .said_alive
+            .is_none_or(|said| said.elapsed() >= camera_link::ALIVE_EVERY)
+        {
+            self.say_alive();
+        }
+    }
+
+    /// Tells cowl that the pipeline plays and delivers (a closed link is the reader's to
+    /// see).
+    fn say_alive(&mut self) {
+        self.said_alive = Some(Instant::now());
+        if let Err(err) = camera_link::send_alive(self.socket.as_fd()) {
+            warn!("could not tell cowl the camera is alive: {err}");
         }
     }
 
