@@ -167,14 +167,27 @@ impl Player {
         self.wanted.is_some()
     }
 
-    /// Seeks to `position` (clamped by GStreamer to the stream).
+    /// Seeks to `position` (clamped by GStreamer to the stream). A stream that has not
+    /// prerolled yet (just loaded) is sought once it has (`AsyncDone`): GStreamer takes
+    /// seeks in PAUSED or PLAYING, and one sent in the middle of the preroll could be lost
+    /// or leave the pipeline stalled, playing nothing.
     pub fn seek(&mut self, position: Duration) {
+        let (_, current, _) = self.playbin.state(gst::ClockTime::ZERO);
+        if current < gst::State::Paused {
+            self.pending_seek = Some(position);
+            return;
+        }
+        self.seek_prerolled(position);
+    }
+
+    /// Seeks a stream that has prerolled.
+    fn seek_prerolled(&mut self, position: Duration) {
         let target =
             gst::ClockTime::from_nseconds(position.as_nanos().min(u64::MAX as u128) as u64);
         // Accurate: a key-unit seek lands on an Ogg page or a key frame, seconds away.
         let flags = gst::SeekFlags::FLUSH | gst::SeekFlags::ACCURATE;
         if self.playbin.seek_simple(flags, target).is_err() {
-            // Not ready for seeks yet (just loaded): do it once the pipeline has settled.
+            // Refused (a flushing seek still under way): again at the next AsyncDone.
             self.pending_seek = Some(position);
         }
     }
@@ -270,7 +283,7 @@ impl Player {
             MessageView::DurationChanged(_) => Some(PlayerEvent::DurationKnown),
             MessageView::AsyncDone(_) => {
                 if let Some(position) = self.pending_seek.take() {
-                    self.seek(position);
+                    self.seek_prerolled(position);
                 }
                 None
             }

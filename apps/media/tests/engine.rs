@@ -106,6 +106,34 @@ fn playback_advances_hands_over_gaplessly_and_stops_at_the_end() {
 }
 
 #[test]
+fn a_seek_sent_right_after_loading_is_done_once_the_track_has_prerolled() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_media(dir.path());
+    std::fs::remove_dir_all(dir.path().join("video")).unwrap();
+    let harness = Harness::start(dir.path());
+    harness.wait_for("the scan", |snapshot| snapshot.library.len() == 3);
+
+    // The seek reaches the engine while the track is still prerolling.
+    harness.send(Command::PlayEntry(2));
+    harness.send(Command::SetPosition(Duration::from_millis(2_500)));
+    // `seeks` counts the track's start (1) and then the seek (2).
+    let earliest = std::cell::Cell::new(Duration::MAX);
+    let end = harness.wait_for("the end of the track", |snapshot| {
+        if snapshot.seeks >= 2 && snapshot.status == Status::Playing {
+            earliest.set(earliest.get().min(snapshot.position));
+        }
+        snapshot.status == Status::Stopped && snapshot.seeks >= 2
+    });
+    assert_eq!(end.current, Some(2));
+    // Positions are shown in whole seconds: from 2.5 s on, never 0 or 1.
+    assert!(
+        earliest.get() >= Duration::from_secs(2),
+        "played from {:?}, not from the seek",
+        earliest.get()
+    );
+}
+
+#[test]
 fn a_file_gone_before_its_turn_becomes_an_error_row_and_the_next_one_plays() {
     let dir = tempfile::tempdir().unwrap();
     copy_media(dir.path());
