@@ -14,6 +14,7 @@ mod dbus;
 mod demo;
 mod handlers;
 mod input;
+mod keyboard;
 mod protocols;
 mod render;
 mod screenshot;
@@ -92,7 +93,7 @@ fn run(mut cli: Cli) -> Result<()> {
     let mut state = State::new(&mut event_loop, display, &cli, config)?;
     state.car = car;
     state.startup = startup;
-    // The Wayland socket, the globals and the seat's keymap.
+    // The Wayland socket and the globals (the keyboard comes after the first frame).
     state.startup.reached("wayland");
 
     match backend_choice {
@@ -114,17 +115,17 @@ fn run(mut cli: Cli) -> Result<()> {
         camera::start(&mut state, &pipeline);
     }
     state.car_start(replay);
-    for command in &cli.spawn {
-        spawn_client(command, &state.socket_name);
-    }
+    // Clients, the apps and the keyboard come once the first frame is out (startup.rs).
+    let mut clients = cli.spawn.clone();
     // The demo's phone is not waited for by the screenshot: it is offered in the dock, not
     // shown.
     if cli.demo
         && let Some(phone) = cli::demo_phone_command()
     {
-        spawn_client(&phone, &state.socket_name);
+        clients.push(phone);
     }
-    state.start_autostart_apps();
+    state.startup.spawn_after_first_frame(clients);
+    state.startup_start_first_frame_timer();
     state.curtain_start_timer();
     state.chrome_start_clock();
 
@@ -211,7 +212,7 @@ fn stop_on_termination_signals(event_loop: &EventLoop<'static, State>) -> Result
 
 /// Starts a `--spawn` client through the shell, connected to our socket, and forgets it (the
 /// configured apps have the supervisor instead). A failure here is logged, never fatal.
-fn spawn_client(command: &str, socket_name: &str) {
+pub(crate) fn spawn_client(command: &str, socket_name: &str) {
     let mut child = std::process::Command::new("/bin/sh");
     child
         .arg("-c")

@@ -1,8 +1,14 @@
-//! Start-up: when Cowl is ready, and where the time to it went.
+//! Start-up: what waits for the first frame, when Cowl is ready, and where the time to it
+//! went.
 //!
+//! The first frame comes first. The seat's keyboard (keyboard.rs), the apps Cowl starts
+//! (autostart, the on-screen keyboard, `--spawn`) come once every display shows its first
+//! frame, or `FIRST_FRAME_AT_LATEST` after the loop starts where a display never does: a
+//! driver sees the screens lit sooner, and the apps' start-up does not compete with it.
 //! Ready (READY=1 to systemd, which orders the apps' session after it) means the first
-//! frame is on every display and Shell1 is served (or D-Bus failed): a head unit shows the
-//! black curtain on every screen before any app is started against it. The phases are
+//! frame is on every display, the keyboard is set up and Shell1 is served (or D-Bus
+//! failed): a head unit shows the black curtain on every screen before any app is started
+//! against it. The phases are
 //! logged once, as milliseconds since `main` began, with the time before it (the dynamic
 //! loader mapping and relocating Cowl and its libraries), so a slow start-up says where its
 //! time went (`journalctl -u cowl`).
@@ -11,9 +17,14 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use smithay::output::Output;
-use tracing::info;
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use tracing::{info, warn};
 
 use crate::state::State;
+
+/// What waits for the first frame is done this long after the loop starts at the latest,
+/// so that a display that never presents one does not keep the apps and keyboard away.
+const FIRST_FRAME_AT_LATEST: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The start-up's progress.
 pub struct Startup {
@@ -25,6 +36,10 @@ pub struct Startup {
     dbus_settled: bool,
     /// Outputs whose first frame has been presented.
     shown: BTreeSet<String>,
+    /// The keyboard is set up and the apps are started (`startup_after_first_frame`).
+    after_first_frame_done: bool,
+    /// `--spawn` commands (and the demo's phone), started after the first frame.
+    clients_to_spawn: Vec<String>,
     announced: bool,
 }
 
@@ -37,6 +52,8 @@ impl Startup {
             before_main: None,
             dbus_settled: false,
             shown: BTreeSet::new(),
+            after_first_frame_done: false,
+            clients_to_spawn: Vec::new(),
             announced: false,
         }
     }
@@ -46,9 +63,24 @@ impl Startup {
         self.before_main = before_main;
     }
 
+    /// Commands to run (`sh -c`) as clients once the first frame is out.
+    pub fn spawn_after_first_frame(&mut self, commands: Vec<String>) {
+        self.clients_to_spawn = commands;
+    }
+
     /// Notes that `phase` is done now.
     pub fn reached(&mut self, phase: &'static str) {
         self.phases.push((phase, self.began.elapsed()));
+    }
+
+    /// The displays whose first frame has not been presented yet.
+    fn not_shown_yet(&self, state: &State) -> Vec<String> {
+        state
+            .space
+            .outputs()
+            .map(Output::name)
+            .filter(|name| !self.shown.contains(name))
+            .collect()
     }
 
     /// The phases as `name=12.3ms` pairs, in order.
@@ -71,8 +103,43 @@ impl State {
         }
     }
 
-    /// A frame of `output` was presented: the first one counts towards ready. Called for
-    /// every frame, so once ready it returns before looking at the output.
+    /// Arms `FIRST_FRAME_AT_LATEST` (called as the loop starts).
+    pub fn startup_start_first_frame_timer(&mut self) {
+        let timer = Timer::from_duration(FIRST_FRAME_AT_LATEST);
+        let inserted = self.loop_handle.insert_source(timer, |_, _, state| {
+            if !state.startup.after_first_frame_done {
+                warn!(
+                    waiting_for_first_frame = ?state.startup.not_shown_yet(state),
+                    "no first frame on every display yet; starting the keyboard and apps anyway"
+                );
+                state.startup_after_first_frame();
+            }
+            TimeoutAction::Drop
+        });
+        if let Err(err) = inserted {
+            warn!("no start-up timer ({err}); starting the keyboard and apps now");
+            self.startup_after_first_frame();
+        }
+    }
+
+    /// The screens are lit: the keyboard, then the apps. Once.
+    fn startup_after_first_frame(&mut self) {
+        if self.startup.after_first_frame_done {
+            return;
+        }
+        self.startup.after_first_frame_done = true;
+        self.keyboard_set_up();
+        self.startup.reached("keyboard");
+        for command in std::mem::take(&mut self.startup.clients_to_spawn) {
+            crate::spawn_client(&command, &self.socket_name);
+        }
+        self.start_autostart_apps();
+        self.startup_try_ready();
+    }
+
+    /// A frame of `output` was presented: the first one of each display counts towards
+    /// what waits for the first frame, and ready. Called for every frame, so once ready it
+    /// returns before looking at the output.
     pub fn startup_frame_shown(&mut self, output: &Output) {
         if self.startup.announced {
             return;
@@ -83,6 +150,10 @@ impl State {
         }
         info!(output = %name, "first frame presented");
         self.startup.shown.insert(name);
+        if self.startup.not_shown_yet(self).is_empty() {
+            self.startup.reached("first-frame-everywhere");
+            self.startup_after_first_frame();
+        }
         self.startup_try_ready();
     }
 
@@ -90,15 +161,17 @@ impl State {
         if self.startup.announced || !self.startup.dbus_settled {
             return;
         }
-        let every_output_shown = self
-            .space
-            .outputs()
-            .all(|output| self.startup.shown.contains(&output.name()));
-        if !every_output_shown {
+        if !self.startup.not_shown_yet(self).is_empty() {
+            return;
+        }
+        if !self.startup.after_first_frame_done {
+            // No display at all (none connected yet): nothing to wait for. This comes back
+            // here once the keyboard is set up.
+            self.startup_after_first_frame();
             return;
         }
         self.startup.announced = true;
-        self.startup.reached("first-frame-everywhere");
+        self.startup.reached("ready");
         let before_main = self.startup.before_main.map_or_else(
             || "unknown".to_string(),
             |before| format!("{:.0}ms", before.as_secs_f64() * 1000.0),

@@ -7,9 +7,8 @@
 
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use smithay::desktop::{PopupManager, Space, Window, WindowSurfaceType};
-use smithay::input::keyboard::XkbConfig;
 use smithay::input::{Seat, SeatState};
 use smithay::output::Output;
 use smithay::reexports::calloop::generic::Generic;
@@ -21,7 +20,6 @@ use smithay::utils::{Clock, Logical, Monotonic, Point};
 use smithay::wayland::compositor::{CompositorClientState, CompositorState};
 use smithay::wayland::dmabuf::{DmabufGlobal, DmabufState};
 use smithay::wayland::fractional_scale::FractionalScaleManagerState;
-use smithay::wayland::input_method::InputMethodManagerState;
 use smithay::wayland::output::OutputManagerState;
 use smithay::wayland::presentation::PresentationState;
 use smithay::wayland::security_context::{SecurityContext, SecurityContextState};
@@ -33,7 +31,6 @@ use smithay::wayland::shm::ShmState;
 use smithay::wayland::single_pixel_buffer::SinglePixelBufferState;
 use smithay::wayland::text_input::TextInputManagerState;
 use smithay::wayland::viewporter::ViewporterState;
-use smithay::wayland::virtual_keyboard::VirtualKeyboardManagerState;
 use smithay::wayland::xdg_activation::XdgActivationState;
 use tracing::{debug, warn};
 
@@ -97,8 +94,10 @@ pub struct Protocols {
     pub dmabuf_global: Option<DmabufGlobal>,
     pub screencopy: ScreencopyState,
     pub text_input: TextInputManagerState,
-    pub input_method: InputMethodManagerState,
-    pub virtual_keyboard: VirtualKeyboardManagerState,
+    /// Made with the seat's keyboard (keyboard.rs): smithay's handlers of input-method and
+    /// virtual-keyboard expect the seat to have one.
+    pub input_method: Option<smithay::wayland::input_method::InputMethodManagerState>,
+    pub virtual_keyboard: Option<smithay::wayland::virtual_keyboard::VirtualKeyboardManagerState>,
     pub security_context: SecurityContextState,
 }
 
@@ -207,21 +206,7 @@ impl State {
         let dh = &display_handle;
         let mut seat_state = SeatState::new();
         let mut seat = seat_state.new_wl_seat(dh, "seat0");
-        // Empty names let xkbcommon read XKB_DEFAULT_LAYOUT and friends from the environment.
-        let keyboard = &config.keyboard;
-        let xkb = XkbConfig {
-            rules: &keyboard.rules,
-            model: &keyboard.model,
-            layout: &keyboard.layout,
-            variant: &keyboard.variant,
-            options: Some(keyboard.options.clone()).filter(|options| !options.is_empty()),
-        };
-        seat.add_keyboard(xkb, 200, 25).with_context(|| {
-            format!(
-                "could not load the xkb keymap layout={:?} variant={:?} (is xkb-data installed?)",
-                keyboard.layout, keyboard.variant
-            )
-        })?;
+        // The keyboard comes once the first frame is out (keyboard.rs).
         seat.add_pointer();
         seat.add_touch();
 
@@ -245,8 +230,8 @@ impl State {
             dmabuf_global: None,
             screencopy: ScreencopyState::new(dh),
             text_input: TextInputManagerState::new::<State>(dh),
-            input_method: InputMethodManagerState::new::<State, _>(dh, is_privileged),
-            virtual_keyboard: VirtualKeyboardManagerState::new::<State, _>(dh, is_privileged),
+            input_method: None,
+            virtual_keyboard: None,
             security_context: SecurityContextState::new::<State, _>(dh, is_unsandboxed),
         };
 

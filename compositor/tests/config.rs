@@ -143,6 +143,32 @@ fn the_keymap_comes_from_the_configuration() {
 }
 
 #[test]
+fn a_keymap_that_does_not_compile_falls_back_to_the_default_and_the_screens_come() {
+    // Ready means the first frame is on the display: a bad layout must not cost it.
+    let compositor = Compositor::headless_with_config(
+        "[keyboard]\nlayout = \"no-such-layout\"\n",
+        &["--renderer", "pixman"],
+    );
+    let mut app = TestClient::map_toplevel(&compositor, "org.cowl.Test");
+    let keymap = app.keymap();
+    let group = keymap
+        .lines()
+        .find(|line| line.trim_start().to_lowercase().starts_with("name[group1]"))
+        .unwrap_or_default();
+    assert!(
+        group.contains("English"),
+        "expected xkbcommon's default (us), got {group:?}"
+    );
+    assert!(
+        compositor
+            .log()
+            .contains("the configured xkb keymap does not compile"),
+        "{}",
+        compositor.log()
+    );
+}
+
+#[test]
 fn an_app_is_placed_on_the_output_its_configuration_names() {
     let compositor = Compositor::headless_with_config(
         "[[outputs]]\nname = \"HEADLESS-1\"\n\n[[outputs]]\nname = \"HEADLESS-2\"\n\
