@@ -24,7 +24,7 @@ use crate::state::State;
 
 /// What waits for the first frame is done this long after the loop starts at the latest,
 /// so that a display that never presents one does not keep the apps and keyboard away.
-const FIRST_FRAME_AT_LATEST: std::time::Duration = std::time::Duration::from_secs(2);
+const FIRST_FRAME_AT_LATEST: Duration = Duration::from_secs(2);
 
 /// The start-up's progress.
 pub struct Startup {
@@ -108,10 +108,15 @@ impl State {
         let timer = Timer::from_duration(FIRST_FRAME_AT_LATEST);
         let inserted = self.loop_handle.insert_source(timer, |_, _, state| {
             if !state.startup.after_first_frame_done {
-                warn!(
-                    waiting_for_first_frame = ?state.startup.not_shown_yet(state),
-                    "no first frame on every display yet; starting the keyboard and apps anyway"
-                );
+                let waiting = state.startup.not_shown_yet(state);
+                if waiting.is_empty() {
+                    info!("no display yet; starting the keyboard and apps");
+                } else {
+                    warn!(
+                        ?waiting,
+                        "no first frame on these displays yet; starting the keyboard and apps anyway"
+                    );
+                }
                 state.startup_after_first_frame();
             }
             TimeoutAction::Drop

@@ -28,8 +28,9 @@ const RESTART_DELAY_MAX: Duration = Duration::from_secs(8);
 const HEALTHY_AFTER: Duration = Duration::from_secs(10);
 /// Messages read in one go, so that a helper that floods the link cannot hold the loop.
 const MESSAGES_PER_WAKEUP: usize = 64;
-/// A helper that has said nothing this long after it started is stuck starting (a first
-/// boot's GStreamer plugin scan takes seconds on a slow SoC, so this is generous).
+/// A helper that has said nothing this long after it started is stuck starting. Its first
+/// word is its first frame's (`Alive`, or the frame itself), so this covers a first boot's
+/// GStreamer plugin scan and a camera whose sensor takes seconds to stream: generous.
 const FIRST_WORD_WITHIN: Duration = Duration::from_secs(30);
 /// Once it has spoken, a helper that sends neither a frame nor `Alive` for this long has a
 /// stalled pipeline or hangs itself (`Alive` comes every `camera_link::ALIVE_EVERY`).
@@ -70,7 +71,7 @@ impl Helper {
 fn silence(started_at: Instant, heard_from: Option<Instant>, now: Instant) -> Option<String> {
     let (since, limit, what) = match heard_from {
         Some(heard) => (heard, SILENT_AFTER, "no frames"),
-        None => (started_at, FIRST_WORD_WITHIN, "not started"),
+        None => (started_at, FIRST_WORD_WITHIN, "no first frame"),
     };
     let silent = now.saturating_duration_since(since);
     (silent >= limit).then(|| format!("{what} for {} ms", silent.as_millis()))
@@ -365,7 +366,7 @@ mod tests {
         assert_eq!(silence(started, None, at(Duration::from_secs(29))), None);
         assert!(
             silence(started, None, at(FIRST_WORD_WITHIN))
-                .is_some_and(|why| why.starts_with("not started"))
+                .is_some_and(|why| why.starts_with("no first frame"))
         );
         // Once it has spoken, the short one, from its last word.
         let heard = Some(at(Duration::from_secs(40)));

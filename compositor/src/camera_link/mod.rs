@@ -10,10 +10,9 @@
 //!   frames from now on are in this file.
 //! - helper to Cowl, `Frame` (slot, sequence, age in nanoseconds): the newest frame is
 //!   whole in that slot; it reached the helper that long ago.
-//! - helper to Cowl, `Alive`: the pipeline is playing and delivering frames. Sent once the
-//!   pipeline plays, then at most every `ALIVE_EVERY` while frames come and the camera is not
-//!   shown (while it is shown, every `Frame` says as much). Cowl replaces a helper that
-//!   falls silent.
+//! - helper to Cowl, `Alive`: the pipeline delivers frames. Sent at most every
+//!   `ALIVE_EVERY` while frames come and the camera is not shown (while it is shown, every
+//!   `Frame` says as much). Cowl replaces a helper that falls silent.
 //! - Cowl to helper, `Watch` (on): the camera is on screen (send every new frame) or not
 //!   (keep the newest, copy nothing). Turned on, the helper sends its newest frame at once.
 //!
@@ -67,7 +66,7 @@ pub enum HelperMessage {
         sequence: u64,
         age: Duration,
     },
-    /// The pipeline plays and (after its first frame) frames keep coming.
+    /// Frames keep coming.
     Alive,
 }
 
@@ -233,7 +232,7 @@ pub fn send_frame(
     }
 }
 
-/// Helper to Cowl: the pipeline plays and delivers. Never waits: with Cowl behind, Cowl has
+/// Helper to Cowl: the pipeline delivers frames. Never waits: with Cowl behind, Cowl has
 /// messages enough to read.
 pub fn send_alive(socket: BorrowedFd<'_>) -> Result<(), LinkError> {
     let fields = Fields {

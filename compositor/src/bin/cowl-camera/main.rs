@@ -144,7 +144,6 @@ fn run(description: &str, socket: Arc<OwnedFd>) -> Result<(), String> {
         .set_state(gst::State::Playing)
         .map_err(|err| format!("the camera pipeline does not play: {err}"))?;
     info!(pipeline = description, "camera running");
-    lock(&publisher).say_alive();
     let bus = pipeline.bus().ok_or("the pipeline has no bus")?;
     let outcome = match bus.timed_pop_filtered(
         gst::ClockTime::NONE,
@@ -218,8 +217,7 @@ impl Publisher {
         }
     }
 
-    /// Tells cowl that the pipeline plays and delivers (a closed link is the reader's to
-    /// see).
+    /// Tells cowl that the pipeline delivers frames (a closed link is the reader's to see).
     fn say_alive(&mut self) {
         self.said_alive = Some(Instant::now());
         if let Err(err) = camera_link::send_alive(self.socket.as_fd()) {
