@@ -1,7 +1,8 @@
 //! Start-up: what waits for the first frame, when Cowl is ready, and where the time to it
 //! went.
 //!
-//! The first frame comes first. The seat's keyboard (keyboard.rs), the apps Cowl starts
+//! The first frame comes first. The input devices (libinput, with `--backend drm`), the
+//! seat's keyboard (keyboard.rs), the apps Cowl starts
 //! (autostart, the on-screen keyboard, `--spawn`) come once every display shows its first
 //! frame, or `FIRST_FRAME_AT_LATEST` after the loop starts where a display never does: a
 //! driver sees the screens lit sooner, and the apps' start-up does not compete with it.
@@ -127,12 +128,13 @@ impl State {
         }
     }
 
-    /// The screens are lit: the keyboard, then the apps. Once.
+    /// The screens are lit: the input devices, the keyboard, then the apps. Once.
     fn startup_after_first_frame(&mut self) {
         if self.startup.after_first_frame_done {
             return;
         }
         self.startup.after_first_frame_done = true;
+        self.drm_take_input_devices();
         self.keyboard_set_up();
         self.startup.reached("keyboard");
         for command in std::mem::take(&mut self.startup.clients_to_spawn) {

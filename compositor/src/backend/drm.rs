@@ -27,7 +27,8 @@
 //! - **Session.** When the session is paused (VT switch, seatd handing the seat to someone
 //!   else), the DRM device and libinput are released; on resume they are taken back, the
 //!   CRTCs are reset and every output is drawn anew. Outputs and windows stay as they were.
-//! - **Input.** libinput's touchscreens are mapped to an output by the configuration's
+//! - **Input.** libinput takes the seat's devices once the first frame is out (start-up
+//!   puts the screens first). Touchscreens are mapped to an output by the configuration's
 //!   `[[touchscreens]]`, else by udev's `WL_OUTPUT` property, else to the first output; a
 //!   configured calibration matrix is applied when the device appears.
 
@@ -201,12 +202,9 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
         ),
     }
     state.startup.reached("display-controller");
-    let mut libinput =
+    // The seat's devices are taken once the first frame is out (`drm_take_input_devices`).
+    let libinput =
         Libinput::new_with_udev::<LibinputSessionInterface<LibSeatSession>>(session.clone().into());
-    libinput
-        .udev_assign_seat(&seat)
-        .map_err(|()| anyhow!("libinput could not take the input devices of seat {seat}"))?;
-    state.startup.reached("input");
 
     let dmabuf_formats = gpu
         .as_ref()
@@ -231,10 +229,6 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
             |event, _, state| state.drm_input_event(event),
         )
         .map_err(|err| anyhow!("could not watch input devices: {err}"))?;
-    // libinput queued the devices it found when the seat was assigned, but its fd only
-    // wakes the loop for what happens later: without this, a touchscreen present at start
-    // would be announced at its first touch, unmapped until then.
-    loop_handle.insert_idle(move |state| state.drm_take_queued_devices(&mut libinput));
     loop_handle
         .insert_source(session_events, |event, _, state| match event {
             SessionEvent::PauseSession => state.drm_session_paused(),
@@ -888,6 +882,30 @@ impl State {
             feedback_in_flight: None,
             capture: None,
         });
+    }
+
+    /// Takes the seat's input devices (libinput enumerates and opens them). Called once the
+    /// first frame is out (startup.rs): on a slow SoC this is a large share of start-up, and
+    /// nobody touches a screen before it shows something. A failure leaves Cowl without
+    /// input, logged; the screens and the camera go on.
+    pub fn drm_take_input_devices(&mut self) {
+        let Backend::Drm(drm) = &mut self.backend else {
+            return;
+        };
+        let seat = drm.session.seat();
+        let mut libinput = drm.libinput.clone();
+        if libinput.udev_assign_seat(&seat).is_err() {
+            warn!(
+                seat,
+                "libinput could not take the seat's input devices: no touch, no keys"
+            );
+            return;
+        }
+        self.startup.reached("input");
+        // libinput queued the devices it found when the seat was assigned, but its fd only
+        // wakes the loop for what happens later: without this, a touchscreen present now
+        // would be announced at its first touch, unmapped until then.
+        self.drm_take_queued_devices(&mut libinput);
     }
 
     fn drm_session_paused(&mut self) {
