@@ -64,6 +64,11 @@ impl Startup {
         self.before_main = before_main;
     }
 
+    /// Whether what waits for the first frame has been started (the input devices among it).
+    pub fn after_first_frame_begun(&self) -> bool {
+        self.after_first_frame_done
+    }
+
     /// Commands to run (`sh -c`) as clients once the first frame is out.
     pub fn spawn_after_first_frame(&mut self, commands: Vec<String>) {
         self.clients_to_spawn = commands;

@@ -90,6 +90,9 @@ type DumbScanout = DrmCompositor<DumbAllocator, DrmDeviceFd, (), DrmDeviceFd>;
 pub struct DrmBackend {
     session: LibSeatSession,
     libinput: Libinput,
+    /// libinput has the seat's devices (`drm_take_input_devices`): not before the first
+    /// frame, nor while the session was paused then.
+    input_taken: bool,
     /// The session is ours (not paused by a VT switch).
     active: bool,
     /// The display controller; none once it went away (its driver unbound or reloaded),
@@ -212,6 +215,7 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
     state.backend = Backend::Drm(Box::new(DrmBackend {
         session,
         libinput: libinput.clone(),
+        input_taken: false,
         active: true,
         gpu,
         renderer_choice: cli.renderer,
@@ -888,19 +892,35 @@ impl State {
     /// first frame is out (startup.rs): on a slow SoC this is a large share of start-up, and
     /// nobody touches a screen before it shows something. A failure leaves Cowl without
     /// input, logged; the screens and the camera go on.
+    /// While the session is paused they are taken at resume instead, and a failure is tried
+    /// again there too.
     pub fn drm_take_input_devices(&mut self) {
+        if let Backend::Drm(drm) = &self.backend
+            && drm.active
+        {
+            self.drm_assign_input_seat();
+        }
+    }
+
+    /// libinput takes the seat's devices, unless it has them.
+    fn drm_assign_input_seat(&mut self) {
         let Backend::Drm(drm) = &mut self.backend else {
             return;
         };
+        if drm.input_taken {
+            return;
+        }
         let seat = drm.session.seat();
         let mut libinput = drm.libinput.clone();
         if libinput.udev_assign_seat(&seat).is_err() {
             warn!(
                 seat,
-                "libinput could not take the seat's input devices: no touch, no keys"
+                "libinput could not take the seat's input devices: no touch, no keys until \
+                 the session is resumed"
             );
             return;
         }
+        drm.input_taken = true;
         self.startup.reached("input");
         // libinput queued the devices it found when the seat was assigned, but its fd only
         // wakes the loop for what happens later: without this, a touchscreen present now
@@ -925,13 +945,22 @@ impl State {
             return;
         };
         info!("session resumed: taking the displays and input devices back");
-        if drm.libinput.resume().is_err() {
-            warn!("libinput could not take the input devices back");
+        if !drm.input_taken {
+            // Paused when the first frame's devices were due, or they could not be taken:
+            // take them now, unless start-up has not got that far (it takes them itself).
+            if self.startup.after_first_frame_begun() {
+                self.drm_assign_input_seat();
+            }
+        } else {
+            if drm.libinput.resume().is_err() {
+                warn!("libinput could not take the input devices back");
+            }
+            // As at start, libinput has queued the devices it opened again without waking
+            // its fd: until something else woke it, the touchscreen would stay unmapped
+            // and dead.
+            let mut libinput = drm.libinput.clone();
+            self.drm_take_queued_devices(&mut libinput);
         }
-        // As at start, libinput has queued the devices it opened again without waking its fd:
-        // until something else woke it, the touchscreen would stay unmapped and dead.
-        let mut libinput = drm.libinput.clone();
-        self.drm_take_queued_devices(&mut libinput);
         let Backend::Drm(drm) = &mut self.backend else {
             return;
         };
