@@ -34,6 +34,7 @@ use smithay::reexports::calloop::EventLoop;
 use smithay::reexports::wayland_server::Display;
 use tracing::info;
 
+use crate::car::at_startup::{CarLoading, CarRequest};
 use crate::cli::{BackendChoice, Cli};
 use crate::state::State;
 
@@ -64,7 +65,7 @@ fn run(mut cli: Cli) -> Result<()> {
         // The configuration, and the DBC files and mappings it names.
         let (config, _) = config::load(Some(path))?;
         let base = path.parent().unwrap_or(Path::new("."));
-        load_car(&cli, &config.vehicle, base)?;
+        car::at_startup::load(&CarRequest::from_cli(&cli), &config.vehicle, base)?;
         println!("{}: ok", path.display());
         return Ok(());
     }
@@ -85,13 +86,14 @@ fn run(mut cli: Cli) -> Result<()> {
         config::ConfigSource::BuiltIn => None,
     }
     .unwrap_or_else(|| PathBuf::from("."));
-    let (car, replay) = load_car(&cli, &config.vehicle, &base)?;
+    // The DBCs are parsed while the displays come up (car/at_startup.rs); the car is taken
+    // before the loop runs. Until then the state holds a car without data.
+    let car_loading = CarLoading::start(CarRequest::from_cli(&cli), config.vehicle.clone(), base);
 
     let mut startup = startup::Startup::new(began);
     startup.set_time_before_main(before_main);
     startup.reached("config");
     let mut state = State::new(&mut event_loop, display, &cli, config)?;
-    state.car = car;
     state.startup = startup;
     // The Wayland socket and the globals (the keyboard comes after the first frame).
     state.startup.reached("wayland");
@@ -104,6 +106,10 @@ fn run(mut cli: Cli) -> Result<()> {
     }
 
     state.startup.reached("backend");
+    // A DBC that cannot be used stops Cowl here, the displays just opened (as configured).
+    let (car, replay) = car_loading.finish()?;
+    state.car = car;
+    state.startup.reached("car");
     stop_on_termination_signals(&event_loop)?;
     service_watchdog::start(&event_loop.handle());
 
@@ -134,58 +140,6 @@ fn run(mut cli: Cli) -> Result<()> {
         .context("the event loop failed")?;
     info!("cowl stopped");
     Ok(())
-}
-
-/// The car from config and command line: where its signals come from, its DBCs and
-/// mappings (an unusable one stops us, unless the configuration says to run without vehicle
-/// data), and the replay to play.
-fn load_car(
-    cli: &Cli,
-    vehicle: &config::VehicleConfig,
-    base: &Path,
-) -> Result<(car::Car, Option<car::replay::ReplayOptions>)> {
-    // `--demo` drives the demo car around town unless told otherwise.
-    let demo_drive = cli.demo && cli.replay.is_none() && cli.vehicle.is_none();
-    let source = if cli.replay.is_some() || demo_drive {
-        config::VehicleSource::Replay
-    } else {
-        cli.vehicle.unwrap_or(vehicle.source)
-    };
-    let car = match car::Car::load(vehicle, source, base) {
-        Ok(car) => car,
-        Err(err) if vehicle.on_bad_dbc == config::OnBadDbc::RunWithoutVehicleData => {
-            tracing::error!("running without vehicle data, fully restricted: {err:#}");
-            car::Car::without_data(vehicle)
-        }
-        Err(err) => return Err(err.context("the vehicle's DBC or mapping cannot be used")),
-    };
-    let replay = if source == config::VehicleSource::Replay {
-        let log = cli
-            .replay
-            .clone()
-            .or_else(|| {
-                vehicle
-                    .replay
-                    .as_ref()
-                    .map(|path| base.join(path.get_ref()))
-            })
-            .map(car::replay::ReplayLog::File)
-            .or(demo_drive.then_some(car::replay::ReplayLog::DemoDrive));
-        match log {
-            Some(log) => Some(car::replay::ReplayOptions {
-                log,
-                looping: cli.replay_loop || vehicle.replay_loop || demo_drive,
-                speed: *vehicle.replay_speed.get_ref(),
-                stepped: cli.replay_stepped,
-            }),
-            None => {
-                anyhow::bail!("vehicle source \"replay\" needs --replay FILE or [vehicle] replay")
-            }
-        }
-    } else {
-        None
-    };
-    Ok((car, replay))
 }
 
 /// SIGTERM (systemd stopping us) and SIGINT (Ctrl-C when nested) end the loop normally, so

@@ -8,6 +8,7 @@
 //! iteration it arrives in. Values that are not refreshed go stale (a timer re-reads the
 //! store when the next one does), and unknown data is fully restricted.
 
+pub mod at_startup;
 pub mod replay;
 pub mod socketcan;
 
