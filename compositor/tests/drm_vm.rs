@@ -10,6 +10,9 @@
 //! - cowl's first frame reaches the CRTC, in the mode the configuration asks for (1024x768,
 //!   not the preferred 1280x800): qemu's `screendump` (what the display controller scans out)
 //!   shows the picture Cowl's own screencopy (grim) captured, status bar included;
+//! - every page flip refused from the start (so no display can show a frame): what waits for
+//!   the first frame (libinput, the keyboard, the apps) comes anyway two seconds on, a client
+//!   gets its window and the keyboard's focus, and the displays light up once flips are taken;
 //! - a touch, and a two-finger touch, reach the client under them (wev) at the right surface
 //!   coordinates: the touchscreen is mapped to the display by udev's WL_OUTPUT, and its axes
 //!   are scaled to the display's mode;
@@ -73,19 +76,23 @@ const PACED_MODE: &str = "1024x768@10";
 const PACED_REFRESH_NS: std::ops::Range<u32> = 95_000_000..105_000_000;
 /// What the direct scanout client's buffer holds (0xRRGGBB).
 const SCANOUT_COLOUR: u32 = 0x00c0_3070;
-const CHECKS: [&str; 59] = [
+const CHECKS: [&str; 63] = [
     "touchscreen-created",
     "mirrored-touchscreen-created",
     "seatd",
     "renderer",
+    "first-flips-refused",
+    "apps-without-first-frame",
+    "touchscreen-without-first-frame",
+    "client-shown",
+    "client-focused",
+    "no-frame-while-refused",
     "first-frame",
     "configured-mode",
     "passenger-display",
     "passenger-first-frame",
     "touchscreen-mapped",
     "mirrored-touchscreen-mapped",
-    "client-shown",
-    "client-focused",
     "screencopy",
     "passenger-screencopy",
     "touch-down",

@@ -7,8 +7,8 @@ The command runs under a seccomp filter that hands each of its DRM atomic commit
 process (a seccomp user notification, Linux 5.5 or later). Writing a number N to the file
 CONTROL arms the next N page flips, the commits that ask for a flip event: each of them is
 answered EBUSY, the error a display controller gives for a flip it cannot take now, and
-logged to LOG. Every other commit, and every flip while none are armed, goes on into the
-kernel unchanged. So Cowl meets a real failing ioctl, on the real driver, at a moment the
+logged to LOG. Writing "all" arms every flip until a 0 disarms them. Every other commit,
+and every flip while none are armed, goes on into the kernel unchanged. So Cowl meets a real failing ioctl, on the real driver, at a moment the
 test chooses (tests/drm/vm-run.sh).
 
 Runs as root (installing the filter needs CAP_SYS_ADMIN, reading Cowl's memory for the
@@ -19,6 +19,7 @@ status is the command's.
 import ctypes
 import errno
 import fcntl
+import math
 import os
 import select
 import signal
@@ -99,15 +100,19 @@ def commit_flags(tid, address):
         return struct.unpack("=I", memory.read(4))[0]
 
 
-def take_armed(control):
-    """How many flips CONTROL arms now (it is consumed)."""
+def take_armed(control, armed):
+    """How many flips are armed once CONTROL is read (it is consumed): N more than `armed`,
+    every one ("all", infinitely many), or none (0)."""
     try:
         with open(control) as file:
-            text = file.read()
+            text = file.read().strip()
         os.remove(control)
     except FileNotFoundError:
-        return 0
-    return int(text.strip() or 0)
+        return armed
+    if text == "all":
+        return math.inf
+    more = int(text or 0)
+    return armed + more if more else 0
 
 
 def answer(listener, notification_id, error):
@@ -161,7 +166,7 @@ def main():
                 flags = 0
             is_flip = flags & DRM_MODE_PAGE_FLIP_EVENT and not flags & DRM_MODE_ATOMIC_TEST_ONLY
             if is_flip:
-                armed += take_armed(control)
+                armed = take_armed(control, armed)
             if is_flip and armed > 0:
                 armed -= 1
                 refused += 1

@@ -39,8 +39,11 @@ video=$(getent group video | cut -d: -f3)
 mkdir -p /run/user/5 && chown 5:100 /run/user/5 && chmod 700 /run/user/5
 export XDG_RUNTIME_DIR=/run/user/5
 : > /mnt/cowl.log
-# It runs under flip-faults.py, which lets every atomic commit through to the kernel until
-# the page-flip check below arms it to refuse some.
+# It runs under flip-faults.py, which refuses every page flip from the start here, so that
+# no display shows a first frame yet: what waits for the first frame (libinput, the
+# keyboard, the apps) must come anyway, two seconds on, and the displays light up once the
+# flips are taken.
+echo all > /run/scratch/flip-faults
 LIBSEAT_BACKEND=seatd RUST_LOG=info python3 "$TESTS/drm/flip-faults.py" /run/scratch/flip-faults \
     /mnt/flip-faults.log setpriv --reuid=5 --regid=100 --groups="$video" -- \
     "$COWL" --backend drm --renderer "$RENDERER" --config /mnt/cowl.toml --socket cowl-test \
@@ -49,6 +52,19 @@ cowl=$!
 export WAYLAND_DISPLAY=cowl-test
 
 check renderer 1 /mnt/cowl.log "renderer=\"$RENDERER\""
+check first-flips-refused 1 /mnt/flip-faults.log "refused flip 1 "
+check apps-without-first-frame 1 /mnt/cowl.log "no first frame on these displays yet; starting the keyboard and apps anyway"
+check touchscreen-without-first-frame 1 /mnt/cowl.log "device=$TOUCHSCREEN output=Virtual-1"
+# A client gets its window and the keyboard's focus before any display shows a frame.
+# wev writes through stdio: line-buffered, so that each event is in the log at once.
+stdbuf -oL wev > /mnt/wev.log 2>&1 &
+wev=$!
+check client-shown 1 /mnt/cowl.log "window shown app_id=\"wev\""
+check client-focused 1 /mnt/wev.log "wl_keyboard] enter"
+# Still refused, so nothing can have been presented.
+if grep -q "first frame presented" /mnt/cowl.log; then fail no-frame-while-refused; fi
+echo "CHECK no-frame-while-refused PASS"
+echo 0 > /run/scratch/flip-faults
 check first-frame 1 /mnt/cowl.log "start-up done"
 check configured-mode 1 /mnt/cowl.log 'display connected output="Virtual-1" width=1024 height=768'
 # The passenger display on the second head, in its preferred mode (qemu's, 800x600).
@@ -56,12 +72,6 @@ check passenger-display 1 /mnt/cowl.log 'display connected output="Virtual-2" wi
 check passenger-first-frame 1 /mnt/cowl.log 'first frame presented output=Virtual-2'
 check touchscreen-mapped 1 /mnt/cowl.log "device=$TOUCHSCREEN output=Virtual-1"
 check mirrored-touchscreen-mapped 1 /mnt/cowl.log "device=$MIRRORED_TOUCHSCREEN output=Virtual-1"
-
-# wev writes through stdio: line-buffered, so that each event is in the log at once.
-stdbuf -oL wev > /mnt/wev.log 2>&1 &
-wev=$!
-check client-shown 1 /mnt/cowl.log "window shown app_id=\"wev\""
-check client-focused 1 /mnt/wev.log "wl_keyboard] enter"
 
 as_cowl_user grim -o Virtual-1 /run/scratch/grim-1.png && cp /run/scratch/grim-1.png /mnt/ &&
     echo "CHECK screencopy PASS" || fail screencopy
@@ -120,11 +130,14 @@ step screendump-3
 # The display controller refusing page flips: the kernel answers Cowl's next five flips
 # EBUSY (flip-faults.py). Closing wev changes the picture; Cowl commits it again a refresh
 # after each refusal, and the display shows it once a flip is taken.
+# The counts go on from the refusals at start-up.
+refused_before=$(grep -c "refused flip" /mnt/flip-faults.log)
+failed_before=$(grep -c "page flip failed" /mnt/cowl.log)
 echo 5 > /run/scratch/flip-faults
 kill $wev
 check client-closed 1 /mnt/cowl.log 'window closed app_id="wev"'
-check flips-refused 1 /mnt/flip-faults.log "refused flip 5 "
-check flips-retried 5 /mnt/cowl.log "page flip failed"
+check flips-refused 1 /mnt/flip-faults.log "refused flip $((refused_before + 5)) "
+check flips-retried $((failed_before + 5)) /mnt/cowl.log "page flip failed"
 as_cowl_user grim -o Virtual-1 /run/scratch/grim-4.png && cp /run/scratch/grim-4.png /mnt/ &&
     echo "CHECK screencopy-after-refused-flips PASS" || fail screencopy-after-refused-flips
 step screendump-4
