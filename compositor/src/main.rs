@@ -34,7 +34,7 @@ use smithay::reexports::calloop::EventLoop;
 use smithay::reexports::wayland_server::Display;
 use tracing::info;
 
-use crate::car::at_startup::{CarLoading, CarRequest};
+use crate::car::at_startup::CarRequest;
 use crate::cli::{BackendChoice, Cli};
 use crate::state::State;
 
@@ -86,9 +86,14 @@ fn run(mut cli: Cli) -> Result<()> {
         config::ConfigSource::BuiltIn => None,
     }
     .unwrap_or_else(|| PathBuf::from("."));
-    // The DBCs are parsed while the displays come up (car/at_startup.rs); the car is taken
-    // before the loop runs. Until then the state holds a car without data.
-    let car_loading = CarLoading::start(CarRequest::from_cli(&cli), config.vehicle.clone(), base);
+    // The DBCs are parsed on a thread while the displays come up; the loop takes the car
+    // when it is ready (car/at_startup.rs). Until then the state holds a car without data.
+    car::at_startup::start(
+        &event_loop.handle(),
+        CarRequest::from_cli(&cli),
+        config.vehicle.clone(),
+        base,
+    )?;
 
     let mut startup = startup::Startup::new(began);
     startup.set_time_before_main(before_main);
@@ -106,21 +111,17 @@ fn run(mut cli: Cli) -> Result<()> {
     }
 
     state.startup.reached("backend");
-    // A DBC that cannot be used stops Cowl here, the displays just opened (as configured).
-    let (car, replay) = car_loading.finish()?;
-    state.car = car;
-    state.startup.reached("car");
     stop_on_termination_signals(&event_loop)?;
     service_watchdog::start(&event_loop.handle());
 
     // The socket is bound and the outputs exist: clients may connect now. Ready is announced
-    // once Shell1 is served too (or D-Bus failed) and the first frame is on every output
-    // (startup.rs), so that units ordered after cowl find both and a black screen.
+    // once Shell1 is served too (or D-Bus failed), the car is loaded and the first frame is
+    // on every output (startup.rs), so that units ordered after cowl find all three and a
+    // black screen.
     state.dbus_start(|state| state.startup_dbus_settled());
     if let Some(pipeline) = state.config.camera.pipeline.clone() {
         camera::start(&mut state, &pipeline);
     }
-    state.car_start(replay);
     // Clients, the apps and the keyboard come once the first frame is out (startup.rs).
     let mut clients = cli.spawn.clone();
     // The demo's phone is not waited for by the screenshot: it is offered in the dock, not
@@ -138,6 +139,10 @@ fn run(mut cli: Cli) -> Result<()> {
     event_loop
         .run(None, &mut state, |state| state.after_dispatch())
         .context("the event loop failed")?;
+    // A car that cannot be loaded stops the loop (car/at_startup.rs).
+    if let Some(err) = state.fatal_error.take() {
+        return Err(err);
+    }
     info!("cowl stopped");
     Ok(())
 }

@@ -7,8 +7,8 @@
 //! frame, or `FIRST_FRAME_AT_LATEST` after the loop starts where a display never does: a
 //! driver sees the screens lit sooner, and the apps' start-up does not compete with it.
 //! Ready (READY=1 to systemd, which orders the apps' session after it) means the first
-//! frame is on every display, the keyboard is set up and Shell1 is served (or D-Bus
-//! failed): a head unit shows the black curtain on every screen before any app is started
+//! frame is on every display, the keyboard is set up, the car's vehicle data is loaded
+//! (car/at_startup.rs) and Shell1 is served (or D-Bus failed): a head unit shows the black curtain on every screen before any app is started
 //! against it. The phases are
 //! logged once, as milliseconds since `main` began, with the time before it (the dynamic
 //! loader mapping and relocating Cowl and its libraries), so a slow start-up says where its
@@ -35,6 +35,8 @@ pub struct Startup {
     /// From the process's creation to `began`, where the kernel says (`time_before_main`).
     before_main: Option<Duration>,
     dbus_settled: bool,
+    /// The car's DBCs and mappings are loaded, and its signals' source started.
+    car_settled: bool,
     /// Outputs whose first frame has been presented.
     shown: BTreeSet<String>,
     /// The keyboard is set up and the apps are started (`startup_after_first_frame`).
@@ -52,6 +54,7 @@ impl Startup {
             phases: Vec::new(),
             before_main: None,
             dbus_settled: false,
+            car_settled: false,
             shown: BTreeSet::new(),
             after_first_frame_done: false,
             clients_to_spawn: Vec::new(),
@@ -107,6 +110,12 @@ impl State {
             self.startup.reached("dbus");
             self.startup_try_ready();
         }
+    }
+
+    /// The car is loaded and started: one of the conditions of ready.
+    pub fn startup_car_settled(&mut self) {
+        self.startup.car_settled = true;
+        self.startup_try_ready();
     }
 
     /// Arms `FIRST_FRAME_AT_LATEST` (called as the loop starts).
@@ -170,7 +179,7 @@ impl State {
     }
 
     fn startup_try_ready(&mut self) {
-        if self.startup.announced || !self.startup.dbus_settled {
+        if self.startup.announced || !self.startup.dbus_settled || !self.startup.car_settled {
             return;
         }
         if !self.startup.not_shown_yet(self).is_empty() {

@@ -105,6 +105,9 @@ pub struct State {
     pub display_handle: DisplayHandle,
     pub loop_handle: LoopHandle<'static, State>,
     pub loop_signal: LoopSignal,
+    /// Why the loop was stopped, where it was an error that ends Cowl (a car that cannot be
+    /// loaded): `main` returns it once the loop is done.
+    pub fatal_error: Option<anyhow::Error>,
     /// The clock of presentation feedback and frame callbacks (CLOCK_MONOTONIC).
     pub clock: Clock<Monotonic>,
     pub socket_name: String,
@@ -251,6 +254,7 @@ impl State {
             display_handle,
             loop_handle,
             loop_signal: event_loop.get_signal(),
+            fatal_error: None,
             clock,
             socket_name,
             backend: Backend::Starting,

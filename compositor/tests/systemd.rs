@@ -1,7 +1,8 @@
 //! What systemd sees of cowl as the Type=notify service of the Yocto image (cowl.service):
-//! READY=1 (every test's harness waits for it) once the first frame is on every display,
-//! with where the start-up time went in the log; then watchdog pings at half `WatchdogSec`,
-//! sent from the event loop, on the notify socket systemd gives it.
+//! READY=1 (every test's harness waits for it) once the first frame is on every display
+//! and the car is loaded (the first frame does not wait for the car), with where the
+//! start-up time went in the log; then watchdog pings at half `WatchdogSec`, sent from the
+//! event loop, on the notify socket systemd gives it.
 
 mod common;
 
@@ -74,4 +75,115 @@ fn ready_comes_once_the_first_frame_is_on_every_display() {
             "{phase} missing from the summary:\n{log}"
         );
     }
+}
+
+/// A Cowl started by the test itself, killed when the test ends, passed or not.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits (bounded) for a line containing `text` in the log at `path`.
+fn wait_for_log_line(path: &std::path::Path, text: &str, process: &mut std::process::Child) {
+    let deadline = std::time::Instant::now() + common::DEADLINE;
+    loop {
+        let log = std::fs::read_to_string(path).unwrap_or_default();
+        if log.contains(text) {
+            return;
+        }
+        if let Ok(Some(status)) = process.try_wait() {
+            panic!("cowl exited ({status}) before {text:?}:\n{log}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {text:?} in cowl's log:\n{log}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_first_frame_does_not_wait_for_the_car_but_ready_does() {
+    use std::os::unix::net::UnixDatagram;
+    use std::process::{Command, Stdio};
+
+    // The car's DBC is a FIFO: Cowl's loading thread waits in its read, as on a slow disk
+    // or a DBC that takes long to parse, until this test writes the demo DBC into it.
+    let dir = common::private_runtime_dir();
+    let dbc = dir.path().join("car.dbc");
+    let made = Command::new("mkfifo")
+        .arg(&dbc)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success(), "mkfifo {}", dbc.display());
+    let assets = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/vehicle");
+    let config = dir.path().join("cowl.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[dbus]\nbus = \"none\"\n[vehicle]\nsource = \"sim\"\n[[vehicle.buses]]\n\
+             interface = \"can0\"\ndbc = \"car.dbc\"\nmapping = \"{assets}/cowl-demo.toml\"\n"
+        ),
+    )
+    .expect("write the configuration");
+    let notify_path = dir.path().join("notify");
+    let notify = UnixDatagram::bind(&notify_path).expect("bind the notify socket");
+    notify.set_nonblocking(true).expect("non-blocking");
+    let log_path = dir.path().join("cowl.log");
+    let log = std::fs::File::create(&log_path).expect("create the log");
+    let mut cowl = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_cowl"))
+            .args(["--backend", "headless", "--renderer", "pixman"])
+            .args(["--output", "320x240", "--socket", "cowl-test", "--config"])
+            .arg(&config)
+            .env("XDG_RUNTIME_DIR", dir.path())
+            .env("NOTIFY_SOCKET", &notify_path)
+            .env("RUST_LOG", "info")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("DISPLAY")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("clone the log"))
+            .stderr(log)
+            .spawn()
+            .expect("start cowl"),
+    );
+
+    wait_for_log_line(&log_path, "first frame presented", &mut cowl.0);
+    // A client's roundtrip is served after the loop iteration that presented the frame, the
+    // one that would have sent READY=1 if ready did not wait for the car.
+    let info = Command::new("wayland-info")
+        .env("XDG_RUNTIME_DIR", dir.path())
+        .env("WAYLAND_DISPLAY", "cowl-test")
+        .output()
+        .expect("run wayland-info (.ci/install-deps test)");
+    assert!(info.status.success(), "wayland-info failed: {info:?}");
+    let mut message = [0u8; 512];
+    let early = notify.recv(&mut message);
+    let log_text = std::fs::read_to_string(&log_path).unwrap_or_default();
+    assert!(
+        early.is_err(),
+        "cowl notified {:?} before its car was loaded:\n{log_text}",
+        String::from_utf8_lossy(&message[..early.unwrap_or(0)])
+    );
+    assert!(!log_text.contains("vehicle data loaded"), "{log_text}");
+
+    let demo_dbc = std::fs::read(common::DEMO_DBC).expect("the demo DBC");
+    std::fs::write(&dbc, demo_dbc).expect("write the DBC into the FIFO");
+    notify.set_nonblocking(false).expect("blocking");
+    let ready = common::wait_for_ready_of(&notify, Some(&mut cowl.0));
+    let log_text = std::fs::read_to_string(&log_path).unwrap_or_default();
+    assert_eq!(ready, Ok(()), "{log_text}");
+    // The simulator's car, from the DBC written late, is the one that runs.
+    assert!(
+        log_text.contains("vehicle signals source=Sim"),
+        "{log_text}"
+    );
+    let done = log_text
+        .find("start-up done")
+        .expect("the start-up summary");
+    assert!(log_text[done..].contains(" car="), "{log_text}");
 }

@@ -2,26 +2,29 @@
 //! and the replay to play, from the configuration and the command line.
 //!
 //! A car's DBC files can be large (the 807 KB `ford_lincoln_base_pt.dbc` of the decoder's
-//! cross-check takes 76 ms to parse natively on the build machine, many times that on a head
-//! unit's core), and nothing the first frame shows needs them: it is the black curtain, drawn
-//! fully restricted. So [`CarLoading::start`] parses them on a thread of its own while `main`
-//! builds the compositor's state and brings the displays up, and [`CarLoading::finish`] takes
-//! the car before the event loop runs, so the loop never sees a car half loaded. A DBC or
-//! mapping that cannot be used stops Cowl, or runs it without vehicle data where configured,
-//! with the same error as when it was loaded first; only its moment moves to after the
-//! displays are opened. `--check-config` calls [`load`] directly.
+//! cross-check takes about 100 ms to parse natively on the build machine, many times that on
+//! a head unit's core), and nothing the first frame shows needs them: it is the black
+//! curtain, drawn fully restricted. So [`start`] parses them on a thread of their own, begun
+//! before the compositor's state and displays, and the event loop takes the car when it is
+//! ready ([`State::car_loaded`]), whether the first frame is out by then or not. Until then
+//! the car is one without data: fully restricted, every value unknown, as on a bus that has
+//! not spoken yet. Ready (READY=1) waits for the car, so that the apps started after Cowl
+//! see it. A DBC or mapping that cannot be used stops Cowl with the same error, naming file,
+//! line and column, or runs it without vehicle data where configured; only its moment moves
+//! to after the displays are up. `--check-config` calls [`load`] directly.
 
 use std::path::{Path, PathBuf};
-use std::thread::JoinHandle;
 use std::time::Instant;
 
 use anyhow::Result;
+use smithay::reexports::calloop::{LoopHandle, channel};
 use tracing::{error, info};
 
 use super::Car;
 use super::replay::{ReplayLog, ReplayOptions};
 use crate::cli::Cli;
 use crate::config::{OnBadDbc, VehicleConfig, VehicleSource};
+use crate::state::State;
 
 /// A loaded car and the replay it plays, if any.
 pub type LoadedCar = (Car, Option<ReplayOptions>);
@@ -94,46 +97,73 @@ pub fn load(request: &CarRequest, vehicle: &VehicleConfig, base: &Path) -> Resul
     Ok((car, Some(replay)))
 }
 
-/// The car being loaded while the displays come up.
-pub enum CarLoading {
-    /// On the loading thread.
-    Thread(JoinHandle<Result<LoadedCar>>),
-    /// No thread could be started: loaded on the caller's at [`CarLoading::finish`].
-    Here(CarRequest, Box<VehicleConfig>, PathBuf),
+/// Starts loading the car on a thread of its own; the loop hands the result to
+/// [`State::car_loaded`]. Where no thread can be started, the car is loaded here and handed
+/// over the same way.
+pub fn start(
+    loop_handle: &LoopHandle<'static, State>,
+    request: CarRequest,
+    vehicle: VehicleConfig,
+    base: PathBuf,
+) -> Result<()> {
+    let (sender, receiver) = channel::channel::<Result<LoadedCar>>();
+    let mut handed_over = false;
+    loop_handle
+        .insert_source(receiver, move |event, _, state| match event {
+            channel::Event::Msg(loaded) => {
+                handed_over = true;
+                state.car_loaded(loaded);
+            }
+            // The thread ended without a car: it panicked (its message is on stderr).
+            channel::Event::Closed if !handed_over => {
+                state.car_loaded(Err(anyhow::anyhow!("loading the vehicle's data panicked")))
+            }
+            channel::Event::Closed => {}
+        })
+        .map_err(|err| anyhow::anyhow!("could not watch the car's loading: {err}"))?;
+    // Kept for loading here: the thread takes the originals.
+    let here = (request.clone(), vehicle.clone(), base.clone());
+    let thread_sender = sender.clone();
+    let spawned = std::thread::Builder::new()
+        .name("cowl-car-load".into())
+        .spawn(move || {
+            let began = Instant::now();
+            let loaded = load(&request, &vehicle, &base);
+            let ms = began.elapsed().as_secs_f64() * 1000.0;
+            info!(ms = format!("{ms:.1}"), "vehicle data loaded");
+            // The loop is gone only when Cowl is stopping: nothing is waiting for the car.
+            let _ = thread_sender.send(loaded);
+        });
+    if let Err(err) = spawned {
+        info!("loading the car on the main thread: no thread for it: {err}");
+        let (request, vehicle, base) = here;
+        let _ = sender.send(load(&request, &vehicle, &base));
+    }
+    Ok(())
 }
 
-impl CarLoading {
-    /// Starts loading the car on a thread of its own.
-    pub fn start(request: CarRequest, vehicle: VehicleConfig, base: PathBuf) -> CarLoading {
-        // Kept for the fallback: the thread takes the originals.
-        let fallback = (request.clone(), vehicle.clone(), base.clone());
-        let spawned = std::thread::Builder::new()
-            .name("cowl-car-load".into())
-            .spawn(move || {
-                let began = Instant::now();
-                let loaded = load(&request, &vehicle, &base);
-                let ms = began.elapsed().as_secs_f64() * 1000.0;
-                info!(ms = format!("{ms:.1}"), "vehicle data loaded");
-                loaded
-            });
-        match spawned {
-            Ok(thread) => CarLoading::Thread(thread),
-            Err(err) => {
-                info!("loading the car on the main thread: no thread for it: {err}");
-                let (request, vehicle, base) = fallback;
-                CarLoading::Here(request, Box::new(vehicle), base)
+impl State {
+    /// The car is loaded: it replaces the car without data and starts playing or listening.
+    /// A car that cannot be loaded stops Cowl with its error (`main` returns it).
+    pub fn car_loaded(&mut self, loaded: Result<LoadedCar>) {
+        match loaded {
+            Ok((mut car, replay)) => {
+                // D-Bus publishes when the generation moves: it never goes back.
+                car.generation = self.car.generation;
+                // The car without data has no values to expire; should it have armed the
+                // timer all the same, it goes with that car.
+                if let Some((token, _)) = self.car.expiry_timer.take() {
+                    self.loop_handle.remove(token);
+                }
+                self.car = car;
+                self.startup.reached("car");
+                self.car_start(replay);
+                self.startup_car_settled();
             }
-        }
-    }
-
-    /// The loaded car, waiting for the thread where it is not done yet.
-    pub fn finish(self) -> Result<LoadedCar> {
-        match self {
-            CarLoading::Thread(thread) => thread.join().unwrap_or_else(|_| {
-                // The panic's message is already on stderr, from the thread's panic hook.
-                Err(anyhow::anyhow!("loading the vehicle's data panicked"))
-            }),
-            CarLoading::Here(request, vehicle, base) => load(&request, &vehicle, &base),
+            Err(err) => {
+                self.fatal_error = Some(err);
+                self.loop_signal.stop();
+            }
         }
     }
 }
@@ -152,39 +182,61 @@ mod tests {
         }
     }
 
+    fn missing_dbc(on_bad_dbc: &str) -> VehicleConfig {
+        toml::from_str(&format!(
+            "on_bad_dbc = \"{on_bad_dbc}\"\n[[buses]]\ninterface = \"can0\"\n\
+             dbc = \"missing.dbc\"\nmapping = \"missing.toml\"\n"
+        ))
+        .expect("a vehicle section")
+    }
+
     #[test]
-    fn the_thread_gives_the_car_that_loading_here_gives() {
-        let vehicle = VehicleConfig::default();
-        let base = PathBuf::from(".");
-        let (on_thread, _) = CarLoading::start(request(), vehicle.clone(), base.clone())
-            .finish()
-            .expect("the built-in car loads on the thread");
-        let (here, _) = CarLoading::Here(request(), Box::new(vehicle), base)
-            .finish()
-            .expect("the built-in car loads here");
-        let values = |car: &Car| car.store.snapshot(std::time::Duration::ZERO);
-        assert_eq!(on_thread.source, VehicleSource::Sim);
-        assert_eq!(on_thread.source, here.source);
-        assert_eq!(values(&on_thread), values(&here));
-        assert!(
-            !values(&on_thread).is_empty(),
-            "the simulator starts parked"
+    fn the_simulator_starts_parked_on_the_built_in_car() {
+        let (car, replay) = load(&request(), &VehicleConfig::default(), Path::new("."))
+            .expect("the built-in car loads");
+        assert_eq!(car.source, VehicleSource::Sim);
+        assert!(replay.is_none());
+        let values = car.store.snapshot(std::time::Duration::ZERO);
+        assert_eq!(
+            values.get(cowl_sdk::vehicle::names::CURRENT_GEAR),
+            Some(&cowl::vehicle::properties::PropertyValue::String(
+                "P".into()
+            ))
         );
     }
 
     #[test]
-    fn a_missing_dbc_is_an_error_from_the_thread() {
-        let vehicle: VehicleConfig = toml::from_str(
-            "[[buses]]\ninterface = \"can0\"\ndbc = \"missing.dbc\"\nmapping = \"missing.toml\"\n",
+    fn a_missing_dbc_is_an_error_naming_it() {
+        let err = load(
+            &request(),
+            &missing_dbc("refuse"),
+            Path::new("/nonexistent"),
         )
-        .expect("a vehicle section");
-        let dir = std::env::temp_dir().join(format!("cowl-car-load-{}", std::process::id()));
-        let err = CarLoading::start(request(), vehicle, dir.clone())
-            .finish()
-            .err()
-            .expect("a missing DBC is an error");
+        .err()
+        .expect("a missing DBC is an error");
         let message = format!("{err:#}");
         assert!(message.contains("cannot be used"), "{message}");
-        assert!(message.contains("missing.dbc"), "{message}");
+        assert!(message.contains("/nonexistent/missing.dbc"), "{message}");
+    }
+
+    #[test]
+    fn a_missing_dbc_may_give_a_car_without_data() {
+        let vehicle = missing_dbc("run-without-vehicle-data");
+        let (car, _) = load(&request(), &vehicle, Path::new("/nonexistent"))
+            .expect("configured to run without vehicle data");
+        assert_eq!(car.source, VehicleSource::None);
+        assert!(car.store.snapshot(std::time::Duration::ZERO).is_empty());
+    }
+
+    #[test]
+    fn a_replay_needs_a_log() {
+        let request = CarRequest {
+            vehicle: Some(VehicleSource::Replay),
+            ..request()
+        };
+        let err = load(&request, &VehicleConfig::default(), Path::new("."))
+            .err()
+            .expect("no log to play");
+        assert!(format!("{err}").contains("needs --replay FILE"), "{err}");
     }
 }
