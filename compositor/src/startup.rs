@@ -2,17 +2,17 @@
 //! went.
 //!
 //! The first frame comes first. The input devices (libinput, with `--backend drm`), the
-//! seat's keyboard (keyboard.rs), the apps Cowl starts
-//! (autostart, the on-screen keyboard, `--spawn`) come once every display shows its first
-//! frame, or `FIRST_FRAME_AT_LATEST` after the loop starts where a display never does: a
-//! driver sees the screens lit sooner, and the apps' start-up does not compete with it.
-//! Ready (READY=1 to systemd, which orders the apps' session after it) means the first
-//! frame is on every display, the keyboard is set up, the car's vehicle data is loaded
-//! (car/at_startup.rs) and Shell1 is served (or D-Bus failed): a head unit shows the black curtain on every screen before any app is started
-//! against it. The phases are
-//! logged once, as milliseconds since `main` began, with the time before it (the dynamic
-//! loader mapping and relocating Cowl and its libraries), so a slow start-up says where its
-//! time went (`journalctl -u cowl`).
+//! seat's keyboard (keyboard.rs), the apps Cowl starts (autostart, the on-screen keyboard,
+//! `--spawn`) come once every display shows its first frame, or `FIRST_FRAME_AT_LATEST`
+//! after the loop starts where a display never does: a driver sees the screens lit sooner,
+//! and the apps' start-up does not compete with it. Ready (READY=1 to systemd, which orders
+//! the apps' session after it) means the first frame is on every display, the keyboard is
+//! set up, the car's vehicle data is loaded (car/at_startup.rs) and Shell1 is served (or
+//! D-Bus failed): a head unit shows the black curtain on every screen before any app is
+//! started against it. The apps Cowl starts itself may come before the car does, and hear
+//! it arrive on Vehicle1 like any change. The phases are logged once, as milliseconds since
+//! `main` began, with the time before it (the dynamic loader mapping and relocating Cowl
+//! and its libraries), so a slow start-up says where its time went (`journalctl -u cowl`).
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
