@@ -135,6 +135,9 @@ pub struct State {
     pub chrome_presses: ChromePresses,
     /// `--debug-input`: org.cowl.Debug1 injects input.
     pub debug_input: bool,
+    /// Keys whose press Cowl kept from the clients (Ctrl+Alt+Fn's Fn, input/mod.rs): their
+    /// release is kept too, so that no client hears of a key it never saw pressed.
+    pub keys_kept_from_clients: std::collections::HashSet<smithay::input::keyboard::Keycode>,
     pub osk: OskVisibility,
     /// `--demo`: split its two apps once both have shown.
     pub demo_split_pending: bool,
@@ -270,6 +273,7 @@ impl State {
             screenshot_requests: Vec::new(),
             chrome_presses: ChromePresses::default(),
             debug_input: cli.debug_input,
+            keys_kept_from_clients: Default::default(),
             osk: OskVisibility::default(),
             demo_split_pending: cli.demo,
             car: crate::car::Car::without_data(&config.vehicle),

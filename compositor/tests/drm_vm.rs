@@ -22,7 +22,9 @@
 //!   up at once in its preferred mode, with the layout configured for it (background, bottom
 //!   status bar), its first frame flipped, its scanout equal to Cowl's screencopy;
 //! - a VT switch away and back (seatd pausing and resuming the session) is survived: touch
-//!   works again and the display shows Cowl's picture again, not the text console;
+//!   works again and the display shows Cowl's picture again, not the text console; and
+//!   Ctrl+Alt+F2 on a keyboard plugged in while Cowl runs (uinput, tests/drm/keyboard.py)
+//!   takes the seat to VT 2, whose console's Ctrl+Alt+F1 brings Cowl back;
 //! - the display unplugged and plugged back (the kernel's connector status forced off and
 //!   on, with a real hotplug event): the output goes and comes back in its configured mode,
 //!   with the same picture, the client's window in its place and touch reaching it;
@@ -76,7 +78,7 @@ const PACED_MODE: &str = "1024x768@10";
 const PACED_REFRESH_NS: std::ops::Range<u32> = 95_000_000..105_000_000;
 /// What the direct scanout client's buffer holds (0xRRGGBB).
 const SCANOUT_COLOUR: u32 = 0x00c0_3070;
-const CHECKS: [&str; 63] = [
+const CHECKS: [&str; 73] = [
     "touchscreen-created",
     "mirrored-touchscreen-created",
     "seatd",
@@ -104,6 +106,16 @@ const CHECKS: [&str; 63] = [
     "touchscreen-back",
     "touch-after-resume",
     "screencopy-after-resume",
+    "keyboard-created",
+    "keyboard-taken",
+    "vt-key-paused",
+    "vt-key-on-vt2",
+    "vt-key-resumed",
+    "touchscreen-back-after-vt-keys",
+    "keyboard-back-after-vt-keys",
+    "touch-after-vt-keys",
+    "typed-after-vt-keys",
+    "vt-key-kept-from-client",
     "unplugged",
     "replugged",
     "client-back",

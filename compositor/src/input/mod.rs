@@ -31,26 +31,36 @@ impl State {
                 };
                 let serial = SERIAL_COUNTER.next_serial();
                 // Ctrl+Alt+Fn switches virtual terminals (the keymap turns it into
-                // XF86Switch_VT_n): the session's business, never a client's.
-                let switch_to = keyboard.input::<i32, _>(
+                // XF86Switch_VT_n): the session's business, never a client's. Its key's
+                // release is kept from the clients too, as they never saw the press.
+                let switch_to = keyboard.input::<Option<i32>, _>(
                     self,
                     event.key_code(),
                     event.state(),
                     serial,
                     event.time_msec(),
-                    |_, _, keysym| {
+                    |state, _, keysym| {
+                        let code = keysym.raw_code();
+                        if event.state() == KeyState::Released {
+                            return if state.keys_kept_from_clients.remove(&code) {
+                                FilterResult::Intercept(None)
+                            } else {
+                                FilterResult::Forward
+                            };
+                        }
+                        // Pressed again: a release kept back was lost (a device gone).
+                        state.keys_kept_from_clients.remove(&code);
                         let sym = keysym.modified_sym().raw();
                         let first = keysyms::KEY_XF86Switch_VT_1;
-                        if event.state() == KeyState::Pressed
-                            && (first..=keysyms::KEY_XF86Switch_VT_12).contains(&sym)
-                        {
-                            FilterResult::Intercept((sym - first + 1) as i32)
+                        if (first..=keysyms::KEY_XF86Switch_VT_12).contains(&sym) {
+                            state.keys_kept_from_clients.insert(code);
+                            FilterResult::Intercept(Some((sym - first + 1) as i32))
                         } else {
                             FilterResult::Forward
                         }
                     },
                 );
-                if let Some(vt) = switch_to {
+                if let Some(Some(vt)) = switch_to {
                     self.backend.change_vt(vt);
                 }
             }

@@ -109,6 +109,36 @@ as_cowl_user grim -o Virtual-1 /run/scratch/grim-2.png && cp /run/scratch/grim-2
     fail screencopy-after-resume
 step screendump-2
 
+# The driver's way to another VT: Ctrl+Alt+F2 on a keyboard (a uinput one, plugged in while
+# Cowl runs). On Cowl's VT the kernel leaves the keys to Cowl, which asks the seat for VT 2;
+# on VT 2's text console the kernel itself takes Ctrl+Alt+F1 back to Cowl's.
+KEYBOARD="Cowl test keyboard"
+mkfifo /run/scratch/keys
+python3 "$TESTS/drm/keyboard.py" "$KEYBOARD" /run/scratch/keys > /mnt/keys.log 2>&1 &
+check keyboard-created 1 /mnt/keys.log "created"
+check keyboard-taken 1 /mnt/cowl.log "device=$KEYBOARD"
+# KEY_LEFTCTRL, KEY_LEFTALT, KEY_F2 (linux/input-event-codes.h).
+echo "chord 29 56 60" > /run/scratch/keys
+check vt-key-paused 2 /mnt/cowl.log "session paused"
+[ "$(cat /sys/class/tty/tty0/active)" = tty2 ] && echo "CHECK vt-key-on-vt2 PASS" ||
+    fail vt-key-on-vt2
+# KEY_LEFTCTRL, KEY_LEFTALT, KEY_F1.
+echo "chord 29 56 59" > /run/scratch/keys
+check vt-key-resumed 2 /mnt/cowl.log "session resumed"
+# libinput opens the devices again after the displays: a touch or key before that is lost.
+check touchscreen-back-after-vt-keys 3 /mnt/cowl.log "device=$TOUCHSCREEN output=Virtual-1"
+check keyboard-back-after-vt-keys 2 /mnt/cowl.log "device=$KEYBOARD"
+echo "tap 320 200" > /run/scratch/touch
+check touch-after-vt-keys 2 /mnt/wev.log "x, y: 256.000000, 144.000000"
+# A key typed now reaches the client as itself: the Ctrl and Alt let go around the VT
+# switch are not held any more. KEY_A.
+echo "chord 30" > /run/scratch/keys
+check typed-after-vt-keys 1 /mnt/wev.log "utf8: 'a'"
+# F2 (xkb's 68) was the session's, pressed and released: the client, which has heard every
+# key since, up to the A, heard neither.
+if grep -q "key: 68;" /mnt/wev.log; then fail vt-key-kept-from-client; fi
+echo "CHECK vt-key-kept-from-client PASS"
+
 # The display unplugged and plugged back: the kernel's connector status forced off, then
 # on, each followed by the change event the card sends when a cable comes or goes (forcing
 # the status sends none on virtio-gpu, which does not poll). The output goes away and comes
@@ -161,13 +191,13 @@ step screendump-5
 # The controller goes while the session is paused and comes back before it resumes: the seat
 # opens no device for a paused session, so Cowl waits for the resume to take it.
 busybox chvt 2
-check paused-again 2 /mnt/cowl.log "session paused"
+check paused-again 3 /mnt/cowl.log "session paused"
 echo "$(basename "$pci")" > /sys/bus/pci/drivers/virtio-pci/unbind
 check removed-while-paused 2 /mnt/cowl.log "display controller /dev/dri/card0 was removed"
 echo "$(basename "$pci")" > /sys/bus/pci/drivers/virtio-pci/bind
 check appeared-while-paused 1 /mnt/cowl.log "appeared while the session is paused"
 busybox chvt 1
-check resumed-again 2 /mnt/cowl.log "session resumed"
+check resumed-again 3 /mnt/cowl.log "session resumed"
 check taken-at-resume 2 /mnt/cowl.log "display controller taken"
 check centre-display-at-resume 4 /mnt/cowl.log 'display connected output="Virtual-1" width=1024 height=768'
 check passenger-display-at-resume 3 /mnt/cowl.log 'display connected output="Virtual-2" width=800 height=600'
@@ -177,6 +207,7 @@ step screendump-6
 
 echo quit > /run/scratch/touch
 echo quit > /run/scratch/touch-mirrored
+echo quit > /run/scratch/keys
 kill $cowl
 wait $cowl
 echo "CHECK cowl-exited PASS"
