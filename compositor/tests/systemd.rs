@@ -106,6 +106,38 @@ fn wait_for_log_line(path: &std::path::Path, text: &str, process: &mut std::proc
     }
 }
 
+/// Writes `bytes` into the FIFO at `path` once its reader (Cowl) has it open, and closes it.
+/// Opened without blocking, so that a Cowl gone meanwhile fails the test, never hangs it.
+fn write_to_reader(path: &std::path::Path, bytes: &[u8], process: &mut std::process::Child) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let deadline = std::time::Instant::now() + common::DEADLINE;
+    let mut fifo = loop {
+        let opened = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path);
+        match opened {
+            Ok(fifo) => break fifo,
+            // No reader yet.
+            Err(err) if err.raw_os_error() == Some(libc::ENXIO) => {
+                if let Ok(Some(status)) = process.try_wait() {
+                    panic!("cowl exited ({status}) before it read {}", path.display());
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "cowl never opened {}",
+                    path.display()
+                );
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(err) => panic!("open {}: {err}", path.display()),
+        }
+    };
+    // Well under a pipe's 64 KB: the write never finds it full.
+    fifo.write_all(bytes).expect("write into the FIFO");
+}
+
 #[test]
 fn the_first_frame_does_not_wait_for_the_car_but_ready_does() {
     use std::os::unix::net::UnixDatagram;
@@ -172,7 +204,7 @@ fn the_first_frame_does_not_wait_for_the_car_but_ready_does() {
     assert!(!log_text.contains("vehicle data loaded"), "{log_text}");
 
     let demo_dbc = std::fs::read(common::DEMO_DBC).expect("the demo DBC");
-    std::fs::write(&dbc, demo_dbc).expect("write the DBC into the FIFO");
+    write_to_reader(&dbc, &demo_dbc, &mut cowl.0);
     notify.set_nonblocking(false).expect("blocking");
     let ready = common::wait_for_ready_of(&notify, Some(&mut cowl.0));
     let log_text = std::fs::read_to_string(&log_path).unwrap_or_default();
