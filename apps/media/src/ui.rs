@@ -224,18 +224,9 @@ impl Window {
         let content = column![self.now_playing(), self.transport(), self.library()]
             .spacing(12)
             .padding(16);
-        // The window's background is drawn as part of the view, not left to the renderer's
-        // clear colour: iced's software renderer redraws only what changed, judged against
-        // the frame its buffer last held, but compares the clear colour with the frame
-        // before, so a frame drawn into the buffer of the night before day kept the night's
-        // background around what changed. As a quad, the background changes with the theme
-        // in every buffer.
         container(content)
             .width(Length::Fill)
             .height(Length::Fill)
-            .style(|theme: &Theme| {
-                container::Style::default().background(theme.palette().background)
-            })
             .into()
     }
 
