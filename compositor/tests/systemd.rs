@@ -7,6 +7,7 @@
 mod common;
 
 use common::Compositor;
+use common::log::LogLines;
 
 #[test]
 fn a_watchdog_asked_for_is_pinged_at_half_its_timeout() {
@@ -87,55 +88,18 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// Waits (bounded) for a line containing `text` in the log at `path`.
-fn wait_for_log_line(path: &std::path::Path, text: &str, process: &mut std::process::Child) {
-    let deadline = std::time::Instant::now() + common::DEADLINE;
-    loop {
-        let log = std::fs::read_to_string(path).unwrap_or_default();
-        if log.contains(text) {
-            return;
-        }
-        if let Ok(Some(status)) = process.try_wait() {
-            panic!("cowl exited ({status}) before {text:?}:\n{log}");
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no {text:?} in cowl's log:\n{log}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
+/// Writes `bytes` into the FIFO at `path` once its reader (Cowl) opens it, on a thread that
+/// waits in the open; fails the test if that does not happen within `DEADLINE`.
+fn write_when_read(path: &std::path::Path, bytes: Vec<u8>) {
+    let (written, done) = std::sync::mpsc::channel();
+    let fifo = path.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = written.send(std::fs::write(&fifo, bytes));
+    });
+    match done.recv_timeout(common::DEADLINE) {
+        Ok(result) => result.expect("write into the FIFO"),
+        Err(_) => panic!("cowl never opened {} to read it", path.display()),
     }
-}
-
-/// Writes `bytes` into the FIFO at `path` once its reader (Cowl) has it open, and closes it.
-/// Opened without blocking, so that a Cowl gone meanwhile fails the test, never hangs it.
-fn write_to_reader(path: &std::path::Path, bytes: &[u8], process: &mut std::process::Child) {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let deadline = std::time::Instant::now() + common::DEADLINE;
-    let mut fifo = loop {
-        let opened = std::fs::OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(path);
-        match opened {
-            Ok(fifo) => break fifo,
-            // No reader yet.
-            Err(err) if err.raw_os_error() == Some(libc::ENXIO) => {
-                if let Ok(Some(status)) = process.try_wait() {
-                    panic!("cowl exited ({status}) before it read {}", path.display());
-                }
-                assert!(
-                    std::time::Instant::now() < deadline,
-                    "cowl never opened {}",
-                    path.display()
-                );
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            Err(err) => panic!("open {}: {err}", path.display()),
-        }
-    };
-    // Well under a pipe's 64 KB: the write never finds it full.
-    fifo.write_all(bytes).expect("write into the FIFO");
 }
 
 #[test]
@@ -165,8 +129,6 @@ fn the_first_frame_does_not_wait_for_the_car_but_ready_does() {
     let notify_path = dir.path().join("notify");
     let notify = UnixDatagram::bind(&notify_path).expect("bind the notify socket");
     notify.set_nonblocking(true).expect("non-blocking");
-    let log_path = dir.path().join("cowl.log");
-    let log = std::fs::File::create(&log_path).expect("create the log");
     let mut cowl = KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_cowl"))
             .args(["--backend", "headless", "--renderer", "pixman"])
@@ -178,13 +140,14 @@ fn the_first_frame_does_not_wait_for_the_car_but_ready_does() {
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("DISPLAY")
             .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("clone the log"))
-            .stderr(log)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start cowl"),
     );
+    let log = LogLines::of(&mut cowl.0);
 
-    wait_for_log_line(&log_path, "first frame presented", &mut cowl.0);
+    log.shows("first frame presented");
     // A client's roundtrip is served after the loop iteration that presented the frame, the
     // one that would have sent READY=1 if ready did not wait for the car.
     let info = Command::new("wayland-info")
@@ -195,27 +158,21 @@ fn the_first_frame_does_not_wait_for_the_car_but_ready_does() {
     assert!(info.status.success(), "wayland-info failed: {info:?}");
     let mut message = [0u8; 512];
     let early = notify.recv(&mut message);
-    let log_text = std::fs::read_to_string(&log_path).unwrap_or_default();
     assert!(
         early.is_err(),
-        "cowl notified {:?} before its car was loaded:\n{log_text}",
-        String::from_utf8_lossy(&message[..early.unwrap_or(0)])
+        "cowl notified {:?} before its car was loaded: {:#?}",
+        String::from_utf8_lossy(&message[..early.unwrap_or(0)]),
+        log.so_far()
     );
-    assert!(!log_text.contains("vehicle data loaded"), "{log_text}");
 
     let demo_dbc = std::fs::read(common::DEMO_DBC).expect("the demo DBC");
-    write_to_reader(&dbc, &demo_dbc, &mut cowl.0);
+    write_when_read(&dbc, demo_dbc);
     notify.set_nonblocking(false).expect("blocking");
     let ready = common::wait_for_ready_of(&notify, Some(&mut cowl.0));
-    let log_text = std::fs::read_to_string(&log_path).unwrap_or_default();
-    assert_eq!(ready, Ok(()), "{log_text}");
-    // The simulator's car, from the DBC written late, is the one that runs.
-    assert!(
-        log_text.contains("vehicle signals source=Sim"),
-        "{log_text}"
-    );
-    let done = log_text
-        .find("start-up done")
-        .expect("the start-up summary");
-    assert!(log_text[done..].contains(" car="), "{log_text}");
+    assert_eq!(ready, Ok(()), "{:#?}", log.so_far());
+    // The simulator's car, from the DBC written late, is the one that runs, and the
+    // summary has its phase.
+    log.shows("vehicle signals source=Sim");
+    let summary = log.line_with("start-up done");
+    assert!(summary.contains(" car="), "{summary}");
 }

@@ -10,6 +10,16 @@ use common::{Harness, copy_media};
 use cowl_media::engine::{Command, Status};
 use cowl_media::library::Cover;
 
+/// The three test tones without the video, scanned: an engine on its temporary folder.
+fn three_tracks_scanned() -> (tempfile::TempDir, Harness) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_media(dir.path());
+    std::fs::remove_dir_all(dir.path().join("video")).unwrap();
+    let harness = Harness::start(dir.path());
+    harness.wait_for("the scan", |snapshot| snapshot.library.len() == 3);
+    (dir, harness)
+}
+
 #[test]
 fn the_library_has_tags_cover_art_video_and_an_error_row_and_a_second_start_skips_discovery() {
     let dir = tempfile::tempdir().unwrap();
@@ -76,11 +86,7 @@ fn the_library_has_tags_cover_art_video_and_an_error_row_and_a_second_start_skip
 
 #[test]
 fn playback_advances_hands_over_gaplessly_and_stops_at_the_end() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_media(dir.path());
-    std::fs::remove_dir_all(dir.path().join("video")).unwrap();
-    let harness = Harness::start(dir.path());
-    harness.wait_for("the scan", |snapshot| snapshot.library.len() == 3);
+    let (_dir, harness) = three_tracks_scanned();
 
     harness.send(Command::PlayEntry(0));
     let playing = harness.wait_for("position to advance", |snapshot| {
@@ -107,11 +113,7 @@ fn playback_advances_hands_over_gaplessly_and_stops_at_the_end() {
 
 #[test]
 fn a_seek_sent_right_after_loading_is_done_once_the_track_has_prerolled() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_media(dir.path());
-    std::fs::remove_dir_all(dir.path().join("video")).unwrap();
-    let harness = Harness::start(dir.path());
-    harness.wait_for("the scan", |snapshot| snapshot.library.len() == 3);
+    let (_dir, harness) = three_tracks_scanned();
 
     // The seek reaches the engine while the track is still prerolling.
     harness.send(Command::PlayEntry(2));
@@ -135,11 +137,7 @@ fn a_seek_sent_right_after_loading_is_done_once_the_track_has_prerolled() {
 
 #[test]
 fn a_file_gone_before_its_turn_becomes_an_error_row_and_the_next_one_plays() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_media(dir.path());
-    std::fs::remove_dir_all(dir.path().join("video")).unwrap();
-    let harness = Harness::start(dir.path());
-    harness.wait_for("the scan", |snapshot| snapshot.library.len() == 3);
+    let (dir, harness) = three_tracks_scanned();
     std::fs::remove_file(dir.path().join("test-tones/02-middle-a.ogg")).unwrap();
 
     harness.send(Command::PlayEntry(0));
@@ -162,11 +160,7 @@ fn a_file_gone_before_its_turn_becomes_an_error_row_and_the_next_one_plays() {
 
 #[test]
 fn shuffle_repeat_and_previous_follow_the_queue() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_media(dir.path());
-    std::fs::remove_dir_all(dir.path().join("video")).unwrap();
-    let harness = Harness::start(dir.path());
-    harness.wait_for("the scan", |snapshot| snapshot.library.len() == 3);
+    let (_dir, harness) = three_tracks_scanned();
 
     harness.send(Command::PlayEntry(2));
     harness.wait_for("the last track", |snapshot| snapshot.current == Some(2));

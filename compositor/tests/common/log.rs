@@ -31,12 +31,22 @@ impl LogLines {
 
     /// Waits for a line that says `text`; returns the lines before it.
     pub fn shows(&self, text: &str) -> Vec<String> {
+        self.until(text).0
+    }
+
+    /// Waits for a line that says `text`; returns that line.
+    pub fn line_with(&self, text: &str) -> String {
+        self.until(text).1
+    }
+
+    /// The lines before the first that says `text`, and that line.
+    fn until(&self, text: &str) -> (Vec<String>, String) {
         let deadline = std::time::Instant::now() + super::DEADLINE;
         let mut before = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             match self.0.recv_timeout(left) {
-                Ok(line) if line.contains(text) => return before,
+                Ok(line) if line.contains(text) => return (before, line),
                 Ok(line) => before.push(line),
                 Err(_) => panic!("timed out waiting for the app to log {text:?}: {before:#?}"),
             }

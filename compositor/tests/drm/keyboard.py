@@ -10,31 +10,16 @@ then reads commands from FIFO, one per line, and plays them as fingers would:
                      lets them go in the reverse order
     quit
 
-Only the standard library: the struct layouts and ioctl numbers are linux/uinput.h's.
+Only the standard library, through uinput.py beside it.
 """
 
-import fcntl
-import os
-import struct
 import sys
 import time
 
-EV_SYN, EV_KEY = 0, 1
-SYN_REPORT = 0
-BUS_VIRTUAL = 0x06
+from uinput import EV_KEY, EV_SYN, SYN_REPORT, create, destroy, emit
+
 # KEY_ESC (1) up to KEY_MICMUTE (248): what a full keyboard reports.
 KEYS = range(1, 249)
-
-UI_SET_EVBIT = 0x40045564
-UI_SET_KEYBIT = 0x40045565
-UI_DEV_CREATE = 0x5501
-UI_DEV_DESTROY = 0x5502
-ABS_CNT = 64
-
-
-def emit(fd, kind, code, value):
-    # struct input_event: a timeval (zero: the kernel stamps it), type, code, value.
-    os.write(fd, struct.pack("llHHi", 0, 0, kind, code, value))
 
 
 def chord(fd, codes):
@@ -50,25 +35,7 @@ def chord(fd, codes):
 
 def main():
     name, fifo = sys.argv[1], sys.argv[2]
-    fd = os.open("/dev/uinput", os.O_WRONLY | os.O_NONBLOCK)
-    for bit in (EV_SYN, EV_KEY):
-        fcntl.ioctl(fd, UI_SET_EVBIT, bit)
-    for key in KEYS:
-        fcntl.ioctl(fd, UI_SET_KEYBIT, key)
-    # struct uinput_user_dev: name[80], input_id (4 x u16), ff_effects_max, then absmax,
-    # absmin, absfuzz and absflat, ABS_CNT s32 each (none used by a keyboard).
-    device = struct.pack(
-        "80sHHHHi" + "i" * ABS_CNT * 4,
-        name.encode(),
-        BUS_VIRTUAL,
-        0x1234,
-        0x5679,
-        1,
-        0,
-        *([0] * ABS_CNT * 4),
-    )
-    os.write(fd, device)
-    fcntl.ioctl(fd, UI_DEV_CREATE)
+    fd = create(name, 0x5679, KEYS)
     print(f"keyboard {name} created", flush=True)
     try:
         while True:
@@ -83,8 +50,7 @@ def main():
                         chord(fd, [int(word) for word in words[1:]])
                         print("played", line.strip(), flush=True)
     finally:
-        fcntl.ioctl(fd, UI_DEV_DESTROY)
-        os.close(fd)
+        destroy(fd)
 
 
 if __name__ == "__main__":
