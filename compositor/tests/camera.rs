@@ -341,3 +341,49 @@ fn a_camera_helper_that_talks_nonsense_is_cut_off_and_replaced() {
     assert_eq!(started.lines().count(), 2, "one helper cut off, one real");
     assert!(compositor.log().contains("camera helper lost"));
 }
+
+/// FMVSS 111 wants the rear view for as long as the car is in reverse. A gear frame cut short
+/// (undecodable) and then a gear signal that goes stale in R (its ECU silent for longer than
+/// the mapping's 1 s) must not take the camera away: only another gear received does.
+#[test]
+fn in_reverse_the_camera_stays_through_a_short_frame_and_a_stale_gear_until_another_gear() {
+    let bus = PrivateBus::start();
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let log = dir.path().join("reverse.log");
+    std::fs::write(
+        &log,
+        "(100.000000) can0 123#11000000\n\
+         (100.500000) can0 123#11\n\
+         (103.000000) can0 100#0000010000000000\n\
+         (104.000000) can0 123#00000000\n",
+    )
+    .expect("write the log");
+    let pipeline = "videotestsrc is-live=true pattern=solid-color foreground-color=0xff00c000 \
+                    ! video/x-raw,format=BGRx,width=160,height=120,framerate=30/1 \
+                    ! appsink name=camera";
+    let log_arg = log.display().to_string();
+    let compositor = Compositor::headless_on_bus(
+        &bus,
+        "640x480",
+        &["--replay", &log_arg, "--replay-stepped", "--debug-input"],
+        &config(pipeline),
+    );
+    let mut app = TestClient::map_toplevel(&compositor, "org.test.App");
+    app.draw(0xff0000);
+    let mut drive = common::drive::SteppedDrive::of_log(&bus, &log);
+    let camera = |image: &Image| image.pixel(20, 100) == GREEN && image.pixel(2, 2) == GREEN;
+
+    drive.to(0.0);
+    compositor.wait_for_capture("the camera in R", camera);
+    drive.to(0.5);
+    compositor.wait_for_capture("the camera after a short gear frame", camera);
+    drive.to(3.0);
+    let car = bus.cowlctl_ok(&["vehicle"]);
+    assert!(
+        !car.contains(&format!("{CURRENT_GEAR} = R")),
+        "the gear has gone stale by 3 s into the log:\n{car}"
+    );
+    compositor.wait_for_capture("the camera with the gear stale in R", camera);
+    drive.to(4.0);
+    compositor.wait_for_capture("the view once P is received", app_shown);
+}

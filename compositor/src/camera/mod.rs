@@ -130,12 +130,9 @@ pub fn start(state: &mut State, description: &str) {
 }
 
 impl State {
-    /// Whether the camera is due: the gear is R.
+    /// Whether the camera is due: R was the last gear received (`Car::in_reverse`).
     pub fn reversing(&self) -> bool {
-        matches!(
-            self.car.store.get(cowl_sdk::vehicle::names::CURRENT_GEAR, self.car_now()),
-            Some(cowl::vehicle::properties::PropertyValue::String(gear)) if gear == "R"
-        )
+        self.car.in_reverse()
     }
 
     /// Whether the camera is on screen: in R, once the phone projection (if it had the

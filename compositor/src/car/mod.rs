@@ -78,6 +78,10 @@ pub struct Car {
     /// Counts changes a reader could see (values, state, bus states), so that D-Bus
     /// publishing skips its work when nothing changed.
     pub generation: u64,
+    /// R was the last gear positively received. FMVSS 111 wants the rear view for as long as
+    /// the car is in reverse, so only another gear received ends it: a gear that goes stale
+    /// or unknown in R (a bus falling silent, a short frame) keeps the camera.
+    reverse_latched: bool,
 }
 
 impl Car {
@@ -129,6 +133,21 @@ impl Car {
             expiry_timer: None,
             frozen_now: None,
             generation: 0,
+            reverse_latched: false,
+        }
+    }
+
+    /// Whether the car is in reverse: R was the last gear received, whether or not that
+    /// value is still fresh.
+    pub fn in_reverse(&self) -> bool {
+        self.reverse_latched
+    }
+
+    /// Follows the gear into and out of reverse: a gear received sets the latch; an unknown
+    /// or stale one leaves it as it was.
+    fn latch_reverse(&mut self, now: Duration) {
+        if let Some(PropertyValue::String(gear)) = self.store.get(CURRENT_GEAR, now) {
+            self.reverse_latched = gear == "R";
         }
     }
 
@@ -292,6 +311,7 @@ impl State {
     /// arms again: no timer is replaced on every frame.
     pub fn car_changed(&mut self, now: Duration) {
         self.car.generation += 1;
+        self.car.latch_reverse(now);
         // First, so that a frame the changes below ask for waits for the camera's.
         self.car_reverse();
         let keyboard_was_restricted = self.keyboard_restricted();

@@ -24,7 +24,12 @@ pub struct SteppedDrive {
 
 impl SteppedDrive {
     pub fn new(bus: &PrivateBus) -> SteppedDrive {
-        let log = std::fs::read_to_string(DEMO_DRIVE).expect("the demo drive");
+        SteppedDrive::of_log(bus, std::path::Path::new(DEMO_DRIVE))
+    }
+
+    /// A stepped replay of another candump log (cowl started with `--replay` of the same).
+    pub fn of_log(bus: &PrivateBus, log: &std::path::Path) -> SteppedDrive {
+        let log = std::fs::read_to_string(log).expect("the replayed log");
         let stamps: Vec<f64> = log
             .lines()
             .filter_map(|line| line.strip_prefix('(')?.split(')').next()?.parse().ok())
