@@ -26,6 +26,9 @@ const HEADER_BYTES: usize = 64;
 /// mapping.
 pub const MAX_SIDE: u32 = 8192;
 const BYTES_PER_PIXEL: usize = 4;
+/// The largest file of frames accepted: every size below it fits a 32-bit `usize`, so the
+/// byte arithmetic of a format that passed `check` cannot wrap on any target.
+pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
 /// The shape of the frames in one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,13 +51,17 @@ impl FrameFormat {
         }
     }
 
-    /// Whether a file of this format can exist: sizes within limits, rows wide enough.
+    /// Whether a file of this format can exist: sizes within limits, rows wide enough, the
+    /// whole file at most `MAX_FILE_BYTES`. Every size below is computed only for a format
+    /// that passed this (in `u64` here, so that nothing wraps while checking).
     pub fn check(&self) -> Result<(), LinkError> {
         let sides = (1..=MAX_SIDE).contains(&self.width) && (1..=MAX_SIDE).contains(&self.height);
-        let row = self.width as usize * BYTES_PER_PIXEL;
+        let row = u64::from(self.width) * BYTES_PER_PIXEL as u64;
         let stride =
-            (row..=2 * MAX_SIDE as usize * BYTES_PER_PIXEL).contains(&(self.stride as usize));
-        if sides && stride && (1..=MAX_SLOTS).contains(&self.slots) {
+            (row..=2 * u64::from(MAX_SIDE) * BYTES_PER_PIXEL as u64).contains(&self.stride.into());
+        let file = HEADER_BYTES as u64
+            + u64::from(self.slots) * u64::from(self.stride) * u64::from(self.height);
+        if sides && stride && (1..=MAX_SLOTS).contains(&self.slots) && file <= MAX_FILE_BYTES {
             Ok(())
         } else {
             Err(LinkError::Malformed(format!(
@@ -372,8 +379,18 @@ mod tests {
                 stride: 39,
                 slots: 2,
             },
+            // Each side and the stride within limits, but eight slots of 8K frames with the
+            // widest stride are 4 GiB: in a 32-bit usize that wraps to a few bytes.
+            FrameFormat {
+                width: MAX_SIDE,
+                height: MAX_SIDE,
+                stride: 2 * MAX_SIDE * 4,
+                slots: MAX_SLOTS,
+            },
         ] {
             assert!(format.check().is_err(), "{format:?}");
         }
+        // The largest camera the helper sends, 4K in three slots, passes.
+        assert!(FrameFormat::packed(3840, 2160, 3).check().is_ok());
     }
 }

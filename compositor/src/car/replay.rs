@@ -22,6 +22,18 @@ const LOGGED_BAD_LINES: usize = 5;
 const FRAMES_PER_WAKE: usize = 2_000;
 /// The pause between the end of a looped log and its start again.
 const LOOP_PAUSE: Duration = Duration::from_secs(1);
+/// The longest a replay waits for its next frame, whatever the log's timestamps say.
+const LONGEST_GAP: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// When a frame stamped `stamp` is due in a pass that began at `wall_start` with a frame
+/// stamped `log_start`, played at `speed` times the log's pace. No timestamp overflows it.
+fn due_after(wall_start: Instant, log_start: Duration, stamp: Duration, speed: f64) -> Instant {
+    let offset = stamp.saturating_sub(log_start).as_secs_f64() / speed;
+    let wait = Duration::try_from_secs_f64(offset)
+        .unwrap_or(LONGEST_GAP)
+        .min(LONGEST_GAP);
+    wall_start.checked_add(wait).unwrap_or(wall_start)
+}
 
 /// The demo drive (assets/vehicle/demo-drive.log), built in for `cowl --demo`.
 const DEMO_DRIVE: &str = include_str!("../../../assets/vehicle/demo-drive.log");
@@ -118,11 +130,15 @@ fn next_frame<'a>(
 }
 
 impl Replay {
-    /// When the frame stamped `stamp` is due.
+    /// When the frame stamped `stamp` is due: a log's gap (a timestamp from a file, any
+    /// number of seconds) counts for `LONGEST_GAP` at most.
     fn due(&self, stamp: Duration) -> Instant {
-        let log_start = self.log_start.unwrap_or(stamp);
-        let offset = stamp.saturating_sub(log_start).as_secs_f64() / self.options.speed;
-        self.wall_start + Duration::from_secs_f64(offset)
+        due_after(
+            self.wall_start,
+            self.log_start.unwrap_or(stamp),
+            stamp,
+            self.options.speed,
+        )
     }
 
     /// Plays the next `count` frames at once (a stepped replay); how many there were.
@@ -137,7 +153,7 @@ impl Replay {
                     wrapped = true;
                     self.cursor = Cursor::next_pass();
                     self.log_start = None;
-                    self.pass_start = state.car_now() + LOOP_PAUSE;
+                    self.pass_start = state.car_now().saturating_add(LOOP_PAUSE);
                     continue;
                 }
                 break;
@@ -145,7 +161,9 @@ impl Replay {
             wrapped = false;
             // The car's clock moves to this frame's time in the log (never backwards).
             let log_start = *self.log_start.get_or_insert(frame.timestamp);
-            let at = self.pass_start + frame.timestamp.saturating_sub(log_start);
+            let at = self
+                .pass_start
+                .saturating_add(frame.timestamp.saturating_sub(log_start));
             state.car.frozen_now = Some(at.max(state.car_now()));
             if frame.kind == candump::FrameKind::Data {
                 state.car_frame(frame.interface, frame.id, frame.data());
@@ -242,5 +260,27 @@ pub fn start(state: &mut State, options: ReplayOptions) {
         });
     if let Err(err) = inserted {
         warn!("could not start the replay: {err}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_whose_timestamps_leap_waits_a_day_at_most_and_never_overflows() {
+        let start = Instant::now();
+        let second = Duration::from_secs(1);
+        assert_eq!(due_after(start, second, second * 3, 2.0), start + second);
+        // candump timestamps are any u64 of seconds: from 0 to the largest, at any speed.
+        let last = Duration::new(u64::MAX, 999_999_999);
+        for speed in [0.1, 1.0, 1000.0] {
+            assert_eq!(
+                due_after(start, Duration::ZERO, last, speed),
+                start + LONGEST_GAP
+            );
+        }
+        // Backwards in time: due at once.
+        assert_eq!(due_after(start, last, Duration::ZERO, 1.0), start);
     }
 }

@@ -77,7 +77,7 @@ impl Store {
     pub fn next_expiry(&self, now: Duration) -> Option<Duration> {
         self.entries
             .values()
-            .filter_map(|entry| Some(entry.updated + entry.stale_after?))
+            .filter_map(|entry| entry.updated.checked_add(entry.stale_after?))
             .filter(|&expiry| expiry > now)
             .min()
     }
@@ -117,6 +117,20 @@ mod tests {
         // A stale value refreshed with the same value is a change: it was unknown.
         assert!(store.set("Gear", gear(), 40 * MS, Some(MS * 10)));
         assert!(store.set("Gear", gear(), 60 * MS, Some(MS * 10)));
+    }
+
+    #[test]
+    fn a_value_stamped_at_the_end_of_time_has_no_expiry_and_no_overflow() {
+        let mut store = Store::default();
+        let end = Duration::new(u64::MAX, 0);
+        store.set(
+            "Gear",
+            Some(PropertyValue::String("R".into())),
+            end,
+            Some(MS * 1000),
+        );
+        assert_eq!(store.next_expiry(end), None);
+        assert!(store.get("Gear", end).is_some());
     }
 
     #[test]
