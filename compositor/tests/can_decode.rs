@@ -161,3 +161,41 @@ fn a_broken_dbc_is_refused_with_file_line_and_column() {
     let expected = format!("{}:18:", dbc.display());
     assert!(stderr.contains(&expected), "{stderr}");
 }
+
+/// `cowlctl ... | head -1`: the reader leaves after one line; cowlctl ends by the closed pipe
+/// (SIGPIPE) as any command-line tool does, never with a panic.
+#[test]
+fn a_reader_that_leaves_early_ends_cowlctl_quietly() {
+    use std::io::BufRead;
+    use std::os::unix::process::ExitStatusExt;
+    let dbc = asset("cowl-demo.dbc");
+    let log = asset("demo-drive.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cowlctl"))
+        .args(["can", "decode", "--dbc"])
+        .arg(&dbc)
+        .arg("--log")
+        .arg(&log)
+        // Hundreds of KB: more than a pipe holds, so cowlctl still writes when we leave.
+        .arg("--json")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run cowlctl");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut first = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("a first line");
+    assert!(!first.is_empty());
+    // The reader is gone (dropped with the BufReader).
+    let output = child.wait_with_output().expect("cowlctl's end");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    const SIGPIPE: i32 = 13;
+    assert_eq!(
+        output.status.signal(),
+        Some(SIGPIPE),
+        "ended by SIGPIPE: {:?} {stderr}",
+        output.status
+    );
+}

@@ -116,6 +116,12 @@ enum CanCommand {
 }
 
 fn main() -> ExitCode {
+    // A reader that goes away (`cowlctl vehicle --watch | head`) ends cowlctl quietly, as it
+    // does any command-line tool: Rust ignores SIGPIPE, and println! would panic instead.
+    // SAFETY: called first in main, before any thread exists; SIG_DFL is a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Can {
