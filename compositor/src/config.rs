@@ -272,6 +272,11 @@ pub struct ShellConfig {
     pub theme: crate::chrome::theme::ThemeChoice,
     /// With theme "auto": how long a new DayNightMode must hold before the theme follows.
     pub day_night_hold_ms: Option<Spanned<u64>>,
+    /// Whether apps that are not declared (or not verified as the app they claim to be,
+    /// `identity.rs`) may be shown while the car moves. Nobody has checked that they are
+    /// distraction-optimized, so by default they are not.
+    #[serde(default)]
+    pub show_unknown_apps_while_driving: bool,
 }
 
 impl ShellConfig {
@@ -557,6 +562,11 @@ pub struct AppConfig {
     /// The app shown instead of this one while driving (a declared app_id).
     #[serde(default)]
     pub fallback: Option<Spanned<String>>,
+    /// The Unix user (a name or a uid) the app runs as when others start it (a systemd
+    /// unit): clients of that user are this app. Without it, only the process Cowl starts
+    /// for the app (and its descendants) is (`identity.rs`).
+    #[serde(default)]
+    pub user: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

@@ -13,6 +13,7 @@ mod config;
 mod dbus;
 mod demo;
 mod handlers;
+mod identity;
 mod input;
 mod keyboard;
 mod protocols;
@@ -72,6 +73,7 @@ fn run(mut cli: Cli) -> Result<()> {
     // Before anything else: a bad configuration stops us before a socket or window exists.
     let (config, config_source) = config::load(cli.config.as_deref())?;
     info!(source = %config_source, "configuration loaded");
+    socket::raise_file_limit();
 
     let mut event_loop: EventLoop<'static, State> =
         EventLoop::try_new().context("could not create the event loop")?;
@@ -182,11 +184,19 @@ pub(crate) fn spawn_client(command: &str, socket_name: &str) {
     match spawned {
         Ok(mut child) => {
             info!(command, pid = child.id(), "spawned client");
+            let pid = child.id();
+            identity::vouch_for_spawned(pid);
             // Reap it when it exits, so that no zombie outlives it.
             let command = command.to_string();
-            std::thread::spawn(move || match child.wait() {
-                Ok(status) => info!(command, %status, "spawned client exited"),
-                Err(err) => tracing::warn!(command, "could not wait for a spawned client: {err}"),
+            std::thread::spawn(move || {
+                match child.wait() {
+                    Ok(status) => info!(command, %status, "spawned client exited"),
+                    Err(err) => {
+                        tracing::warn!(command, "could not wait for a spawned client: {err}")
+                    }
+                }
+                // Reaped: the pid may be another process's from now on.
+                identity::forget_spawned(pid);
             });
         }
         Err(err) => tracing::warn!(command, "could not spawn client: {err}"),

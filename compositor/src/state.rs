@@ -58,6 +58,11 @@ pub struct ClientState {
     pub privileged: bool,
     /// Set for clients that connected through a sandbox's security-context socket.
     pub security_context: Option<SecurityContext>,
+    /// The connecting process's user, from the socket's peer credentials.
+    pub uid: Option<u32>,
+    /// The declared app_ids Cowl vouches for in this client, from how its process (or an
+    /// ancestor of it) was started (`identity.rs`).
+    pub vouched: crate::identity::Vouched,
 }
 
 impl ClientData for ClientState {
@@ -111,6 +116,8 @@ pub struct State {
     /// The clock of presentation feedback and frame callbacks (CLOCK_MONOTONIC).
     pub clock: Clock<Monotonic>,
     pub socket_name: String,
+    /// The listening socket's event source (paused while descriptors run out, socket.rs).
+    pub listening_socket: Option<smithay::reexports::calloop::RegistrationToken>,
     pub backend: Backend,
     /// The windows that are shown, where; `shell` decides which.
     pub space: Space<Window>,
@@ -151,6 +158,8 @@ pub struct State {
     /// Audio focus held by the head unit's own apps (Shell1's AudioFocus).
     pub audio_focus: crate::shell::audio_focus::AudioFocusHolders,
     pub camera: crate::camera::Camera,
+    /// The configured apps' users, by which clients are recognised as those apps.
+    pub app_users: crate::identity::AppUsers,
     /// Redraws while reversing, so that a camera that stops is noticed.
     pub reverse_timer: Option<smithay::reexports::calloop::RegistrationToken>,
 }
@@ -169,30 +178,12 @@ impl State {
         let listening_socket = socket::bind(cli.socket.as_deref())?;
         let socket_name = listening_socket
             .socket_name()
-            .to_string_lossy()
-            .into_owned();
-        loop_handle
-            .insert_source(listening_socket, |stream, _, state| {
-                let pid = rustix::net::sockopt::socket_peercred(&stream)
-                    .ok()
-                    .map(|credentials| credentials.pid.as_raw_nonzero().get());
-                let client_state = ClientState {
-                    privileged: state.trusts_process(pid),
-                    ..ClientState::default()
-                };
-                debug!(
-                    ?pid,
-                    privileged = client_state.privileged,
-                    "client connected"
-                );
-                if let Err(err) = state
-                    .display_handle
-                    .insert_client(stream, Arc::new(client_state))
-                {
-                    warn!("could not accept a Wayland client: {err}");
-                }
-            })
-            .map_err(|err| anyhow::anyhow!("could not watch the Wayland socket: {err}"))?;
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let listening_socket = socket::watch(&loop_handle, listening_socket, |state, stream| {
+            state.accept_client(stream)
+        })?;
+
         loop_handle
             .insert_source(
                 Generic::new(display, Interest::READ, Mode::Level),
@@ -260,6 +251,7 @@ impl State {
             fatal_error: None,
             clock,
             socket_name,
+            listening_socket: Some(listening_socket),
             backend: Backend::Starting,
             space: Space::default(),
             shell: Shell::default(),
@@ -278,6 +270,7 @@ impl State {
             demo_split_pending: cli.demo,
             car: crate::car::Car::without_data(&config.vehicle),
             camera: crate::camera::Camera::default(),
+            app_users: crate::identity::AppUsers::resolve(&config),
             reverse_timer: None,
             chrome: Chrome::new(
                 match config.shell.theme {
@@ -292,6 +285,33 @@ impl State {
             steering_keys: Default::default(),
             config,
         })
+    }
+
+    /// A client connected on our socket: what it may do is decided now, from the socket's
+    /// peer credentials (`trust.rs`, `identity.rs`).
+    pub fn accept_client(&mut self, stream: std::os::unix::net::UnixStream) {
+        let credentials = rustix::net::sockopt::socket_peercred(&stream).ok();
+        let pid = credentials
+            .as_ref()
+            .map(|credentials| credentials.pid.as_raw_nonzero().get());
+        let client_state = ClientState {
+            privileged: self.trusts_process(pid),
+            uid: credentials.map(|credentials| credentials.uid.as_raw()),
+            vouched: self.vouched_for(pid),
+            ..ClientState::default()
+        };
+        debug!(
+            ?pid,
+            privileged = client_state.privileged,
+            vouched = ?client_state.vouched,
+            "client connected"
+        );
+        if let Err(err) = self
+            .display_handle
+            .insert_client(stream, Arc::new(client_state))
+        {
+            warn!("could not accept a Wayland client: {err}");
+        }
     }
 
     /// Runs after every batch of events: drops dead windows and popups, and sends what the

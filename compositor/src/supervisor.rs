@@ -25,7 +25,8 @@ pub fn ends_with_cowl(command: &mut Command) -> &mut Command {
     use std::os::unix::process::CommandExt;
     let cowl = rustix::process::getpid();
     // SAFETY: the closure runs in the child between fork and exec. It only makes the
-    // sigprocmask, prctl and getppid system calls, which are async-signal-safe, and turns
+    // sigprocmask, prctl, getppid, getrlimit and setrlimit system calls, which are
+    // async-signal-safe, reads an atomic, and turns
     // an errno into an io::Error, which allocates nothing.
     unsafe {
         command.pre_exec(move || {
@@ -38,6 +39,7 @@ pub fn ends_with_cowl(command: &mut Command) -> &mut Command {
                 return Err(std::io::Error::last_os_error());
             }
             rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::TERM))?;
+            crate::socket::restore_file_limit_in_child()?;
             // Cowl died before the death signal was set: nothing would send it.
             if rustix::process::getppid() != Some(cowl) {
                 return Err(rustix::io::Errno::SRCH.into());
@@ -178,6 +180,14 @@ impl Supervisor {
         self.apps
             .iter()
             .any(|app| app.privileged && app.state == AppState::Running { pid })
+    }
+
+    /// The app whose running process has this pid.
+    pub fn app_started_as(&self, pid: u32) -> Option<String> {
+        self.apps
+            .iter()
+            .find(|app| app.state == AppState::Running { pid })
+            .map(|app| app.id.clone())
     }
 
     /// The pid of a running app.

@@ -171,9 +171,12 @@ fn a_keymap_that_does_not_compile_falls_back_to_the_default_and_the_screens_come
 #[test]
 fn an_app_is_placed_on_the_output_its_configuration_names() {
     let compositor = Compositor::headless_with_config(
-        "[[outputs]]\nname = \"HEADLESS-1\"\n\n[[outputs]]\nname = \"HEADLESS-2\"\n\
-         [outputs.layout]\nstatus_bar = { edge = \"top\", size = 20 }\n\n\
-         [[apps]]\nid = \"org.cowl.Passenger\"\nname = \"Passenger\"\noutput = \"HEADLESS-2\"\n",
+        &common::apps_of_this_user(
+            "[[outputs]]\nname = \"HEADLESS-1\"\n\n[[outputs]]\nname = \"HEADLESS-2\"\n\
+             [outputs.layout]\nstatus_bar = { edge = \"top\", size = 20 }\n\n\
+             [[apps]]\nid = \"org.cowl.Passenger\"\nname = \"Passenger\"\n\
+             output = \"HEADLESS-2\"\n",
+        ),
         &[
             "--renderer",
             "pixman",

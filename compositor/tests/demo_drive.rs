@@ -54,7 +54,12 @@ fn camera_shown(image: &Image) -> bool {
 #[test]
 fn along_the_demo_drive_the_screen_obeys_the_car() {
     let bus = PrivateBus::start();
-    let compositor = Compositor::headless_on_bus(&bus, "640x480", &STEPPED_DRIVE_ARGS, CONFIG);
+    let compositor = Compositor::headless_on_bus(
+        &bus,
+        "640x480",
+        &STEPPED_DRIVE_ARGS,
+        &common::apps_of_this_user(CONFIG),
+    );
     let mut drive = SteppedDrive::new(&bus);
     let mut game = TestClient::map_toplevel(&compositor, "org.test.Game");
     game.draw(0x0000ff);

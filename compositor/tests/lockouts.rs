@@ -52,7 +52,12 @@ fn park(bus: &PrivateBus) {
 #[test]
 fn video_apps_are_covered_while_driving_and_shown_when_parked() {
     let bus = PrivateBus::start();
-    let compositor = Compositor::headless_on_bus(&bus, "640x480", &["--vehicle", "sim"], CONFIG);
+    let compositor = Compositor::headless_on_bus(
+        &bus,
+        "640x480",
+        &["--vehicle", "sim"],
+        &common::apps_of_this_user(CONFIG),
+    );
     let mut video = TestClient::map_toplevel(&compositor, "org.test.Video");
     video.draw(0xff0000);
     compositor.wait_for_capture("the video app, parked", app_area_is(RED));
@@ -107,7 +112,7 @@ fn a_restricted_app_gives_way_while_driving_and_cannot_be_opened() {
         &bus,
         "640x480",
         &["--vehicle", "sim", "--debug-input"],
-        RESTRICTED,
+        &common::apps_of_this_user(RESTRICTED),
     );
     let mut nav = TestClient::map_toplevel(&compositor, "org.test.Nav");
     nav.draw(0x00ff00);

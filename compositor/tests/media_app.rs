@@ -76,7 +76,7 @@ impl MediaInCowl {
             &bus,
             "1280x800",
             &["--debug-input", "--clock", "09:41"],
-            &config(),
+            &common::apps_of_this_user(&config()),
         );
         let media = tempfile::tempdir().unwrap();
         copy_media(media.path());
@@ -323,7 +323,7 @@ fn the_app_follows_the_car_once_cowl_comes_onto_the_bus() {
             "1280x800",
         ],
         &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
-        &config(),
+        &common::apps_of_this_user(&config()),
     );
     let media = tempfile::tempdir().unwrap();
     copy_media(media.path());
@@ -346,7 +346,12 @@ fn on_a_head_unit_the_car_is_followed_on_cowl_s_bus_and_mpris_stays_on_the_sessi
     // COWL_DBUS_BUS names, and the app's session bus has no Cowl on it.
     let car_bus = PrivateBus::start();
     let session_bus = PrivateBus::start();
-    let cowl = Compositor::headless_on_bus(&car_bus, "1280x800", &[], &config());
+    let cowl = Compositor::headless_on_bus(
+        &car_bus,
+        "1280x800",
+        &[],
+        &common::apps_of_this_user(&config()),
+    );
     let media = tempfile::tempdir().unwrap();
     copy_media(media.path());
     let (mut app, _log) = spawn_media_with(

@@ -62,7 +62,12 @@ impl NavInCowl {
         let bus = PrivateBus::start();
         let config = common::one_app_config("org.cowl.Navigation", "Navigation", "navigation")
             + extra_config;
-        let compositor = Compositor::headless_on_bus(&bus, "1280x800", cowl_args, &config);
+        let compositor = Compositor::headless_on_bus(
+            &bus,
+            "1280x800",
+            cowl_args,
+            &common::apps_of_this_user(&config),
+        );
         let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets");
         let mut app = compositor
             .command(common::app_binary("cowl-nav").to_str().expect("utf-8 path"))

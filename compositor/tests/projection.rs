@@ -58,7 +58,7 @@ fn start(bus: &PrivateBus) -> (Compositor, TestClient) {
         bus,
         "640x480",
         &["--vehicle", "sim", "--debug-input"],
-        &config(),
+        &common::apps_of_this_user(&config()),
     );
     let mut app = TestClient::map_toplevel(&compositor, "org.test.App");
     app.draw(0xff0000);

@@ -166,3 +166,73 @@ fn help_documents_every_flag() {
     }
     assert!(help.contains("headless") && help.contains("nested") && help.contains("pixman"));
 }
+
+/// A client that opens connections until Cowl has no file descriptor left must not end Cowl
+/// (nor its camera and chrome): the clients it has are served on, and once the flood is gone
+/// new clients connect again. Cowl's limit of open files is set low (the unit's default
+/// soft limit is 1024) so that the flood reaches it quickly.
+#[test]
+fn a_flood_of_connections_past_the_file_limit_leaves_cowl_serving() {
+    let mut compositor = Compositor::start_limited(
+        &[
+            "--backend",
+            "headless",
+            "--renderer",
+            "pixman",
+            "--output",
+            "320x240",
+        ],
+        &[],
+        "# every default\n",
+        Some(96),
+    );
+    let mut client = TestClient::map_toplevel(&compositor, "org.cowl.Test");
+    client.draw(0xff0000);
+    compositor.wait_for_capture("the client", |image| image.pixel(10, 10) == [255, 0, 0]);
+
+    // Connections that never speak, opened without blocking until the socket's backlog
+    // refuses more: far more than Cowl may hold.
+    let socket = compositor.runtime_dir().join(&compositor.socket);
+    let mut flood = Vec::new();
+    for _ in 0..400 {
+        let fd = rustix::net::socket_with(
+            rustix::net::AddressFamily::UNIX,
+            rustix::net::SocketType::STREAM,
+            rustix::net::SocketFlags::NONBLOCK | rustix::net::SocketFlags::CLOEXEC,
+            None,
+        )
+        .expect("a socket");
+        let address = rustix::net::SocketAddrUnix::new(&socket).expect("the socket's address");
+        match rustix::net::connect(&fd, &address) {
+            Ok(()) => flood.push(fd),
+            Err(rustix::io::Errno::AGAIN) => break,
+            Err(err) => compositor.fail(&format!(
+                "connection {} failed ({err}): cowl ended under the flood",
+                flood.len() + 1
+            )),
+        }
+    }
+    assert!(
+        flood.len() > 96,
+        "the flood got {} connections",
+        flood.len()
+    );
+
+    // Cowl serves the client it has: a new buffer (a descriptor it must receive) is shown
+    // and answered with a frame callback.
+    let answered = client.state.frame_times_ms.len();
+    client.draw(0x00ff00);
+    client.wait_for_frame_callbacks(answered + 1);
+    assert!(compositor.is_running(), "cowl ended under the flood");
+
+    // The flood gone, a new client (grim) connects and sees the picture.
+    drop(flood);
+    compositor.wait_for_capture("the client's new colour, by a new client", |image| {
+        image.pixel(10, 10) == [0, 255, 0]
+    });
+    assert!(
+        compositor.log().contains("Too many open files"),
+        "the flood never reached the limit:\n{}",
+        compositor.log()
+    );
+}

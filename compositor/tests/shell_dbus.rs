@@ -60,7 +60,7 @@ fn start(bus: &PrivateBus) -> Compositor {
 }
 
 fn start_with(bus: &PrivateBus, extra: &[&str]) -> Compositor {
-    Compositor::headless_on_bus(bus, "640x480", extra, CONFIG)
+    Compositor::headless_on_bus(bus, "640x480", extra, &common::apps_of_this_user(CONFIG))
 }
 
 /// Takes the configure the compositor sent after a shell change and draws at its size.

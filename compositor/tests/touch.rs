@@ -43,7 +43,12 @@ const RED_BUTTON: &str = "280";
 const BLUE_BUTTON: &str = "440";
 
 fn start(bus: &PrivateBus) -> Compositor {
-    Compositor::headless_on_bus(bus, "640x480", &["--debug-input"], CONFIG)
+    Compositor::headless_on_bus(
+        bus,
+        "640x480",
+        &["--debug-input"],
+        &common::apps_of_this_user(CONFIG),
+    )
 }
 
 fn app_area_is(colour: [u8; 3]) -> impl Fn(&Image) -> bool {
@@ -129,7 +134,8 @@ fn a_touch_reaches_the_app_under_it_in_its_coordinates_and_chrome_touches_do_not
 #[test]
 fn touch_injection_needs_the_debug_flag() {
     let bus = PrivateBus::start();
-    let _compositor = Compositor::headless_on_bus(&bus, "640x480", &[], CONFIG);
+    let _compositor =
+        Compositor::headless_on_bus(&bus, "640x480", &[], &common::apps_of_this_user(CONFIG));
     let output = bus.cowlctl(&["tap", "10", "10"]);
     assert!(!output.status.success());
     let message = String::from_utf8_lossy(&output.stderr);

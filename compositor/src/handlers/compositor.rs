@@ -46,6 +46,9 @@ impl CompositorHandler for State {
 
         if let Some(window) = self.window_for_surface(&root) {
             window.on_commit();
+            // Placement, roles and restrictions follow the app_id that the client may
+            // claim, whenever it sets or changes it.
+            self.refresh_window_app_id(&window);
             if let Some(toplevel) = window.toplevel()
                 && !toplevel.is_initial_configure_sent()
             {
@@ -98,9 +101,9 @@ impl State {
         }
         window.user_data().insert_if_missing(|| ShownOnce);
         self.screenshot_window_shown();
-        let app_id = window.toplevel().and_then(crate::shell::app_id);
+        let app_id = crate::shell::activation::window_app_id(window);
         info!(app_id, "window shown");
-        self.curtain_app_shown(app_id.as_deref());
+        self.curtain_app_shown(Some(app_id.as_str()));
         self.demo_window_shown();
     }
 

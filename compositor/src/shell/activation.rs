@@ -86,13 +86,30 @@ fn role_name(role: AppRole) -> &'static str {
     }
 }
 
-/// The app_id of a window ("" for a window that set none: it is treated as an undeclared
-/// app of its own).
+/// The app_id a window is treated as: what its client claims, where the client may claim it
+/// (`identity.rs`); "" for a window that set none (an undeclared app of its own).
 pub fn window_app_id(window: &Window) -> String {
+    crate::identity::effective_app_id_of(window)
+}
+
+/// The slot a window is shown in (global logical), kept in its user data while it is mapped:
+/// its surfaces, subsurfaces and popups are clipped to it, and its covers fill it.
+struct ShownSlot(std::cell::Cell<Option<Rectangle<i32, Logical>>>);
+
+/// The slot a mapped window fills; `None` while it is not shown.
+pub fn shown_slot(window: &Window) -> Option<Rectangle<i32, Logical>> {
     window
-        .toplevel()
-        .and_then(super::app_id)
-        .unwrap_or_default()
+        .user_data()
+        .get::<ShownSlot>()
+        .and_then(|slot| slot.0.get())
+}
+
+fn set_shown_slot(window: &Window, slot: Option<Rectangle<i32, Logical>>) {
+    window
+        .user_data()
+        .get_or_insert(|| ShownSlot(std::cell::Cell::new(None)))
+        .0
+        .set(slot);
 }
 
 fn has_buffer(surface: &WlSurface) -> bool {

@@ -54,6 +54,28 @@ icon = "{icon}"
     )
 }
 
+/// The uid this test runs as, for `[[apps]] user`: a declared app's windows are honoured
+/// only from the process Cowl starts for it or from its configured user (compositor's
+/// `identity.rs`), and a test's own clients play the declared apps.
+pub fn this_user() -> u32 {
+    rustix::process::getuid().as_raw()
+}
+
+/// `config` with every declared app that names no user of its own run by this test's user,
+/// so that the test's own clients are those apps.
+pub fn apps_of_this_user(config: &str) -> String {
+    let mut tables = config.split("[[apps]]");
+    let mut out = tables.next().unwrap_or_default().to_string();
+    for table in tables {
+        out.push_str("[[apps]]");
+        if !table.contains("\nuser = ") {
+            out.push_str(&format!("\nuser = \"{}\"", this_user()));
+        }
+        out.push_str(table);
+    }
+    out
+}
+
 /// A `[security]` table that trusts the tools the harness runs, found on PATH.
 pub fn trusted_tools_config() -> String {
     security_config(&[])
@@ -164,6 +186,17 @@ impl Compositor {
 
     /// Like `start`, with this configuration file's text unless `args` name a `--config`.
     pub fn start_with_config(args: &[&str], env: &[(&str, &str)], config: &str) -> Compositor {
+        Compositor::start_limited(args, env, config, None)
+    }
+
+    /// Like `start_with_config`, with cowl's limit of open files (soft and hard) set to
+    /// `file_limit`, as a unit's LimitNOFILE= would.
+    pub fn start_limited(
+        args: &[&str],
+        env: &[(&str, &str)],
+        config: &str,
+        file_limit: Option<u64>,
+    ) -> Compositor {
         let runtime_dir = private_runtime_dir();
         let socket = "cowl-test".to_string();
         let notify_path = runtime_dir.path().join("notify");
@@ -209,6 +242,21 @@ impl Compositor {
             .stderr(log);
         for (key, value) in env {
             command.env(key, value);
+        }
+        if let Some(limit) = file_limit {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: between fork and exec the closure makes one setrlimit system call,
+            // which is async-signal-safe, and allocates nothing.
+            unsafe {
+                command.pre_exec(move || {
+                    let limit = rustix::process::Rlimit {
+                        current: Some(limit),
+                        maximum: Some(limit),
+                    };
+                    rustix::process::setrlimit(rustix::process::Resource::Nofile, limit)?;
+                    Ok(())
+                });
+            }
         }
         let mut process = command.spawn().expect("start cowl");
         let ready = wait_for_ready_of(&notify, Some(&mut process));
