@@ -11,13 +11,14 @@
 use std::time::Duration;
 
 use smithay::backend::renderer::damage::OutputDamageTracker;
+use smithay::backend::renderer::element::AsRenderElements;
 use smithay::backend::renderer::element::RenderElementStates;
 use smithay::backend::renderer::element::default_primary_scanout_output_compare;
 use smithay::backend::renderer::element::memory::MemoryRenderBufferRenderElement;
 use smithay::backend::renderer::element::render_elements;
 use smithay::backend::renderer::element::surface::WaylandSurfaceRenderElement;
+use smithay::backend::renderer::element::utils::CropRenderElement;
 use smithay::backend::renderer::{ExportMem, ImportAll, ImportMem, Renderer, Texture};
-use smithay::desktop::space::{SpaceRenderElements, space_render_elements};
 use smithay::desktop::utils::{
     OutputPresentationFeedback, surface_presentation_feedback_flags_from_states,
     surface_primary_scanout_output, update_surface_primary_scanout_output,
@@ -26,7 +27,7 @@ use smithay::desktop::{Space, Window, layer_map_for_output};
 use smithay::output::Output;
 use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
-use smithay::utils::{Physical, Rectangle, Size};
+use smithay::utils::{Logical, Physical, Rectangle, Scale, Size};
 use smithay::wayland::compositor::SurfaceData;
 use smithay::wayland::presentation::Refresh;
 use tracing::warn;
@@ -35,6 +36,7 @@ use crate::chrome::{Chrome, ChromeFrame};
 use crate::config::Colour;
 use crate::protocols::screencopy::{self, RowOrder, ScreencopyState};
 use crate::screenshot::{Screenshot, ScreenshotRequest};
+use crate::shell::activation::shown_slot;
 use crate::state::State;
 
 /// What a rendered frame changed, for feedback and captures.
@@ -76,9 +78,11 @@ pub struct FrameJob<'a> {
 }
 
 render_elements! {
-    /// Everything a frame shows: apps and layer surfaces, and the chrome's buffers.
-    pub FrameElement<R, E> where R: ImportAll + ImportMem;
-    Space=SpaceRenderElements<R, E>,
+    /// Everything a frame shows: layer surfaces (trusted clients only), apps clipped to
+    /// their slots, and the chrome's buffers.
+    pub FrameElement<R> where R: ImportAll + ImportMem;
+    Layer=WaylandSurfaceRenderElement<R>,
+    App=CropRenderElement<WaylandSurfaceRenderElement<R>>,
     Chrome=MemoryRenderBufferRenderElement<R>,
 }
 
@@ -161,8 +165,11 @@ where
     Ok(outcome)
 }
 
-/// Everything `output` shows, front to back: covers of hung apps, the apps and layer
-/// surfaces, the panels and the home view. The curtain shows nothing (black alone).
+/// Everything `output` shows, front to back: the covers (or the camera), the upper layer
+/// surfaces (the on-screen keyboard), the status bar and dock, the apps, each clipped to its
+/// slot, the lower layer surfaces, and the home view. No app surface, subsurface or popup
+/// can draw over the chrome or outside its slot: only trusted clients have layer surfaces.
+/// The curtain shows nothing (black alone).
 pub fn frame_elements<R>(
     renderer: &mut R,
     output: &Output,
@@ -170,25 +177,109 @@ pub fn frame_elements<R>(
     chrome: &mut Chrome,
     chrome_frame: ChromeFrame,
     curtain: bool,
-) -> Result<Vec<FrameElement<R, WaylandSurfaceRenderElement<R>>>, String>
+) -> Result<Vec<FrameElement<R>>, String>
 where
     R: Renderer + ImportAll + ImportMem,
     R::TextureId: Send + Clone + Texture + 'static,
 {
     let mut elements = Vec::new();
-    if !curtain {
-        let (above, below) = chrome.render_elements(renderer, chrome_frame);
-        let apps = space_render_elements(renderer, [space], output, 1.0).map_err(|err| {
-            format!(
-                "collecting the windows of {} failed: {err:?}",
-                output.name()
-            )
-        })?;
-        elements.extend(above.into_iter().map(FrameElement::Chrome));
-        elements.extend(apps.into_iter().map(FrameElement::Space));
-        elements.extend(below.into_iter().map(FrameElement::Chrome));
+    if curtain {
+        return Ok(elements);
     }
+    let Some(output_geometry) = space.output_geometry(output) else {
+        return Ok(elements);
+    };
+    let scale = output.current_scale().fractional_scale();
+    let chrome = chrome.render_elements(renderer, chrome_frame);
+    let (lower_layers, upper_layers) = layer_elements(renderer, output, scale);
+    elements.extend(chrome.above.into_iter().map(FrameElement::Chrome));
+    elements.extend(upper_layers.into_iter().map(FrameElement::Layer));
+    elements.extend(chrome.panels.into_iter().map(FrameElement::Chrome));
+    elements.extend(
+        app_elements(renderer, space, output_geometry, scale)
+            .into_iter()
+            .map(FrameElement::App),
+    );
+    elements.extend(lower_layers.into_iter().map(FrameElement::Layer));
+    elements.extend(chrome.below.into_iter().map(FrameElement::Chrome));
     Ok(elements)
+}
+
+/// The shown windows' surfaces, popups and subsurfaces, topmost first, each clipped to its
+/// window's slot (output-local physical).
+fn app_elements<R>(
+    renderer: &mut R,
+    space: &Space<Window>,
+    output_geometry: Rectangle<i32, Logical>,
+    scale: f64,
+) -> Vec<CropRenderElement<WaylandSurfaceRenderElement<R>>>
+where
+    R: Renderer + ImportAll,
+    R::TextureId: Clone + Texture + 'static,
+{
+    let mut elements = Vec::new();
+    for window in space.elements().rev() {
+        let (Some(slot), Some(location)) = (shown_slot(window), space.element_location(window))
+        else {
+            continue;
+        };
+        let Some(visible) = slot.intersection(output_geometry) else {
+            continue;
+        };
+        let clip = Rectangle::new(visible.loc - output_geometry.loc, visible.size)
+            .to_physical_precise_round(scale);
+        let origin = (location - window.geometry().loc - output_geometry.loc)
+            .to_physical_precise_round(scale);
+        let surfaces = AsRenderElements::<R>::render_elements::<WaylandSurfaceRenderElement<R>>(
+            window,
+            renderer,
+            origin,
+            Scale::from(scale),
+            1.0,
+        );
+        elements.extend(
+            surfaces
+                .into_iter()
+                .filter_map(|surface| CropRenderElement::from_element(surface, scale, clip)),
+        );
+    }
+    elements
+}
+
+/// The output's layer surfaces, topmost first: (background and bottom, top and overlay).
+fn layer_elements<R>(
+    renderer: &mut R,
+    output: &Output,
+    scale: f64,
+) -> (
+    Vec<WaylandSurfaceRenderElement<R>>,
+    Vec<WaylandSurfaceRenderElement<R>>,
+)
+where
+    R: Renderer + ImportAll,
+    R::TextureId: Clone + Texture + 'static,
+{
+    use smithay::wayland::shell::wlr_layer::Layer;
+    let layers = layer_map_for_output(output);
+    let mut lower = Vec::new();
+    let mut upper = Vec::new();
+    for surface in layers.layers().rev() {
+        let Some(geometry) = layers.layer_geometry(surface) else {
+            continue;
+        };
+        let surfaces = AsRenderElements::<R>::render_elements::<WaylandSurfaceRenderElement<R>>(
+            surface,
+            renderer,
+            geometry.loc.to_physical_precise_round(scale),
+            Scale::from(scale),
+            1.0,
+        );
+        match surface.layer() {
+            Layer::Background | Layer::Bottom => lower.extend(surfaces),
+            Layer::Top | Layer::Overlay => upper.extend(surfaces),
+        }
+    }
+    (lower, upper)
 }
 
 /// What lies behind every element: the output's background colour, black under the curtain.

@@ -373,8 +373,31 @@ impl State {
         outputs
     }
 
-    /// The surface under a point in the global logical space, with the surface's origin.
+    /// The surface under a point in the global logical space, with the surface's origin:
+    /// an upper layer surface, else an app's surface within its slot (what the frame shows
+    /// there, `render.rs`). Touches on the status bar and dock never get this far
+    /// (`input/touch.rs`).
     pub fn surface_under(
+        &self,
+        position: Point<f64, Logical>,
+    ) -> Option<(WlSurface, Point<f64, Logical>)> {
+        self.upper_layer_surface_under(position).or_else(|| {
+            self.space.elements().rev().find_map(|window| {
+                let slot = crate::shell::activation::shown_slot(window)?;
+                if !slot.to_f64().contains(position) {
+                    return None;
+                }
+                let location = self.space.element_location(window)? - window.geometry().loc;
+                window
+                    .surface_under(position - location.to_f64(), WindowSurfaceType::ALL)
+                    .map(|(surface, offset)| (surface, (offset + location).to_f64()))
+            })
+        })
+    }
+
+    /// The top or overlay layer surface (a trusted client's: the on-screen keyboard) under a
+    /// point, with the surface's origin. These are drawn above the chrome's panels.
+    pub fn upper_layer_surface_under(
         &self,
         position: Point<f64, Logical>,
     ) -> Option<(WlSurface, Point<f64, Logical>)> {
@@ -403,12 +426,6 @@ impl State {
                 }
             }
         }
-        self.space
-            .element_under(position)
-            .and_then(|(window, location)| {
-                window
-                    .surface_under(position - location.to_f64(), WindowSurfaceType::ALL)
-                    .map(|(surface, offset)| (surface, (offset + location).to_f64()))
-            })
+        None
     }
 }

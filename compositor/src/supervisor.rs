@@ -235,6 +235,20 @@ impl Supervisor {
             .map(|app| app.state)
     }
 
+    /// Kills the running process of app `id` through the handle the supervisor keeps (an
+    /// unreaped child's pid cannot be another process's); says whether there was one.
+    pub fn kill_running(&mut self, id: &str) -> std::io::Result<bool> {
+        let Some(child) = self
+            .apps
+            .iter_mut()
+            .find(|app| app.id == id)
+            .and_then(|app| app.child.as_mut())
+        else {
+            return Ok(false);
+        };
+        child.kill().map(|()| true)
+    }
+
     /// Whether Cowl started (and so may end) the app with this id.
     pub fn supervises(&self, id: &str) -> bool {
         self.apps

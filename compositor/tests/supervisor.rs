@@ -172,3 +172,41 @@ fn an_app_cowl_started_does_not_outlive_cowl_killed_outright() {
     let ready = rustix::event::poll(&mut watch, Some(&timeout)).expect("poll the pidfd");
     assert_eq!(ready, 1, "the app outlived Cowl by {:?}", common::DEADLINE);
 }
+
+/// A process Cowl did not start claims the supervised app's app_id, then hangs. It is an
+/// unknown app (identity.rs): covered as not responding, but never killed, and the
+/// supervised app it pretends to be is left alone too.
+#[test]
+fn a_hung_impostor_of_a_supervised_app_is_covered_and_never_killed() {
+    let compositor =
+        start_with_supervised_foot("[watchdog]\nhung_after_ms = 600\nkill_after_ms = 1500\n");
+    let supervised = started_pids(&compositor, "org.cowl.Term");
+    let impostor = compositor.spawn_client(
+        "foot",
+        &[
+            "--app-id",
+            "org.cowl.Term",
+            "sh",
+            "-c",
+            "printf '\\033[44m IMPOSTOR \\033[0m\\n'; exec sleep infinity",
+        ],
+    );
+    compositor.wait_for_capture("the impostor's window, as an unknown app", |image| {
+        !shows_the_app(image) && image.pixel(2, 2) != [0, 0, 0]
+    });
+    common::send_signal(impostor, rustix::process::Signal::STOP);
+    compositor.wait_for_capture("the hung impostor covered", |image| {
+        image.pixel(2, 2) == COVER
+    });
+    // Captures pace the wait until the watchdog's kill time has come and gone.
+    compositor.wait_for_capture("the watchdog's decision", |_| {
+        compositor.log().contains("stays covered, not killed")
+    });
+    assert!(
+        std::path::Path::new(&format!("/proc/{impostor}")).exists(),
+        "the impostor was killed"
+    );
+    assert!(!compositor.log().contains("killing the hung app"));
+    assert_eq!(started_pids(&compositor, "org.cowl.Term"), supervised);
+    common::send_signal(impostor, rustix::process::Signal::KILL);
+}

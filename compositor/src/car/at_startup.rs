@@ -158,6 +158,10 @@ impl State {
                 self.car = car;
                 self.startup.reached("car");
                 self.car_start(replay);
+                // The loaded car may have been judged already (the simulator starts
+                // parked): what the car without data kept hidden may show now.
+                self.shell_enforce_restrictions();
+                self.queue_redraw_all();
                 self.startup_car_settled();
             }
             Err(err) => {

@@ -65,9 +65,11 @@ pub struct PanelJob {
 pub struct ChromeFrame {
     pub output: String,
     pub scale: f64,
-    /// Above the apps: the covers of hung apps.
+    /// Above everything: the covers of hung apps and of video while driving, or the camera.
     pub above: Vec<PanelJob>,
-    /// Below the apps: status bar, dock, home view.
+    /// Above every app surface, so that no app can cover or fake them: status bar, dock.
+    pub panels: Vec<PanelJob>,
+    /// Below the apps: the home view (no app is shown over it but popups).
     pub below: Vec<PanelJob>,
     /// The camera's picture, drawn below the `above` panels (its overlay) and above the rest.
     pub camera: Option<CameraShot>,
@@ -77,6 +79,16 @@ pub struct ChromeFrame {
 pub struct CameraShot {
     pub frame: std::sync::Arc<crate::camera::CameraFrame>,
     pub picture: Rectangle<i32, Logical>,
+}
+
+/// A frame's chrome as render elements, front to back within each tier.
+pub struct ChromeElements<R: Renderer> {
+    /// Above every surface: covers, or the camera's overlay and picture.
+    pub above: Vec<MemoryRenderBufferRenderElement<R>>,
+    /// Above every app surface: the status bar and the dock.
+    pub panels: Vec<MemoryRenderBufferRenderElement<R>>,
+    /// Below the apps: the home view.
+    pub below: Vec<MemoryRenderBufferRenderElement<R>>,
 }
 
 struct CachedPanel {
@@ -133,16 +145,9 @@ impl Chrome {
         jiff::ZonedDateTime::now().strftime("%H:%M").to_string()
     }
 
-    /// Render elements for a frame's chrome: (above the apps, below the apps). Panels whose
-    /// content, place and scale are unchanged reuse their buffer.
-    pub fn render_elements<R>(
-        &mut self,
-        renderer: &mut R,
-        frame: ChromeFrame,
-    ) -> (
-        Vec<MemoryRenderBufferRenderElement<R>>,
-        Vec<MemoryRenderBufferRenderElement<R>>,
-    )
+    /// Render elements for a frame's chrome, in its three tiers. Panels whose content,
+    /// place and scale are unchanged reuse their buffer.
+    pub fn render_elements<R>(&mut self, renderer: &mut R, frame: ChromeFrame) -> ChromeElements<R>
     where
         R: Renderer + ImportMem,
         R::TextureId: Send + Clone + 'static,
@@ -151,6 +156,7 @@ impl Chrome {
             output,
             scale,
             above,
+            panels,
             below,
             camera,
         } = frame;
@@ -181,6 +187,7 @@ impl Chrome {
             out
         };
         let mut above = elements(above, self);
+        let panels = elements(panels, self);
         let below = elements(below, self);
         match camera {
             Some(shot) => {
@@ -202,7 +209,11 @@ impl Chrome {
         // Panels no longer shown (a home view left, a cover lifted) free their memory.
         self.cache
             .retain(|key, _| key.0 != output || used.contains(key));
-        (above, below)
+        ChromeElements {
+            above,
+            panels,
+            below,
+        }
     }
 
     fn panel_buffer(
@@ -315,6 +326,7 @@ impl State {
             output: output.name(),
             scale,
             above: Vec::new(),
+            panels: Vec::new(),
             below: Vec::new(),
             camera: None,
         };
@@ -337,7 +349,7 @@ impl State {
 
         if let Some(rect) = zones.status_bar {
             let readouts = &self.chrome.readouts;
-            frame.below.push(PanelJob {
+            frame.panels.push(PanelJob {
                 kind: PanelKind::StatusBar,
                 rect,
                 content: Content::Status(StatusContent {
@@ -375,7 +387,7 @@ impl State {
                     },
                 })
                 .collect();
-            frame.below.push(PanelJob {
+            frame.panels.push(PanelJob {
                 kind: PanelKind::Dock,
                 rect,
                 content: Content::Dock(DockContent { theme, entries }),
@@ -465,10 +477,10 @@ impl State {
                 } else {
                     continue;
                 };
-                let Some(visible) = self
-                    .space
-                    .element_geometry(window)
-                    .and_then(|geometry| geometry.intersection(output_geometry))
+                // The whole slot, whatever geometry the app gives its window: it draws
+                // nothing outside its slot (render.rs), so nothing of it shows past this.
+                let Some(visible) = crate::shell::activation::shown_slot(window)
+                    .and_then(|slot| slot.intersection(output_geometry))
                 else {
                     continue;
                 };

@@ -182,10 +182,16 @@ impl State {
         let Some(keyboard) = self.seat.get_keyboard() else {
             return;
         };
+        // The window whose slot holds the point: what the frame shows there.
         let window = self
             .space
-            .element_under(position)
-            .map(|(window, _)| window.clone());
+            .elements()
+            .rev()
+            .find(|window| {
+                crate::shell::activation::shown_slot(window)
+                    .is_some_and(|slot| slot.to_f64().contains(position))
+            })
+            .cloned();
         if let Some(window) = window {
             self.space.raise_element(&window, true);
             let surface = window.toplevel().map(|t| t.wl_surface().clone());

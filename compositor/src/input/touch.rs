@@ -41,9 +41,11 @@ pub enum PressKey {
 
 impl State {
     /// What the chrome holds at a global position: a press to recognize, or `None` when the
-    /// position is not on the chrome (or is on a client surface drawn over it).
+    /// position is not on the chrome. As the frame is drawn: a trusted layer surface (the
+    /// on-screen keyboard) above the status bar and dock, which are above every app surface;
+    /// the home view is below the apps (popup-role apps float over it).
     fn chrome_press_at(&self, position: Point<f64, Logical>) -> Option<(Output, Press)> {
-        if self.curtain.is_down() || self.surface_under(position).is_some() {
+        if self.curtain.is_down() || self.upper_layer_surface_under(position).is_some() {
             return None;
         }
         let output = self.space.output_under(position).next()?.clone();
@@ -71,6 +73,7 @@ impl State {
             return Some((output, Press::new(local, None, None)));
         }
         if self.view(&output) == View::Home
+            && self.surface_under(position).is_none()
             && let Some(area) = crate::shell::app_area(&self.space, &output, &self.config)
         {
             let area_local =

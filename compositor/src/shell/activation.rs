@@ -37,6 +37,10 @@ pub struct Shell {
     /// Windows that a view shows but that have not yet drawn at their slot's size, with the
     /// output they go on: they get frame callbacks at once, so that they draw.
     pub awaiting: Vec<(Window, Output)>,
+    /// Apps whose window appeared while they were restricted (the car moving, or not yet
+    /// known at start-up): they come forward, as a new window does, once they may be shown,
+    /// unless the view changed meanwhile.
+    appeared_while_restricted: Vec<String>,
 }
 
 /// Enough to go back a few apps; bounded so that thousands of switches cost nothing.
@@ -163,6 +167,9 @@ impl State {
 
     fn set_view(&mut self, output: &Output, view: View) {
         info!(output = output.name(), ?view, "view");
+        // The driver (or the car) has moved on: a window that appeared while restricted no
+        // longer comes forward by itself once it may be shown.
+        self.shell.appeared_while_restricted.clear();
         if let Some(active) = view.active_app() {
             let history = &mut self.shell.history;
             history.retain(|app| app != active);
@@ -248,7 +255,7 @@ impl State {
                 let loc = area.loc + ((area.size - size).downscale(2)).to_point();
                 WindowLayout {
                     rect: Rectangle::new(loc, size),
-                    shown: true,
+                    shown: !self.is_restricted_now(&app_id),
                     layer: 2,
                 }
             }
@@ -260,7 +267,9 @@ impl State {
                         slot.unwrap_or(Slot::Full),
                         self.config.shell.split_ratio(),
                     ),
-                    shown: slot.is_some(),
+                    // `restrict_views` has taken restricted apps out of the views; this
+                    // holds even for a window whose view is not yet set right.
+                    shown: slot.is_some() && !self.is_restricted_now(&app_id),
                     layer: 1,
                 }
             }
@@ -271,6 +280,7 @@ impl State {
     /// Configures every window for its slot and maps exactly the windows that are shown and
     /// ready at their size; restacks and moves the keyboard focus to the active app.
     pub fn shell_apply(&mut self) {
+        self.restrict_views();
         let windows = self.shell.windows.clone();
         let mut shown: Vec<(u8, Window)> = Vec::new();
         let mut awaiting = Vec::new();
@@ -290,6 +300,7 @@ impl State {
                 && toplevel.current_state().size == Some(layout.rect.size);
             let mapped_at = self.space.element_location(window);
             if layout.shown && ready {
+                set_shown_slot(window, Some(layout.rect));
                 if mapped_at != Some(layout.rect.loc) {
                     self.space
                         .map_element(window.clone(), layout.rect.loc, false);
@@ -297,6 +308,7 @@ impl State {
                 }
                 shown.push((layout.layer, window.clone()));
             } else {
+                set_shown_slot(window, None);
                 if mapped_at.is_some() {
                     self.space.unmap_elem(window);
                     changed = true;
@@ -363,6 +375,18 @@ impl State {
     /// autostart app is the one the driver sees first).
     pub fn shell_window_appeared(&mut self, window: &Window) {
         let app_id = window_app_id(window);
+        if self.is_restricted_now(&app_id) {
+            // It waits, unseen, until it may be shown (`shell_enforce_restrictions`).
+            if !self.shell.appeared_while_restricted.contains(&app_id) {
+                self.shell.appeared_while_restricted.push(app_id);
+            }
+            return;
+        }
+        self.bring_forward_appeared(&app_id);
+    }
+
+    fn bring_forward_appeared(&mut self, app_id: &str) {
+        let app_id = app_id.to_string();
         let role = self.config.role(&app_id);
         if !matches!(role, AppRole::Main | AppRole::Split | AppRole::Projection)
             || self.supervisor.is_restart(&app_id)
@@ -436,22 +460,50 @@ impl State {
         Ok(())
     }
 
-    /// Whether `app_id` may not be shown now: it is not distraction-optimized and the car
-    /// moves, or its state is unknown.
+    /// Whether `app_id` may not be shown now: the car moves, or its state is unknown, and
+    /// the app is not distraction-optimized: declared `restrict_while_driving`, or unknown
+    /// (not declared, or not verified as the app it claims to be) unless `[shell]
+    /// show_unknown_apps_while_driving` says otherwise.
     pub fn is_restricted_now(&self, app_id: &str) -> bool {
         use cowl::vehicle::driving::DrivingState;
-        self.config
-            .app(app_id)
-            .is_some_and(|app| app.restrict_while_driving)
+        let not_optimized = match self.config.app(app_id) {
+            Some(app) => app.restrict_while_driving,
+            None => !self.config.shell.show_unknown_apps_while_driving,
+        };
+        not_optimized
             && matches!(
                 self.car.driving_state,
                 DrivingState::Moving | DrivingState::Unknown
             )
     }
 
-    /// The car started moving: every shown app that is restricted gives way to its
+    /// After the car started moving: every shown app that is restricted gives way to its
     /// fallback (when that may be shown) or to home.
+    /// Apps whose window appeared while restricted, and that may be shown now, come forward.
     pub fn shell_enforce_restrictions(&mut self) {
+        let mut changed = self.restrict_views();
+        let waiting = std::mem::take(&mut self.shell.appeared_while_restricted);
+        for app_id in waiting {
+            if !self.has_window(&app_id) {
+                continue;
+            }
+            if self.is_restricted_now(&app_id) {
+                self.shell.appeared_while_restricted.push(app_id);
+            } else {
+                self.bring_forward_appeared(&app_id);
+                changed = true;
+            }
+        }
+        if changed {
+            self.shell_apply();
+        }
+    }
+
+    /// Every view that shows a restricted app gives it up: to its fallback (when that may
+    /// be shown) or home. Says whether a view changed. `shell_apply` runs this first, so
+    /// that no way into a view (Shell1, a dock tap, a new window, a changed app_id, an
+    /// activation token, the phone) can show a restricted app.
+    fn restrict_views(&mut self) -> bool {
         let outputs: Vec<Output> = self.space.outputs().cloned().collect();
         let mut changed = false;
         for output in outputs {
@@ -488,9 +540,7 @@ impl State {
             self.set_view(&output, next);
             changed = true;
         }
-        if changed {
-            self.shell_apply();
-        }
+        changed
     }
 
     /// The home view on `output` (the primary output when `None`).
@@ -517,6 +567,11 @@ impl State {
         }
         let (_, start_primary) = self.check_showable(primary)?;
         let (_, start_secondary) = self.check_showable(secondary)?;
+        for app in [primary, secondary] {
+            if self.is_restricted_now(app) {
+                return Err(ShellError::RestrictedWhileDriving(app.to_string()));
+            }
+        }
         if start_primary {
             self.supervisor.start_if_stopped(primary);
         }

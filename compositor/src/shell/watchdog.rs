@@ -13,8 +13,7 @@ use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::wayland_server::Resource;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::SERIAL_COUNTER;
-use smithay::wayland::compositor::with_states;
-use smithay::wayland::shell::xdg::{ShellClient, XdgToplevelSurfaceData};
+use smithay::wayland::shell::xdg::ShellClient;
 use tracing::{info, warn};
 
 use crate::state::State;
@@ -170,35 +169,37 @@ impl State {
         }
     }
 
-    /// Kills a hung app only if the supervisor started it (by app_id): never a process
-    /// that is not ours to end. The supervisor restarts it per its policy.
+    /// Kills a hung app only if the supervisor started it and the hung window is that
+    /// process's (or a descendant's, `identity.rs`): never a process that is not ours to end,
+    /// and never by a pid read from the socket (the process that connected may be gone and its
+    /// pid another's). The supervisor kills the child it holds and restarts it per its policy.
     fn kill_if_ours(&mut self, surface: &WlSurface) {
-        let app_id = with_states(surface, |states| {
-            states
-                .data_map
-                .get::<XdgToplevelSurfaceData>()
-                .and_then(|data| data.lock().ok().and_then(|data| data.app_id.clone()))
-        });
-        let Some(app_id) = app_id.filter(|id| self.supervisor.supervises(id)) else {
-            warn!("a hung app that Cowl did not start stays covered, not killed");
-            return;
-        };
-        let pid = self
+        let app_id = self
+            .window_for_surface(surface)
+            .map(|window| crate::shell::activation::window_app_id(&window))
+            .unwrap_or_default();
+        let started_for_it = self
             .display_handle
             .get_client(surface.id())
             .ok()
-            .and_then(|client| client.get_credentials(&self.display_handle).ok())
-            .map(|credentials| credentials.pid);
-        let Some(pid) = pid.and_then(rustix::process::Pid::from_raw) else {
+            .and_then(|client| {
+                client
+                    .get_data::<crate::state::ClientState>()
+                    .map(|data| data.vouched == crate::identity::Vouched::App(app_id.clone()))
+            })
+            .unwrap_or(false);
+        if !started_for_it || !self.supervisor.supervises(&app_id) {
+            warn!(
+                app = app_id,
+                "a hung app that Cowl did not start stays covered, not killed"
+            );
             return;
-        };
-        warn!(
-            app = app_id,
-            pid = pid.as_raw_nonzero().get(),
-            "killing the hung app"
-        );
-        if let Err(err) = rustix::process::kill_process(pid, rustix::process::Signal::KILL) {
-            warn!(app = app_id, "could not kill the hung app: {err}");
+        }
+        warn!(app = app_id, "killing the hung app");
+        match self.supervisor.kill_running(&app_id) {
+            Ok(true) => {}
+            Ok(false) => warn!(app = app_id, "the hung app's process is gone already"),
+            Err(err) => warn!(app = app_id, "could not kill the hung app: {err}"),
         }
     }
 }

@@ -9,7 +9,7 @@ use std::os::unix::net::UnixStream;
 use wayland_client::globals::{GlobalList, GlobalListContents, registry_queue_init};
 use wayland_client::protocol::{
     wl_buffer, wl_callback, wl_compositor, wl_keyboard, wl_registry, wl_seat, wl_shm, wl_shm_pool,
-    wl_surface, wl_touch,
+    wl_subcompositor, wl_subsurface, wl_surface, wl_touch,
 };
 use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle, WEnum};
 use wayland_protocols::wp::content_type::v1::client::{
@@ -19,6 +19,7 @@ use wayland_protocols::wp::presentation_time::client::{wp_presentation, wp_prese
 use wayland_protocols::wp::text_input::zv3::client::{
     zwp_text_input_manager_v3, zwp_text_input_v3,
 };
+use wayland_protocols::xdg::activation::v1::client::{xdg_activation_token_v1, xdg_activation_v1};
 use wayland_protocols::xdg::shell::client::{
     xdg_popup, xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base,
 };
@@ -53,6 +54,8 @@ pub struct ClientState {
     pub feedback: Vec<Feedback>,
     /// Surface-local positions of the touch-downs this client received.
     pub touch_downs: Vec<(f64, f64)>,
+    /// The xdg_activation token last issued.
+    activation_token: Option<String>,
 }
 
 pub struct TestClient {
@@ -66,6 +69,8 @@ pub struct TestClient {
     toplevel: xdg_toplevel::XdgToplevel,
     xdg_surface: xdg_surface::XdgSurface,
     buffer: Option<wl_buffer::WlBuffer>,
+    /// Subsurfaces and popups, kept alive as long as the client.
+    extra_surfaces: Vec<wl_surface::WlSurface>,
 }
 
 /// Waits for and dispatches the compositor's next events, like `blocking_dispatch`, but
@@ -142,6 +147,7 @@ impl TestClient {
             toplevel,
             xdg_surface,
             buffer: None,
+            extra_surfaces: Vec::new(),
         }
     }
 
@@ -310,6 +316,114 @@ impl TestClient {
             .expect("zwp_text_input_manager_v3");
         let seat: wl_seat::WlSeat = self.globals.bind(&handle, 1..=7, ()).expect("wl_seat");
         manager.get_text_input(&seat, &handle, ())
+    }
+
+    /// Says its window's geometry is this rectangle of its surface (xdg_surface), from the
+    /// next commit on: a hostile app's way of making its window look smaller than it is.
+    pub fn set_window_geometry(&mut self, x: i32, y: i32, width: i32, height: i32) {
+        self.xdg_surface.set_window_geometry(x, y, width, height);
+    }
+
+    /// A subsurface at `x`,`y` of the window (which may lie outside it), `width`x`height` in
+    /// one XRGB colour, placed above the window and shown with the window's next commit.
+    pub fn add_subsurface(&mut self, x: i32, y: i32, width: i32, height: i32, colour: u32) {
+        let handle = self.queue.handle();
+        let compositor: wl_compositor::WlCompositor = self
+            .globals
+            .bind(&handle, 4..=5, ())
+            .expect("wl_compositor");
+        let subcompositor: wl_subcompositor::WlSubcompositor = self
+            .globals
+            .bind(&handle, 1..=1, ())
+            .expect("wl_subcompositor");
+        let surface = compositor.create_surface(&handle, ());
+        let subsurface = subcompositor.get_subsurface(&surface, &self.surface, &handle, ());
+        subsurface.set_position(x, y);
+        subsurface.place_above(&self.surface);
+        let buffer = self.solid_buffer(width, height, colour);
+        surface.attach(Some(&buffer), 0, 0);
+        surface.damage_buffer(0, 0, width, height);
+        surface.commit();
+        self.extra_surfaces.push(surface);
+    }
+
+    /// An xdg_popup of the window, positioned by `setup`, drawn in one XRGB colour at the
+    /// size of its configure, and committed.
+    pub fn add_popup(&mut self, colour: u32, setup: impl FnOnce(&xdg_positioner::XdgPositioner)) {
+        let handle = self.queue.handle();
+        let wm_base: xdg_wm_base::XdgWmBase =
+            self.globals.bind(&handle, 1..=6, ()).expect("xdg_wm_base");
+        let compositor: wl_compositor::WlCompositor = self
+            .globals
+            .bind(&handle, 4..=5, ())
+            .expect("wl_compositor");
+        let positioner = wm_base.create_positioner(&handle, ());
+        setup(&positioner);
+        let surface = compositor.create_surface(&handle, ());
+        let xdg_surface = wm_base.get_xdg_surface(&surface, &handle, ());
+        let _popup = xdg_surface.get_popup(Some(&self.xdg_surface), &positioner, &handle, ());
+        surface.commit();
+        self.state.popup_geometry = None;
+        while self.state.popup_geometry.is_none() {
+            dispatch_before_deadline(&mut self.queue, &mut self.state);
+        }
+        // The xdg_surface configure that follows is acknowledged by its dispatcher.
+        self.queue.roundtrip(&mut self.state).expect("roundtrip");
+        let (_, _, width, height) = self.state.popup_geometry.expect("a popup configure");
+        let buffer = self.solid_buffer(width, height, colour);
+        surface.attach(Some(&buffer), 0, 0);
+        surface.damage_buffer(0, 0, width, height);
+        surface.commit();
+        self.connection.flush().expect("flush");
+        self.extra_surfaces.push(surface);
+    }
+
+    /// A wl_shm buffer of one XRGB colour.
+    fn solid_buffer(&self, width: i32, height: i32, colour: u32) -> wl_buffer::WlBuffer {
+        let stride = width * 4;
+        let mut file = tempfile::tempfile().expect("shm file");
+        let row: Vec<u8> = (0..width).flat_map(|_| colour.to_le_bytes()).collect();
+        for _ in 0..height {
+            file.write_all(&row).expect("fill the shm file");
+        }
+        let handle = self.queue.handle();
+        let pool = self
+            .shm
+            .create_pool(file.as_fd(), stride * height, &handle, ());
+        let buffer = pool.create_buffer(
+            0,
+            width,
+            height,
+            stride,
+            wl_shm::Format::Xrgb8888,
+            &handle,
+            (),
+        );
+        pool.destroy();
+        buffer
+    }
+
+    /// Asks xdg_activation_v1 to bring this window forward with a token made with `serial`
+    /// on the seat (a serial the client may have made up), and waits until the token is
+    /// issued and the request sent.
+    pub fn request_activation(&mut self, serial: u32) {
+        let handle = self.queue.handle();
+        let activation: xdg_activation_v1::XdgActivationV1 = self
+            .globals
+            .bind(&handle, 1..=1, ())
+            .expect("xdg_activation_v1");
+        let seat: wl_seat::WlSeat = self.globals.bind(&handle, 1..=7, ()).expect("wl_seat");
+        let token = activation.get_activation_token(&handle, ());
+        token.set_serial(serial, &seat);
+        token.set_surface(&self.surface);
+        token.commit();
+        self.state.activation_token = None;
+        while self.state.activation_token.is_none() {
+            dispatch_before_deadline(&mut self.queue, &mut self.state);
+        }
+        let token = self.state.activation_token.take().expect("a token");
+        activation.activate(token, &self.surface);
+        self.queue.roundtrip(&mut self.state).expect("roundtrip");
     }
 
     /// Asks for the seat's touch events (recorded in `state.touch_downs`).
@@ -563,6 +677,24 @@ wayland_client::delegate_noop!(ClientState: ignore wl_shm_pool::WlShmPool);
 wayland_client::delegate_noop!(ClientState: ignore wl_buffer::WlBuffer);
 wayland_client::delegate_noop!(ClientState: ignore wl_seat::WlSeat);
 wayland_client::delegate_noop!(ClientState: ignore xdg_positioner::XdgPositioner);
+wayland_client::delegate_noop!(ClientState: ignore wl_subcompositor::WlSubcompositor);
+wayland_client::delegate_noop!(ClientState: ignore wl_subsurface::WlSubsurface);
+wayland_client::delegate_noop!(ClientState: ignore xdg_activation_v1::XdgActivationV1);
+
+impl Dispatch<xdg_activation_token_v1::XdgActivationTokenV1, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &xdg_activation_token_v1::XdgActivationTokenV1,
+        event: xdg_activation_token_v1::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let xdg_activation_token_v1::Event::Done { token } = event {
+            state.activation_token = Some(token);
+        }
+    }
+}
 wayland_client::delegate_noop!(ClientState: ignore wp_content_type_manager_v1::WpContentTypeManagerV1);
 wayland_client::delegate_noop!(ClientState: ignore wp_content_type_v1::WpContentTypeV1);
 wayland_client::delegate_noop!(ClientState: ignore zwp_text_input_manager_v3::ZwpTextInputManagerV3);

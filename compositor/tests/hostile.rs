@@ -1,0 +1,224 @@
+//! The shell's rules, tried as an attacker would: our own hostile Wayland clients against a
+//! real `cowl`. A client that claims another app's app_id, a window that appears while the
+//! car moves, a split asked for over D-Bus while moving, a video app that says its window is
+//! one pixel, subsurfaces and popups placed over the status bar and the dock, a background
+//! app with an activation serial it made up. Each is checked on what the driver would see
+//! (captures) and what Shell1 answers.
+
+mod common;
+
+use common::bus::PrivateBus;
+use common::client::TestClient;
+use common::{Compositor, Image, NIGHT_PANEL};
+use cowl_sdk::vehicle::names::{CURRENT_GEAR, SPEED};
+use wayland_protocols::xdg::shell::client::xdg_positioner;
+
+/// 640x480: status bar 0..40, the app area 40..400, dock 400..480 with five buttons of 80
+/// centred (home 120..200, then Nav, Own, Video, Game). `org.test.Nav` runs as another
+/// user: no client of this test is that app.
+const CONFIG: &str = r##"
+[[outputs]]
+name = "HEADLESS-1"
+[outputs.layout]
+status_bar = { edge = "top", size = 40 }
+dock = { edge = "bottom", size = 80 }
+
+[[apps]]
+id = "org.test.Nav"
+name = "Nav"
+user = "65534"
+
+[[apps]]
+id = "org.test.Own"
+name = "Own"
+
+[[apps]]
+id = "org.test.Video"
+name = "Video"
+video = true
+
+[[apps]]
+id = "org.test.Game"
+name = "Game"
+restrict_while_driving = true
+"##;
+
+const RED: [u8; 3] = [0xff, 0, 0];
+const GREEN: [u8; 3] = [0, 0xff, 0];
+const BLUE: [u8; 3] = [0, 0, 0xff];
+/// The cover's colour (chrome/panels.rs COVER).
+const COVER: [u8; 3] = [0x28, 0x28, 0x30];
+
+fn start(bus: &PrivateBus) -> Compositor {
+    Compositor::headless_on_bus(
+        bus,
+        "640x480",
+        &["--vehicle", "sim", "--debug-input"],
+        &common::apps_of_this_user(CONFIG),
+    )
+}
+
+fn app_area_is(colour: [u8; 3]) -> impl Fn(&Image) -> bool {
+    move |image| image.pixel(20, 60) == colour && image.pixel(620, 390) == colour
+}
+
+fn drive(bus: &PrivateBus) {
+    bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "D"]);
+    bus.cowlctl_ok(&["vehicle", "set", SPEED, "50"]);
+}
+
+fn park(bus: &PrivateBus) {
+    bus.cowlctl_ok(&["vehicle", "set", SPEED, "0"]);
+    bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "P"]);
+}
+
+fn active(bus: &PrivateBus) -> String {
+    bus.cowlctl_ok(&["active"]).trim().to_string()
+}
+
+#[test]
+fn a_client_claiming_another_apps_id_is_an_unknown_app_hidden_while_moving() {
+    let bus = PrivateBus::start();
+    let compositor = start(&bus);
+    // Parked, the impostor shows, but as an unknown app of its own, not as Nav.
+    let mut impostor = TestClient::map_toplevel(&compositor, "org.test.Nav");
+    impostor.draw(0xff0000);
+    compositor.wait_for_capture("the impostor, parked", app_area_is(RED));
+    assert_eq!(active(&bus), "unverified:org.test.Nav");
+
+    // Moving, Nav would be allowed; the impostor is not.
+    drive(&bus);
+    compositor.wait_for_capture("the impostor hidden while moving", |image| {
+        image.pixel(20, 60) != RED && image.pixel(620, 390) != RED
+    });
+    assert_eq!(active(&bus), "");
+    // An app of its configured user is that app, and shows while moving.
+    let mut own = TestClient::map_toplevel(&compositor, "org.test.Own");
+    own.draw(0x00ff00);
+    compositor.wait_for_capture("a declared app of its own user, moving", app_area_is(GREEN));
+}
+
+#[test]
+fn split_and_new_windows_while_moving_never_show_a_restricted_app() {
+    let bus = PrivateBus::start();
+    let compositor = start(&bus);
+    let mut own = TestClient::map_toplevel(&compositor, "org.test.Own");
+    own.draw(0x00ff00);
+    compositor.wait_for_capture("the app, parked", app_area_is(GREEN));
+    drive(&bus);
+
+    // A window of a restricted app that appears while moving is not brought forward.
+    let mut game = TestClient::map_toplevel(&compositor, "org.test.Game");
+    game.draw(0x0000ff);
+    game.queue.roundtrip(&mut game.state).expect("roundtrip");
+    assert_eq!(active(&bus), "org.test.Own");
+    // Nor does Shell1's SetSplit open it, now that it has a window.
+    let refused = bus.cowlctl(&["split", "org.test.Own", "org.test.Game"]);
+    assert!(!refused.status.success(), "SetSplit of a restricted app");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("not available while driving"), "{stderr}");
+    let moving = compositor.capture();
+    assert!(
+        app_area_is(GREEN)(&moving),
+        "the app alone fills the area while moving"
+    );
+
+    // Parked, the window that waited comes forward.
+    park(&bus);
+    compositor.wait_for_capture("the restricted app once parked", app_area_is(BLUE));
+    assert_eq!(active(&bus), "org.test.Game");
+}
+
+#[test]
+fn a_video_app_that_says_its_window_is_one_pixel_is_covered_whole_with_its_subsurfaces() {
+    let bus = PrivateBus::start();
+    let compositor = start(&bus);
+    let mut video = TestClient::map_toplevel(&compositor, "org.test.Video");
+    video.set_window_geometry(0, 0, 1, 1);
+    video.add_subsurface(300, 100, 100, 100, 0x0000ff);
+    video.draw(0xff0000);
+    compositor.wait_for_capture("the video with its subsurface, parked", |image| {
+        app_area_is(RED)(image) && image.pixel(350, 190) == BLUE
+    });
+
+    drive(&bus);
+    let covered = compositor.wait_for_capture("the video covered while moving", app_area_is(COVER));
+    for y in 40..400 {
+        for x in 0..640 {
+            let pixel = covered.pixel(x, y);
+            assert!(
+                pixel != RED && pixel != BLUE,
+                "the video shows at {x},{y} while moving"
+            );
+        }
+    }
+}
+
+#[test]
+fn subsurfaces_and_popups_are_clipped_to_their_slot_and_the_dock_takes_its_touches() {
+    let bus = PrivateBus::start();
+    let compositor = start(&bus);
+    let mut app = TestClient::map_toplevel(&compositor, "org.test.Own");
+    // Red over the status bar and the top of the app area, blue over the dock.
+    app.add_subsurface(0, -40, 640, 80, 0xff0000);
+    app.draw(0x00ff00);
+    // A popup 200x100 from the window's bottom edge, slid back inside the output: over the
+    // dock's home button.
+    app.add_popup(0x0000ff, |positioner| {
+        positioner.set_size(200, 100);
+        positioner.set_anchor_rect(0, 359, 200, 1);
+        positioner.set_anchor(xdg_positioner::Anchor::BottomLeft);
+        positioner.set_gravity(xdg_positioner::Gravity::BottomRight);
+        positioner.set_constraint_adjustment(xdg_positioner::ConstraintAdjustment::SlideY);
+    });
+    let shown = compositor.wait_for_capture("the app's surfaces inside its slot", |image| {
+        image.pixel(20, 60) == RED && image.pixel(20, 395) == BLUE
+    });
+    assert_eq!(
+        shown.pixel(2, 2),
+        NIGHT_PANEL,
+        "the status bar is drawn over the subsurface"
+    );
+    assert_eq!(
+        shown.pixel(2, 470),
+        NIGHT_PANEL,
+        "the dock is drawn over the popup"
+    );
+    for x in 0..640 {
+        for y in (0..40).chain(400..480) {
+            let pixel = shown.pixel(x, y);
+            assert!(
+                pixel != RED && pixel != BLUE,
+                "the app draws over the chrome at {x},{y}"
+            );
+        }
+    }
+
+    // A tap on the home button, where the popup lies beneath, goes home.
+    app.listen_to_touch();
+    bus.cowlctl_ok(&["tap", "160", "440"]);
+    assert_eq!(active(&bus), "", "the dock's home button took the tap");
+    app.queue.roundtrip(&mut app.state).expect("roundtrip");
+    assert!(
+        app.state.touch_downs.is_empty(),
+        "the app got the dock's touch"
+    );
+}
+
+#[test]
+fn a_background_app_cannot_take_the_screen_with_an_activation_serial_it_made_up() {
+    let bus = PrivateBus::start();
+    let compositor = start(&bus);
+    let mut background = TestClient::map_toplevel(&compositor, "org.test.Video");
+    background.draw(0xff0000);
+    compositor.wait_for_capture("the first app", app_area_is(RED));
+    let mut front = TestClient::map_toplevel(&compositor, "org.test.Own");
+    front.draw(0x00ff00);
+    compositor.wait_for_capture("the second app in front", app_area_is(GREEN));
+
+    background.request_activation(u32::MAX / 2);
+    // The request is handled before the roundtrip that follows it returns.
+    assert_eq!(active(&bus), "org.test.Own");
+    let after = compositor.capture();
+    assert!(app_area_is(GREEN)(&after), "the app in front stays");
+}
