@@ -157,7 +157,9 @@ where
                 for request in screenshot_requests {
                     let _ = request
                         .reply
-                        .send(Err(format!("could not read the frame: {err}")));
+                        .send(Err(crate::screenshot::ScreenshotError::Failed(format!(
+                            "could not read the frame: {err}"
+                        ))));
                 }
             }
         }

@@ -26,10 +26,37 @@ pub struct PanelPixels {
     pub transform: Transform,
 }
 
-/// A Shell1 `Screenshot` call: where to write, and whom to tell when done.
+/// A Shell1 `Screenshot` call: who asked, the file to write, and whom to tell when done.
 pub struct ScreenshotRequest {
-    pub path: PathBuf,
-    pub reply: futures_channel::oneshot::Sender<Result<(), String>>,
+    pub caller: String,
+    pub file: std::fs::File,
+    pub reply: futures_channel::oneshot::Sender<Result<(), ScreenshotError>>,
+}
+
+/// At most this many Shell1 screenshots wait for a frame (and so for a writer thread) at a
+/// time, one a caller: a caller cannot queue work without bound.
+pub const MAX_WAITING_SCREENSHOTS: usize = 4;
+
+/// Why a Shell1 screenshot was not written.
+#[derive(Debug)]
+pub enum ScreenshotError {
+    /// Enough screenshots wait already (this caller's, or four in all).
+    Busy(String),
+    Failed(String),
+}
+
+/// The caller's descriptor as a file to write the PNG into: it must be a regular file (a
+/// pipe or socket could stall the writer for ever) opened for writing.
+pub fn writable_regular_file(fd: std::os::fd::OwnedFd) -> Result<std::fs::File, String> {
+    let stat = rustix::fs::fstat(&fd).map_err(|err| format!("the file: {err}"))?;
+    if rustix::fs::FileType::from_raw_mode(stat.st_mode) != rustix::fs::FileType::RegularFile {
+        return Err("the screenshot goes into a regular file".into());
+    }
+    let flags = rustix::fs::fcntl_getfl(&fd).map_err(|err| format!("the file: {err}"))?;
+    if !flags.intersects(rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::RDWR) {
+        return Err("the screenshot's file is not open for writing".into());
+    }
+    Ok(std::fs::File::from(fd))
 }
 
 /// Long enough for a client's second and third frames (text after the first clear).
@@ -110,18 +137,42 @@ impl State {
         }
     }
 
-    /// A Shell1 `Screenshot`: the primary output's next frame is saved to `path`.
+    /// A Shell1 `Screenshot`: the primary output's next frame is saved into `file`, unless
+    /// this caller's last one still waits or `MAX_WAITING_SCREENSHOTS` do.
     pub fn request_screenshot(
         &mut self,
-        path: PathBuf,
-        reply: futures_channel::oneshot::Sender<Result<(), String>>,
+        caller: String,
+        file: std::fs::File,
+        reply: futures_channel::oneshot::Sender<Result<(), ScreenshotError>>,
     ) {
         let Some(output) = crate::shell::primary_output(&self.space) else {
-            let _ = reply.send(Err("no output is connected".into()));
+            let _ = reply.send(Err(ScreenshotError::Failed(
+                "no output is connected".into(),
+            )));
             return;
         };
-        self.screenshot_requests
-            .push(ScreenshotRequest { path, reply });
+        let waiting = self.screenshot_requests.len() + self.screenshots_being_written();
+        if self
+            .screenshot_requests
+            .iter()
+            .any(|request| request.caller == caller)
+        {
+            let _ = reply.send(Err(ScreenshotError::Busy(
+                "this caller's last screenshot is still being taken".into(),
+            )));
+            return;
+        }
+        if waiting >= MAX_WAITING_SCREENSHOTS {
+            let _ = reply.send(Err(ScreenshotError::Busy(format!(
+                "{waiting} screenshots are being taken; try again once they are done"
+            ))));
+            return;
+        }
+        self.screenshot_requests.push(ScreenshotRequest {
+            caller,
+            file,
+            reply,
+        });
         // A still screen draws nothing by itself: ask for a frame to save.
         self.queue_redraw(&output);
     }
@@ -138,23 +189,38 @@ impl State {
     }
 }
 
+/// Shell1 screenshots whose PNG is being written (they count against
+/// `MAX_WAITING_SCREENSHOTS` until their caller is answered).
+static BEING_WRITTEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl State {
+    fn screenshots_being_written(&self) -> usize {
+        BEING_WRITTEN.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// Writes the frame for each request on a thread of its own (PNG encoding takes longer than
 /// a frame) and answers each caller when its file is complete.
 pub fn save_requested(requests: Vec<ScreenshotRequest>, xrgb: Vec<u8>, panel: PanelPixels) {
+    use std::sync::atomic::Ordering;
+    let count = requests.len();
+    BEING_WRITTEN.fetch_add(count, Ordering::Relaxed);
     let spawned = std::thread::Builder::new()
         .name("cowl-screenshot".into())
         .spawn(move || {
             for request in requests {
-                let result = write_png(&request.path, &xrgb, &panel)
-                    .map_err(|err| format!("could not write {}: {err}", request.path.display()));
+                let result = write_png_into(&request.file, &xrgb, &panel)
+                    .map_err(|err| ScreenshotError::Failed(format!("could not write: {err}")));
                 match &result {
-                    Ok(()) => info!(path = %request.path.display(), "screenshot written"),
-                    Err(err) => warn!("{err}"),
+                    Ok(()) => info!(caller = request.caller, "screenshot written"),
+                    Err(err) => warn!(caller = request.caller, "{err:?}"),
                 }
+                BEING_WRITTEN.fetch_sub(1, Ordering::Relaxed);
                 let _ = request.reply.send(result);
             }
         });
     if let Err(err) = spawned {
+        BEING_WRITTEN.fetch_sub(count, Ordering::Relaxed);
         warn!("could not start writing a screenshot: {err}");
     }
 }
@@ -162,6 +228,16 @@ pub fn save_requested(requests: Vec<ScreenshotRequest>, xrgb: Vec<u8>, panel: Pa
 /// Writes little-endian XRGB rows as an upright RGB PNG, atomically (a reader never sees
 /// half).
 fn write_png(path: &Path, xrgb: &[u8], panel: &PanelPixels) -> Result<(), String> {
+    let temporary = path.with_extension("png.partial");
+    let file = std::fs::File::create(&temporary).map_err(|err| err.to_string())?;
+    write_png_into(&file, xrgb, panel)?;
+    std::fs::rename(&temporary, path).map_err(|err| err.to_string())
+}
+
+/// Writes little-endian XRGB rows as an upright RGB PNG into `file`, from its start, and cuts
+/// it to the PNG's length.
+fn write_png_into(file: &std::fs::File, xrgb: &[u8], panel: &PanelPixels) -> Result<(), String> {
+    use std::io::{Seek, Write};
     let width = panel.size.w as usize;
     let mut rgb = Vec::with_capacity(width * panel.size.h as usize * 3);
     let rows: Box<dyn Iterator<Item = &[u8]>> = match panel.row_order {
@@ -174,10 +250,11 @@ fn write_png(path: &Path, xrgb: &[u8], panel: &PanelPixels) -> Result<(), String
         }
     }
     let (rgb, size) = upright(rgb, panel.size, panel.transform);
-    let temporary = path.with_extension("png.partial");
-    let file = std::fs::File::create(&temporary).map_err(|err| err.to_string())?;
-    let mut encoder =
-        png::Encoder::new(std::io::BufWriter::new(file), size.w as u32, size.h as u32);
+    let mut out = file;
+    out.set_len(0).map_err(|err| err.to_string())?;
+    out.rewind().map_err(|err| err.to_string())?;
+    let mut buffered = std::io::BufWriter::new(out);
+    let mut encoder = png::Encoder::new(&mut buffered, size.w as u32, size.h as u32);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     let mut writer = encoder.write_header().map_err(|err| err.to_string())?;
@@ -185,7 +262,7 @@ fn write_png(path: &Path, xrgb: &[u8], panel: &PanelPixels) -> Result<(), String
         .write_image_data(&rgb)
         .map_err(|err| err.to_string())?;
     writer.finish().map_err(|err| err.to_string())?;
-    std::fs::rename(&temporary, path).map_err(|err| err.to_string())
+    buffered.flush().map_err(|err| err.to_string())
 }
 
 /// The panel's RGB picture turned by `transform`, as the driver sees it: each panel pixel

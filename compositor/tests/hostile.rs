@@ -222,3 +222,105 @@ fn a_background_app_cannot_take_the_screen_with_an_activation_serial_it_made_up(
     let after = compositor.capture();
     assert!(app_area_is(GREEN)(&after), "the app in front stays");
 }
+
+/// A bus that any local user may connect to, as the system bus is: its socket in a
+/// directory everyone may enter.
+fn bus_for_every_user(dir: &std::path::Path) -> PrivateBus {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let config = dir.join("bus.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "<busconfig><type>session</type><listen>unix:path={}/bus</listen>\
+             <auth>EXTERNAL</auth><policy context=\"default\"><allow user=\"*\"/>\
+             <allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/>\
+             <allow own=\"*\"/></policy></busconfig>",
+            dir.display()
+        ),
+    )
+    .expect("write the bus configuration");
+    PrivateBus::start_with_config(&config)
+}
+
+#[test]
+fn only_root_and_cowls_user_may_read_the_screen_through_shell1() {
+    use std::os::unix::fs::PermissionsExt;
+    let bus_dir = tempfile::tempdir().expect("a temp dir");
+    let bus = bus_for_every_user(bus_dir.path());
+    let compositor = start(&bus);
+    let mut app = TestClient::map_toplevel(&compositor, "org.test.Own");
+    app.draw(0x00ff00);
+    compositor.wait_for_capture("the app", app_area_is(GREEN));
+
+    // Another local user (nobody) asks for the driver's screen into a file of its own.
+    let shots = tempfile::tempdir().expect("a temp dir");
+    std::fs::set_permissions(shots.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let stolen = shots.path().join("stolen.png");
+    let output = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_cowlctl"))
+        .args(["--bus", &bus.address, "screenshot"])
+        .arg(&stolen)
+        .output()
+        .expect("run cowlctl as nobody");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "nobody read the screen");
+    assert!(stderr.contains("may not read the screen"), "{stderr}");
+    let written = std::fs::metadata(&stolen)
+        .map(|meta| meta.len())
+        .unwrap_or(0);
+    assert_eq!(written, 0, "nothing of the screen reached nobody's file");
+
+    // Root (here, Cowl's own user) may, into its own file.
+    let mine = shots.path().join("mine.png");
+    bus.cowlctl_ok(&["screenshot", mine.to_str().expect("utf-8")]);
+    let image = common::Image::read_png(&mine).expect("the PNG");
+    assert_eq!(image.pixel(20, 60), GREEN);
+}
+
+#[test]
+fn shell1_screenshots_wait_one_a_caller_and_a_few_in_all() {
+    let bus = PrivateBus::start();
+    let compositor = start(&bus);
+    let connection = bus.connect();
+    let shell = zbus::block_on(cowl_sdk::shell::Shell1Proxy::new(&connection)).expect("Shell1");
+    // 40 calls at once from one caller, as fast as it can send them.
+    let calls: Vec<_> = (0..40)
+        .map(|_| {
+            let shell = shell.clone();
+            std::thread::spawn(move || {
+                use std::os::fd::AsFd;
+                let file = tempfile::tempfile().expect("a file");
+                zbus::block_on(shell.screenshot(file.as_fd().into()))
+                    .map(|()| file.metadata().map(|meta| meta.len()).unwrap_or(0))
+            })
+        })
+        .collect();
+    let answers: Vec<_> = calls
+        .into_iter()
+        .map(|call| call.join().expect("a call's thread"))
+        .collect();
+    let busy = answers
+        .iter()
+        .filter(|answer| {
+            matches!(answer, Err(zbus::Error::MethodError(name, _, _))
+                if name.as_str() == "org.cowl.Shell1.Error.Busy")
+        })
+        .count();
+    let written = answers
+        .iter()
+        .filter(|answer| answer.as_ref().is_ok_and(|&len| len > 0))
+        .count();
+    assert_eq!(busy + written, 40, "every call is answered: {answers:?}");
+    assert!(busy > 0, "some calls were refused as busy: {answers:?}");
+    assert!(written > 0, "some screenshots were written");
+    let status = std::fs::read_to_string(format!("/proc/{}/status", compositor.pid()))
+        .expect("cowl's status");
+    let threads: usize = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))
+        .and_then(|count| count.trim().parse().ok())
+        .expect("a thread count");
+    assert!(threads < 40, "cowl runs {threads} threads after the flood");
+}

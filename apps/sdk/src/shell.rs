@@ -16,8 +16,8 @@ pub trait Shell1 {
     async fn home(&self) -> zbus::Result<()>;
     /// Shows two apps side by side.
     async fn set_split(&self, primary: &str, secondary: &str) -> zbus::Result<()>;
-    /// Writes a PNG of the primary output to an absolute path.
-    async fn screenshot(&self, path: &str) -> zbus::Result<()>;
+    /// Writes a PNG of the primary output into a regular file opened for writing.
+    async fn screenshot(&self, file: zbus::Fd<'_>) -> zbus::Result<()>;
     /// Holds audio focus of `kind` ("guidance", "media" or "call") until abandoned or the
     /// caller leaves the bus.
     async fn request_audio_focus(&self, kind: &str) -> zbus::Result<()>;

@@ -6,7 +6,6 @@
 //! the event loop and waits for the loop's answer; properties read the snapshot the loop
 //! keeps fresh.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use cowl_sdk::projection::AudioFocus;
@@ -58,7 +57,12 @@ pub enum ShellRequest {
     Activate(String, Reply<Result<(), ShellError>>),
     Home(Reply<Result<(), ShellError>>),
     SetSplit(String, String, Reply<Result<(), ShellError>>),
-    Screenshot(PathBuf, Reply<Result<(), String>>),
+    /// Shell1 `Screenshot`: the caller's unique name, and the file to write.
+    Screenshot {
+        caller: String,
+        file: std::fs::File,
+        reply: Reply<Result<(), crate::screenshot::ScreenshotError>>,
+    },
     /// From org.cowl.Vehicle1 (simulator only): property name and value as text.
     VehicleSet(String, String, Reply<Result<(), super::vehicle::SimError>>),
     /// From org.cowl.Debug1: play the stepped replay's next frames.
@@ -102,6 +106,10 @@ pub enum ShellBusError {
     NotAvailableWhileDriving(String),
     /// The phone projection asked for while no phone is connected.
     NoPhone(String),
+    /// The caller may not do this (read the screen, for one).
+    AccessDenied(String),
+    /// Too many requests of this kind wait already; try again once they are answered.
+    Busy(String),
     Failed(String),
 }
 
@@ -171,19 +179,47 @@ impl ShellInterface {
             .await??)
     }
 
-    /// Writes a PNG of the primary output, as composed inside the compositor, to `path`
-    /// (absolute; written by the compositor's user). Returns once the file is complete.
-    async fn screenshot(&self, path: String) -> Result<(), ShellBusError> {
-        let path = PathBuf::from(path);
-        if !path.is_absolute() {
-            return Err(ShellBusError::InvalidArgs(format!(
-                "{} is not an absolute path",
-                path.display()
+    /// Writes a PNG of the primary output, as composed inside the compositor, into `file`, a
+    /// regular file the caller opened for writing. Cowl opens no path of the caller's: what
+    /// it may write is what the caller could. Only callers of root or Cowl's own user may
+    /// read the screen (as only trusted Wayland clients may capture it); a caller waits for
+    /// one screenshot at a time, and a few wait in all (`screenshot.rs`).
+    async fn screenshot(
+        &self,
+        #[zbus(header)] header: Header<'_>,
+        #[zbus(connection)] connection: &Connection,
+        file: zbus::OwnedFd,
+    ) -> Result<(), ShellBusError> {
+        let caller = header
+            .sender()
+            .ok_or_else(|| ShellBusError::AccessDenied("the caller has no bus name".into()))?
+            .to_string();
+        let uid =
+            zbus::fdo::DBusProxy::new(connection)
+                .await?
+                .get_connection_unix_user(header.sender().cloned().map(Into::into).ok_or_else(
+                    || ShellBusError::AccessDenied("the caller has no bus name".into()),
+                )?)
+                .await
+                .map_err(|err| ShellBusError::AccessDenied(format!("who is calling: {err}")))?;
+        let own = rustix::process::getuid().as_raw();
+        if uid != 0 && uid != own {
+            return Err(ShellBusError::AccessDenied(format!(
+                "user {uid} may not read the screen (only root and Cowl's user {own})"
             )));
         }
-        self.ask(|reply| ShellRequest::Screenshot(path, reply))
-            .await?
-            .map_err(ShellBusError::Failed)
+        let file = crate::screenshot::writable_regular_file(file.into())
+            .map_err(ShellBusError::InvalidArgs)?;
+        self.ask(|reply| ShellRequest::Screenshot {
+            caller,
+            file,
+            reply,
+        })
+        .await?
+        .map_err(|err| match err {
+            crate::screenshot::ScreenshotError::Busy(message) => ShellBusError::Busy(message),
+            crate::screenshot::ScreenshotError::Failed(message) => ShellBusError::Failed(message),
+        })
     }
 
     /// The caller holds audio focus of `kind` (guidance, media or call) until it gives it
@@ -326,7 +362,11 @@ impl State {
             ShellRequest::SetSplit(primary, secondary, reply) => {
                 let _ = reply.send(self.set_split(&primary, &secondary));
             }
-            ShellRequest::Screenshot(path, reply) => self.request_screenshot(path, reply),
+            ShellRequest::Screenshot {
+                caller,
+                file,
+                reply,
+            } => self.request_screenshot(caller, file, reply),
             ShellRequest::ReplayStep(count, reply) => {
                 let _ = reply.send(self.car_replay_step(count));
             }

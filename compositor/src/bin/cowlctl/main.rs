@@ -206,13 +206,16 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|err| describe(&err))?;
         }
         Command::Screenshot { file } => {
-            // Cowl writes the file itself, from its own working directory: make it absolute.
-            let file =
-                std::path::absolute(&file).map_err(|err| format!("{}: {err}", file.display()))?;
-            shell
-                .screenshot(&file.to_string_lossy())
-                .await
-                .map_err(|err| describe(&err))?;
+            // Opened here, with this user's rights, and handed to Cowl to write into.
+            let opened =
+                std::fs::File::create(&file).map_err(|err| format!("{}: {err}", file.display()))?;
+            {
+                use std::os::fd::AsFd;
+                shell
+                    .screenshot(opened.as_fd().into())
+                    .await
+                    .map_err(|err| describe(&err))?;
+            }
             println!("{}", file.display());
         }
         Command::Touch {
