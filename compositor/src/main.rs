@@ -9,6 +9,7 @@ mod camera;
 mod car;
 mod chrome;
 mod cli;
+mod client_limits;
 mod config;
 mod dbus;
 mod demo;

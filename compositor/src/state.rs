@@ -60,6 +60,8 @@ pub struct ClientState {
     pub security_context: Option<SecurityContext>,
     /// The connecting process's user, from the socket's peer credentials.
     pub uid: Option<u32>,
+    /// How many surfaces and windows it holds (`client_limits.rs`).
+    pub counts: crate::client_limits::ClientCounts,
     /// The declared app_ids Cowl vouches for in this client, from how its process (or an
     /// ancestor of it) was started (`identity.rs`).
     pub vouched: crate::identity::Vouched,

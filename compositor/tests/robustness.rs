@@ -236,3 +236,41 @@ fn a_flood_of_connections_past_the_file_limit_leaves_cowl_serving() {
         compositor.log()
     );
 }
+
+/// A client that opens more windows than a head-unit app ever needs is disconnected, alone,
+/// while it commits them in a loop; another client keeps drawing. (Each window costs the
+/// shell work; a commit costs the same with one window or many, `shell_apply_window`.)
+#[test]
+fn a_client_opening_more_windows_than_the_limit_is_disconnected_alone() {
+    let compositor = Compositor::headless(&["--renderer", "pixman", "--output", "320x240"]);
+    let socket = compositor.runtime_dir().join(&compositor.socket);
+    let greedy = common::flood::open_windows(&socket, cowl_limits::MAX_WINDOWS_PER_CLIENT + 1);
+    assert!(
+        greedy
+            .as_ref()
+            .is_err_and(|error| error.starts_with("wl_surface")),
+        "the greedy client was not disconnected: {greedy:?}"
+    );
+    assert_eq!(
+        common::flood::open_windows(&socket, cowl_limits::MAX_WINDOWS_PER_CLIENT),
+        Ok(()),
+        "a client within the limit"
+    );
+    assert!(
+        compositor
+            .log()
+            .contains("a client made too many windows: disconnected"),
+        "{}",
+        compositor.log()
+    );
+    let mut client = TestClient::map_toplevel(&compositor, "org.cowl.Test");
+    client.draw(0x00ff00);
+    compositor.wait_for_capture("another client drawing", |image| {
+        image.pixel(10, 10) == [0, 255, 0]
+    });
+}
+
+/// The compositor's limits, as its `client_limits.rs` has them.
+mod cowl_limits {
+    pub const MAX_WINDOWS_PER_CLIENT: usize = 64;
+}

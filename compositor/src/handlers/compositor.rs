@@ -36,6 +36,14 @@ impl CompositorHandler for State {
         }
     }
 
+    fn new_surface(&mut self, surface: &WlSurface) {
+        self.count_client_object(surface, crate::client_limits::Counted::Surface);
+    }
+
+    fn destroyed(&mut self, surface: &WlSurface) {
+        self.uncount_client_object(surface, crate::client_limits::Counted::Surface);
+    }
+
     fn commit(&mut self, surface: &WlSurface) {
         on_commit_buffer_handler::<Self>(surface);
         if is_sync_subsurface(surface) {
@@ -48,7 +56,7 @@ impl CompositorHandler for State {
             window.on_commit();
             // Placement, roles and restrictions follow the app_id that the client may
             // claim, whenever it sets or changes it.
-            self.refresh_window_app_id(&window);
+            let app_id_changed = self.refresh_window_app_id(&window);
             if let Some(toplevel) = window.toplevel()
                 && !toplevel.is_initial_configure_sent()
             {
@@ -58,8 +66,12 @@ impl CompositorHandler for State {
                 self.shell_window_appeared(&window);
                 self.shell_apply();
                 toplevel.send_configure();
-            } else {
+            } else if app_id_changed {
                 self.shell_apply();
+            } else {
+                // Most commits change nothing but this window's content: no work for the
+                // other windows (a client committing in a loop must not slow the others).
+                self.shell_apply_window(&window);
             }
             self.first_buffer_shown(&window, &root);
         }

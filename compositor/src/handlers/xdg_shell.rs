@@ -23,6 +23,9 @@ impl XdgShellHandler for State {
     }
 
     fn new_toplevel(&mut self, toplevel: ToplevelSurface) {
+        if !self.count_client_object(toplevel.wl_surface(), crate::client_limits::Counted::Window) {
+            return;
+        }
         // Placed on its first commit, when its app_id is known; shown once it has drawn at
         // the size of its slot (shell/activation.rs).
         self.shell
@@ -43,6 +46,10 @@ impl XdgShellHandler for State {
             .find(|window| window.toplevel() == Some(&toplevel))
             .cloned();
         if let Some(window) = window {
+            self.uncount_client_object(
+                toplevel.wl_surface(),
+                crate::client_limits::Counted::Window,
+            );
             info!(app_id = crate::shell::app_id(&toplevel), "window closed");
             self.shell.windows.retain(|w| w != &window);
             let outputs = self.space.outputs_for_element(&window);

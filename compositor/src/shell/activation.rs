@@ -336,6 +336,30 @@ impl State {
         }
     }
 
+    /// A window committed new content: it alone is configured again, and only when its
+    /// mapping changes (it became ready at its slot's size, or stopped being) does the whole
+    /// shell apply. A commit costs the same with one window or thousands.
+    pub fn shell_apply_window(&mut self, window: &Window) {
+        let (Some(toplevel), Some(layout)) = (window.toplevel(), self.window_layout(window)) else {
+            return;
+        };
+        super::configure_to_fill(toplevel, layout.rect);
+        if toplevel.is_initial_configure_sent() {
+            toplevel.send_pending_configure();
+        }
+        let ready = has_buffer(toplevel.wl_surface())
+            && toplevel.current_state().size == Some(layout.rect.size);
+        let mapped_at = self.space.element_location(window);
+        let stays = if layout.shown && ready {
+            mapped_at == Some(layout.rect.loc)
+        } else {
+            mapped_at.is_none()
+        };
+        if !stays {
+            self.shell_apply();
+        }
+    }
+
     /// The keyboard goes to the topmost popup, else to the active app of the primary output.
     fn focus_active_window(&mut self, shown: &[(u8, Window)]) {
         let active = self.active_app();

@@ -12,6 +12,7 @@ pub mod bus;
 pub mod capture;
 pub mod client;
 pub mod drive;
+pub mod flood;
 pub mod log;
 pub mod phone;
 pub mod reference;
