@@ -10,7 +10,6 @@ mod common;
 use common::bus::PrivateBus;
 use common::client::TestClient;
 use common::{Compositor, Image, NIGHT_PANEL};
-use cowl_sdk::vehicle::names::{CURRENT_GEAR, SPEED};
 use wayland_protocols::xdg::shell::client::xdg_positioner;
 
 /// 640x480: status bar 0..40, the app area 40..400, dock 400..480 with five buttons of 80
@@ -62,16 +61,6 @@ fn app_area_is(colour: [u8; 3]) -> impl Fn(&Image) -> bool {
     move |image| image.pixel(20, 60) == colour && image.pixel(620, 390) == colour
 }
 
-fn drive(bus: &PrivateBus) {
-    bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "D"]);
-    bus.cowlctl_ok(&["vehicle", "set", SPEED, "50"]);
-}
-
-fn park(bus: &PrivateBus) {
-    bus.cowlctl_ok(&["vehicle", "set", SPEED, "0"]);
-    bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "P"]);
-}
-
 fn active(bus: &PrivateBus) -> String {
     bus.cowlctl_ok(&["active"]).trim().to_string()
 }
@@ -87,7 +76,7 @@ fn a_client_claiming_another_apps_id_is_an_unknown_app_hidden_while_moving() {
     assert_eq!(active(&bus), "unverified:org.test.Nav");
 
     // Moving, Nav would be allowed; the impostor is not.
-    drive(&bus);
+    bus.sim_drive();
     compositor.wait_for_capture("the impostor hidden while moving", |image| {
         image.pixel(20, 60) != RED && image.pixel(620, 390) != RED
     });
@@ -105,7 +94,7 @@ fn split_and_new_windows_while_moving_never_show_a_restricted_app() {
     let mut own = TestClient::map_toplevel(&compositor, "org.test.Own");
     own.draw(0x00ff00);
     compositor.wait_for_capture("the app, parked", app_area_is(GREEN));
-    drive(&bus);
+    bus.sim_drive();
 
     // A window of a restricted app that appears while moving is not brought forward.
     let mut game = TestClient::map_toplevel(&compositor, "org.test.Game");
@@ -124,7 +113,7 @@ fn split_and_new_windows_while_moving_never_show_a_restricted_app() {
     );
 
     // Parked, the window that waited comes forward.
-    park(&bus);
+    bus.sim_park();
     compositor.wait_for_capture("the restricted app once parked", app_area_is(BLUE));
     assert_eq!(active(&bus), "org.test.Game");
 }
@@ -141,7 +130,7 @@ fn a_video_app_that_says_its_window_is_one_pixel_is_covered_whole_with_its_subsu
         app_area_is(RED)(image) && image.pixel(350, 190) == BLUE
     });
 
-    drive(&bus);
+    bus.sim_drive();
     let covered = compositor.wait_for_capture("the video covered while moving", app_area_is(COVER));
     for y in 40..400 {
         for x in 0..640 {

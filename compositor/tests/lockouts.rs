@@ -11,7 +11,6 @@ mod common;
 use common::bus::PrivateBus;
 use common::client::TestClient;
 use common::{Compositor, Image};
-use cowl_sdk::vehicle::names::{CURRENT_GEAR, SPEED};
 
 /// 640x480: status bar 0..40, the app area below. Two main apps: one declared video.
 const CONFIG: &str = r##"
@@ -39,16 +38,6 @@ fn app_area_is(colour: [u8; 3]) -> impl Fn(&Image) -> bool {
     move |image| image.pixel(20, 100) == colour && image.pixel(620, 460) == colour
 }
 
-fn drive(bus: &PrivateBus) {
-    bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "D"]);
-    bus.cowlctl_ok(&["vehicle", "set", SPEED, "50"]);
-}
-
-fn park(bus: &PrivateBus) {
-    bus.cowlctl_ok(&["vehicle", "set", SPEED, "0"]);
-    bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "P"]);
-}
-
 #[test]
 fn video_apps_are_covered_while_driving_and_shown_when_parked() {
     let bus = PrivateBus::start();
@@ -62,13 +51,13 @@ fn video_apps_are_covered_while_driving_and_shown_when_parked() {
     video.draw(0xff0000);
     compositor.wait_for_capture("the video app, parked", app_area_is(RED));
 
-    drive(&bus);
+    bus.sim_drive();
     compositor.wait_for_capture("the video app covered while moving", app_area_is(COVER));
     // Underneath, the app runs on: it still gets frame callbacks when it draws.
     video.draw(0xff0000);
     video.wait_for_frame_callbacks(1);
 
-    park(&bus);
+    bus.sim_park();
     compositor.wait_for_capture("the video app again once parked", app_area_is(RED));
 
     // An undeclared app that tags its surface as video is covered the same way.
@@ -76,7 +65,7 @@ fn video_apps_are_covered_while_driving_and_shown_when_parked() {
     tagged.tag_as_video();
     tagged.draw(0x00ff00);
     compositor.wait_for_capture("the tagged app, parked", app_area_is(GREEN));
-    drive(&bus);
+    bus.sim_drive();
     compositor.wait_for_capture("the tagged app covered while moving", app_area_is(COVER));
 }
 
@@ -121,7 +110,7 @@ fn a_restricted_app_gives_way_while_driving_and_cannot_be_opened() {
     let parked = compositor.wait_for_capture("the game, parked", area_is(BLUE));
     let game_button = |image: &Image| image.crop(280, 400, 80, 80);
 
-    drive(&bus);
+    bus.sim_drive();
     let moving = compositor.wait_for_capture("the fallback replaces the game", area_is(GREEN));
     assert_ne!(
         game_button(&moving).rgb,
@@ -138,7 +127,7 @@ fn a_restricted_app_gives_way_while_driving_and_cannot_be_opened() {
     assert_eq!(bus.cowlctl_ok(&["active"]).trim(), "org.test.Nav");
 
     // Parked, the same tap opens it.
-    park(&bus);
+    bus.sim_park();
     bus.cowlctl_ok(&["tap", "320", "440"]);
     assert_eq!(bus.cowlctl_ok(&["active"]).trim(), "org.test.Game");
     compositor.wait_for_capture("the game again once parked", area_is(BLUE));

@@ -89,6 +89,20 @@ impl PrivateBus {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
+    /// The simulated car (`cowl --vehicle sim`) in D at 50 km/h: moving.
+    pub fn sim_drive(&self) {
+        use cowl_sdk::vehicle::names::{CURRENT_GEAR, SPEED};
+        self.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "D"]);
+        self.cowlctl_ok(&["vehicle", "set", SPEED, "50"]);
+    }
+
+    /// The simulated car stopped and in P: parked.
+    pub fn sim_park(&self) {
+        use cowl_sdk::vehicle::names::{CURRENT_GEAR, SPEED};
+        self.cowlctl_ok(&["vehicle", "set", SPEED, "0"]);
+        self.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "P"]);
+    }
+
     /// A zbus connection of the test's own, for signals and introspection.
     pub fn connect(&self) -> zbus::Connection {
         let address = self.address.clone();

@@ -56,7 +56,12 @@ pub struct ClientState {
     pub touch_downs: Vec<(f64, f64)>,
     /// The xdg_activation token last issued.
     activation_token: Option<String>,
+    /// Round trips (wl_display.sync) answered.
+    syncs_done: u64,
 }
+
+/// The user data of a wl_display.sync callback.
+pub struct SyncDone;
 
 pub struct TestClient {
     pub connection: Connection,
@@ -265,6 +270,15 @@ impl TestClient {
         &mut self,
         setup: impl FnOnce(&xdg_positioner::XdgPositioner),
     ) -> (i32, i32, i32, i32) {
+        self.open_popup(setup).1
+    }
+
+    /// Opens an xdg_popup on the toplevel, positioned by `setup`; its surface and the
+    /// geometry of its first configure (acknowledged).
+    fn open_popup(
+        &mut self,
+        setup: impl FnOnce(&xdg_positioner::XdgPositioner),
+    ) -> (wl_surface::WlSurface, (i32, i32, i32, i32)) {
         let handle = self.queue.handle();
         let wm_base: xdg_wm_base::XdgWmBase =
             self.globals.bind(&handle, 1..=6, ()).expect("xdg_wm_base");
@@ -282,7 +296,10 @@ impl TestClient {
         while self.state.popup_geometry.is_none() {
             dispatch_before_deadline(&mut self.queue, &mut self.state);
         }
-        self.state.popup_geometry.expect("a popup configure")
+        // The xdg_surface configure that follows is acknowledged by its dispatcher.
+        self.queue.roundtrip(&mut self.state).expect("roundtrip");
+        let geometry = self.state.popup_geometry.expect("a popup configure");
+        (surface, geometry)
     }
 
     /// The xkb keymap the compositor sends to this client's keyboard, as text.
@@ -350,26 +367,7 @@ impl TestClient {
     /// An xdg_popup of the window, positioned by `setup`, drawn in one XRGB colour at the
     /// size of its configure, and committed.
     pub fn add_popup(&mut self, colour: u32, setup: impl FnOnce(&xdg_positioner::XdgPositioner)) {
-        let handle = self.queue.handle();
-        let wm_base: xdg_wm_base::XdgWmBase =
-            self.globals.bind(&handle, 1..=6, ()).expect("xdg_wm_base");
-        let compositor: wl_compositor::WlCompositor = self
-            .globals
-            .bind(&handle, 4..=5, ())
-            .expect("wl_compositor");
-        let positioner = wm_base.create_positioner(&handle, ());
-        setup(&positioner);
-        let surface = compositor.create_surface(&handle, ());
-        let xdg_surface = wm_base.get_xdg_surface(&surface, &handle, ());
-        let _popup = xdg_surface.get_popup(Some(&self.xdg_surface), &positioner, &handle, ());
-        surface.commit();
-        self.state.popup_geometry = None;
-        while self.state.popup_geometry.is_none() {
-            dispatch_before_deadline(&mut self.queue, &mut self.state);
-        }
-        // The xdg_surface configure that follows is acknowledged by its dispatcher.
-        self.queue.roundtrip(&mut self.state).expect("roundtrip");
-        let (_, _, width, height) = self.state.popup_geometry.expect("a popup configure");
+        let (surface, (_, _, width, height)) = self.open_popup(setup);
         let buffer = self.solid_buffer(width, height, colour);
         surface.attach(Some(&buffer), 0, 0);
         surface.damage_buffer(0, 0, width, height);
@@ -424,6 +422,20 @@ impl TestClient {
         let token = self.state.activation_token.take().expect("a token");
         activation.activate(token, &self.surface);
         self.queue.roundtrip(&mut self.state).expect("roundtrip");
+    }
+
+    /// A round trip (wl_display.sync) that fails the test at the harness's deadline instead
+    /// of hanging it; how long it took.
+    pub fn round_trip(&mut self) -> std::time::Duration {
+        let began = std::time::Instant::now();
+        let answered = self.state.syncs_done;
+        self.connection
+            .display()
+            .sync(&self.queue.handle(), SyncDone);
+        while self.state.syncs_done == answered {
+            dispatch_before_deadline(&mut self.queue, &mut self.state);
+        }
+        began.elapsed()
     }
 
     /// Asks for the seat's touch events (recorded in `state.touch_downs`).
@@ -591,6 +603,21 @@ impl Dispatch<wl_touch::WlTouch, ()> for ClientState {
     ) {
         if let wl_touch::Event::Down { x, y, .. } = event {
             state.touch_downs.push((x, y));
+        }
+    }
+}
+
+impl Dispatch<wl_callback::WlCallback, SyncDone> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &wl_callback::WlCallback,
+        event: wl_callback::Event,
+        _: &SyncDone,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let wl_callback::Event::Done { .. } = event {
+            state.syncs_done += 1;
         }
     }
 }
