@@ -80,6 +80,14 @@ struct WindowLayout {
     layer: u8,
 }
 
+/// A window as `configure_window` left it.
+struct Configured {
+    layout: WindowLayout,
+    /// It has drawn at its slot's size.
+    ready: bool,
+    mapped_at: Option<smithay::utils::Point<i32, Logical>>,
+}
+
 fn role_name(role: AppRole) -> &'static str {
     match role {
         AppRole::Main => "main",
@@ -286,19 +294,14 @@ impl State {
         let mut awaiting = Vec::new();
         let mut changed = false;
         for window in &windows {
-            let Some(toplevel) = window.toplevel() else {
+            let Some(Configured {
+                layout,
+                ready,
+                mapped_at,
+            }) = self.configure_window(window)
+            else {
                 continue;
             };
-            let Some(layout) = self.window_layout(window) else {
-                continue;
-            };
-            super::configure_to_fill(toplevel, layout.rect);
-            if toplevel.is_initial_configure_sent() {
-                toplevel.send_pending_configure();
-            }
-            let ready = has_buffer(toplevel.wl_surface())
-                && toplevel.current_state().size == Some(layout.rect.size);
-            let mapped_at = self.space.element_location(window);
             if layout.shown && ready {
                 set_shown_slot(window, Some(layout.rect));
                 if mapped_at != Some(layout.rect.loc) {
@@ -336,20 +339,36 @@ impl State {
         }
     }
 
-    /// A window committed new content: it alone is configured again, and only when its
-    /// mapping changes (it became ready at its slot's size, or stopped being) does the whole
-    /// shell apply. A commit costs the same with one window or thousands.
-    pub fn shell_apply_window(&mut self, window: &Window) {
-        let (Some(toplevel), Some(layout)) = (window.toplevel(), self.window_layout(window)) else {
-            return;
-        };
+    /// Configures a window for its slot (a configure goes out only when that changed); where
+    /// it goes, whether it has drawn at its slot's size, and where it is mapped now.
+    fn configure_window(&self, window: &Window) -> Option<Configured> {
+        let toplevel = window.toplevel()?;
+        let layout = self.window_layout(window)?;
         super::configure_to_fill(toplevel, layout.rect);
         if toplevel.is_initial_configure_sent() {
             toplevel.send_pending_configure();
         }
         let ready = has_buffer(toplevel.wl_surface())
             && toplevel.current_state().size == Some(layout.rect.size);
-        let mapped_at = self.space.element_location(window);
+        Some(Configured {
+            layout,
+            ready,
+            mapped_at: self.space.element_location(window),
+        })
+    }
+
+    /// A window committed new content: it alone is configured again, and only when its
+    /// mapping changes (it became ready at its slot's size, or stopped being) does the whole
+    /// shell apply. A commit costs the same with one window or thousands.
+    pub fn shell_apply_window(&mut self, window: &Window) {
+        let Some(Configured {
+            layout,
+            ready,
+            mapped_at,
+        }) = self.configure_window(window)
+        else {
+            return;
+        };
         let stays = if layout.shown && ready {
             mapped_at == Some(layout.rect.loc)
         } else {
