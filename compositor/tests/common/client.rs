@@ -189,8 +189,21 @@ impl TestClient {
 
     /// Draws `width`x`height` pixels, each the XRGB colour `pixel(x, y)` gives, and commits.
     pub fn draw_pixels(&mut self, width: i32, height: i32, pixel: impl Fn(i32, i32) -> u32) {
+        let buffer = self.shm_buffer(width, height, pixel);
+        if let Some(old) = self.buffer.replace(buffer.clone()) {
+            old.destroy();
+        }
+        self.show_buffer(&buffer, width, height);
+    }
+
+    /// A wl_shm buffer of `width`x`height` XRGB pixels, each the colour `pixel(x, y)` gives.
+    fn shm_buffer(
+        &self,
+        width: i32,
+        height: i32,
+        pixel: impl Fn(i32, i32) -> u32,
+    ) -> wl_buffer::WlBuffer {
         let stride = width * 4;
-        let size = (stride * height) as usize;
         let mut file = tempfile::tempfile().expect("shm file");
         let mut row = Vec::with_capacity(stride as usize);
         for y in 0..height {
@@ -201,7 +214,9 @@ impl TestClient {
             file.write_all(&row).expect("fill the shm file");
         }
         let handle = self.queue.handle();
-        let pool = self.shm.create_pool(file.as_fd(), size as i32, &handle, ());
+        let pool = self
+            .shm
+            .create_pool(file.as_fd(), stride * height, &handle, ());
         let buffer = pool.create_buffer(
             0,
             width,
@@ -212,10 +227,7 @@ impl TestClient {
             (),
         );
         pool.destroy();
-        if let Some(old) = self.buffer.replace(buffer.clone()) {
-            old.destroy();
-        }
-        self.show_buffer(&buffer, width, height);
+        buffer
     }
 
     /// Attaches `buffer` (`width`x`height`, all damaged) and commits it, with a frame
@@ -357,7 +369,7 @@ impl TestClient {
         let subsurface = subcompositor.get_subsurface(&surface, &self.surface, &handle, ());
         subsurface.set_position(x, y);
         subsurface.place_above(&self.surface);
-        let buffer = self.solid_buffer(width, height, colour);
+        let buffer = self.shm_buffer(width, height, |_, _| colour);
         surface.attach(Some(&buffer), 0, 0);
         surface.damage_buffer(0, 0, width, height);
         surface.commit();
@@ -368,37 +380,12 @@ impl TestClient {
     /// size of its configure, and committed.
     pub fn add_popup(&mut self, colour: u32, setup: impl FnOnce(&xdg_positioner::XdgPositioner)) {
         let (surface, (_, _, width, height)) = self.open_popup(setup);
-        let buffer = self.solid_buffer(width, height, colour);
+        let buffer = self.shm_buffer(width, height, |_, _| colour);
         surface.attach(Some(&buffer), 0, 0);
         surface.damage_buffer(0, 0, width, height);
         surface.commit();
         self.connection.flush().expect("flush");
         self.extra_surfaces.push(surface);
-    }
-
-    /// A wl_shm buffer of one XRGB colour.
-    fn solid_buffer(&self, width: i32, height: i32, colour: u32) -> wl_buffer::WlBuffer {
-        let stride = width * 4;
-        let mut file = tempfile::tempfile().expect("shm file");
-        let row: Vec<u8> = (0..width).flat_map(|_| colour.to_le_bytes()).collect();
-        for _ in 0..height {
-            file.write_all(&row).expect("fill the shm file");
-        }
-        let handle = self.queue.handle();
-        let pool = self
-            .shm
-            .create_pool(file.as_fd(), stride * height, &handle, ());
-        let buffer = pool.create_buffer(
-            0,
-            width,
-            height,
-            stride,
-            wl_shm::Format::Xrgb8888,
-            &handle,
-            (),
-        );
-        pool.destroy();
-        buffer
     }
 
     /// Asks xdg_activation_v1 to bring this window forward with a token made with `serial`
