@@ -37,13 +37,11 @@ const GEAR_D: &str = "123#33";
 const GEAR_R: &str = "123#11";
 
 fn config() -> String {
-    format!(
-        "[[outputs]]\nname = \"HEADLESS-1\"\n[outputs.layout]\nstatus_bar = {{ edge = \"top\", size = 48 }}\n\
-         dock = {{ edge = \"bottom\", size = 96 }}\n\n[camera]\npipeline = \"videotestsrc is-live=true \
-         pattern=solid-color foreground-color=0xff00c000 ! video/x-raw,format=BGRx,width=640,height=480,\
-         framerate=30/1 ! appsink name=camera\"\n{}",
-        common::trusting_this_test_config()
-    )
+    "[[outputs]]\nname = \"HEADLESS-1\"\n[outputs.layout]\nstatus_bar = { edge = \"top\", size = 48 }\n\
+     dock = { edge = \"bottom\", size = 96 }\n\n[camera]\npipeline = \"videotestsrc is-live=true \
+     pattern=solid-color foreground-color=0xff00c000 ! video/x-raw,format=BGRx,width=640,height=480,\
+     framerate=30/1 ! appsink name=camera\"\n"
+        .to_string()
 }
 
 fn run(renderer: &str) -> String {

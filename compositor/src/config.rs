@@ -201,9 +201,9 @@ impl RestrictionConfig {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SecurityConfig {
-    /// Absolute paths of executables whose processes are trusted (a screenshot tool, a
-    /// panel), besides the apps declared `privileged = true`.
-    pub privileged_executables: Vec<Spanned<String>>,
+    /// Removed: trust by executable path could be spoofed (an LD_PRELOAD into a listed
+    /// program, or exec after connecting). Read only to refuse it with a way forward.
+    privileged_executables: Option<Spanned<toml::Value>>,
 }
 
 /// The on-screen keyboard: a layer-shell client that types through virtual-keyboard (such
@@ -855,14 +855,16 @@ fn validate(config: &Config) -> Result<(), Invalid> {
         });
     }
 
-    for (index, path) in config.security.privileged_executables.iter().enumerate() {
-        if !Path::new(path.get_ref()).is_absolute() {
-            return Err(Invalid {
-                span: path.span(),
-                key: format!("security.privileged_executables[{index}]"),
-                message: format!("{:?} is not an absolute path", path.get_ref()),
-            });
-        }
+    if let Some(removed) = &config.security.privileged_executables {
+        return Err(Invalid {
+            span: removed.span(),
+            key: "security.privileged_executables".into(),
+            message: "no longer supported: a process's executable path can be spoofed. Declare \
+                      the tool as an app with `privileged = true` for Cowl to start it, or run \
+                      it as Cowl's user or root on the trusted socket \
+                      (WAYLAND_DISPLAY=<socket>-trusted)"
+                .into(),
+        });
     }
     if let Some(osk) = &config.osk {
         if osk.exec.get_ref().trim().is_empty() {

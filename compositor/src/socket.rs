@@ -1,9 +1,15 @@
-//! The listening Wayland socket and the readiness announcement.
+//! The listening Wayland sockets and the readiness announcement.
 //!
 //! Owns the translation of socket errors into messages an integrator can act on (no runtime
 //! dir, name taken), accepting clients without ever ending the event loop, and the sd_notify
 //! `READY=1` that lets systemd order the apps after us (sent when startup.rs judges Cowl
 //! ready).
+//!
+//! Two sockets listen: the public one (`wayland-0`, for the apps) and beside it the trusted
+//! one (`wayland-0-trusted`), whose clients get the privileged globals (`trust.rs`). The
+//! trusted socket's file is only its owner's (mode 0600), and a connection on it from any
+//! user other than Cowl's own and root is closed: processes of those users can already read
+//! and change Cowl's memory, so trusting them gives nobody anything new.
 //!
 //! A client that opens connections until Cowl runs out of file descriptors must not take
 //! Cowl down (smithay's listening source ends the loop on any accept error), nor starve the
@@ -168,10 +174,10 @@ impl State {
         let resumed =
             self.loop_handle
                 .insert_source(Timer::from_duration(ACCEPT_BACKOFF), |_, _, state| {
-                    if let Some(token) = state.listening_socket
-                        && let Err(err) = state.loop_handle.enable(&token)
-                    {
-                        warn!("could not watch the Wayland socket again: {err}");
+                    for token in &state.listening_sockets {
+                        if let Err(err) = state.loop_handle.enable(token) {
+                            warn!("could not watch the Wayland socket again: {err}");
+                        }
                     }
                     TimeoutAction::Drop
                 });
@@ -204,6 +210,49 @@ pub fn bind(name: Option<&str>) -> Result<ListeningSocket> {
             BindError::Io(io) => anyhow!("could not create the Wayland socket {wanted}: {io}"),
         }
     })
+}
+
+/// The trusted socket's name beside the public socket `public_name`.
+pub fn trusted_name(public_name: &str) -> String {
+    format!("{public_name}-trusted")
+}
+
+/// Binds the trusted socket beside the public socket `public_name` and makes its file its
+/// owner's alone (the peer's user is checked at every connection too, `may_be_trusted`).
+pub fn bind_trusted(public_name: &str) -> Result<ListeningSocket> {
+    use std::os::unix::fs::PermissionsExt;
+    let name = trusted_name(public_name);
+    let socket = bind(Some(&name))?;
+    let path = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_default()
+        .join(&name);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|err| anyhow!("could not make {} Cowl's alone: {err}", path.display()))?;
+    Ok(socket)
+}
+
+/// Whether a connection on the trusted socket comes from Cowl's own user or root; any
+/// other is logged (at most once a second) and is to be closed.
+pub fn may_be_trusted(stream: &std::os::unix::net::UnixStream) -> bool {
+    let ours = rustix::process::geteuid();
+    match rustix::net::sockopt::socket_peercred(stream) {
+        Ok(credentials) if credentials.uid == ours || credentials.uid.is_root() => true,
+        Ok(credentials) => {
+            if may_warn_again() {
+                warn!(
+                    uid = credentials.uid.as_raw(),
+                    "refusing a client on the trusted Wayland socket: only Cowl's own user \
+                     and root may connect there"
+                );
+            }
+            false
+        }
+        Err(err) => {
+            warn!("refusing a client on the trusted Wayland socket: no credentials: {err}");
+            false
+        }
+    }
 }
 
 /// Logs the socket name and tells systemd we are ready.

@@ -118,8 +118,9 @@ pub struct State {
     /// The clock of presentation feedback and frame callbacks (CLOCK_MONOTONIC).
     pub clock: Clock<Monotonic>,
     pub socket_name: String,
-    /// The listening socket's event source (paused while descriptors run out, socket.rs).
-    pub listening_socket: Option<smithay::reexports::calloop::RegistrationToken>,
+    /// The listening sockets' event sources, public and trusted (paused while descriptors
+    /// run out, socket.rs).
+    pub listening_sockets: Vec<smithay::reexports::calloop::RegistrationToken>,
     pub backend: Backend,
     /// The windows that are shown, where; `shell` decides which.
     pub space: Space<Window>,
@@ -183,7 +184,13 @@ impl State {
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
         let listening_socket = socket::watch(&loop_handle, listening_socket, |state, stream| {
-            state.accept_client(stream)
+            state.accept_client(stream, false)
+        })?;
+        let trusted_socket = socket::bind_trusted(&socket_name)?;
+        let trusted_socket = socket::watch(&loop_handle, trusted_socket, |state, stream| {
+            if socket::may_be_trusted(&stream) {
+                state.accept_client(stream, true)
+            }
         })?;
 
         loop_handle
@@ -234,7 +241,7 @@ impl State {
             security_context: SecurityContextState::new::<State, _>(dh, is_unsandboxed),
         };
 
-        let supervisor = Supervisor::new(&config, &socket_name);
+        let supervisor = Supervisor::new(&config, &socket_name, display_handle.clone());
         Ok(State {
             supervisor,
             watchdog: Watchdog::default(),
@@ -253,7 +260,7 @@ impl State {
             fatal_error: None,
             clock,
             socket_name,
-            listening_socket: Some(listening_socket),
+            listening_sockets: vec![listening_socket, trusted_socket],
             backend: Backend::Starting,
             space: Space::default(),
             shell: Shell::default(),
@@ -289,15 +296,16 @@ impl State {
         })
     }
 
-    /// A client connected on our socket: what it may do is decided now, from the socket's
-    /// peer credentials (`trust.rs`, `identity.rs`).
-    pub fn accept_client(&mut self, stream: std::os::unix::net::UnixStream) {
+    /// A client connected on our public socket, or on the trusted one (`privileged`, its
+    /// user checked already): which apps it may be is decided now, from the socket's peer
+    /// credentials (`identity.rs`).
+    pub fn accept_client(&mut self, stream: std::os::unix::net::UnixStream, privileged: bool) {
         let credentials = rustix::net::sockopt::socket_peercred(&stream).ok();
         let pid = credentials
             .as_ref()
             .map(|credentials| credentials.pid.as_raw_nonzero().get());
         let client_state = ClientState {
-            privileged: self.trusts_process(pid),
+            privileged,
             uid: credentials.map(|credentials| credentials.uid.as_raw()),
             vouched: self.vouched_for(pid),
             ..ClientState::default()

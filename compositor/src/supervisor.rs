@@ -5,12 +5,21 @@
 //! Exits are noticed through SIGCHLD on the event loop (see `main.rs`), never by blocking:
 //! a SIGCHLD makes us `try_wait` every running app. Restarts wait on calloop timers. App states
 //! are logged now; the Shell1 D-Bus API reports them later (`AppStateChanged`).
+//!
+//! A privileged app (and the on-screen keyboard) is handed its Wayland connection when it
+//! starts: Cowl makes a socket pair, takes one end as a trusted client and leaves the other
+//! open in the child as `WAYLAND_SOCKET` (libwayland and wayland-rs connect through it
+//! before WAYLAND_DISPLAY). Nothing else the app starts, and nothing else that runs its
+//! executable, shares that trust (`trust.rs`).
 
+use std::os::unix::net::UnixStream;
 use std::process::{Child, Command, ExitStatus};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use smithay::reexports::calloop::LoopHandle;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay::reexports::wayland_server::DisplayHandle;
 use tracing::{info, warn};
 
 use crate::config::{Config, RestartPolicy};
@@ -49,6 +58,24 @@ pub fn ends_with_cowl(command: &mut Command) -> &mut Command {
     }
 }
 
+/// Leaves `connection` open in the child `command` starts, named by `WAYLAND_SOCKET`.
+fn hand_over(command: &mut Command, connection: &UnixStream) {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let descriptor = connection.as_raw_fd();
+    command.env("WAYLAND_SOCKET", descriptor.to_string());
+    // SAFETY: the closure runs in the child between fork and exec and makes one fcntl system
+    // call (async-signal-safe) on a descriptor that the parent keeps open until after the
+    // spawn, so it is valid in the child.
+    unsafe {
+        command.pre_exec(move || {
+            let connection = std::os::fd::BorrowedFd::borrow_raw(descriptor);
+            rustix::io::fcntl_setfd(connection, rustix::io::FdFlags::empty())?;
+            Ok(())
+        });
+    }
+}
+
 /// The first restart comes after this, each further one after twice the previous delay.
 const FIRST_RESTART_DELAY: Duration = Duration::from_secs(1);
 const MAX_RESTART_DELAY: Duration = Duration::from_secs(30);
@@ -78,7 +105,7 @@ struct SupervisedApp {
     crashes: u32,
     /// Set when the running process was started by the restart policy, not by a request.
     restarted: bool,
-    /// Its processes are trusted with the privileged protocols (`trust.rs`).
+    /// Its process is handed a trusted connection when it starts (`trust.rs`).
     privileged: bool,
 }
 
@@ -88,6 +115,8 @@ pub const OSK_ID: &str = "cowl.osk";
 pub struct Supervisor {
     apps: Vec<SupervisedApp>,
     socket_name: String,
+    /// Where the privileged apps' connections are taken as clients.
+    display_handle: DisplayHandle,
 }
 
 /// The delay before restart number `crashes` (1 for the first).
@@ -109,7 +138,7 @@ pub fn should_restart(policy: RestartPolicy, status: ExitStatus) -> bool {
 
 impl Supervisor {
     /// Every configured app with a command; none is started yet.
-    pub fn new(config: &Config, socket_name: &str) -> Supervisor {
+    pub fn new(config: &Config, socket_name: &str, display_handle: DisplayHandle) -> Supervisor {
         let supervised = |id: &str, exec: &str, restart, privileged| SupervisedApp {
             id: id.to_string(),
             exec: exec.trim().to_string(),
@@ -142,10 +171,12 @@ impl Supervisor {
         Supervisor {
             apps,
             socket_name: socket_name.to_string(),
+            display_handle,
         }
     }
 
-    /// Starts one app by index, connected to our socket.
+    /// Starts one app by index, connected to our socket (a privileged one through the
+    /// connection it is handed).
     fn start(&mut self, index: usize) {
         let socket_name = self.socket_name.clone();
         let Some(app) = self.apps.get_mut(index) else {
@@ -158,7 +189,23 @@ impl Supervisor {
             .arg("-c")
             .arg(format!("exec {}", app.exec))
             .env("WAYLAND_DISPLAY", &socket_name)
+            .env_remove("WAYLAND_SOCKET")
             .env_remove("DISPLAY");
+        let handed = if app.privileged {
+            match UnixStream::pair() {
+                Ok((ours, theirs)) => {
+                    hand_over(&mut command, &theirs);
+                    Some((ours, theirs))
+                }
+                Err(err) => {
+                    app.state = AppState::Failed;
+                    warn!(app = app.id, "could not make the app's connection: {err}");
+                    return;
+                }
+            }
+        } else {
+            None
+        };
         let spawned = ends_with_cowl(&mut command).spawn();
         match spawned {
             Ok(child) => {
@@ -167,19 +214,24 @@ impl Supervisor {
                 app.child = Some(child);
                 app.started_at = Some(Instant::now());
                 info!(app = app.id, pid, "started app");
+                // The child has its end; ours becomes the trusted client.
+                if let Some((ours, _theirs)) = handed {
+                    let client = crate::state::ClientState {
+                        privileged: true,
+                        uid: Some(rustix::process::geteuid().as_raw()),
+                        vouched: crate::identity::Vouched::App(app.id.clone()),
+                        ..Default::default()
+                    };
+                    if let Err(err) = self.display_handle.insert_client(ours, Arc::new(client)) {
+                        warn!(app = app.id, "could not take the app's connection: {err}");
+                    }
+                }
             }
             Err(err) => {
                 app.state = AppState::Failed;
                 warn!(app = app.id, "could not start app: {err}");
             }
         }
-    }
-
-    /// Whether `pid` is a running process that Cowl started for a privileged app.
-    pub fn is_privileged_pid(&self, pid: u32) -> bool {
-        self.apps
-            .iter()
-            .any(|app| app.privileged && app.state == AppState::Running { pid })
     }
 
     /// The app whose running process has this pid.
@@ -370,7 +422,8 @@ mod tests {
             "test",
         )
         .expect("config");
-        let supervisor = Supervisor::new(&config, "wayland-9");
+        let display = smithay::reexports::wayland_server::Display::<()>::new().unwrap();
+        let supervisor = Supervisor::new(&config, "wayland-9", display.handle());
         assert_eq!(supervisor.state("a"), Some(AppState::Stopped));
         assert_eq!(supervisor.state("b"), None);
     }

@@ -54,6 +54,30 @@ fn check_config_names_file_line_column_and_key() {
 }
 
 #[test]
+fn trust_by_executable_path_is_refused_with_the_way_forward() {
+    // A listed executable was trusted with screencopy and the rest: anyone could run it with
+    // an LD_PRELOAD of theirs, or connect and then exec it. Such a file no longer loads.
+    let dir = common::private_runtime_dir();
+    let old = dir.path().join("old.toml");
+    std::fs::write(
+        &old,
+        "[security]\nprivileged_executables = [\"/usr/bin/grim\"]\n",
+    )
+    .expect("write");
+    let output = cowl(
+        &["--check-config", old.to_str().expect("utf-8")],
+        dir.path(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let location = format!("{}:2:26: security.privileged_executables: ", old.display());
+    assert!(
+        stderr.contains(&location) && stderr.contains("-trusted"),
+        "expected {location:?} and the trusted socket in {stderr}"
+    );
+}
+
+#[test]
 fn a_bad_configuration_stops_cowl_before_it_opens_a_socket() {
     let dir = common::private_runtime_dir();
     let bad = dir.path().join("bad.toml");

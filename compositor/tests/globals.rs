@@ -1,10 +1,14 @@
 //! `wayland-info` (a client nobody here wrote) lists every global the foundation promises,
-//! at the version we advertise; the privileged ones are offered only to trusted clients
-//! and never through a sandbox's security-context socket.
+//! at the version we advertise; the privileged ones are offered only to trusted clients (on
+//! the trusted socket, or an app Cowl starts as privileged and hands its connection), never
+//! by executable path, never to another user on the trusted socket, and never through a
+//! sandbox's security-context socket.
 
 mod common;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::mpsc;
 
 use std::os::fd::AsFd;
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -17,10 +21,10 @@ use wayland_protocols::wp::security_context::v1::client::{
     wp_security_context_manager_v1, wp_security_context_v1,
 };
 
-/// What wayland-info prints against `compositor`.
+/// What wayland-info prints on `compositor`'s trusted socket.
 fn wayland_info(compositor: &Compositor) -> String {
     let output = compositor
-        .command("wayland-info")
+        .trusted_command("wayland-info")
         .output()
         .unwrap_or_else(|err| compositor.fail(&format!("could not run wayland-info: {err}")));
     assert!(output.status.success(), "wayland-info failed");
@@ -73,7 +77,7 @@ const EXPECTED: &[(&str, u32)] = &[
     ("wp_security_context_manager_v1", 1),
 ];
 
-/// Seen only by clients that the configuration trusts.
+/// Seen only by trusted clients.
 const PRIVILEGED: &[&str] = &[
     "zwlr_layer_shell_v1",
     "zwlr_screencopy_manager_v1",
@@ -99,8 +103,7 @@ fn connect(compositor: &Compositor) -> UnixStream {
 
 #[test]
 fn privileged_globals_are_only_for_trusted_clients_and_never_in_a_sandbox() {
-    // This test binary is not trusted by the default test configuration (grim and
-    // wayland-info are): it sees the apps' globals only.
+    // On the public socket this test's own client sees the apps' globals only.
     let compositor = Compositor::headless(&["--renderer", "pixman"]);
     let untrusted = offered(connect(&compositor));
     for interface in PRIVILEGED {
@@ -120,12 +123,8 @@ fn privileged_globals_are_only_for_trusted_clients_and_never_in_a_sandbox() {
         );
     }
 
-    // Trusted by executable path: it sees them all, and makes a sandbox socket.
-    let compositor = Compositor::headless_with_config(
-        &common::trusting_this_test_config(),
-        &["--renderer", "pixman"],
-    );
-    let stream = connect(&compositor);
+    // On the trusted socket, as Cowl's own user: it sees them all, and makes a sandbox socket.
+    let stream = UnixStream::connect(compositor.trusted_socket_path()).expect("connect");
     let connection = Connection::from_socket(stream).expect("connection");
     let (globals, mut queue) = registry_queue_init::<Sandbox>(&connection).expect("registry");
     let trusted: Vec<String> = globals
@@ -181,6 +180,131 @@ impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for Sandbox {
 
 wayland_client::delegate_noop!(Sandbox: ignore wp_security_context_manager_v1::WpSecurityContextManagerV1);
 wayland_client::delegate_noop!(Sandbox: ignore wp_security_context_v1::WpSecurityContextV1);
+
+/// Reads a FIFO to its end on a thread of its own: what an app Cowl started wrote there.
+fn read_fifo(path: PathBuf) -> mpsc::Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(std::fs::read_to_string(&path).unwrap_or_default());
+    });
+    receiver
+}
+
+fn interfaces_in(wayland_info: &str) -> Vec<&str> {
+    PRIVILEGED
+        .iter()
+        .copied()
+        .filter(|interface| wayland_info.contains(&format!("'{interface}'")))
+        .collect()
+}
+
+#[test]
+fn trust_is_handed_to_the_privileged_app_cowl_starts_not_to_its_program() {
+    // The same program twice: once as a privileged app, once as a plain one. Only the
+    // privileged app's process, which Cowl hands its connection, sees the privileged globals;
+    // what runs the program matters, not which program it is.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = |name: &str| {
+        let path = dir.path().join(name);
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &path,
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .expect("mkfifo");
+        path
+    };
+    let (trusted_out, plain_out) = (fifo("trusted"), fifo("plain"));
+    let config = format!(
+        r#"
+[[apps]]
+id = "org.test.Trusted"
+name = "Trusted"
+exec = "wayland-info > {}"
+privileged = true
+autostart = true
+restart = "never"
+
+[[apps]]
+id = "org.test.Plain"
+name = "Plain"
+exec = "wayland-info > {}"
+autostart = true
+restart = "never"
+"#,
+        trusted_out.display(),
+        plain_out.display()
+    );
+    let (trusted, plain) = (read_fifo(trusted_out), read_fifo(plain_out));
+    let compositor = Compositor::headless_with_config(&config, &["--renderer", "pixman"]);
+    let output_of = |app: &mpsc::Receiver<String>| {
+        let text = app
+            .recv_timeout(common::DEADLINE)
+            .unwrap_or_else(|_| compositor.fail("an app's wayland-info never finished"));
+        assert!(
+            text.contains("'xdg_wm_base'"),
+            "wayland-info printed {text}"
+        );
+        text
+    };
+    assert_eq!(interfaces_in(&output_of(&trusted)), PRIVILEGED);
+    assert_eq!(interfaces_in(&output_of(&plain)), Vec::<&str>::new());
+    // And the program run by anyone else on the public socket: nothing privileged either.
+    let output = compositor
+        .command("wayland-info")
+        .output()
+        .expect("run wayland-info");
+    assert_eq!(
+        interfaces_in(&String::from_utf8_lossy(&output.stdout)),
+        Vec::<&str>::new()
+    );
+}
+
+#[test]
+fn another_user_is_refused_on_the_trusted_socket_even_when_its_file_is_open_to_all() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: playing another user (setpriv) needs root, as CI has");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let compositor = Compositor::headless(&["--renderer", "pixman"]);
+    // An integrator's mistake, or an attacker's wish: the runtime directory and the trusted
+    // socket's file opened to everyone. The peer's user is still checked.
+    let open_to_all = |path: &std::path::Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod")
+    };
+    open_to_all(compositor.runtime_dir(), 0o755);
+    let trusted = compositor.trusted_socket_path();
+    open_to_all(&trusted, 0o777);
+    let as_nobody = |socket: &std::path::Path| {
+        compositor
+            .command("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "wayland-info",
+            ])
+            .env("WAYLAND_DISPLAY", socket)
+            .output()
+            .expect("run setpriv (util-linux) and wayland-info")
+    };
+    // Its connection is closed before any global is sent (wayland-info exits 0 regardless).
+    let refused = String::from_utf8_lossy(&as_nobody(&trusted).stdout).into_owned();
+    assert!(
+        !refused.contains("'wl_compositor'"),
+        "another user was served on the trusted socket: {refused}"
+    );
+    assert!(
+        compositor
+            .log()
+            .contains("refusing a client on the trusted Wayland socket"),
+        "{}",
+        compositor.log()
+    );
+    // Cowl goes on serving its own user there.
+    assert_eq!(interfaces_in(&wayland_info(&compositor)), PRIVILEGED);
+}
 
 #[test]
 fn every_promised_global_is_listed_with_its_version() {

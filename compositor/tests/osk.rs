@@ -99,8 +99,7 @@ struct InputMethod {
 
 impl InputMethod {
     fn connect(compositor: &Compositor) -> InputMethod {
-        let stream = UnixStream::connect(compositor.runtime_dir().join(&compositor.socket))
-            .expect("connect");
+        let stream = UnixStream::connect(compositor.trusted_socket_path()).expect("connect");
         let connection = Connection::from_socket(stream).expect("connection");
         let (globals, mut queue) =
             registry_queue_init::<InputMethodState>(&connection).expect("registry");
@@ -131,7 +130,7 @@ fn along_the_demo_drive_typing_is_refused_while_moving() {
     let dir = tempfile::tempdir().expect("temp dir");
     let typed = dir.path().join("typed");
     let bus = PrivateBus::start();
-    let config = format!("{}{}", config(&typed), common::trusting_this_test_config());
+    let config = config(&typed);
     let compositor = Compositor::headless_on_bus(&bus, "640x480", &STEPPED_DRIVE_ARGS, &config);
     let mut input_method = InputMethod::connect(&compositor);
     let mut drive = SteppedDrive::new(&bus);
@@ -172,8 +171,7 @@ fn along_the_demo_drive_typing_is_refused_while_moving() {
 #[test]
 fn a_text_field_with_an_undefined_content_hint_is_disconnected_alone() {
     let bus = PrivateBus::start();
-    let compositor =
-        Compositor::headless_on_bus(&bus, "640x480", &[], &common::trusting_this_test_config());
+    let compositor = Compositor::headless_on_bus(&bus, "640x480", &[], "# every default\n");
     // With an input method bound, text fields' requests are read rather than ignored.
     let _input_method = InputMethod::connect(&compositor);
     let mut app = TestClient::map_toplevel(&compositor, "org.test.Field");

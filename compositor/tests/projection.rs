@@ -19,13 +19,12 @@ use cowl_sdk::vehicle::names::CURRENT_GEAR;
 /// 640x480: status bar 0..40, dock 400..480. Without a phone the dock holds home 240..320
 /// and App 320..400; with one, home 200..280, App 280..360 and Phone 360..440.
 fn config() -> String {
-    format!(
-        r##"
+    r##"
 [[outputs]]
 name = "HEADLESS-1"
 [outputs.layout]
-status_bar = {{ edge = "top", size = 40 }}
-dock = {{ edge = "bottom", size = 80 }}
+status_bar = { edge = "top", size = 40 }
+dock = { edge = "bottom", size = 80 }
 
 [camera]
 pipeline = "videotestsrc is-live=true pattern=solid-color foreground-color=0xff00c000 ! video/x-raw,format=BGRx,width=160,height=120,framerate=30/1 ! appsink name=camera"
@@ -39,9 +38,8 @@ id = "projection"
 name = "Phone"
 icon = "phone"
 role = "projection"
-{}"##,
-        common::trusting_this_test_config()
-    )
+"##
+        .to_string()
 }
 
 const RED: [u8; 3] = [0xff, 0, 0];

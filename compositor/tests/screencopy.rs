@@ -10,10 +10,7 @@ use wayland_protocols_wlr::screencopy::v1::client::zwlr_screencopy_frame_v1 as f
 
 #[test]
 fn copy_with_damage_waits_for_a_change_and_reports_it() {
-    let compositor = Compositor::headless_with_config(
-        &common::trusting_this_test_config(),
-        &["--renderer", "pixman", "--output", "320x240"],
-    );
+    let compositor = Compositor::headless(&["--renderer", "pixman", "--output", "320x240"]);
     let mut app = TestClient::map_toplevel(&compositor, "org.cowl.Test");
     app.draw(0x0000_00ff);
     app.wait_for_frames(1);
@@ -67,10 +64,7 @@ fn copy_with_damage_waits_for_a_change_and_reports_it() {
 
 #[test]
 fn a_buffer_of_the_wrong_size_is_a_protocol_error() {
-    let compositor = Compositor::headless_with_config(
-        &common::trusting_this_test_config(),
-        &["--renderer", "pixman", "--output", "320x240"],
-    );
+    let compositor = Compositor::headless(&["--renderer", "pixman", "--output", "320x240"]);
     let mut capture = CaptureClient::connect(&compositor);
     let frame = capture.new_frame();
     let (buffer, _file) = capture.buffer(100, 100);
@@ -88,10 +82,7 @@ fn a_buffer_of_the_wrong_size_is_a_protocol_error() {
 
 #[test]
 fn a_frame_copied_twice_is_a_protocol_error() {
-    let compositor = Compositor::headless_with_config(
-        &common::trusting_this_test_config(),
-        &["--renderer", "pixman", "--output", "320x240"],
-    );
+    let compositor = Compositor::headless(&["--renderer", "pixman", "--output", "320x240"]);
     let mut capture = CaptureClient::connect(&compositor);
     let frame = capture.new_frame();
     let (buffer, _file) = capture.buffer(320, 240);

@@ -1,8 +1,7 @@
 //! A wlr-screencopy client at the protocol level, for what grim does not give: captures
 //! answered only when the screen changed (`copy_with_damage`), the damage and flags, the
 //! presentation time of the captured frame (`ready`'s timestamp, CLOCK_MONOTONIC), and the
-//! protocol errors of misused frames. The compositor must trust the process that uses it
-//! (`trusting_this_test_config`).
+//! protocol errors of misused frames. It connects to the compositor's trusted socket.
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsFd;
@@ -46,8 +45,7 @@ pub struct CaptureClient {
 
 impl CaptureClient {
     pub fn connect(compositor: &Compositor) -> CaptureClient {
-        let stream = UnixStream::connect(compositor.runtime_dir().join(&compositor.socket))
-            .expect("connect");
+        let stream = UnixStream::connect(compositor.trusted_socket_path()).expect("connect");
         let connection = Connection::from_socket(stream).expect("connection");
         let (globals, queue) = registry_queue_init::<Capturer>(&connection).expect("registry");
         let handle = queue.handle();

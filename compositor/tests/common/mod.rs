@@ -77,31 +77,6 @@ pub fn apps_of_this_user(config: &str) -> String {
     out
 }
 
-/// A `[security]` table that trusts the tools the harness runs, found on PATH.
-pub fn trusted_tools_config() -> String {
-    security_config(&[])
-}
-
-/// A `[security]` table that trusts the harness's tools and this test binary, for tests
-/// whose own clients use privileged protocols.
-pub fn trusting_this_test_config() -> String {
-    let this = std::env::current_exe().expect("the test binary's path");
-    security_config(&[this])
-}
-
-fn security_config(extra: &[PathBuf]) -> String {
-    let paths: Vec<String> = ["grim", "wayland-info"]
-        .iter()
-        .filter_map(|tool| find_on_path(tool))
-        .chain(extra.iter().cloned())
-        .map(|path| format!("{:?}", path.display().to_string()))
-        .collect();
-    format!(
-        "\n[security]\nprivileged_executables = [{}]\n",
-        paths.join(", ")
-    )
-}
-
 /// The demo car's DBC file (assets/vehicle).
 pub const DEMO_DBC: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -213,12 +188,6 @@ impl Compositor {
         // that they do not change with the product's defaults; a test may give its own.
         if !args.contains(&"--config") {
             let path = runtime_dir.path().join("cowl.toml");
-            // The tools the harness itself runs (grim for captures, wayland-info) are
-            // trusted with the privileged protocols, unless the test decides who is.
-            let mut config = config.to_string();
-            if !config.contains("[security]") {
-                config.push_str(&trusted_tools_config());
-            }
             std::fs::write(&path, config).expect("write the test config");
             command.arg("--config").arg(path);
         }
@@ -342,6 +311,21 @@ impl Compositor {
         command
     }
 
+    /// The trusted socket beside the public one: its clients (grim for the captures, the
+    /// tests' own screencopy and input-method clients) get the privileged globals.
+    pub fn trusted_socket_path(&self) -> PathBuf {
+        self.runtime_dir
+            .path()
+            .join(format!("{}-trusted", self.socket))
+    }
+
+    /// Like `command`, connected to the trusted socket.
+    pub fn trusted_command(&self, program: &str) -> Command {
+        let mut command = self.command(program);
+        command.env("WAYLAND_DISPLAY", self.trusted_socket_path());
+        command
+    }
+
     /// Starts a client that runs until the test ends (or the test kills it).
     pub fn spawn_client(&self, program: &str, args: &[&str]) -> u32 {
         let child = self
@@ -423,7 +407,7 @@ impl Compositor {
             .path()
             .join(format!("capture-{number}.ppm"));
         let output = self
-            .command("grim")
+            .trusted_command("grim")
             .args(["-t", "ppm"])
             .args(args)
             .arg(&path)

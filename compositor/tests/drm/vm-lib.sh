@@ -39,8 +39,14 @@ step() {
     done
 }
 
-# grim runs as Cowl's user: Cowl trusts it by its executable, which it can only see for
-# processes of its own user.
 as_cowl_user() {
     setpriv --reuid=5 --regid=100 --clear-groups -- "$@"
+}
+
+# grim captures through screencopy: as Cowl's user, on the trusted socket beside the
+# Cowl socket named first (only Cowl's user and root may connect there).
+grim_as_cowl() {
+    socket=$1
+    shift
+    as_cowl_user env WAYLAND_DISPLAY="$socket-trusted" grim "$@"
 }

@@ -26,7 +26,7 @@ check configured-mode 1 /mnt/cowl.log 'display connected output="Virtual-1" widt
 stdbuf -oL wev > /mnt/wev.log 2>&1 &
 wev=$!
 check client-shown 1 /mnt/cowl.log "window shown app_id=\"wev\""
-as_cowl_user grim -o Virtual-1 /run/scratch/grim-1.png && cp /run/scratch/grim-1.png /mnt/ &&
+grim_as_cowl "$WAYLAND_DISPLAY" -o Virtual-1 /run/scratch/grim-1.png && cp /run/scratch/grim-1.png /mnt/ &&
     echo "CHECK screencopy PASS" || fail screencopy
 step screendump-1
 
@@ -37,7 +37,7 @@ busybox chvt 1
 check session-resumed 1 /mnt/cowl.log "session resumed"
 kill $wev
 check client-closed 1 /mnt/cowl.log 'window closed app_id="wev"'
-as_cowl_user grim -o Virtual-1 /run/scratch/grim-2.png && cp /run/scratch/grim-2.png /mnt/ &&
+grim_as_cowl "$WAYLAND_DISPLAY" -o Virtual-1 /run/scratch/grim-2.png && cp /run/scratch/grim-2.png /mnt/ &&
     echo "CHECK screencopy-after-resume PASS" || fail screencopy-after-resume
 step screendump-2
 kill $cowl

@@ -73,10 +73,10 @@ check passenger-first-frame 1 /mnt/cowl.log 'first frame presented output=Virtua
 check touchscreen-mapped 1 /mnt/cowl.log "device=$TOUCHSCREEN output=Virtual-1"
 check mirrored-touchscreen-mapped 1 /mnt/cowl.log "device=$MIRRORED_TOUCHSCREEN output=Virtual-1"
 
-as_cowl_user grim -o Virtual-1 /run/scratch/grim-1.png && cp /run/scratch/grim-1.png /mnt/ &&
+grim_as_cowl "$WAYLAND_DISPLAY" -o Virtual-1 /run/scratch/grim-1.png && cp /run/scratch/grim-1.png /mnt/ &&
     echo "CHECK screencopy PASS" || fail screencopy
 step screendump-1
-as_cowl_user grim -o Virtual-2 /run/scratch/grim-passenger.png &&
+grim_as_cowl "$WAYLAND_DISPLAY" -o Virtual-2 /run/scratch/grim-passenger.png &&
     cp /run/scratch/grim-passenger.png /mnt/ && echo "CHECK passenger-screencopy PASS" ||
     fail passenger-screencopy
 step screendump-passenger
@@ -104,7 +104,7 @@ check session-resumed 1 /mnt/cowl.log "session resumed"
 check touchscreen-back 2 /mnt/cowl.log "device=$TOUCHSCREEN output=Virtual-1"
 echo "tap 320 200" > /run/scratch/touch
 check touch-after-resume 1 /mnt/wev.log "x, y: 256.000000, 144.000000"
-as_cowl_user grim -o Virtual-1 /run/scratch/grim-2.png && cp /run/scratch/grim-2.png /mnt/ &&
+grim_as_cowl "$WAYLAND_DISPLAY" -o Virtual-1 /run/scratch/grim-2.png && cp /run/scratch/grim-2.png /mnt/ &&
     echo "CHECK screencopy-after-resume PASS" ||
     fail screencopy-after-resume
 step screendump-2
@@ -153,7 +153,7 @@ check replugged 2 /mnt/cowl.log 'display connected output="Virtual-1" width=1024
 check client-back 2 /mnt/wev.log "configure: width: 1024; height: 720"
 echo "tap 640 400" > /run/scratch/touch
 check touch-after-replug 2 /mnt/wev.log "x, y: 512.000000, 336.000000"
-as_cowl_user grim -o Virtual-1 /run/scratch/grim-3.png && cp /run/scratch/grim-3.png /mnt/ &&
+grim_as_cowl "$WAYLAND_DISPLAY" -o Virtual-1 /run/scratch/grim-3.png && cp /run/scratch/grim-3.png /mnt/ &&
     echo "CHECK screencopy-after-replug PASS" || fail screencopy-after-replug
 step screendump-3
 
@@ -168,7 +168,7 @@ kill $wev
 check client-closed 1 /mnt/cowl.log 'window closed app_id="wev"'
 check flips-refused 1 /mnt/flip-faults.log "refused flip $((refused_before + 5)) "
 check flips-retried $((failed_before + 5)) /mnt/cowl.log "page flip failed"
-as_cowl_user grim -o Virtual-1 /run/scratch/grim-4.png && cp /run/scratch/grim-4.png /mnt/ &&
+grim_as_cowl "$WAYLAND_DISPLAY" -o Virtual-1 /run/scratch/grim-4.png && cp /run/scratch/grim-4.png /mnt/ &&
     echo "CHECK screencopy-after-refused-flips PASS" || fail screencopy-after-refused-flips
 step screendump-4
 
@@ -184,7 +184,7 @@ echo "$(basename "$pci")" > /sys/bus/pci/drivers/virtio-pci/bind
 check controller-taken 1 /mnt/cowl.log "display controller taken"
 check centre-display-back 3 /mnt/cowl.log 'display connected output="Virtual-1" width=1024 height=768'
 check passenger-display-back 2 /mnt/cowl.log 'display connected output="Virtual-2" width=800 height=600'
-as_cowl_user grim -o Virtual-1 /run/scratch/grim-5.png && cp /run/scratch/grim-5.png /mnt/ &&
+grim_as_cowl "$WAYLAND_DISPLAY" -o Virtual-1 /run/scratch/grim-5.png && cp /run/scratch/grim-5.png /mnt/ &&
     echo "CHECK screencopy-after-rebind PASS" || fail screencopy-after-rebind
 step screendump-5
 
@@ -201,7 +201,7 @@ check resumed-again 3 /mnt/cowl.log "session resumed"
 check taken-at-resume 2 /mnt/cowl.log "display controller taken"
 check centre-display-at-resume 4 /mnt/cowl.log 'display connected output="Virtual-1" width=1024 height=768'
 check passenger-display-at-resume 3 /mnt/cowl.log 'display connected output="Virtual-2" width=800 height=600'
-as_cowl_user grim -o Virtual-1 /run/scratch/grim-6.png && cp /run/scratch/grim-6.png /mnt/ &&
+grim_as_cowl "$WAYLAND_DISPLAY" -o Virtual-1 /run/scratch/grim-6.png && cp /run/scratch/grim-6.png /mnt/ &&
     echo "CHECK screencopy-after-resume-rebind PASS" || fail screencopy-after-resume-rebind
 step screendump-6
 
@@ -224,7 +224,7 @@ check ready-without-display 1 /mnt/cowl-late.log "start-up done"
 echo "$(basename "$pci")" > /sys/bus/pci/drivers/virtio-pci/bind
 check late-controller-taken 1 /mnt/cowl-late.log "display controller taken"
 check late-display-lit 1 /mnt/cowl-late.log 'display lit output=Virtual-1'
-as_cowl_user env WAYLAND_DISPLAY=cowl-late grim -o Virtual-1 /run/scratch/grim-7.png &&
+grim_as_cowl cowl-late -o Virtual-1 /run/scratch/grim-7.png &&
     cp /run/scratch/grim-7.png /mnt/ && echo "CHECK late-screencopy PASS" ||
     fail late-screencopy
 step screendump-7
@@ -249,7 +249,7 @@ elif grep -q "direct scanout:" /mnt/cowl-late.log; then
 else
     echo "CHECK direct-scanout PASS"
 fi
-as_cowl_user env WAYLAND_DISPLAY=cowl-late grim -o Virtual-1 /run/scratch/grim-8.png &&
+grim_as_cowl cowl-late -o Virtual-1 /run/scratch/grim-8.png &&
     cp /run/scratch/grim-8.png /mnt/ && echo "CHECK scanout-screencopy PASS" ||
     fail scanout-screencopy
 step screendump-8
