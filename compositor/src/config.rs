@@ -567,6 +567,10 @@ pub struct AppConfig {
     /// for the app (and its descendants) is (`identity.rs`).
     #[serde(default)]
     pub user: Option<Spanned<String>>,
+    /// Places and takes phone calls: its processes may hold the call audio focus over
+    /// Shell1, which pauses the music and silences guidance.
+    #[serde(default)]
+    pub telephony: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

@@ -99,7 +99,7 @@ impl AppUsers {
         AppUsers { uid_of_app }
     }
 
-    fn uid_of(&self, app_id: &str) -> Option<u32> {
+    pub fn uid_of(&self, app_id: &str) -> Option<u32> {
         self.uid_of_app.get(app_id).copied()
     }
 }
@@ -198,6 +198,42 @@ impl State {
         }
         *current = effective;
         true
+    }
+}
+
+/// A D-Bus caller as the bus daemon knows it, from the kernel's credentials of its socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller {
+    pub uid: Option<u32>,
+    pub pid: Option<u32>,
+}
+
+impl State {
+    /// Whether a process of `uid` and `pid` is the declared app `app_id`: the supervisor
+    /// started it (or an ancestor) for that app, or it runs as the app's configured user.
+    pub fn is_process_of_app(&self, uid: Option<u32>, pid: Option<u32>, app_id: &str) -> bool {
+        let pid = pid.and_then(|pid| i32::try_from(pid).ok());
+        let started_for_it = self.vouched_for(pid) == Vouched::App(app_id.to_string());
+        let its_user = self
+            .app_users
+            .uid_of(app_id)
+            .is_some_and(|app_uid| uid == Some(app_uid));
+        started_for_it || its_user
+    }
+
+    /// Whether `caller` may hold the call audio focus (which pauses the music and silences
+    /// guidance): root, Cowl's own user, and the processes of the apps declared
+    /// `telephony = true`.
+    pub fn may_hold_call_focus(&self, caller: &Caller) -> bool {
+        let own = rustix::process::geteuid().as_raw();
+        if caller.uid.is_some_and(|uid| uid == 0 || uid == own) {
+            return true;
+        }
+        self.config
+            .apps
+            .iter()
+            .filter(|app| app.telephony)
+            .any(|app| self.is_process_of_app(caller.uid, caller.pid, app.id.get_ref()))
     }
 }
 

@@ -212,31 +212,11 @@ fn a_background_app_cannot_take_the_screen_with_an_activation_serial_it_made_up(
     assert!(app_area_is(GREEN)(&after), "the app in front stays");
 }
 
-/// A bus that any local user may connect to, as the system bus is: its socket in a
-/// directory everyone may enter.
-fn bus_for_every_user(dir: &std::path::Path) -> PrivateBus {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let config = dir.join("bus.conf");
-    std::fs::write(
-        &config,
-        format!(
-            "<busconfig><type>session</type><listen>unix:path={}/bus</listen>\
-             <auth>EXTERNAL</auth><policy context=\"default\"><allow user=\"*\"/>\
-             <allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/>\
-             <allow own=\"*\"/></policy></busconfig>",
-            dir.display()
-        ),
-    )
-    .expect("write the bus configuration");
-    PrivateBus::start_with_config(&config)
-}
-
 #[test]
 fn only_root_and_cowls_user_may_read_the_screen_through_shell1() {
     use std::os::unix::fs::PermissionsExt;
     let bus_dir = tempfile::tempdir().expect("a temp dir");
-    let bus = bus_for_every_user(bus_dir.path());
+    let bus = PrivateBus::start_for_every_user(bus_dir.path());
     let compositor = start(&bus);
     let mut app = TestClient::map_toplevel(&compositor, "org.test.Own");
     app.draw(0x00ff00);
@@ -312,4 +292,63 @@ fn shell1_screenshots_wait_one_a_caller_and_a_few_in_all() {
         .and_then(|count| count.trim().parse().ok())
         .expect("a thread count");
     assert!(threads < 40, "cowl runs {threads} threads after the flood");
+}
+
+/// Asks Cowl for the call audio focus as the user `uid`, with dbus-send on `bus`.
+fn request_call_focus_as(bus: &PrivateBus, uid: u32) -> std::process::Output {
+    std::process::Command::new("setpriv")
+        .arg(format!("--reuid={uid}"))
+        .arg(format!("--regid={uid}"))
+        .args(["--clear-groups", "dbus-send", "--print-reply"])
+        .arg(format!("--bus={}", bus.address))
+        .args([
+            "--dest=org.cowl.Shell",
+            "/org/cowl/Shell",
+            "org.cowl.Shell1.RequestAudioFocus",
+            "string:call",
+        ])
+        .output()
+        .expect("run setpriv (util-linux) and dbus-send (dbus-bin)")
+}
+
+#[test]
+fn only_the_phone_app_may_hold_the_call_audio_focus() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: playing other users (setpriv) needs root, as CI has");
+        return;
+    }
+    // The phone app runs as nobody; daemon (uid 1) is another local user.
+    const PHONE_APP: &str = "[[apps]]\nid = \"org.test.Phone\"\nname = \"Phone\"\n\
+                             user = \"65534\"\ntelephony = true\n";
+    let bus_dir = tempfile::tempdir().expect("a temp dir");
+    let bus = PrivateBus::start_for_every_user(bus_dir.path());
+    let compositor = Compositor::headless_on_bus(&bus, "640x480", &[], PHONE_APP);
+    let connection = bus.connect();
+    let shell = zbus::block_on(cowl_sdk::shell::Shell1Proxy::new(&connection)).expect("Shell1");
+
+    // A call would pause the music and silence the guidance: a stranger may not fake one.
+    let refused = request_call_focus_as(&bus, 1);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "a stranger held the call focus");
+    assert!(
+        said.contains("AccessDenied") && said.contains("may not hold the call audio focus"),
+        "{said}"
+    );
+    assert_eq!(
+        zbus::block_on(shell.audio_focus()).expect("AudioFocus"),
+        "none"
+    );
+
+    // The phone app's user may.
+    let granted = request_call_focus_as(&bus, 65534);
+    assert!(
+        granted.status.success(),
+        "the phone app was refused: {}",
+        String::from_utf8_lossy(&granted.stderr)
+    );
+    assert!(
+        compositor.log().contains("refused the call audio focus"),
+        "{}",
+        compositor.log()
+    );
 }

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use cowl_sdk::projection::AudioFocus;
 use futures_channel::oneshot;
 use smithay::reexports::calloop::channel::Sender;
-use tracing::info;
+use tracing::{info, warn};
 use zbus::message::Header;
 use zbus::object_server::SignalEmitter;
 use zbus::{Connection, interface};
@@ -75,10 +75,13 @@ pub enum ShellRequest {
         reply: Reply<()>,
     },
     /// An app (by its unique bus name) holds this audio focus now (`None`: gives it back).
+    /// The caller's user and process come with a call's focus, which only the phone apps
+    /// may hold (`identity.rs`).
     AudioFocus {
         holder: String,
         focus: AudioFocus,
-        reply: Reply<()>,
+        caller: Option<crate::identity::Caller>,
+        reply: Reply<Result<(), String>>,
     },
     /// A peer left the bus: what it held goes with it.
     PeerGone(String),
@@ -240,12 +243,20 @@ impl ShellInterface {
             Err(err) => return Err(ShellBusError::InvalidArgs(err.to_string())),
         };
         let holder = caller(&header)?;
+        // A call pauses the music and silences guidance: only the phone apps may hold it.
+        let credentials = if focus == AudioFocus::Call {
+            Some(caller_credentials(connection, &holder).await?)
+        } else {
+            None
+        };
         self.ask(|reply| ShellRequest::AudioFocus {
             holder: holder.clone(),
             focus,
+            caller: credentials,
             reply,
         })
-        .await?;
+        .await?
+        .map_err(ShellBusError::AccessDenied)?;
         // A caller that left before its request was handled would hold the focus for good:
         // its departure may have been seen first.
         let name = zbus::names::BusName::try_from(holder.as_str()).ok();
@@ -268,9 +279,11 @@ impl ShellInterface {
         self.ask(|reply| ShellRequest::AudioFocus {
             holder,
             focus: AudioFocus::None,
+            caller: None,
             reply,
         })
-        .await
+        .await?
+        .map_err(ShellBusError::AccessDenied)
     }
 
     /// The strongest audio focus the head unit's apps hold: none, guidance, media or call.
@@ -299,6 +312,24 @@ impl ShellInterface {
         app_id: &str,
         state: &str,
     ) -> zbus::Result<()>;
+}
+
+/// Who a caller is, as the bus daemon knows it (the kernel's credentials of its socket).
+async fn caller_credentials(
+    connection: &Connection,
+    unique_name: &str,
+) -> Result<crate::identity::Caller, ShellBusError> {
+    let name = zbus::names::BusName::try_from(unique_name)
+        .map_err(|err| ShellBusError::AccessDenied(format!("who is calling: {err}")))?;
+    let credentials = zbus::fdo::DBusProxy::new(connection)
+        .await?
+        .get_connection_credentials(name)
+        .await
+        .map_err(|err| ShellBusError::AccessDenied(format!("who is calling: {err}")))?;
+    Ok(crate::identity::Caller {
+        uid: credentials.unix_user_id(),
+        pid: credentials.process_id(),
+    })
 }
 
 /// The unique bus name of a method's caller.
@@ -385,8 +416,20 @@ impl State {
             ShellRequest::AudioFocus {
                 holder,
                 focus,
+                caller,
                 reply,
             } => {
+                if let Some(caller) = caller
+                    && !self.may_hold_call_focus(&caller)
+                {
+                    warn!(holder, ?caller, "refused the call audio focus");
+                    let _ = reply.send(Err(format!(
+                        "user {} may not hold the call audio focus: only the phone apps \
+                         (`telephony = true`), root and Cowl's user",
+                        caller.uid.map_or("unknown".into(), |uid| uid.to_string())
+                    )));
+                    return;
+                }
                 self.audio_focus.hold(&holder, focus);
                 info!(
                     holder,
@@ -394,7 +437,7 @@ impl State {
                     now = self.audio_focus.strongest().as_str(),
                     "audio focus"
                 );
-                let _ = reply.send(());
+                let _ = reply.send(Ok(()));
             }
             ShellRequest::PeerGone(holder) => {
                 if self.audio_focus.forget(&holder) {

@@ -31,6 +31,27 @@ impl PrivateBus {
         PrivateBus::run(dir, &[&config_arg], &config.display().to_string())
     }
 
+    /// Starts a bus that every local user may connect to and own names on (as a system bus
+    /// with a careless policy would be): its socket in `dir`, which everyone may enter.
+    pub fn start_for_every_user(dir: &std::path::Path) -> PrivateBus {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod the bus's folder");
+        let config = dir.join("bus.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "<busconfig><type>session</type><listen>unix:path={}/bus</listen>\
+                 <auth>EXTERNAL</auth><policy context=\"default\"><allow user=\"*\"/>\
+                 <allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/>\
+                 <allow own=\"*\"/></policy></busconfig>",
+                dir.display()
+            ),
+        )
+        .expect("write the bus configuration");
+        PrivateBus::start_with_config(&config)
+    }
+
     /// Runs dbus-daemon with `args` until it prints its address; `what` names it in the
     /// failure, with dbus-daemon's own message (its stderr goes to a file in `dir`).
     fn run(dir: TempDir, args: &[&str], what: &str) -> PrivateBus {
