@@ -113,6 +113,45 @@ fn assert_frames_keep_their_rate(compositor: &Compositor) {
 }
 
 #[test]
+fn a_stranger_owning_the_projection_name_is_no_phone() {
+    use std::os::unix::fs::PermissionsExt;
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: playing another user (setpriv) needs root, as CI has");
+        return;
+    }
+    // A bus where a bus policy lets anyone own any name, and a Wayland socket anyone may
+    // reach: only who runs the daemon is left to tell it from a stranger.
+    let bus_dir = tempfile::tempdir().expect("a temp dir");
+    let bus = PrivateBus::start_for_every_user(bus_dir.path());
+    let (compositor, _app) = start(&bus);
+    for (path, mode) in [
+        (compositor.runtime_dir().to_path_buf(), 0o755),
+        (compositor.runtime_dir().join(&compositor.socket), 0o777),
+    ] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+
+    // Nobody (not Cowl's user, nor root) owns the name and says a phone is connected.
+    let _stranger = PhoneSim::start_as(&compositor, &bus, &["--connect", "Evil"], Some(65534));
+    let image = compositor.wait_for_capture("Cowl to judge the name's owner", |_| {
+        compositor
+            .log()
+            .contains("its owner does not run as the projection daemon's user")
+    });
+    assert!(
+        !phone_offered(&image),
+        "the stranger's phone is in the dock"
+    );
+    let refused = bus.cowlctl(&["activate", "projection"]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("no phone is connected"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}
+
+#[test]
 fn the_phone_is_offered_while_connected_and_shown_with_video_focus() {
     let bus = PrivateBus::start();
     let (compositor, _app) = start(&bus);

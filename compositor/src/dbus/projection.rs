@@ -5,6 +5,12 @@
 //! by the connection's method timeout. Everything reaches the loop as a [`ProjectionEvent`]
 //! over a calloop channel: the loop never waits for the daemon, and a daemon that hangs
 //! costs a timeout on a future, never a frame. The policy is in `shell/projection.rs`.
+//!
+//! Owning the name is not enough to be the daemon: Cowl follows an owner only while it runs
+//! as the projection app's configured `user` (without one: Cowl's own user), or root, as
+//! the bus daemon tells from its socket's credentials. Another owner (a bus policy that let
+//! a stranger take the name, a session bus shared with others) is treated as no daemon:
+//! its state, focus requests and phone are ignored.
 
 use std::collections::HashMap;
 
@@ -56,8 +62,22 @@ pub enum ProjectionCall {
 }
 
 impl State {
+    /// The users whose processes Cowl takes for the projection daemon: root, and the
+    /// projection app's configured user or else Cowl's own.
+    fn projection_daemon_users(&self) -> Vec<u32> {
+        let configured = self
+            .config
+            .apps
+            .iter()
+            .find(|app| app.role == crate::config::AppRole::Projection)
+            .and_then(|app| self.app_users.uid_of(app.id.get_ref()));
+        let daemon = configured.unwrap_or_else(|| rustix::process::geteuid().as_raw());
+        vec![0, daemon]
+    }
+
     /// Starts following the daemon on the bus Cowl is connected to.
     pub fn projection_watch(&mut self, connection: Connection) {
+        let daemon_users = self.projection_daemon_users();
         let (events, receiver) = channel::channel();
         let inserted = self.loop_handle.insert_source(receiver, |event, _, state| {
             if let Event::Msg(event) = event {
@@ -73,7 +93,7 @@ impl State {
         };
         let watcher_events = events.clone();
         let watcher = async move {
-            if let Err(err) = follow(connection, watcher_events).await {
+            if let Err(err) = follow(connection, watcher_events, daemon_users).await {
                 warn!("phone projection unavailable: {err}");
             }
         };
@@ -146,8 +166,38 @@ enum Heard {
     NavigationFocusRequested(String),
 }
 
+/// Whether the owner `owner` of the daemon's name runs as one of `daemon_users`.
+async fn is_the_daemon(bus: &zbus::fdo::DBusProxy<'_>, owner: &str, daemon_users: &[u32]) -> bool {
+    let Ok(name) = zbus::names::BusName::try_from(owner) else {
+        return false;
+    };
+    match bus.get_connection_unix_user(name).await {
+        Ok(uid) if daemon_users.contains(&uid) => true,
+        Ok(uid) => {
+            warn!(
+                owner,
+                uid,
+                expected = ?daemon_users,
+                "ignoring {PROJECTION_NAME}: its owner does not run as the projection daemon's user"
+            );
+            false
+        }
+        Err(err) => {
+            warn!(
+                owner,
+                "ignoring {PROJECTION_NAME}: who owns it is unknown: {err}"
+            );
+            false
+        }
+    }
+}
+
 /// Follows the daemon for as long as Cowl runs.
-async fn follow(connection: Connection, events: Sender<ProjectionEvent>) -> zbus::Result<()> {
+async fn follow(
+    connection: Connection,
+    events: Sender<ProjectionEvent>,
+    daemon_users: Vec<u32>,
+) -> zbus::Result<()> {
     let bus = zbus::fdo::DBusProxy::new(&connection).await?;
     let proxy = Projection1Proxy::builder(&connection)
         .cache_properties(CacheProperties::No)
@@ -207,12 +257,26 @@ async fn follow(connection: Connection, events: Sender<ProjectionEvent>) -> zbus
             .map(|owner| owner.to_string()),
         Err(_) => None,
     };
+    // The owner, where it is the daemon: what a stranger owning the name says is ignored.
+    let trust = async |owner: Option<String>| match owner {
+        Some(owner) if is_the_daemon(&bus, &owner, &daemon_users).await => Some(owner),
+        _ => None,
+    };
+    let owner = trust(owner).await;
+    let mut trusted = owner.is_some();
     if !send_owner(&events, &properties, owner).await {
         return Ok(());
     }
     while let Some(heard) = heard.next().await {
+        if !trusted && !matches!(heard, Heard::Owner(_)) {
+            continue;
+        }
         let sent = match heard {
-            Heard::Owner(owner) => send_owner(&events, &properties, owner).await,
+            Heard::Owner(owner) => {
+                let owner = trust(owner).await;
+                trusted = owner.is_some();
+                send_owner(&events, &properties, owner).await
+            }
             Heard::Changed => send_status(&events, &properties).await,
             Heard::VideoFocusRequested(reason) => events
                 .send(ProjectionEvent::VideoFocusRequested(reason))

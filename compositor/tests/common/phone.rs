@@ -81,14 +81,36 @@ fn until_owner(bus: &PrivateBus, present: bool, action: impl FnOnce()) {
 impl PhoneSim {
     /// Starts the daemon on `compositor`'s socket and `bus`, and waits until it serves.
     pub fn start(compositor: &Compositor, bus: &PrivateBus, args: &[&str]) -> PhoneSim {
+        PhoneSim::start_as(compositor, bus, args, None)
+    }
+
+    /// The same, as the user `uid` (with setpriv; this test's own user when `None`).
+    pub fn start_as(
+        compositor: &Compositor,
+        bus: &PrivateBus,
+        args: &[&str],
+        uid: Option<u32>,
+    ) -> PhoneSim {
         let log = compositor
             .runtime_dir()
             .join(format!("phone-sim-{}.log", rand_suffix()));
         let mut child = None;
         until_owner(bus, true, || {
             let output = std::fs::File::create(&log).expect("the simulator's log");
+            let mut command = match uid {
+                Some(uid) => {
+                    let mut command = Command::new("setpriv");
+                    command
+                        .arg(format!("--reuid={uid}"))
+                        .arg(format!("--regid={uid}"))
+                        .args(["--clear-groups", "--"])
+                        .arg(binary());
+                    command
+                }
+                None => Command::new(binary()),
+            };
             child = Some(
-                Command::new(binary())
+                command
                     .args(args)
                     .env("XDG_RUNTIME_DIR", compositor.runtime_dir())
                     .env("WAYLAND_DISPLAY", &compositor.socket)
