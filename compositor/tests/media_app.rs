@@ -118,8 +118,7 @@ impl MediaInCowl {
 
     /// `playerctl --follow ARGS`: a line each time what it shows changes.
     fn follow(&self, args: &[&str]) -> Follow {
-        use std::io::BufRead;
-        let mut process = Command::new("playerctl")
+        let process = Command::new("playerctl")
             .args(["--player", "cowl", "--follow"])
             .args(args)
             .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address)
@@ -128,19 +127,7 @@ impl MediaInCowl {
             .stderr(Stdio::null())
             .spawn()
             .expect("run playerctl (is the playerctl package installed?)");
-        let stdout = process.stdout.take().expect("playerctl's stdout");
-        let (sender, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Follow { process, lines }
+        Follow::of(process)
     }
 
     /// Pauses at the start of the track: a still screen for the references.
@@ -191,6 +178,24 @@ struct Follow {
 }
 
 impl Follow {
+    /// Reads the lines of a running `playerctl --follow` as they come.
+    fn of(mut process: Child) -> Follow {
+        use std::io::BufRead;
+        let stdout = process.stdout.take().expect("playerctl's stdout");
+        let (sender, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Follow { process, lines }
+    }
+
     /// Waits for the line `expected`; lines before it are passed over.
     fn wait_for(&self, what: &str, expected: &str) {
         let deadline = Instant::now() + common::DEADLINE;
@@ -340,12 +345,12 @@ fn the_app_follows_the_car_once_cowl_comes_onto_the_bus() {
     let _ = app.wait();
 }
 
-#[test]
-fn on_a_head_unit_the_car_is_followed_on_cowl_s_bus_and_mpris_stays_on_the_session_bus() {
-    // As in the Yocto image: Cowl serves on a bus of its own (there the system bus) that
-    // COWL_DBUS_BUS names, and the app's session bus has no Cowl on it.
+/// As in the Yocto image: Cowl serves on a bus of its own (there the system bus) that
+/// COWL_DBUS_BUS names, with or without a session bus for the app. The car is followed on
+/// Cowl's bus; MPRIS is served there too, where the steering-wheel keys come from, and on the
+/// session bus where there is one.
+fn on_a_head_unit(session_bus: Option<&PrivateBus>) {
     let car_bus = PrivateBus::start();
-    let session_bus = PrivateBus::start();
     let cowl = Compositor::headless_on_bus(
         &car_bus,
         "1280x800",
@@ -354,9 +359,10 @@ fn on_a_head_unit_the_car_is_followed_on_cowl_s_bus_and_mpris_stays_on_the_sessi
     );
     let media = tempfile::tempdir().unwrap();
     copy_media(media.path());
+    let session_address = session_bus.map_or("unix:path=/nonexistent/bus", |bus| &bus.address);
     let (mut app, _log) = spawn_media_with(
         &cowl,
-        &session_bus.address,
+        session_address,
         media.path(),
         &[(cowl_sdk::bus::COWL_BUS_ENV, car_bus.address.as_str())],
     );
@@ -364,18 +370,52 @@ fn on_a_head_unit_the_car_is_followed_on_cowl_s_bus_and_mpris_stays_on_the_sessi
     cowl.wait_for_capture("the app by day, as the car on Cowl's bus says", |image| {
         image.pixel(640, APP_TOP + 640) == DAY_BACKGROUND
     });
-    let status = Command::new("playerctl")
-        .args(["--player", "cowl", "status"])
-        .env("DBUS_SESSION_BUS_ADDRESS", &session_bus.address)
-        .output()
+    let playerctl_on = |address: &str, args: &[&str]| {
+        let output = Command::new("playerctl")
+            .args(["--player", "cowl"])
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", address)
+            .output()
+            .expect("run playerctl");
+        assert!(
+            output.status.success(),
+            "MPRIS on {address}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    };
+    if let Some(session_bus) = session_bus {
+        assert_eq!(playerctl_on(&session_bus.address, &["status"]), "Stopped");
+    }
+    // The wheel's play key, decoded by Cowl, reaches the app on Cowl's bus.
+    let key = "Vehicle.Cabin.SteeringWheel.MediaKey";
+    let state = Command::new("playerctl")
+        .args(["--player", "cowl", "--follow", "status"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &car_bus.address)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
         .expect("run playerctl");
-    assert!(
-        status.status.success(),
-        "MPRIS on the session bus: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    let state = Follow::of(state);
+    state.wait_for("the player on Cowl's bus", "Stopped");
+    car_bus.cowlctl_ok(&["vehicle", "set", key, "PlayPause"]);
+    car_bus.cowlctl_ok(&["vehicle", "set", key, "None"]);
+    state.wait_for("play from the wheel", "Playing");
+    drop(state);
     let _ = app.kill();
     let _ = app.wait();
+}
+
+#[test]
+fn on_a_head_unit_without_a_session_bus_the_wheel_keys_reach_mpris_on_cowl_s_bus() {
+    on_a_head_unit(None);
+}
+
+#[test]
+fn on_a_head_unit_with_a_session_bus_mpris_is_on_both() {
+    let session_bus = PrivateBus::start();
+    on_a_head_unit(Some(&session_bus));
 }
 
 #[test]

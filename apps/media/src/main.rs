@@ -121,6 +121,11 @@ fn default_store() -> Option<PathBuf> {
 
 /// MPRIS and the watchers, on a thread of their own with its own event loop. A missing bus
 /// is a warning: the app plays without remote control.
+///
+/// MPRIS is served on the session bus (playerctl and the desktop find it there) and, where
+/// Cowl is on another bus (the head unit's system bus, `cowl_sdk::bus`), on Cowl's bus as
+/// well: the steering-wheel keys come from Cowl, and a head unit's apps may have no session
+/// bus at all. The car is followed on Cowl's bus.
 fn start_dbus(engine: &EngineHandle) -> Result<std::thread::JoinHandle<()>> {
     let commands = engine.commands.clone();
     let snapshots = engine.snapshots.clone();
@@ -133,44 +138,65 @@ fn start_dbus(engine: &EngineHandle) -> Result<std::thread::JoinHandle<()>> {
         .name("media-dbus".into())
         .spawn(move || {
             runtime.block_on(async move {
-                let connection =
-                    match mpris::connect(commands.clone(), snapshots.clone(), position).await {
-                        Ok(connection) => connection,
-                        Err(err) => {
-                            warn!("no MPRIS, no car restrictions: D-Bus failed ({err})");
-                            return;
-                        }
-                    };
-                match cowl_connection(&connection).await {
-                    Ok(cowl) => {
-                        tokio::join!(
-                            mpris::announce(connection, snapshots),
-                            car::follow_vehicle(cowl.clone(), commands.clone()),
-                            car::follow_audio_focus(
-                                cowl.clone(),
-                                commands.clone(),
-                                car::PHONE_FOCUS
-                            ),
-                            car::follow_audio_focus(cowl, commands, car::HEAD_UNIT_FOCUS),
-                        );
+                let serve = |builder: zbus::Result<zbus::connection::Builder<'static>>| {
+                    let (commands, snapshots, position) =
+                        (commands.clone(), snapshots.clone(), position.clone());
+                    async move { mpris::connect(builder?, commands, snapshots, position).await }
+                };
+                let cowl_bus = CowlBus::from_env();
+                let session = serve(Ok(zbus::connection::Builder::session())).await;
+                let mut mpris_buses = Vec::new();
+                let cowl = match (cowl_bus, session) {
+                    (CowlBus::Session, Ok(session)) => {
+                        mpris_buses.push(session.clone());
+                        Ok(session)
                     }
+                    (CowlBus::Session, Err(err)) => {
+                        warn!("no MPRIS, no car restrictions: D-Bus failed ({err})");
+                        return;
+                    }
+                    (elsewhere, session) => {
+                        match session {
+                            Ok(session) => mpris_buses.push(session),
+                            Err(err) => info!("no MPRIS on a session bus ({err}): on Cowl's only"),
+                        }
+                        let cowl = serve(elsewhere.builder()).await;
+                        if let Ok(cowl) = &cowl {
+                            mpris_buses.push(cowl.clone());
+                        }
+                        cowl
+                    }
+                };
+                let cowl = match cowl {
+                    Ok(cowl) => cowl,
                     Err(err) => {
                         warn!("no car restrictions: Cowl's bus failed ({err})");
-                        mpris::announce(connection, snapshots).await;
+                        announce_on(mpris_buses, snapshots).await;
+                        return;
                     }
-                }
+                };
+                tokio::join!(
+                    announce_on(mpris_buses, snapshots.clone()),
+                    car::follow_vehicle(cowl.clone(), commands.clone()),
+                    car::follow_audio_focus(cowl.clone(), commands.clone(), car::PHONE_FOCUS),
+                    car::follow_audio_focus(cowl, commands, car::HEAD_UNIT_FOCUS),
+                );
             })
         })
         .context("cannot start the D-Bus thread")
 }
 
-/// Cowl is on the session bus (nested, where MPRIS is) or on a bus of its own (the car's
-/// system bus, `cowl_sdk::bus`): the car is followed there.
-async fn cowl_connection(session: &zbus::Connection) -> zbus::Result<zbus::Connection> {
-    match CowlBus::from_env() {
-        CowlBus::Session => Ok(session.clone()),
-        elsewhere => elsewhere.builder()?.build().await,
-    }
+/// MPRIS's change signals on every bus it is served on.
+async fn announce_on(
+    connections: Vec<zbus::Connection>,
+    snapshots: tokio::sync::watch::Receiver<engine::Snapshot>,
+) {
+    futures_util::future::join_all(
+        connections
+            .into_iter()
+            .map(|connection| mpris::announce(connection, snapshots.clone())),
+    )
+    .await;
 }
 
 fn wait_for_termination() -> Result<()> {

@@ -309,14 +309,15 @@ fn metadata(snapshot: &Snapshot) -> HashMap<String, OwnedVariant> {
     map
 }
 
-/// Connects to the session bus with MPRIS served and its name taken: the objects are in
+/// Connects to a bus (`builder`'s) with MPRIS served and its name taken: the objects are in
 /// place before the connection reads its first message, so no early call goes unanswered.
 pub async fn connect(
+    builder: zbus::connection::Builder<'static>,
     commands: mpsc::UnboundedSender<Command>,
     snapshots: watch::Receiver<Snapshot>,
     position: PositionProbe,
 ) -> zbus::Result<zbus::Connection> {
-    zbus::connection::Builder::session()
+    builder
         .serve_at(MPRIS_PATH, Root)
         .serve_at(
             MPRIS_PATH,

@@ -2,7 +2,7 @@
 //!
 //! Nested on a developer's desktop Cowl serves Shell1 and Vehicle1 on the session bus; on a
 //! head unit it serves them on the system bus, where a policy says who may call them
-//! (`yocto-layer/`), while each app keeps its own session bus for MPRIS and the like. The
+//! (`yocto-layer/`), and an app serves what Cowl calls (the media app's MPRIS) there too. The
 //! environment variable [`COWL_BUS_ENV`] tells an app which: unset or `session`, `system`,
 //! or a D-Bus address. Every app and `cowlctl` reads it the same way through here.
 
