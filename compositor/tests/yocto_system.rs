@@ -4,11 +4,15 @@
 //!   seatd units, with Cowl's binaries where the recipes install them;
 //! - its /etc/cowl (the image's cowl.toml beside the demo car's DBC and mapping, as the cowl
 //!   recipe installs them) passes `cowl --check-config`;
+//! - `systemd-analyze security` scores cowl.service at most 4.0 and each app's unit at most
+//!   3.0 (lower is safer), and a unit stripped of its hardening is scored above;
 //! - its D-Bus policies, loaded by a real dbus-daemon with Debian's system-bus defaults, let
-//!   only Cowl's user own org.cowl.Shell and org.cowl.Vehicle, let the apps' group (and
-//!   root) call them and nobody else, and let only the apps' user own org.cowl.Projection.
-//!   Cowl itself runs as its user on that bus. The image's users are played by accounts of
-//!   this machine (setpriv), so this test needs root, as CI has.
+//!   only Cowl's user own org.cowl.Shell and org.cowl.Vehicle, let the apps' group call the
+//!   members an app needs (and root all of them) and nobody else, send Cowl's signals (the
+//!   car's speed and position) to the apps and root only, let only the phone's user own
+//!   org.cowl.Projection and only the media app's user own its MPRIS name. Cowl itself runs
+//!   as its user on that bus. The image's users are played by accounts of this machine
+//!   (setpriv), so this test needs root, as CI has.
 
 mod common;
 
@@ -33,8 +37,15 @@ fn report(output: &Output) -> String {
     )
 }
 
+/// The apps' units: system services, each of a user of its own.
+const APP_UNITS: [&str; 3] = [
+    "cowl-nav.service",
+    "cowl-media.service",
+    "cowl-phone-sim.service",
+];
+
 /// A root for `systemd-analyze verify --root`: this machine's systemd units (and seatd's),
-/// the layer's units among them (the user units too: see below), and an executable at each
+/// the layer's units among them, and an executable at each
 /// path the recipes install a binary to (the binaries themselves are hundreds of MB in a debug build;
 /// verify only asks that the ExecStart= path is executable).
 fn unit_root() -> tempfile::TempDir {
@@ -61,14 +72,8 @@ fn unit_root() -> tempfile::TempDir {
         system.join("cowl.service"),
     )
     .expect("copy cowl.service");
-    for unit in [
-        "cowl-session.target",
-        "cowl-ready.path",
-        "cowl-nav.service",
-        "cowl-media.service",
-        "cowl-phone-sim.service",
-    ] {
-        std::fs::copy(layer_files().join(unit), system.join(unit)).expect("copy a user unit");
+    for unit in APP_UNITS.iter().chain(&["cowl-session.target"]) {
+        std::fs::copy(layer_files().join(unit), system.join(unit)).expect("copy an app's unit");
     }
     for binary in ["cowl", "cowl-nav", "cowl-media", "cowl-phone-sim", "touch"] {
         // Panics when the workspace does not build it (touch: coreutils', for
@@ -97,14 +102,10 @@ fn verify(root: &Path, units: &[&str]) -> Output {
 #[test]
 fn the_units_pass_systemd_analyze_verify_and_a_broken_one_does_not() {
     let root = unit_root();
-    // The system unit as systemd loads it; the user units too, but in the system manager's
-    // scope: systemd 252's verify cannot take a --root for a user manager, and these units
-    // use nothing a user manager reads differently.
     let verified = verify(
         root.path(),
         &[
             "cowl.service",
-            "cowl-ready.path",
             "cowl-session.target",
             "cowl-nav.service",
             "cowl-media.service",
@@ -131,6 +132,58 @@ fn the_units_pass_systemd_analyze_verify_and_a_broken_one_does_not() {
     let said = report(&broken);
     assert!(!broken.status.success(), "{said}");
     assert!(said.contains("/usr/bin/cowl-compositor"), "{said}");
+}
+
+/// `systemd-analyze security --offline`'s overall exposure of `unit` under `root` (0 is the
+/// safest, 10 the most exposed).
+fn exposure(root: &Path, unit: &str) -> f64 {
+    let output = Command::new("systemd-analyze")
+        .args(["security", "--offline=true", "--no-pager"])
+        .arg(format!("--root={}", root.display()))
+        .arg(unit)
+        .output()
+        .expect("run systemd-analyze (is the systemd package installed?)");
+    let said = report(&output);
+    let prefix = format!("Overall exposure level for {unit}: ");
+    said.lines()
+        .find_map(|line| line.split_once(&prefix))
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .and_then(|score| score.parse().ok())
+        .unwrap_or_else(|| panic!("no exposure level for {unit}:\n{said}"))
+}
+
+#[test]
+fn the_units_are_hardened_as_systemd_analyze_security_scores_them() {
+    let root = unit_root();
+    let cowl = exposure(root.path(), "cowl.service");
+    assert!(cowl <= 4.0, "cowl.service is exposed {cowl} (at most 4.0)");
+    for unit in APP_UNITS {
+        let score = exposure(root.path(), unit);
+        assert!(score <= 3.0, "{unit} is exposed {score} (at most 3.0)");
+    }
+
+    // The same unit without its hardening scores as it did before: the check can fail.
+    let system = root.path().join("usr/lib/systemd/system");
+    let media = std::fs::read_to_string(system.join("cowl-media.service")).expect("the unit");
+    let service_section = media.find("[Service]").expect("a [Service] section");
+    let install_section = media.find("[Install]").expect("an [Install] section");
+    let bare: String = media[..service_section]
+        .lines()
+        .chain(
+            media[service_section..install_section]
+                .lines()
+                .filter(|line| {
+                    ["[Service]", "User=", "Group=", "Environment=", "ExecStart=", "Restart"]
+                        .iter()
+                        .any(|kept| line.starts_with(kept))
+                }),
+        )
+        .chain(media[install_section..].lines())
+        .map(|line| format!("{line}\n"))
+        .collect();
+    std::fs::write(system.join("cowl-media.service"), bare).expect("strip the unit");
+    let stripped = exposure(root.path(), "cowl-media.service");
+    assert!(stripped > 3.0, "a bare unit scored {stripped}");
 }
 
 /// The image's /etc/cowl as the cowl recipe installs it, in `dir`.
@@ -178,11 +231,21 @@ fn the_image_s_etc_cowl_passes_cowl_s_own_check() {
 
 /// The image's users, played by accounts every Debian system has (base-passwd): dbus-daemon
 /// drops a peer whose uid has no account, so unused ids cannot play them. Cowl's user is
-/// `games`, the apps' user `man`, the apps' group `users`, and `nobody` is the outsider.
+/// `games`, the navigation app's `man`, the media app's `lp`, the phone's `mail`, the apps'
+/// group `users`, and `nobody` is the outsider.
 const COWL_UID: u32 = 5;
-const APPS_UID: u32 = 6;
+const NAV_UID: u32 = 6;
+const MEDIA_UID: u32 = 7;
+const PHONE_UID: u32 = 8;
 const APPS_GID: u32 = 100;
 const OUTSIDER_UID: u32 = 65534;
+
+/// The layer's D-Bus policies.
+const POLICIES: [&str; 3] = [
+    "org.cowl.conf",
+    "org.cowl.Projection.conf",
+    "org.cowl.Media.conf",
+];
 
 /// A policy of the layer with the image's users and groups written as these ids.
 fn policy_with_ids(name: &str) -> String {
@@ -190,7 +253,9 @@ fn policy_with_ids(name: &str) -> String {
     let mut mapped = policy.clone();
     for (principal, id) in [
         ("user=\"cowl\"", format!("user=\"{COWL_UID}\"")),
-        ("user=\"cowl-apps\"", format!("user=\"{APPS_UID}\"")),
+        ("user=\"cowl-nav\"", format!("user=\"{NAV_UID}\"")),
+        ("user=\"cowl-media\"", format!("user=\"{MEDIA_UID}\"")),
+        ("user=\"cowl-phone\"", format!("user=\"{PHONE_UID}\"")),
         ("group=\"cowl-apps\"", format!("group=\"{APPS_GID}\"")),
     ] {
         mapped = mapped.replace(principal, &id);
@@ -288,13 +353,119 @@ fn assert_denied(output: &Output, what: &str) {
     );
 }
 
+/// A plain listener to every signal on a bus, as an app would subscribe (no eavesdropping,
+/// no call to anyone but the bus): this test binary's `listener_of_every_signal`, run as the
+/// user `uid`. Its lines (`PATH INTERFACE.MEMBER`) come as it hears them.
+struct Monitor {
+    process: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+/// The environment variable that makes `listener_of_every_signal` listen on a bus.
+const LISTEN_ON: &str = "COWL_TEST_LISTEN_ON";
+
+impl Monitor {
+    /// Starts listening; returns once the bus has taken the subscription.
+    fn start(uid: u32, gid: u32, address: &str) -> Monitor {
+        use std::io::BufRead;
+        let mut process = Command::new("setpriv")
+            .arg(format!("--reuid={uid}"))
+            .arg(format!("--regid={gid}"))
+            .arg(format!("--groups={gid}"))
+            .arg("--")
+            .arg(std::env::current_exe().expect("this test binary"))
+            .args(["--ignored", "--exact", "listener_of_every_signal", "--nocapture"])
+            .env(LISTEN_ON, address)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run setpriv and this test binary");
+        let stdout = process.stdout.take().expect("the listener's output");
+        let (sender, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let monitor = Monitor { process, lines };
+        monitor.wait_for("the listener to be subscribed", |line| line == "listening");
+        monitor
+    }
+
+    /// Waits for a line that `matches`; returns the lines before it.
+    fn wait_for(&self, what: &str, matches: impl Fn(&str) -> bool) -> Vec<String> {
+        let deadline = std::time::Instant::now() + common::DEADLINE;
+        let mut before = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if matches(&line) => return before,
+                Ok(line) => before.push(line),
+                Err(_) => panic!("timed out waiting for {what}; heard {before:#?}"),
+            }
+        }
+    }
+}
+
+/// The listener `Monitor` runs (as another user, with setpriv): subscribes to every signal
+/// on the bus `COWL_TEST_LISTEN_ON` names, says `listening`, then prints each signal heard.
+#[test]
+#[ignore = "run by the bus policy test as another user"]
+fn listener_of_every_signal() {
+    use futures_util::StreamExt;
+    use std::io::Write;
+    let Ok(address) = std::env::var(LISTEN_ON) else {
+        return;
+    };
+    zbus::block_on(async {
+        let connection = zbus::connection::Builder::address(address.as_str())
+            .build()
+            .await
+            .expect("connect to the bus");
+        let rule = zbus::MatchRule::builder()
+            .msg_type(zbus::message::Type::Signal)
+            .build()
+            .expect("a match rule");
+        let mut signals = zbus::MessageStream::for_match_rule(rule, &connection, None)
+            .await
+            .expect("subscribe to every signal");
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "listening");
+        let _ = out.flush();
+        while let Some(Ok(message)) = signals.next().await {
+            let header = message.header();
+            let _ = writeln!(
+                out,
+                "{} {}.{}",
+                header.path().map(|path| path.as_str()).unwrap_or("-"),
+                header.interface().map(|name| name.as_str()).unwrap_or("-"),
+                header.member().map(|name| name.as_str()).unwrap_or("-")
+            );
+            let _ = out.flush();
+        }
+    });
+}
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
 fn make_traversable(dir: &Path, mode: u32) {
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))
         .expect("set a folder's mode");
 }
 
 #[test]
-fn the_bus_policy_lets_only_cowl_own_its_names_and_only_the_apps_call_it() {
+fn the_bus_policies_name_who_owns_calls_and_hears_what() {
     if !std::fs::metadata("/proc/self").is_ok_and(|meta| {
         use std::os::unix::fs::MetadataExt;
         meta.uid() == 0
@@ -306,7 +477,7 @@ fn the_bus_policy_lets_only_cowl_own_its_names_and_only_the_apps_call_it() {
     make_traversable(dir.path(), 0o755);
     let policies = dir.path().join("system.d");
     std::fs::create_dir(&policies).expect("make system.d");
-    for name in ["org.cowl.conf", "org.cowl.Projection.conf"] {
+    for name in POLICIES {
         std::fs::write(policies.join(name), policy_with_ids(name)).expect("write a policy");
     }
     let socket = dir.path().join("system_bus_socket");
@@ -368,7 +539,7 @@ fn the_bus_policy_lets_only_cowl_own_its_names_and_only_the_apps_call_it() {
         ("org.cowl.Shell", "/org/cowl/Shell"),
         ("org.cowl.Vehicle", "/org/cowl/Vehicle"),
     ] {
-        assert_allowed(&ping(APPS_UID, APPS_GID, &address, name, path), "an app");
+        assert_allowed(&ping(NAV_UID, APPS_GID, &address, name, path), "an app");
         assert_allowed(&ping(0, 0, &address, name, path), "root");
         assert_denied(
             &ping(OUTSIDER_UID, OUTSIDER_UID, &address, name, path),
@@ -379,19 +550,89 @@ fn the_bus_policy_lets_only_cowl_own_its_names_and_only_the_apps_call_it() {
             &format!("an outsider owning {name}"),
         );
         assert_denied(
-            &request_name(APPS_UID, APPS_GID, &address, name),
+            &request_name(NAV_UID, APPS_GID, &address, name),
             &format!("an app owning {name}"),
         );
     }
-    // The projection daemon's name: the apps' user may own it (cowl-phone-sim runs as it);
-    // nobody else.
-    assert_denied(
-        &request_name(OUTSIDER_UID, OUTSIDER_UID, &address, "org.cowl.Projection"),
-        "an outsider owning org.cowl.Projection",
+
+    // The members an app may call are named: reading the car, yes; setting it, reading the
+    // screen or injecting touches, no (the bus refuses before Cowl sees the call).
+    let call = |uid: u32, gid: u32, member: &str, args: &[&str]| {
+        let (path, destination) = if member.starts_with("org.cowl.Vehicle1") {
+            ("/org/cowl/Vehicle", "org.cowl.Vehicle")
+        } else {
+            ("/org/cowl/Shell", "org.cowl.Shell")
+        };
+        let mut all = vec![format!("--dest={destination}"), path.to_string(), member.to_string()];
+        all.extend(args.iter().map(|arg| arg.to_string()));
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        dbus_send_as(uid, gid, &address, &all)
+    };
+    let speed = ["string:Vehicle.Speed"];
+    assert_allowed(
+        &call(NAV_UID, APPS_GID, "org.cowl.Vehicle1.Get", &speed),
+        "an app reading the car",
     );
-    let owned = request_name(APPS_UID, APPS_GID, &address, "org.cowl.Projection");
-    assert_allowed(&owned, "the apps' user owning org.cowl.Projection");
-    assert!(report(&owned).contains("uint32 1"), "{}", report(&owned));
+    for (member, args) in [
+        ("org.cowl.Vehicle1.Set", &["string:Vehicle.Speed", "string:200"][..]),
+        ("org.cowl.Shell1.Screenshot", &[][..]),
+        ("org.cowl.Debug1.Touch", &[][..]),
+    ] {
+        assert_denied(
+            &call(NAV_UID, APPS_GID, member, args),
+            &format!("an app calling {member}"),
+        );
+    }
+
+    // Cowl's signals carry the speed and the position: an app hears them, an outsider does
+    // not. Both listen from before a change that root makes; then root sends a marker that
+    // everyone hears, after which nothing of the change can still be on its way.
+    let outsider = Monitor::start(OUTSIDER_UID, OUTSIDER_UID, &address);
+    let app = Monitor::start(NAV_UID, APPS_GID, &address);
+    assert_allowed(
+        &call(0, 0, "org.cowl.Vehicle1.Set", &["string:Vehicle.Speed", "string:88"]),
+        "root setting the simulated car's speed",
+    );
+    app.wait_for("the app to hear the speed change", |line| {
+        line == "/org/cowl/Vehicle org.freedesktop.DBus.Properties.PropertiesChanged"
+    });
+    let marker = Command::new("dbus-send")
+        .arg(format!("--bus={address}"))
+        .args(["--type=signal", "/org/cowl/Test", "org.cowl.Test.Marker"])
+        .output()
+        .expect("run dbus-send");
+    assert_allowed(&marker, "root sending the marker");
+    let heard = outsider.wait_for("the outsider to hear the marker", |line| {
+        line == "/org/cowl/Test org.cowl.Test.Marker"
+    });
+    assert!(
+        !heard.iter().any(|line| line.contains("/org/cowl/")),
+        "an outsider heard Cowl: {heard:#?}"
+    );
+
+    // The projection daemon's name: the phone's user may own it (cowl-phone-sim runs as it);
+    // an app or an outsider may not.
+    for (uid, gid, who) in [
+        (OUTSIDER_UID, OUTSIDER_UID, "an outsider"),
+        (NAV_UID, APPS_GID, "another app"),
+    ] {
+        assert_denied(
+            &request_name(uid, gid, &address, "org.cowl.Projection"),
+            &format!("{who} owning org.cowl.Projection"),
+        );
+        assert_denied(
+            &request_name(uid, gid, &address, "org.mpris.MediaPlayer2.cowl"),
+            &format!("{who} owning the media app's MPRIS name"),
+        );
+    }
+    for (uid, name) in [
+        (PHONE_UID, "org.cowl.Projection"),
+        (MEDIA_UID, "org.mpris.MediaPlayer2.cowl"),
+    ] {
+        let owned = request_name(uid, APPS_GID, &address, name);
+        assert_allowed(&owned, &format!("its user owning {name}"));
+        assert!(report(&owned).contains("uint32 1"), "{}", report(&owned));
+    }
 
     let _ = cowl.kill();
     let _ = cowl.wait();

@@ -11,7 +11,7 @@ every require and inherit found), and then:
 - every file:// in SRC_URI exists beside the recipe (files/), every crate:// has its
   sha256sum, and the source is the repository the layer is in;
 - a cargo recipe's CARGO_SRC_DIR holds a Cargo.toml, the vehicle files it installs exist,
-  an app's user unit exists;
+  an app's unit exists;
 - the packagegroups name only packages the layer makes or oe-core recipes.
 
 Exit status 0 when all is well; otherwise every problem is printed, one a line.

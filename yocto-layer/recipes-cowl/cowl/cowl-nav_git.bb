@@ -15,6 +15,7 @@ inherit cowl_app
 
 CARGO_SRC_DIR = "apps/navigation"
 COWL_APP_SERVICE = "cowl-nav.service"
+COWL_APP_USER = "cowl-nav"
 
 do_install:append() {
     install -d ${D}${datadir}/cowl/map ${D}${datadir}/cowl/voice/prompts

@@ -15,6 +15,7 @@ inherit cowl_app
 
 CARGO_SRC_DIR = "apps/phone-sim"
 COWL_APP_SERVICE = "cowl-phone-sim.service"
+COWL_APP_USER = "cowl-phone"
 
 do_install:append() {
     install -d ${D}${datadir}/dbus-1/system.d

@@ -24,7 +24,6 @@ DEPENDS += "gstreamer1.0 \
 SRC_URI += "file://70-cowl-touchscreen.rules \
             file://80-cowl-can0.network \
             file://cowl-session.target \
-            file://cowl-ready.path \
             file://cowl.service \
             file://cowl.toml \
             file://org.cowl.conf"
@@ -63,36 +62,30 @@ do_install:append() {
     sed -e 's/@BITRATE@/${COWL_CAN_BITRATE}/' ${UNPACKDIR}/80-cowl-can0.network \
         > ${D}${nonarch_libdir}/systemd/network/80-cowl-can0.network
 
-    # The apps' session: their user's manager starts cowl-session.target once Cowl is ready.
-    install -d ${D}${systemd_user_unitdir}/default.target.wants
-    install -m 0644 ${UNPACKDIR}/cowl-session.target ${D}${systemd_user_unitdir}/
-    install -m 0644 ${UNPACKDIR}/cowl-ready.path ${D}${systemd_user_unitdir}/
-    ln -s ../cowl-ready.path ${D}${systemd_user_unitdir}/default.target.wants/cowl-ready.path
-    # Lingering: the apps' user manager starts at boot, with nobody logged in.
-    install -d ${D}${localstatedir}/lib/systemd/linger
-    touch ${D}${localstatedir}/lib/systemd/linger/cowl-apps
+    # The apps' session: each app's unit is wanted by it, and it starts once Cowl is ready.
+    install -m 0644 ${UNPACKDIR}/cowl-session.target ${D}${systemd_system_unitdir}/
 }
 
 PACKAGES =+ "${PN}-can ${PN}-session"
 
 SYSTEMD_SERVICE:${PN} = "cowl.service"
+SYSTEMD_SERVICE:${PN}-session = "cowl-session.target"
 
-# Cowl runs as its own user; its primary group is the apps' group, so that the apps may
-# connect to its Wayland socket. The apps run as cowl-apps. groupadd is skipped for a group
-# that exists (video and input always do; render and seat come with udev and seatd).
+# Cowl runs as its own user; its primary group is the apps' group, so that the apps (each a
+# user of its own in that group, cowl_app.bbclass) may connect to its Wayland socket. It
+# reaches seatd (seat), the GPU's render node (render) and the rear camera (video); seatd
+# hands it the displays and input devices. groupadd is skipped for a group that exists
+# (video always does; render and seat come with udev and seatd).
 USERADD_PACKAGES = "${PN} ${PN}-session"
 GROUPADD_PARAM:${PN} = "--system cowl-apps; --system render; --system seat"
 GROUPADD_PARAM:${PN}-session = "--system cowl-apps"
 USERADD_PARAM:${PN} = "--system --no-create-home --home-dir /run/cowl --shell /sbin/nologin \
-                       --gid cowl-apps --groups video,input,render,seat cowl"
-USERADD_PARAM:${PN}-session = "--system --create-home --home-dir /home/cowl-apps \
-                               --shell /sbin/nologin --gid cowl-apps cowl-apps"
+                       --gid cowl-apps --groups video,render,seat cowl"
 
 FILES:${PN} += "${datadir}/dbus-1/system.d/org.cowl.conf \
                 ${nonarch_base_libdir}/udev/rules.d/70-cowl-touchscreen.rules"
 FILES:${PN}-can += "${nonarch_libdir}/systemd/network/80-cowl-can0.network"
-FILES:${PN}-session += "${localstatedir}/lib/systemd/linger \
-                        ${systemd_user_unitdir}"
+FILES:${PN}-session += "${systemd_system_unitdir}/cowl-session.target"
 CONFFILES:${PN} = "${sysconfdir}/cowl/cowl.toml \
                    ${sysconfdir}/cowl/vehicle.dbc \
                    ${sysconfdir}/cowl/vehicle.toml"

@@ -1,7 +1,7 @@
 SUMMARY = "A head-unit image that boots to Cowl"
 DESCRIPTION = "A systemd image that starts Cowl on graphical.target, with the navigation \
-               and media apps in the cowl-apps user's session, the car's CAN bus on can0 \
-               and Cowl on the system bus."
+               and media apps as hardened services of their own users, the car's CAN bus \
+               on can0 and Cowl on the system bus."
 BUGTRACKER = "https://example.invalid/cowl/issues"
 SECTION = "images"
 LICENSE = "MIT"
