@@ -173,9 +173,16 @@ fn the_units_are_hardened_as_systemd_analyze_security_scores_them() {
             media[service_section..install_section]
                 .lines()
                 .filter(|line| {
-                    ["[Service]", "User=", "Group=", "Environment=", "ExecStart=", "Restart"]
-                        .iter()
-                        .any(|kept| line.starts_with(kept))
+                    [
+                        "[Service]",
+                        "User=",
+                        "Group=",
+                        "Environment=",
+                        "ExecStart=",
+                        "Restart",
+                    ]
+                    .iter()
+                    .any(|kept| line.starts_with(kept))
                 }),
         )
         .chain(media[install_section..].lines())
@@ -374,7 +381,12 @@ impl Monitor {
             .arg(format!("--groups={gid}"))
             .arg("--")
             .arg(std::env::current_exe().expect("this test binary"))
-            .args(["--ignored", "--exact", "listener_of_every_signal", "--nocapture"])
+            .args([
+                "--ignored",
+                "--exact",
+                "listener_of_every_signal",
+                "--nocapture",
+            ])
             .env(LISTEN_ON, address)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -563,7 +575,11 @@ fn the_bus_policies_name_who_owns_calls_and_hears_what() {
         } else {
             ("/org/cowl/Shell", "org.cowl.Shell")
         };
-        let mut all = vec![format!("--dest={destination}"), path.to_string(), member.to_string()];
+        let mut all = vec![
+            format!("--dest={destination}"),
+            path.to_string(),
+            member.to_string(),
+        ];
         all.extend(args.iter().map(|arg| arg.to_string()));
         let all: Vec<&str> = all.iter().map(String::as_str).collect();
         dbus_send_as(uid, gid, &address, &all)
@@ -574,7 +590,10 @@ fn the_bus_policies_name_who_owns_calls_and_hears_what() {
         "an app reading the car",
     );
     for (member, args) in [
-        ("org.cowl.Vehicle1.Set", &["string:Vehicle.Speed", "string:200"][..]),
+        (
+            "org.cowl.Vehicle1.Set",
+            &["string:Vehicle.Speed", "string:200"][..],
+        ),
         ("org.cowl.Shell1.Screenshot", &[][..]),
         ("org.cowl.Debug1.Touch", &[][..]),
     ] {
@@ -590,7 +609,12 @@ fn the_bus_policies_name_who_owns_calls_and_hears_what() {
     let outsider = Monitor::start(OUTSIDER_UID, OUTSIDER_UID, &address);
     let app = Monitor::start(NAV_UID, APPS_GID, &address);
     assert_allowed(
-        &call(0, 0, "org.cowl.Vehicle1.Set", &["string:Vehicle.Speed", "string:88"]),
+        &call(
+            0,
+            0,
+            "org.cowl.Vehicle1.Set",
+            &["string:Vehicle.Speed", "string:88"],
+        ),
         "root setting the simulated car's speed",
     );
     app.wait_for("the app to hear the speed change", |line| {
