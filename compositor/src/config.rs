@@ -1028,6 +1028,41 @@ impl Config {
 mod tests {
     use super::*;
 
+    /// Fuzz target: any edit of a real configuration (the shipped one, the image's) is
+    /// loaded or refused with a located error, never a panic. Bounded in `cargo test` only:
+    /// the other targets, in the workspace's fuzz/ package, run under libFuzzer too, which
+    /// this one can once the configuration is in Cowl's library.
+    #[test]
+    fn configuration_files() {
+        const SEEDS: [&str; 2] = [
+            include_str!("../../assets/config/cowl.toml"),
+            include_str!("../../yocto-layer/recipes-cowl/cowl/files/cowl.toml"),
+        ];
+        bolero::check!()
+            .with_type::<(bool, Vec<(u16, u8, u8)>)>()
+            .with_iterations(2_000)
+            .for_each(|(which, edits)| {
+                let mut bytes = SEEDS[usize::from(*which)].as_bytes().to_vec();
+                for &(at, byte, how) in edits {
+                    let at = usize::from(at) % (bytes.len() + 1);
+                    match how % 3 {
+                        0 if at < bytes.len() => bytes[at] = byte,
+                        1 => bytes.insert(at, byte),
+                        _ if at < bytes.len() => {
+                            bytes.remove(at);
+                        }
+                        _ => {}
+                    }
+                }
+                let text = String::from_utf8_lossy(&bytes);
+                if let Err(err) = parse(&text, "fuzz.toml") {
+                    // Located: file:line:column, within the text.
+                    let shown = err.to_string();
+                    assert!(shown.starts_with("fuzz.toml:"), "{shown}");
+                }
+            });
+    }
+
     fn error(text: &str) -> ConfigError {
         parse(text, "test.toml").expect_err("the configuration must be rejected")
     }

@@ -46,12 +46,7 @@ pub fn write(path: &Path, map: &MapData) -> Result<(), MapFileError> {
         path: path.to_path_buf(),
         reason: err.to_string(),
     })?;
-    let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());
-    bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-    bytes.extend_from_slice(&payload);
+    let bytes = framed(&payload);
     // Written beside and renamed into place: a reader never sees half a file.
     let partial = path.with_extension("partial");
     std::fs::write(&partial, &bytes).map_err(io)?;
@@ -63,7 +58,34 @@ pub fn read(path: &Path) -> Result<MapData, MapFileError> {
         path: path.to_path_buf(),
         source,
     })?;
-    decode(&bytes).map_err(|problem| problem.at(path))
+    from_bytes(&bytes, path)
+}
+
+/// Reads a map from its file's bytes (`path` names it in errors).
+pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<MapData, MapFileError> {
+    decode(bytes).map_err(|problem| problem.at(path))
+}
+
+/// A map file's bytes for `payload` (postcard), framed with a right checksum: what a crafted
+/// file looks like, for the fuzz targets.
+pub fn frame_payload(payload: &[u8]) -> Vec<u8> {
+    framed(payload)
+}
+
+/// The payload of a map file's bytes (after the header), if it has one.
+pub fn payload_of(bytes: &[u8]) -> Option<&[u8]> {
+    bytes.get(HEADER_LEN..)
+}
+
+/// A payload in its frame: magic, version, length and checksum, then the payload.
+fn framed(payload: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
 }
 
 /// What is wrong with a map's bytes, before the path is known.

@@ -6,7 +6,7 @@
 mod file;
 mod polyline;
 
-pub use file::{MapFileError, read, write};
+pub use file::{MapFileError, frame_payload, from_bytes, payload_of, read, write};
 pub use polyline::Polyline;
 
 use serde::{Deserialize, Serialize};
