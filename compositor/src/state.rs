@@ -197,6 +197,9 @@ impl State {
             .insert_source(
                 Generic::new(display, Interest::READ, Mode::Level),
                 |_, display, state| {
+                    // One round: libwayland's server (Cargo.toml) reads each ready client
+                    // once, so a client that writes without pause cannot keep the loop on
+                    // itself; the replies go out in `after_dispatch`.
                     // SAFETY: the display is never dropped while the source is registered.
                     let result = unsafe { display.get_mut().dispatch_clients(state) };
                     if let Err(err) = result {

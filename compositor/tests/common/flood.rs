@@ -2,10 +2,10 @@
 //! toplevels and says whether the compositor let it keep them; a `Flooder` opens them and
 //! commits all of them in a loop, on a thread, until told to stop.
 //!
-//! The Flooder reproduces an open fault (issue 26, item 8): a client that writes as fast as
-//! Cowl reads keeps wayland-backend's dispatch on it (it reads one client until that
-//! client's socket is empty), so other clients' round trips wait. No test uses it until
-//! that is fixed; run it against a client's `round_trip` to see the stall.
+//! The Flooder writes as fast as the compositor reads: on wayland-rs's own server, which read
+//! one client until its socket was empty, another client's round trip waited past a minute
+//! (issue 26, item 8). Cowl dispatches through libwayland's server now;
+//! `robustness.rs` and the `flood_round_trip` benchmark keep it so.
 
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;

@@ -7,8 +7,9 @@ SECTION = "graphics"
 
 require cowl-source.inc
 
-# pixman (the software renderer), xkbcommon (keymaps) and the DRM backend's udev, libinput,
-# GBM and libseat are linked into cowl; EGL and GLES are loaded at run time. gstreamer-rs is
+# pixman (the software renderer), xkbcommon (keymaps), libwayland's server (the clients'
+# dispatch) and the DRM backend's udev, libinput, GBM and libseat are linked into cowl; EGL
+# and GLES are loaded at run time. gstreamer-rs is
 # linked only into cowl-camera, the rear camera's helper process (installed beside cowl).
 DEPENDS += "gstreamer1.0 \
             gstreamer1.0-plugins-base \
@@ -19,7 +20,8 @@ DEPENDS += "gstreamer1.0 \
             udev \
             virtual/egl \
             virtual/libgbm \
-            virtual/libgles2"
+            virtual/libgles2 \
+            wayland"
 
 SRC_URI += "file://70-cowl-touchscreen.rules \
             file://80-cowl-can0.network \
