@@ -273,6 +273,7 @@ fn a_client_opening_more_windows_than_the_limit_is_disconnected_alone() {
 /// The compositor's limits, as its `client_limits.rs` has them.
 mod cowl_limits {
     pub const MAX_WINDOWS_PER_CLIENT: usize = 64;
+    pub const MAX_SHM_OBJECTS_PER_CLIENT: usize = 4096;
 }
 
 /// A client that commits its 64 windows as fast as Cowl reads them (and reads its own events
@@ -303,4 +304,120 @@ fn a_client_committing_as_fast_as_cowl_reads_does_not_stall_another() {
     // off either: it asked for nothing wrong.
     let _ = compositor.capture();
     assert_eq!(flooder.stop(), Ok(()));
+}
+
+/// A client of our own that speaks wl_shm only, to abuse its pools.
+struct ShmAbuser {
+    connection: wayland_client::Connection,
+    queue: wayland_client::EventQueue<ShmAbuse>,
+    shm: wayland_client::protocol::wl_shm::WlShm,
+    /// A page of memory to make pools of (each pool is sent its own copy of the descriptor).
+    memory: std::os::fd::OwnedFd,
+    pools: Vec<wayland_client::protocol::wl_shm_pool::WlShmPool>,
+}
+
+struct ShmAbuse;
+
+impl
+    wayland_client::Dispatch<
+        wayland_client::protocol::wl_registry::WlRegistry,
+        wayland_client::globals::GlobalListContents,
+    > for ShmAbuse
+{
+    fn event(
+        _: &mut Self,
+        _: &wayland_client::protocol::wl_registry::WlRegistry,
+        _: wayland_client::protocol::wl_registry::Event,
+        _: &wayland_client::globals::GlobalListContents,
+        _: &wayland_client::Connection,
+        _: &wayland_client::QueueHandle<Self>,
+    ) {
+    }
+}
+
+wayland_client::delegate_noop!(ShmAbuse: ignore wayland_client::protocol::wl_shm::WlShm);
+wayland_client::delegate_noop!(ShmAbuse: ignore wayland_client::protocol::wl_shm_pool::WlShmPool);
+
+impl ShmAbuser {
+    fn connect(compositor: &Compositor) -> ShmAbuser {
+        let connection = wayland_client::Connection::from_socket(connect(compositor))
+            .expect("wayland connection");
+        let (globals, queue) =
+            wayland_client::globals::registry_queue_init::<ShmAbuse>(&connection)
+                .expect("registry");
+        let shm = globals.bind(&queue.handle(), 1..=1, ()).expect("wl_shm");
+        let memory =
+            rustix::fs::memfd_create("abuse", rustix::fs::MemfdFlags::CLOEXEC).expect("memfd");
+        rustix::fs::ftruncate(&memory, 4096).expect("size the memfd");
+        ShmAbuser {
+            connection,
+            queue,
+            shm,
+            memory,
+            pools: Vec::new(),
+        }
+    }
+
+    fn create_pool(&mut self, size: i32) {
+        use std::os::fd::AsFd;
+        let pool = self
+            .shm
+            .create_pool(self.memory.as_fd(), size, &self.queue.handle(), ());
+        self.pools.push(pool);
+    }
+
+    /// A round trip: the protocol error that disconnected the client, if one did.
+    fn protocol_error(&mut self) -> Option<String> {
+        self.queue.roundtrip(&mut ShmAbuse).err()?;
+        let error = self.connection.protocol_error()?;
+        Some(format!("{}: {}", error.object_interface, error.message))
+    }
+}
+
+/// Cowl goes on: it still runs and draws another client.
+fn assert_cowl_goes_on(compositor: &mut Compositor, colour: u32) {
+    assert!(compositor.is_running(), "cowl died:\n{}", compositor.log());
+    let mut other = TestClient::map_toplevel(compositor, "org.cowl.Other");
+    other.draw(colour);
+    let rgb = [(colour >> 16) as u8, (colour >> 8) as u8, colour as u8];
+    compositor.wait_for_capture("another client drawing", |image| image.pixel(10, 10) == rgb);
+}
+
+#[test]
+fn wl_shm_pools_resized_to_nothing_or_without_end_disconnect_their_client_alone() {
+    let mut compositor = Compositor::headless(&["--renderer", "pixman", "--output", "320x240"]);
+
+    // A pool resized to nothing (smithay 0.7 would unwrap the size and end Cowl).
+    let mut shrinker = ShmAbuser::connect(&compositor);
+    shrinker.create_pool(4096);
+    shrinker.pools[0].resize(0);
+    let error = shrinker.protocol_error();
+    assert!(
+        error
+            .as_ref()
+            .is_some_and(|error| error.starts_with("wl_shm_pool")),
+        "{error:?}"
+    );
+    assert_cowl_goes_on(&mut compositor, 0x00ff00);
+
+    // Pools without end: each one a mapping in Cowl.
+    let mut hoarder = ShmAbuser::connect(&compositor);
+    for _ in 0..=cowl_limits::MAX_SHM_OBJECTS_PER_CLIENT {
+        hoarder.create_pool(4096);
+    }
+    let error = hoarder.protocol_error();
+    assert!(
+        error
+            .as_ref()
+            .is_some_and(|error| error.starts_with("wl_shm: ")),
+        "{error:?}"
+    );
+    assert!(
+        compositor
+            .log()
+            .contains("a client made too many wl_shm pools and buffers: disconnected"),
+        "{}",
+        compositor.log()
+    );
+    assert_cowl_goes_on(&mut compositor, 0x0000ff);
 }

@@ -5,6 +5,7 @@
 //! that show the surface are queued for a redraw. Nothing is drawn here.
 
 use smithay::backend::renderer::utils::{on_commit_buffer_handler, with_renderer_surface_state};
+use smithay::delegate_compositor;
 use smithay::desktop::{PopupKind, layer_map_for_output};
 use smithay::reexports::wayland_server::Client;
 use smithay::reexports::wayland_server::protocol::wl_buffer::WlBuffer;
@@ -15,7 +16,6 @@ use smithay::wayland::compositor::{
 };
 use smithay::wayland::shell::wlr_layer::LayerSurfaceData;
 use smithay::wayland::shm::{ShmHandler, ShmState};
-use smithay::{delegate_compositor, delegate_shm};
 use tracing::{info, warn};
 
 use crate::state::{ClientState, State};
@@ -167,4 +167,4 @@ impl ShmHandler for State {
 }
 
 delegate_compositor!(State);
-delegate_shm!(State);
+// wl_shm is dispatched in shm.rs, through smithay's with limits.

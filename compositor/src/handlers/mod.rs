@@ -8,6 +8,7 @@ mod fractional_scale;
 mod layer_shell;
 mod seat;
 mod security_context;
+mod shm;
 mod text_input;
 mod virtual_keyboard;
 mod xdg_activation;
