@@ -5,8 +5,9 @@
 //! no sense are errors that name the file, line, column and key, and cowl refuses to start
 //! rather than run half-configured. `cowl --check-config FILE` runs the same checks alone.
 //!
-//! This module owns parsing and validation only; the shell, the keyboard and (later) the
-//! vehicle and safety code read the typed values.
+//! This module owns parsing and validation only; the shell, the keyboard, the car and the
+//! safety code read the typed values. It is in the library (no display needed), so that the
+//! configuration's fuzz target (the workspace's fuzz/ package) reaches it.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -171,7 +172,7 @@ impl Default for RestrictionConfig {
 
 /// The bit of a restriction name; `fully_restricted` is all of them.
 pub fn restriction_bit(name: &str) -> Option<u32> {
-    use cowl::vehicle::driving::ux;
+    use crate::vehicle::driving::ux;
     if name == "fully_restricted" {
         return Some(ux::FULLY_RESTRICTED);
     }
@@ -182,14 +183,14 @@ pub fn restriction_bit(name: &str) -> Option<u32> {
 }
 
 impl RestrictionConfig {
-    pub fn map(&self) -> cowl::vehicle::driving::RestrictionMap {
+    pub fn map(&self) -> crate::vehicle::driving::RestrictionMap {
         let bits = |names: &[Spanned<String>]| {
             names
                 .iter()
                 .filter_map(|name| restriction_bit(name.get_ref()))
                 .fold(0, |bits, bit| bits | bit)
         };
-        cowl::vehicle::driving::RestrictionMap {
+        crate::vehicle::driving::RestrictionMap {
             parked: bits(&self.parked),
             idling: bits(&self.idling),
             moving: bits(&self.moving),
@@ -198,6 +199,18 @@ impl RestrictionConfig {
 }
 
 /// Who may use the privileged protocols (see `trust.rs`).
+/// The configured theme: fixed, or following the car.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ThemeChoice {
+    Day,
+    #[default]
+    Night,
+    /// The car's DayNightMode: its first value at once, each change once it has held for
+    /// `[shell] day_night_hold_ms`, so that a short tunnel does not flicker the screen.
+    Auto,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SecurityConfig {
@@ -269,7 +282,7 @@ pub struct ShellConfig {
     pub split_ratio: Option<Spanned<f64>>,
     /// The chrome's theme: "night" (dark, the default), "day", or "auto" (the car's
     /// DayNightMode).
-    pub theme: crate::chrome::theme::ThemeChoice,
+    pub theme: ThemeChoice,
     /// With theme "auto": how long a new DayNightMode must hold before the theme follows.
     pub day_night_hold_ms: Option<Spanned<u64>>,
     /// Whether apps that are not declared (or not verified as the app they claim to be,
@@ -1027,41 +1040,6 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Fuzz target: any edit of a real configuration (the shipped one, the image's) is
-    /// loaded or refused with a located error, never a panic. Bounded in `cargo test` only:
-    /// the other targets, in the workspace's fuzz/ package, run under libFuzzer too, which
-    /// this one can once the configuration is in Cowl's library.
-    #[test]
-    fn configuration_files() {
-        const SEEDS: [&str; 2] = [
-            include_str!("../../assets/config/cowl.toml"),
-            include_str!("../../yocto-layer/recipes-cowl/cowl/files/cowl.toml"),
-        ];
-        bolero::check!()
-            .with_type::<(bool, Vec<(u16, u8, u8)>)>()
-            .with_iterations(2_000)
-            .for_each(|(which, edits)| {
-                let mut bytes = SEEDS[usize::from(*which)].as_bytes().to_vec();
-                for &(at, byte, how) in edits {
-                    let at = usize::from(at) % (bytes.len() + 1);
-                    match how % 3 {
-                        0 if at < bytes.len() => bytes[at] = byte,
-                        1 => bytes.insert(at, byte),
-                        _ if at < bytes.len() => {
-                            bytes.remove(at);
-                        }
-                        _ => {}
-                    }
-                }
-                let text = String::from_utf8_lossy(&bytes);
-                if let Err(err) = parse(&text, "fuzz.toml") {
-                    // Located: file:line:column, within the text.
-                    let shown = err.to_string();
-                    assert!(shown.starts_with("fuzz.toml:"), "{shown}");
-                }
-            });
-    }
 
     fn error(text: &str) -> ConfigError {
         parse(text, "test.toml").expect_err("the configuration must be rejected")

@@ -10,7 +10,8 @@ mod car;
 mod chrome;
 mod cli;
 mod client_limits;
-mod config;
+// The configuration is the library's (it needs no display): `crate::config` names it.
+use cowl::config;
 mod dbus;
 mod demo;
 mod handlers;

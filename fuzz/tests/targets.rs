@@ -1,9 +1,8 @@
-//! Fuzz targets for every parser that reads what others wrote: DBC files, candump logs and
-//! single frames, the VSS mapping with its expressions, CAN frames decoded by a DBC, the
-//! camera helper's messages and shared-memory files, and the navigation app's map file (the
-//! configuration's target is in the compositor's `src/config.rs`, which is not in its
-//! library yet). Each must turn any input into a value or an error, never a panic, a hang or
-//! a wrong-sized buffer.
+//! Fuzz targets for every parser that reads what others wrote: Cowl's configuration, DBC
+//! files, candump logs and single frames, the VSS mapping with its expressions, CAN frames
+//! decoded by a DBC, the camera helper's messages and shared-memory files, and the
+//! navigation app's map file. Each must turn any input into a value or an error, never a
+//! panic, a hang or a wrong-sized buffer.
 //!
 //! The same target runs two ways (bolero):
 //! - in `cargo test` on stable, bounded: `ITERATIONS` random inputs a target, a new seed each
@@ -67,6 +66,27 @@ fn decode_everything(database: &decode::Database, data: &[u8]) {
         let mut values = message.buffer();
         let _ = message.decode(data, &mut values);
     }
+}
+
+/// Cowl's configuration as shipped, and as the Yocto image has it.
+const CONFIG_SEEDS: [&str; 2] = [
+    include_str!("../../assets/config/cowl.toml"),
+    include_str!("../../yocto-layer/recipes-cowl/cowl/files/cowl.toml"),
+];
+
+#[test]
+fn configuration_files() {
+    check!()
+        .with_type::<(bool, Vec<Edit>)>()
+        .with_iterations(ITERATIONS)
+        .for_each(|(which, edits)| {
+            let text = mutated(CONFIG_SEEDS[usize::from(*which)], edits);
+            // Loaded, or refused with the place: file:line:column.
+            if let Err(err) = cowl::config::parse(&text, "fuzz.toml") {
+                let shown = err.to_string();
+                assert!(shown.starts_with("fuzz.toml:"), "{shown}");
+            }
+        });
 }
 
 #[test]

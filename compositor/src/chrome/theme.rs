@@ -14,17 +14,8 @@ pub enum ThemeName {
     Night,
 }
 
-/// The configured theme: fixed, or following the car.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ThemeChoice {
-    Day,
-    #[default]
-    Night,
-    /// The car's DayNightMode: its first value at once, each change once it has held for
-    /// `[shell] day_night_hold_ms`, so that a short tunnel does not flicker the screen.
-    Auto,
-}
+/// The configured theme (the configuration's own type).
+pub use crate::config::ThemeChoice;
 
 /// The colours of one theme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
