@@ -153,13 +153,13 @@ pub struct State {
     pub demo_split_pending: bool,
     /// The car: its signals, properties, driving state and restrictions.
     pub car: crate::car::Car,
-    /// The rear camera's pipeline and newest frame.
     /// The steering-wheel key held down now.
     pub steering_keys: crate::input::steering_keys::SteeringKeys,
     /// Phone projection: the daemon, the phone, what it was told.
     pub projection: crate::shell::projection::Projection,
     /// Audio focus held by the head unit's own apps (Shell1's AudioFocus).
     pub audio_focus: crate::shell::audio_focus::AudioFocusHolders,
+    /// The rear camera's helper and newest frame.
     pub camera: crate::camera::Camera,
     /// The configured apps' users, by which clients are recognised as those apps.
     pub app_users: crate::identity::AppUsers,

@@ -1,5 +1,5 @@
-//! The car at run time. Frames from the configured source (a candump replay now, SocketCAN
-//! with its issue) are decoded with their bus's DBC and mapped into the property store; the
+//! The car at run time. Frames from the configured source (SocketCAN, or a candump replay)
+//! are decoded with their bus's DBC and mapped into the property store; the
 //! driving state and UX restrictions follow from the store; D-Bus (Vehicle1) and the chrome
 //! read them. `--vehicle sim` instead starts parked and takes values from `cowlctl vehicle
 //! set`.

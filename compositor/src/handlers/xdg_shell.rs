@@ -1,9 +1,10 @@
 //! xdg_wm_base: app windows (toplevels) and their popups.
 //!
-//! A new toplevel is sized and placed by `shell` before its first configure and mapped at
-//! once, so its first buffer lands at the right size and place. Fullscreen and maximize
-//! requests never grow an app beyond the app area: the answer is the same configure. Popups
-//! are placed by their positioner, kept inside the output.
+//! A new toplevel joins the shell's windows at once and is placed on its first commit, when
+//! its app_id is known; it is mapped (shown) only once it has drawn at the size of its slot
+//! (`shell/activation.rs`), so its first picture lands at the right size and place.
+//! Fullscreen and maximize requests never grow an app beyond the app area: the answer is
+//! the same configure. Popups are placed by their positioner, kept inside the output.
 
 use smithay::delegate_xdg_shell;
 use smithay::desktop::{PopupKind, Window, find_popup_root_surface, get_popup_toplevel_coords};
