@@ -2,107 +2,28 @@
 //! as fast as the compositor reads them (`tests/common/flood.rs`'s Flooder, which also reads
 //! its events so that it is never cut off for a full buffer). A victim client times
 //! `wl_display.sync` round trips, first alone, then under the flood. Weston 10 runs the same
-//! side by side, headless with Pixman, as the peer.
+//! side by side, headless with Pixman, as the peer (`tests/common/peer.rs` starts both).
 //!
 //! `cargo bench -p cowl --bench flood_round_trip` prints a Markdown table for BENCHMARKS.md.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::os::unix::net::UnixDatagram;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::client::TestClient;
 use common::flood::Flooder;
+use common::peer::{Peer, Renderer};
 
 const ROUND_TRIPS: usize = 2_000;
 const WINDOWS: usize = 64;
 /// Commits the flood has sent before the measured round trips begin.
 const FLOOD_WARM_UP: u64 = 200_000;
 
-#[derive(Clone, Copy, PartialEq)]
-enum Peer {
-    Cowl,
-    Weston,
-}
-
-impl Peer {
-    fn name(self) -> &'static str {
-        match self {
-            Peer::Cowl => "Cowl",
-            Peer::Weston => "Weston 10",
-        }
-    }
-}
-
-struct Running {
-    process: Child,
-    _runtime_dir: tempfile::TempDir,
-    socket: std::path::PathBuf,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
-
-fn start(peer: Peer) -> Running {
-    let runtime_dir = common::private_runtime_dir();
-    let runtime = runtime_dir.path().to_path_buf();
-    let notify_path = runtime.join("notify");
-    let notify = UnixDatagram::bind(&notify_path).expect("notify socket");
-    notify
-        .set_read_timeout(Some(common::DEADLINE))
-        .expect("timeout");
-    let mut command = match peer {
-        Peer::Cowl => {
-            let mut command = Command::new(env!("CARGO_BIN_EXE_cowl"));
-            command.args([
-                "--backend",
-                "headless",
-                "--renderer",
-                "pixman",
-                "--output",
-                "1280x720",
-                "--socket",
-                "bench",
-            ]);
-            command.env("RUST_LOG", "warn");
-            command
-        }
-        Peer::Weston => {
-            let mut command = Command::new("weston");
-            command.args([
-                "--backend=headless-backend.so",
-                "--modules=systemd-notify.so",
-                "--socket=bench",
-                "--idle-time=0",
-                "--no-config",
-                "--width=1280",
-                "--height=720",
-                "--use-pixman",
-            ]);
-            command
-        }
-    };
-    let process = command
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .env("NOTIFY_SOCKET", &notify_path)
-        .env_remove("WAYLAND_DISPLAY")
-        .env_remove("DISPLAY")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the compositor");
-    common::wait_for_ready(&notify).expect("the compositor became ready");
-    Running {
-        process,
-        _runtime_dir: runtime_dir,
-        socket: runtime.join("bench"),
+fn name(peer: Peer) -> &'static str {
+    match peer {
+        Peer::Cowl => "Cowl",
+        Peer::Weston => "Weston 10",
     }
 }
 
@@ -121,7 +42,7 @@ fn row(peer: Peer, case: &str, times: &[Duration]) -> String {
     let us = |duration: Duration| duration.as_micros();
     format!(
         "| {} | {case} | {} | {} | {} |",
-        peer.name(),
+        name(peer),
         us(percentile(times, 50)),
         us(percentile(times, 99)),
         us(*times.last().expect("round trips"))
@@ -131,7 +52,9 @@ fn row(peer: Peer, case: &str, times: &[Duration]) -> String {
 fn main() {
     let mut rows = Vec::new();
     for peer in [Peer::Cowl, Peer::Weston] {
-        let running = start(peer);
+        // Cowl with every default (no panels, no camera), as the core's tests run it.
+        let (running, _) =
+            common::peer::start(peer, Renderer::Pixman, (1280, 720), "# every default\n");
         let mut victim = TestClient::connect(&running.socket, "org.cowl.BenchVictim");
         victim.draw(0x0000_ff00);
         rows.push(row(peer, "alone", &round_trips(&mut victim)));

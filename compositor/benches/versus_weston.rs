@@ -27,12 +27,10 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::os::unix::net::UnixDatagram;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::client::TestClient;
+use common::peer::{Peer, Renderer, Running};
 
 const WIDTH: u32 = 1920;
 const HEIGHT: u32 = 720;
@@ -41,37 +39,6 @@ const ANIMATION_SECONDS: u64 = 5;
 const RUNS: usize = 3;
 /// Settling time for clients we cannot observe inside Weston (it has no screencopy).
 const SETTLE: Duration = Duration::from_secs(2);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Peer {
-    Cowl,
-    Weston,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Renderer {
-    Pixman,
-    Gl,
-}
-
-struct Running {
-    process: Child,
-    _runtime_dir: tempfile::TempDir,
-    runtime_path: PathBuf,
-    socket: PathBuf,
-    clients: Vec<Child>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        for client in &mut self.clients {
-            let _ = client.kill();
-            let _ = client.wait();
-        }
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
 
 #[derive(Debug, Default, Clone)]
 struct Measurements {
@@ -97,126 +64,6 @@ fn cowl_config() -> String {
     )
 }
 
-fn start(peer: Peer, renderer: Renderer) -> (Running, Duration) {
-    let runtime_dir = common::private_runtime_dir();
-    let runtime_path = runtime_dir.path().to_path_buf();
-    let notify_path = runtime_path.join("notify");
-    let notify = UnixDatagram::bind(&notify_path).expect("notify socket");
-    notify
-        .set_read_timeout(Some(common::DEADLINE))
-        .expect("timeout");
-    let mut command = match peer {
-        Peer::Cowl => {
-            let mut command = Command::new(env!("CARGO_BIN_EXE_cowl"));
-            command.args(["--backend", "headless", "--socket", "bench"]);
-            command.args(["--output", &format!("{WIDTH}x{HEIGHT}")]);
-            command.args([
-                "--renderer",
-                match renderer {
-                    Renderer::Pixman => "pixman",
-                    Renderer::Gl => "gles",
-                },
-            ]);
-            // The shipped configuration, plus the probe as a popup-role app: Cowl shows one
-            // main app at a time, and the probe must stay on screen to count frames.
-            let config = runtime_path.join("cowl.toml");
-            std::fs::write(&config, cowl_config()).expect("write the bench config");
-            command.arg("--config").arg(&config);
-            command.env("RUST_LOG", "warn");
-            command
-        }
-        Peer::Weston => {
-            let mut command = Command::new("weston");
-            command.args([
-                "--backend=headless-backend.so",
-                "--modules=systemd-notify.so",
-                "--socket=bench",
-                "--idle-time=0",
-                "--no-config",
-            ]);
-            command
-                .arg(format!("--width={WIDTH}"))
-                .arg(format!("--height={HEIGHT}"));
-            command.arg(match renderer {
-                Renderer::Pixman => "--use-pixman",
-                Renderer::Gl => "--use-gl",
-            });
-            command
-        }
-    };
-    command
-        .env("XDG_RUNTIME_DIR", &runtime_path)
-        .env("NOTIFY_SOCKET", &notify_path)
-        .env_remove("WAYLAND_DISPLAY")
-        .env_remove("DISPLAY")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let exec = Instant::now();
-    let process = command.spawn().expect("start the compositor");
-    common::wait_for_ready(&notify).expect("the compositor became ready");
-    let ready = exec.elapsed();
-    let socket = runtime_path.join("bench");
-    (
-        Running {
-            process,
-            _runtime_dir: runtime_dir,
-            runtime_path,
-            socket,
-            clients: Vec::new(),
-        },
-        ready,
-    )
-}
-
-impl Running {
-    fn spawn(&mut self, program: &str, args: &[&str]) -> usize {
-        let child = Command::new(program)
-            .args(args)
-            .env("XDG_RUNTIME_DIR", &self.runtime_path)
-            .env("WAYLAND_DISPLAY", &self.socket)
-            .env_remove("DISPLAY")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start a client");
-        self.clients.push(child);
-        self.clients.len() - 1
-    }
-
-    fn kill(&mut self, index: usize) {
-        let _ = self.clients[index].kill();
-        let _ = self.clients[index].wait();
-    }
-
-    /// CPU time of every thread of the compositor (llvmpipe renders on threads of its own).
-    fn cpu_time(&self) -> Duration {
-        let tasks = format!("/proc/{}/task", self.process.id());
-        let mut nanoseconds = 0u64;
-        for task in std::fs::read_dir(tasks).expect("read tasks").flatten() {
-            if let Ok(schedstat) = std::fs::read_to_string(task.path().join("schedstat")) {
-                nanoseconds += schedstat
-                    .split_whitespace()
-                    .next()
-                    .and_then(|field| field.parse::<u64>().ok())
-                    .unwrap_or(0);
-            }
-        }
-        Duration::from_nanos(nanoseconds)
-    }
-
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.id()))
-            .expect("read status");
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmRSS")
-    }
-}
-
 /// A 64x64 probe window: small, so that its own drawing costs the compositor next to nothing.
 fn probe(running: &Running, start: Instant) -> (TestClient, Duration) {
     let mut probe = TestClient::connect(&running.socket, "org.cowl.BenchProbe");
@@ -229,7 +76,7 @@ fn measure(peer: Peer, renderer: Renderer) -> Measurements {
     let progress = |phase: &str| eprintln!("versus_weston: {peer:?} {renderer:?}: {phase}");
     progress("starting");
     let exec = Instant::now();
-    let (mut running, ready) = start(peer, renderer);
+    let (mut running, ready) = common::peer::start(peer, renderer, (WIDTH, HEIGHT), &cowl_config());
     progress("ready; first frame");
     let (first_probe, first_frame) = probe(&running, exec);
     progress("clients");

@@ -14,6 +14,7 @@ pub mod client;
 pub mod drive;
 pub mod flood;
 pub mod log;
+pub mod peer;
 pub mod phone;
 pub mod reference;
 
