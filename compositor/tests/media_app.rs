@@ -174,39 +174,20 @@ impl Drop for MediaInCowl {
 
 struct Follow {
     process: Child,
-    lines: std::sync::mpsc::Receiver<String>,
+    lines: LogLines,
 }
 
 impl Follow {
     /// Reads the lines of a running `playerctl --follow` as they come.
     fn of(mut process: Child) -> Follow {
-        use std::io::BufRead;
-        let stdout = process.stdout.take().expect("playerctl's stdout");
-        let (sender, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = LogLines::of_stdout(&mut process);
         Follow { process, lines }
     }
 
     /// Waits for the line `expected`; lines before it are passed over.
     fn wait_for(&self, what: &str, expected: &str) {
-        let deadline = Instant::now() + common::DEADLINE;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) if line == expected => return,
-                Ok(_) => {}
-                Err(_) => panic!("timed out waiting for {what} ({expected:?})"),
-            }
-        }
+        self.lines
+            .wait_for(&format!("{what} ({expected:?})"), |line| line == expected);
     }
 }
 

@@ -365,7 +365,7 @@ fn assert_denied(output: &Output, what: &str) {
 /// user `uid`. Its lines (`PATH INTERFACE.MEMBER`) come as it hears them.
 struct Monitor {
     process: std::process::Child,
-    lines: std::sync::mpsc::Receiver<String>,
+    lines: common::log::LogLines,
 }
 
 /// The environment variable that makes `listener_of_every_signal` listen on a bus.
@@ -374,7 +374,6 @@ const LISTEN_ON: &str = "COWL_TEST_LISTEN_ON";
 impl Monitor {
     /// Starts listening; returns once the bus has taken the subscription.
     fn start(uid: u32, gid: u32, address: &str) -> Monitor {
-        use std::io::BufRead;
         let mut process = Command::new("setpriv")
             .arg(format!("--reuid={uid}"))
             .arg(format!("--regid={gid}"))
@@ -393,18 +392,7 @@ impl Monitor {
             .stderr(Stdio::null())
             .spawn()
             .expect("run setpriv and this test binary");
-        let stdout = process.stdout.take().expect("the listener's output");
-        let (sender, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = common::log::LogLines::of_stdout(&mut process);
         let monitor = Monitor { process, lines };
         monitor.wait_for("the listener to be subscribed", |line| line == "listening");
         monitor
@@ -412,16 +400,7 @@ impl Monitor {
 
     /// Waits for a line that `matches`; returns the lines before it.
     fn wait_for(&self, what: &str, matches: impl Fn(&str) -> bool) -> Vec<String> {
-        let deadline = std::time::Instant::now() + common::DEADLINE;
-        let mut before = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) if matches(&line) => return before,
-                Ok(line) => before.push(line),
-                Err(_) => panic!("timed out waiting for {what}; heard {before:#?}"),
-            }
-        }
+        self.lines.wait_for(what, matches)
     }
 }
 
