@@ -50,15 +50,8 @@ struct Cli {
 }
 
 fn main() -> Result<()> {
-    use std::io::IsTerminal;
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,iced_winit=warn,iced_wgpu=warn,wgpu=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    // The toolkit's own info lines (window attributes, adapters) are noise here.
+    cowl_sdk::logging::init("info,iced_winit=warn,iced_wgpu=warn,wgpu=warn");
     let cli = Cli::parse();
     let map = cowl_nav::mapdata::read(&cli.map).context("cannot load the map")?;
     tracing::info!(

@@ -254,13 +254,7 @@ impl Sim {
 }
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    cowl_sdk::logging::init("info");
     let cli = Cli::parse();
     let result = match cli.command {
         None => serve(&cli),

@@ -1,8 +1,10 @@
 //! cowl-sdk: client proxies and shared types of Cowl's D-Bus APIs, for apps, `cowlctl` and
-//! tests. The contracts are `assets/dbus/*.xml`.
+//! tests (the contracts are `assets/dbus/*.xml`), and what every program of Cowl's sets up
+//! the same way (logging).
 
 pub mod bus;
 pub mod follow;
+pub mod logging;
 pub mod projection;
 pub mod shell;
 pub mod vehicle;

@@ -45,13 +45,8 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .init();
+    // Its standard error is Cowl's log (no terminal: no colours).
+    cowl_sdk::logging::init("info");
     let cli = Cli::parse();
     let socket = match link_socket(cli.socket_fd) {
         Ok(socket) => Arc::new(socket),
