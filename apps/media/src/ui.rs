@@ -24,20 +24,17 @@ use crate::library::Track;
 use crate::player::VideoFrame;
 use crate::queue::Repeat;
 
-/// The smallest touch target: 9 mm on a 160 dpi head-unit panel (a 9 to 10 inch 1280x720
-/// screen) is 57 px; 9 mm at the smaller 133 dpi of a 7 inch 800x480 panel is 47 px.
-pub const TOUCH_TARGET: f32 = 57.0;
+/// The smallest touch target, as every app of the head unit has it.
+pub use cowl_sdk::ui::TOUCH_TARGET;
 /// Rows shown under LIMIT_CONTENT: Android Automotive's default `maxCumulativeContentItems`.
 pub const LIMITED_ROWS: usize = 21;
 const COVER_SIZE: f32 = 150.0;
 /// The transport buttons' row at most: wide enough for their labels, narrow enough to reach.
 const TRANSPORT_WIDTH: f32 = 720.0;
 
-/// DejaVu Sans, the same face as Cowl's own chrome (assets/fonts), embedded so that the app
-/// looks the same on every image, with or without system fonts.
-const FONT_REGULAR: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-subset.ttf");
-const FONT_BOLD: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-Bold-subset.ttf");
-const FONT: Font = Font::with_name("DejaVu Sans");
+/// The apps' typeface, embedded (cowl_sdk::ui).
+use cowl_sdk::ui::{FONT_BOLD, FONT_REGULAR};
+const FONT: Font = Font::with_name(cowl_sdk::ui::FONT_FAMILY);
 const BOLD: Font = Font {
     weight: iced::font::Weight::Bold,
     ..FONT

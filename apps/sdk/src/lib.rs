@@ -1,10 +1,11 @@
 //! cowl-sdk: client proxies and shared types of Cowl's D-Bus APIs, for apps, `cowlctl` and
-//! tests (the contracts are `assets/dbus/*.xml`), and what every program of Cowl's sets up
-//! the same way (logging).
+//! tests (the contracts are `assets/dbus/*.xml`), and what every program of Cowl's shares:
+//! its logging set-up, and the apps' touch-target size and typeface.
 
 pub mod bus;
 pub mod follow;
 pub mod logging;
 pub mod projection;
 pub mod shell;
+pub mod ui;
 pub mod vehicle;

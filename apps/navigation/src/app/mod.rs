@@ -31,11 +31,9 @@ use crate::voice::{self, Voice};
 use map_view::{Gesture, MapView};
 
 pub const APP_ID: &str = "org.cowl.Navigation";
-const FONT_REGULAR: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans-subset.ttf");
-const FONT_BOLD: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans-Bold-subset.ttf");
-const FONT: Font = Font::with_name("DejaVu Sans");
-/// 9 mm at a head unit's 160 dpi.
-const TOUCH_TARGET: f32 = 57.0;
+/// The apps' typeface and smallest touch target (cowl_sdk::ui).
+use cowl_sdk::ui::{FONT_BOLD, FONT_REGULAR, TOUCH_TARGET};
+const FONT: Font = Font::with_name(cowl_sdk::ui::FONT_FAMILY);
 /// Pixels per metre: street level, and the limits of zoom.
 const STREET_SCALE: f32 = 1.5;
 const SCALE_LIMITS: (f32, f32) = (0.05, 8.0);

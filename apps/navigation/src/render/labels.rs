@@ -25,8 +25,9 @@ use super::Camera;
 use super::geometry::{Mesh, Vertex};
 use super::style::StyleId;
 
-const FONT: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans-subset.ttf");
-const FAMILY: &str = "DejaVu Sans";
+/// The apps' typeface (cowl_sdk::ui), for the roads' names too.
+const FONT: &[u8] = cowl_sdk::ui::FONT_REGULAR;
+const FAMILY: &str = cowl_sdk::ui::FONT_FAMILY;
 /// Label text size, pixels.
 pub const TEXT_PX: f32 = 14.0;
 /// Halo width, pixels.
