@@ -152,7 +152,7 @@ impl State {
         self.keyboard_set_up();
         self.startup.reached("keyboard");
         for command in std::mem::take(&mut self.startup.clients_to_spawn) {
-            crate::spawn_client(&command, &self.socket_name);
+            crate::supervisor::spawn_client(&command, &self.socket_name);
         }
         self.start_autostart_apps();
         self.startup_try_ready();

@@ -168,16 +168,14 @@ pub struct State {
 }
 
 impl State {
+    /// The compositor's state with its public and trusted sockets bound and watched.
     pub fn new(
         event_loop: &mut EventLoop<'static, State>,
         display: Display<State>,
         cli: &Cli,
         config: Config,
     ) -> Result<State> {
-        let display_handle = display.handle();
         let loop_handle = event_loop.handle();
-        let clock = Clock::<Monotonic>::new();
-
         let listening_socket = socket::bind(cli.socket.as_deref())?;
         let socket_name = listening_socket
             .socket_name()
@@ -192,6 +190,25 @@ impl State {
                 state.accept_client(stream, true)
             }
         })?;
+        let mut state = State::without_sockets(event_loop, display, cli, config, socket_name)?;
+        state.listening_sockets = vec![listening_socket, trusted_socket];
+        Ok(state)
+    }
+
+    /// The state with no listening socket: clients come only through
+    /// [`State::insert_client`] (the in-process test fixture's socket pairs). Nothing is
+    /// started: no backend (it is `Starting`), no D-Bus, no apps, no camera, a car without
+    /// data; `socket_name` is what the apps would be told.
+    pub fn without_sockets(
+        event_loop: &mut EventLoop<'static, State>,
+        display: Display<State>,
+        cli: &Cli,
+        config: Config,
+        socket_name: String,
+    ) -> Result<State> {
+        let display_handle = display.handle();
+        let loop_handle = event_loop.handle();
+        let clock = Clock::<Monotonic>::new();
 
         loop_handle
             .insert_source(
@@ -263,7 +280,7 @@ impl State {
             fatal_error: None,
             clock,
             socket_name,
-            listening_sockets: vec![listening_socket, trusted_socket],
+            listening_sockets: Vec::new(),
             backend: Backend::Starting,
             space: Space::default(),
             shell: Shell::default(),
@@ -319,11 +336,24 @@ impl State {
             vouched = ?client_state.vouched,
             "client connected"
         );
-        if let Err(err) = self
+        self.insert_client(stream, client_state);
+    }
+
+    /// Serves a Wayland client on `stream`, with what is known of it already.
+    pub fn insert_client(
+        &mut self,
+        stream: std::os::unix::net::UnixStream,
+        client_state: ClientState,
+    ) -> Option<smithay::reexports::wayland_server::Client> {
+        match self
             .display_handle
             .insert_client(stream, Arc::new(client_state))
         {
-            warn!("could not accept a Wayland client: {err}");
+            Ok(client) => Some(client),
+            Err(err) => {
+                warn!("could not accept a Wayland client: {err}");
+                None
+            }
         }
     }
 

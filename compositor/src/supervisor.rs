@@ -2,7 +2,7 @@
 //! that exit according to their restart policy, with a growing delay so that an app that
 //! crashes at once does not take the CPU the rear camera needs.
 //!
-//! Exits are noticed through SIGCHLD on the event loop (see `main.rs`), never by blocking:
+//! Exits are noticed through SIGCHLD on the event loop (see `run.rs`), never by blocking:
 //! a SIGCHLD makes us `try_wait` every running app. Restarts wait on calloop timers. App states
 //! are logged now; the Shell1 D-Bus API reports them later (`AppStateChanged`).
 //!
@@ -385,6 +385,38 @@ fn schedule_restart(loop_handle: &LoopHandle<'static, State>, index: usize, dela
     });
     if let Err(err) = inserted {
         warn!("could not schedule an app restart: {err}");
+    }
+}
+
+/// Starts a `--spawn` client through the shell, connected to our socket, and forgets it (the
+/// configured apps have the supervisor instead). A failure here is logged, never fatal.
+pub(crate) fn spawn_client(command: &str, socket_name: &str) {
+    let mut child = std::process::Command::new("/bin/sh");
+    child
+        .arg("-c")
+        .arg(command)
+        .env("WAYLAND_DISPLAY", socket_name)
+        .env_remove("DISPLAY");
+    let spawned = ends_with_cowl(&mut child).spawn();
+    match spawned {
+        Ok(mut child) => {
+            info!(command, pid = child.id(), "spawned client");
+            let pid = child.id();
+            crate::identity::vouch_for_spawned(pid);
+            // Reap it when it exits, so that no zombie outlives it.
+            let command = command.to_string();
+            std::thread::spawn(move || {
+                match child.wait() {
+                    Ok(status) => info!(command, %status, "spawned client exited"),
+                    Err(err) => {
+                        tracing::warn!(command, "could not wait for a spawned client: {err}")
+                    }
+                }
+                // Reaped: the pid may be another process's from now on.
+                crate::identity::forget_spawned(pid);
+            });
+        }
+        Err(err) => tracing::warn!(command, "could not spawn client: {err}"),
     }
 }
 

@@ -1,7 +1,6 @@
 //! The shell with real clients, driven as a user drives it: `cowlctl` over a private D-Bus
-//! daemon. Each app lands in its zone at the size of its slot; activation, a split-role app
-//! opening beside the active one, home and an explicit split show the right apps, checked on
-//! captures; Shell1 matches its introspection XML and signals app states; activation starts
+//! daemon. Home and an explicit split show the right apps, checked on captures (placement
+//! itself is tested in-process, `src/tests/`); Shell1 matches its introspection XML and signals app states; activation starts
 //! an app that is not running; the screenshot is written by the compositor itself.
 
 mod common;
@@ -94,33 +93,20 @@ fn shows_home(image: &Image) -> bool {
         && chrome_in_place(image)
 }
 
+/// Shell1 as cowlctl drives it, end to end: the views change on screen and the active app
+/// is reported. Where each app lands, at which size, is checked exactly in-process
+/// (`src/tests/placement.rs`).
 #[test]
-fn apps_land_in_their_zones_and_the_views_switch() {
+fn cowlctl_switches_the_views_on_screen() {
     let bus = PrivateBus::start();
     let compositor = start(&bus);
 
     let mut red = TestClient::map_toplevel(&compositor, "org.test.Red");
-    assert_eq!(red.size(), (640, 360), "a main app fills the app area");
     red.draw(0xff0000);
-    compositor.wait_for_capture("red in the app area", shows(RED, RED));
-
-    // A new app that someone starts becomes active, as launching does.
     let mut green = TestClient::map_toplevel(&compositor, "org.test.Green");
     green.draw(0x00ff00);
     compositor.wait_for_capture("green over red", shows(GREEN, GREEN));
     assert_eq!(bus.cowlctl_ok(&["active"]), "org.test.Green\n");
-
-    bus.cowlctl_ok(&["activate", "org.test.Red"]);
-    compositor.wait_for_capture("red activated", shows(RED, RED));
-
-    // A split-role app opens beside the active one, at the size of its half.
-    let mut blue = TestClient::map_toplevel(&compositor, "org.test.Blue");
-    assert_eq!(blue.size(), (256, 360));
-    blue.draw(0x0000ff);
-    redraw(&mut red, 0xff0000);
-    assert_eq!(red.size(), (384, 360));
-    compositor.wait_for_capture("red beside blue", shows(RED, BLUE));
-    assert_eq!(bus.cowlctl_ok(&["active"]), "org.test.Red\n");
 
     bus.cowlctl_ok(&["home"]);
     compositor.wait_for_capture("the home view", shows_home);
@@ -129,7 +115,6 @@ fn apps_land_in_their_zones_and_the_views_switch() {
     bus.cowlctl_ok(&["split", "org.test.Green", "org.test.Red"]);
     redraw(&mut green, 0x00ff00);
     redraw(&mut red, 0xff0000);
-    assert_eq!((green.size(), red.size()), ((384, 360), (256, 360)));
     compositor.wait_for_capture("green beside red", shows(GREEN, RED));
     let apps = bus.cowlctl_ok(&["apps"]);
     assert!(

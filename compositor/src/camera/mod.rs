@@ -1,6 +1,6 @@
 //! The rear camera, Cowl's side. The GStreamer pipeline (`[camera] pipeline`, ending in an
 //! appsink named `camera`) runs in the `cowl-camera` helper, a process of Cowl's own
-//! (`src/bin/cowl-camera`, linked through `cowl::camera_link`): a camera driver or plugin
+//! (`src/bin/cowl-camera`, linked through `crate::camera_link`): a camera driver or plugin
 //! that crashes takes only the helper down, and Cowl itself never loads GStreamer. The
 //! helper is started at start-up and kept running so that reverse never waits for a camera
 //! to open; it copies and announces frames only while the camera is shown, so that out of R
@@ -17,7 +17,7 @@ use std::process::Child;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cowl::camera_link::SharedFrames;
+use crate::camera_link::SharedFrames;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use tracing::warn;
 

@@ -203,7 +203,7 @@ mod tests {
         let values = car.store.snapshot(std::time::Duration::ZERO);
         assert_eq!(
             values.get(cowl_sdk::vehicle::names::CURRENT_GEAR),
-            Some(&cowl::vehicle::properties::PropertyValue::String(
+            Some(&crate::vehicle::properties::PropertyValue::String(
                 "P".into()
             ))
         );

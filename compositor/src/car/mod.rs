@@ -15,12 +15,12 @@ pub mod socketcan;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::vehicle::dbc;
+use crate::vehicle::decode::{Database, FrameId, Value};
+use crate::vehicle::driving::{self, DrivingInputs, DrivingState, Gear, RestrictionMap};
+use crate::vehicle::properties::{Mapping, PropertyValue};
+use crate::vehicle::store::Store;
 use anyhow::{Context, Result};
-use cowl::vehicle::dbc;
-use cowl::vehicle::decode::{Database, FrameId, Value};
-use cowl::vehicle::driving::{self, DrivingInputs, DrivingState, Gear, RestrictionMap};
-use cowl::vehicle::properties::{Mapping, PropertyValue};
-use cowl::vehicle::store::Store;
 use smithay::reexports::calloop::RegistrationToken;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use tracing::{info, warn};
@@ -168,7 +168,7 @@ impl Car {
     }
 
     /// The type of a property some bus maps, for the simulator's setter.
-    pub fn property_type(&self, name: &str) -> Option<cowl::vehicle::properties::PropertyType> {
+    pub fn property_type(&self, name: &str) -> Option<crate::vehicle::properties::PropertyType> {
         self.buses
             .iter()
             .find_map(|bus| bus.mapping.property(name))

@@ -470,7 +470,7 @@ impl State {
                 };
                 let reason = if self.watchdog.is_hung(&toplevel.client()) {
                     CoverReason::NotResponding
-                } else if self.car.restrictions & cowl::vehicle::driving::ux::NO_VIDEO != 0
+                } else if self.car.restrictions & crate::vehicle::driving::ux::NO_VIDEO != 0
                     && self.shows_video(window)
                 {
                     CoverReason::WhileDriving

@@ -1,0 +1,304 @@
+//! The fixture's Wayland client: one connection, at most one toplevel, in the test's own
+//! thread. It never blocks: it sends, and reads what has arrived when the fixture turns it
+//! (`Fixture::dispatch`), so that server and client take turns step by step. It records
+//! what a client would observe: configures, close requests and touches.
+
+use std::io::Write;
+use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream;
+
+use wayland_client::protocol::{
+    wl_buffer, wl_callback, wl_compositor, wl_registry, wl_seat, wl_shm, wl_shm_pool, wl_surface,
+    wl_touch,
+};
+use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle, delegate_noop};
+use wayland_protocols::xdg::shell::client::{xdg_surface, xdg_toplevel, xdg_wm_base};
+
+/// What the client has been told, as it would see it.
+#[derive(Default)]
+pub struct Observed {
+    /// The globals: (name, interface, version).
+    globals: Vec<(u32, String, u32)>,
+    /// Every size the toplevel was configured to, in order (0x0: the client chooses).
+    pub configures: Vec<(i32, i32)>,
+    pending_size: (i32, i32),
+    /// The serial of the newest xdg_surface.configure not yet acknowledged.
+    unacked_serial: Option<u32>,
+    /// The compositor asked the toplevel to close.
+    pub closed: bool,
+    /// Surface-local positions of the touch-downs received.
+    pub touch_downs: Vec<(f64, f64)>,
+    /// wl_display.sync callbacks answered.
+    pub syncs_done: u64,
+}
+
+pub struct Client {
+    pub connection: Connection,
+    queue: EventQueue<Observed>,
+    pub observed: Observed,
+    /// The sync callbacks asked for: `Fixture::roundtrip` waits until `syncs_done` reaches it.
+    pub syncs_sent: u64,
+    registry: wl_registry::WlRegistry,
+    window: Option<ClientWindow>,
+}
+
+struct ClientWindow {
+    surface: wl_surface::WlSurface,
+    toplevel: xdg_toplevel::XdgToplevel,
+    xdg_surface: xdg_surface::XdgSurface,
+}
+
+impl Client {
+    /// A client on its end of a socket pair: it asks for the registry at once.
+    pub fn new(stream: UnixStream) -> Client {
+        stream
+            .set_nonblocking(true)
+            .expect("a non-blocking test socket");
+        let connection = Connection::from_socket(stream).expect("a Wayland connection");
+        let queue = connection.new_event_queue();
+        let registry = connection.display().get_registry(&queue.handle(), ());
+        Client {
+            registry,
+            connection,
+            queue,
+            observed: Observed::default(),
+            syncs_sent: 0,
+            window: None,
+        }
+    }
+
+    /// Sends what is queued, reads what arrived (never waiting) and handles it.
+    pub fn dispatch(&mut self) {
+        // A full socket or a compositor that has gone: the next read tells.
+        let _ = self.queue.flush();
+        if let Some(guard) = self.queue.prepare_read() {
+            // WouldBlock when nothing arrived.
+            let _ = guard.read();
+        }
+        self.queue
+            .dispatch_pending(&mut self.observed)
+            .expect("the compositor's events are well formed");
+    }
+
+    /// Asks for a wl_display.sync, answered once the compositor has handled all before it.
+    pub fn sync(&mut self) {
+        self.connection.display().sync(&self.queue.handle(), ());
+        self.syncs_sent += 1;
+    }
+
+    fn bind<I>(&self, interface: &str, version: u32) -> I
+    where
+        I: wayland_client::Proxy + 'static,
+        Observed: Dispatch<I, ()>,
+    {
+        let (name, _, offered) = self
+            .observed
+            .globals
+            .iter()
+            .find(|(_, name, _)| name == interface)
+            .unwrap_or_else(|| panic!("no {interface} global (roundtrip first)"));
+        self.registry
+            .bind(*name, version.min(*offered), &self.queue.handle(), ())
+    }
+
+    /// Whether the compositor sees this client's globals list with `interface` in it.
+    pub fn has_global(&self, interface: &str) -> bool {
+        self.observed
+            .globals
+            .iter()
+            .any(|(_, name, _)| name == interface)
+    }
+
+    /// Creates a toplevel with `app_id` (none: no app_id at all) and commits it without a
+    /// buffer, as a client does to get its first configure.
+    pub fn create_toplevel(&mut self, app_id: Option<&str>) {
+        let handle = self.queue.handle();
+        let compositor: wl_compositor::WlCompositor = self.bind("wl_compositor", 6);
+        let wm_base: xdg_wm_base::XdgWmBase = self.bind("xdg_wm_base", 6);
+        let surface = compositor.create_surface(&handle, ());
+        let xdg_surface = wm_base.get_xdg_surface(&surface, &handle, ());
+        let toplevel = xdg_surface.get_toplevel(&handle, ());
+        if let Some(app_id) = app_id {
+            toplevel.set_app_id(app_id.to_string());
+        }
+        surface.commit();
+        self.window = Some(ClientWindow {
+            surface,
+            toplevel,
+            xdg_surface,
+        });
+    }
+
+    /// Acknowledges the newest configure and commits a buffer of `colour` at the size it
+    /// asked for (or `size` when it left the size open or the client keeps its own).
+    pub fn draw(&mut self, colour: u32, size: Option<(i32, i32)>) {
+        let configured = self.observed.configures.last().copied();
+        let (width, height) = size
+            .or(configured.filter(|(w, h)| *w > 0 && *h > 0))
+            .unwrap_or((64, 64));
+        if let Some(serial) = self.observed.unacked_serial.take() {
+            self.window().xdg_surface.ack_configure(serial);
+        }
+        let buffer = self.buffer(width, height, colour);
+        let surface = &self.window().surface;
+        surface.attach(Some(&buffer), 0, 0);
+        surface.damage_buffer(0, 0, width, height);
+        surface.commit();
+    }
+
+    /// Destroys the toplevel (the app closes its window).
+    pub fn destroy_toplevel(&mut self) {
+        if let Some(window) = self.window.take() {
+            window.toplevel.destroy();
+            window.xdg_surface.destroy();
+            window.surface.destroy();
+        }
+    }
+
+    /// Listens to touch through the seat.
+    pub fn listen_to_touch(&mut self) {
+        let seat: wl_seat::WlSeat = self.bind("wl_seat", 7);
+        seat.get_touch(&self.queue.handle(), ());
+    }
+
+    fn window(&self) -> &ClientWindow {
+        self.window
+            .as_ref()
+            .expect("a toplevel (create_toplevel first)")
+    }
+
+    fn buffer(&self, width: i32, height: i32, colour: u32) -> wl_buffer::WlBuffer {
+        let shm: wl_shm::WlShm = self.bind("wl_shm", 1);
+        let stride = width * 4;
+        let mut file = tempfile::tempfile().expect("a file for the shm pool");
+        let row: Vec<u8> = (0..width).flat_map(|_| colour.to_le_bytes()).collect();
+        for _ in 0..height {
+            file.write_all(&row).expect("fill the shm pool");
+        }
+        let handle = self.queue.handle();
+        let pool = shm.create_pool(file.as_fd(), stride * height, &handle, ());
+        let buffer = pool.create_buffer(
+            0,
+            width,
+            height,
+            stride,
+            wl_shm::Format::Xrgb8888,
+            &handle,
+            (),
+        );
+        pool.destroy();
+        buffer
+    }
+}
+
+impl Dispatch<wl_registry::WlRegistry, ()> for Observed {
+    fn event(
+        observed: &mut Observed,
+        _: &wl_registry::WlRegistry,
+        event: wl_registry::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Observed>,
+    ) {
+        match event {
+            wl_registry::Event::Global {
+                name,
+                interface,
+                version,
+            } => {
+                observed.globals.push((name, interface, version));
+            }
+            wl_registry::Event::GlobalRemove { name } => {
+                observed.globals.retain(|(global, _, _)| *global != name);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Dispatch<wl_callback::WlCallback, ()> for Observed {
+    fn event(
+        observed: &mut Observed,
+        _: &wl_callback::WlCallback,
+        event: wl_callback::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Observed>,
+    ) {
+        if let wl_callback::Event::Done { .. } = event {
+            observed.syncs_done += 1;
+        }
+    }
+}
+
+impl Dispatch<xdg_wm_base::XdgWmBase, ()> for Observed {
+    fn event(
+        _: &mut Observed,
+        wm_base: &xdg_wm_base::XdgWmBase,
+        event: xdg_wm_base::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Observed>,
+    ) {
+        if let xdg_wm_base::Event::Ping { serial } = event {
+            wm_base.pong(serial);
+        }
+    }
+}
+
+impl Dispatch<xdg_surface::XdgSurface, ()> for Observed {
+    fn event(
+        observed: &mut Observed,
+        _: &xdg_surface::XdgSurface,
+        event: xdg_surface::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Observed>,
+    ) {
+        if let xdg_surface::Event::Configure { serial } = event {
+            observed.unacked_serial = Some(serial);
+            observed.configures.push(observed.pending_size);
+        }
+    }
+}
+
+impl Dispatch<xdg_toplevel::XdgToplevel, ()> for Observed {
+    fn event(
+        observed: &mut Observed,
+        _: &xdg_toplevel::XdgToplevel,
+        event: xdg_toplevel::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Observed>,
+    ) {
+        match event {
+            xdg_toplevel::Event::Configure { width, height, .. } => {
+                observed.pending_size = (width, height);
+            }
+            xdg_toplevel::Event::Close => observed.closed = true,
+            _ => {}
+        }
+    }
+}
+
+impl Dispatch<wl_touch::WlTouch, ()> for Observed {
+    fn event(
+        observed: &mut Observed,
+        _: &wl_touch::WlTouch,
+        event: wl_touch::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Observed>,
+    ) {
+        if let wl_touch::Event::Down { x, y, .. } = event {
+            observed.touch_downs.push((x, y));
+        }
+    }
+}
+
+delegate_noop!(Observed: ignore wl_compositor::WlCompositor);
+delegate_noop!(Observed: ignore wl_surface::WlSurface);
+delegate_noop!(Observed: ignore wl_shm::WlShm);
+delegate_noop!(Observed: ignore wl_shm_pool::WlShmPool);
+delegate_noop!(Observed: ignore wl_buffer::WlBuffer);
+delegate_noop!(Observed: ignore wl_seat::WlSeat);

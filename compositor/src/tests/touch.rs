@@ -1,0 +1,89 @@
+//! The chrome's touch zones: a tap on the dock or a home tile drives the shell and never
+//! reaches an app; a tap in the app area reaches the app under it, in its coordinates.
+
+use super::fixture::{Fixture, centre};
+use crate::chrome::layout::Target;
+
+/// 640x480: status bar 0..40, app area 40..400, dock 400..480.
+const CONFIG: &str = r##"
+[[outputs]]
+name = "HEADLESS-1"
+[outputs.layout]
+status_bar = { edge = "top", size = 40 }
+dock = { edge = "bottom", size = 80 }
+
+[[apps]]
+id = "org.test.Red"
+name = "Red"
+
+[[apps]]
+id = "org.test.Green"
+name = "Green"
+"##;
+
+#[test]
+fn dock_taps_switch_apps_and_go_home_and_never_reach_an_app() {
+    let mut f = Fixture::new(CONFIG, "640x480");
+    let red = f.show_app("org.test.Red", 0xff0000);
+    let green = f.show_app("org.test.Green", 0x00ff00);
+    for client in [red, green] {
+        f.client(client).listen_to_touch();
+        f.roundtrip(client);
+    }
+    let dock = f.dock();
+    assert_eq!(
+        dock.iter()
+            .map(|(target, _, _)| target.clone())
+            .collect::<Vec<_>>(),
+        [
+            Target::Home,
+            Target::App("org.test.Red".into()),
+            Target::App("org.test.Green".into())
+        ]
+    );
+    assert!(
+        dock.iter()
+            .all(|(_, rect, _)| rect.loc.y == 400 && rect.size.h == 80),
+        "the buttons fill the dock's height"
+    );
+
+    f.tap_dock("org.test.Red");
+    assert_eq!(f.state.active_app().as_deref(), Some("org.test.Red"));
+    let home = dock[0].1;
+    f.tap(centre(home));
+    assert_eq!(f.state.active_app(), None);
+    // The status bar takes taps too, for nobody.
+    f.tap((320.0, 20.0));
+    for client in [red, green] {
+        f.roundtrip(client);
+        assert_eq!(f.client(client).observed.touch_downs, []);
+    }
+}
+
+#[test]
+fn a_tap_in_the_app_area_reaches_the_app_in_its_own_coordinates() {
+    let mut f = Fixture::new(CONFIG, "640x480");
+    let red = f.show_app("org.test.Red", 0xff0000);
+    f.client(red).listen_to_touch();
+    f.roundtrip(red);
+    f.tap((100.0, 140.0));
+    f.roundtrip(red);
+    assert_eq!(f.client(red).observed.touch_downs, [(100.0, 100.0)]);
+}
+
+#[test]
+fn a_home_tile_opens_its_app() {
+    let mut f = Fixture::new(CONFIG, "640x480");
+    f.show_app("org.test.Red", 0xff0000);
+    f.show_app("org.test.Green", 0x00ff00);
+    f.state.home(None).expect("home");
+    f.dispatch();
+    let tile = f
+        .home_tiles()
+        .into_iter()
+        .find(|(target, _)| *target == Target::App("org.test.Red".into()))
+        .map(|(_, rect)| rect)
+        .expect("a tile for red");
+    f.tap(centre(tile));
+    assert_eq!(f.state.active_app().as_deref(), Some("org.test.Red"));
+}
