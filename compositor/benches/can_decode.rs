@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use cowl::vehicle::dbc;
+use cowl::vehicle_signals::dbc;
 
 const FRAMES: usize = 200_000;
 /// Cowl decodes the frames this many times, for a measurement of a second or more.

@@ -172,7 +172,7 @@ impl Default for RestrictionConfig {
 
 /// The bit of a restriction name; `fully_restricted` is all of them.
 pub fn restriction_bit(name: &str) -> Option<u32> {
-    use crate::vehicle::driving::ux;
+    use crate::vehicle_signals::driving::ux;
     if name == "fully_restricted" {
         return Some(ux::FULLY_RESTRICTED);
     }
@@ -183,14 +183,14 @@ pub fn restriction_bit(name: &str) -> Option<u32> {
 }
 
 impl RestrictionConfig {
-    pub fn map(&self) -> crate::vehicle::driving::RestrictionMap {
+    pub fn map(&self) -> crate::vehicle_signals::driving::RestrictionMap {
         let bits = |names: &[Spanned<String>]| {
             names
                 .iter()
                 .filter_map(|name| restriction_bit(name.get_ref()))
                 .fold(0, |bits, bit| bits | bit)
         };
-        crate::vehicle::driving::RestrictionMap {
+        crate::vehicle_signals::driving::RestrictionMap {
             parked: bits(&self.parked),
             idling: bits(&self.idling),
             moving: bits(&self.moving),

@@ -5,18 +5,19 @@
 //! clients in the same process.
 //!
 //! The modules by role (compositor/README.md has the map and the data paths):
-//! - what needs no display, public for the tools: `config`, `vehicle` (DBC decoding,
-//!   candump logs, driving state), `camera_link` (the camera helper's wire);
+//! - public for the tools, needing no display: `config`, `vehicle_signals` (DBC decoding,
+//!   candump logs, the property store, the driving state and restrictions: pure code) and
+//!   `camera::link` (the camera helper's wire);
 //! - the compositor: `state`, `backend`, `render`, `handlers` and `protocols` (Wayland),
 //!   `shell` (placement and policy), `chrome` (what Cowl draws itself), `input`, `car` (the
-//!   vehicle at run time), `camera`, `dbus`, `supervisor`, `startup`.
+//!   vehicle at run time: its sources, timers and what follows a change), `camera`, `dbus`,
+//!   `supervisor`, `startup`.
 
-pub mod camera_link;
+pub mod camera;
 pub mod config;
-pub mod vehicle;
+pub mod vehicle_signals;
 
 mod backend;
-mod camera;
 mod car;
 mod chrome;
 pub mod cli;

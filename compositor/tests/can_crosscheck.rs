@@ -8,8 +8,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use cowl::vehicle::dbc;
-use cowl::vehicle::decode::{FrameId, MessagePlan, Number, Value};
+use cowl::vehicle_signals::dbc;
+use cowl::vehicle_signals::decode::{FrameId, MessagePlan, Number, Value};
 use sha2::{Digest, Sha256};
 
 fn can_dir() -> PathBuf {

@@ -17,7 +17,7 @@ use std::os::fd::AsFd;
 use std::time::Duration;
 
 use bolero::check;
-use cowl::vehicle::{candump, dbc, decode, properties};
+use cowl::vehicle_signals::{candump, dbc, decode, properties};
 
 /// Random inputs a target takes in `cargo test`.
 const ITERATIONS: usize = 2_000;
@@ -265,7 +265,7 @@ fn send_raw(
 
 #[test]
 fn camera_helper_messages() {
-    use cowl::camera_link::{self, HelperMessage, SharedFrames};
+    use cowl::camera::link::{self, HelperMessage, SharedFrames};
     use rustix::net::{AddressFamily, SocketFlags, SocketType};
     check!()
         .with_type::<HelperSends>()
@@ -284,7 +284,7 @@ fn camera_helper_messages() {
                 &sends.bytes(),
                 file.as_ref().map(|file| file.as_fd()),
             );
-            let Ok(Some(received)) = camera_link::receive_from_helper(&cowl) else {
+            let Ok(Some(received)) = link::receive_from_helper(&cowl) else {
                 return;
             };
             match received {

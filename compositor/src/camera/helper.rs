@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::camera_link::{self, HelperMessage, SharedFrames};
+use crate::camera::link::{self, HelperMessage, SharedFrames};
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::calloop::{Interest, Mode, PostAction, RegistrationToken};
@@ -33,7 +33,7 @@ const MESSAGES_PER_WAKEUP: usize = 64;
 /// GStreamer plugin scan and a camera whose sensor takes seconds to stream: generous.
 const FIRST_WORD_WITHIN: Duration = Duration::from_secs(30);
 /// Once it has spoken, a helper that sends neither a frame nor `Alive` for this long has a
-/// stalled pipeline or hangs itself (`Alive` comes every `camera_link::ALIVE_EVERY`).
+/// stalled pipeline or hangs itself (`Alive` comes every `link::ALIVE_EVERY`).
 const SILENT_AFTER: Duration = Duration::from_secs(3);
 /// How often the watchdog looks at the helper.
 const WATCHDOG_EVERY: Duration = Duration::from_secs(1);
@@ -55,7 +55,7 @@ impl Helper {
     /// Tells the helper whether the camera is shown. A helper that no longer reads falls
     /// silent too, and the watchdog replaces it; meanwhile reverse shows the fallback.
     pub(super) fn watch(&self, on: bool) {
-        if let Err(err) = camera_link::send_watch(self.socket.as_fd(), on) {
+        if let Err(err) = link::send_watch(self.socket.as_fd(), on) {
             debug!("could not tell the camera helper: {err}");
         }
     }
@@ -193,7 +193,7 @@ impl State {
     fn camera_helper_readable(&mut self, socket: &impl AsFd) -> PostAction {
         let mut new_frame = false;
         for _ in 0..MESSAGES_PER_WAKEUP {
-            let message = match camera_link::receive_from_helper(socket) {
+            let message = match link::receive_from_helper(socket) {
                 Ok(Some(message)) => message,
                 Ok(None) => break,
                 Err(err) => return self.camera_helper_failed(&err.to_string()),
@@ -338,7 +338,7 @@ impl State {
 /// In the helper's process, before exec: its end of the link becomes descriptor 3, open
 /// across exec (every other descriptor of ours is close-on-exec).
 fn hand_over(fd: i32) -> std::io::Result<()> {
-    let target = camera_link::HELPER_SOCKET_FD;
+    let target = link::HELPER_SOCKET_FD;
     // SAFETY: plain system calls on descriptors this process holds.
     let result = unsafe {
         if fd == target {

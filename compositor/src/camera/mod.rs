@@ -1,6 +1,6 @@
 //! The rear camera, Cowl's side. The GStreamer pipeline (`[camera] pipeline`, ending in an
 //! appsink named `camera`) runs in the `cowl-camera` helper, a process of Cowl's own
-//! (`src/bin/cowl-camera`, linked through `crate::camera_link`): a camera driver or plugin
+//! (`src/bin/cowl-camera`, linked through `crate::camera::link`): a camera driver or plugin
 //! that crashes takes only the helper down, and Cowl itself never loads GStreamer. The
 //! helper is started at start-up and kept running so that reverse never waits for a camera
 //! to open; it copies and announces frames only while the camera is shown, so that out of R
@@ -11,13 +11,14 @@
 //! replaced after a delay that grows while it keeps failing. Nothing here depends on an app or on D-Bus.
 
 mod helper;
+pub mod link;
 pub mod view;
 
 use std::process::Child;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::camera_link::SharedFrames;
+use crate::camera::link::SharedFrames;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use tracing::warn;
 

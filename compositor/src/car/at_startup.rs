@@ -203,7 +203,7 @@ mod tests {
         let values = car.store.snapshot(std::time::Duration::ZERO);
         assert_eq!(
             values.get(cowl_sdk::vehicle::names::CURRENT_GEAR),
-            Some(&crate::vehicle::properties::PropertyValue::String(
+            Some(&crate::vehicle_signals::properties::PropertyValue::String(
                 "P".into()
             ))
         );

@@ -15,11 +15,11 @@ pub mod socketcan;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::vehicle::dbc;
-use crate::vehicle::decode::{Database, FrameId, Value};
-use crate::vehicle::driving::{self, DrivingInputs, DrivingState, Gear, RestrictionMap};
-use crate::vehicle::properties::{Mapping, PropertyValue};
-use crate::vehicle::store::Store;
+use crate::vehicle_signals::dbc;
+use crate::vehicle_signals::decode::{Database, FrameId, Value};
+use crate::vehicle_signals::driving::{self, DrivingInputs, DrivingState, Gear, RestrictionMap};
+use crate::vehicle_signals::properties::{Mapping, PropertyValue};
+use crate::vehicle_signals::store::Store;
 use anyhow::{Context, Result};
 use smithay::reexports::calloop::RegistrationToken;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
@@ -168,7 +168,10 @@ impl Car {
     }
 
     /// The type of a property some bus maps, for the simulator's setter.
-    pub fn property_type(&self, name: &str) -> Option<crate::vehicle::properties::PropertyType> {
+    pub fn property_type(
+        &self,
+        name: &str,
+    ) -> Option<crate::vehicle_signals::properties::PropertyType> {
         self.buses
             .iter()
             .find_map(|bus| bus.mapping.property(name))
@@ -324,9 +327,8 @@ impl State {
                 self.osk_keyboard_restriction_changed();
             }
         }
-        self.car_readouts(now);
+        self.chrome_follow_car(now);
         self.steering_keys(now);
-        self.car_day_night(now);
         // On a stepped replay's clock, time moves only with steps, which judge again.
         if self.car.frozen_now.is_some() {
             return;
@@ -403,80 +405,6 @@ impl State {
         match token {
             Ok(token) => self.reverse_timer = Some(token),
             Err(err) => warn!("could not watch the camera: {err}"),
-        }
-    }
-
-    /// With `[shell] theme = "auto"`, the chrome follows DayNightMode: its first known value
-    /// at once, a change once it has held for the configured time (a tunnel shorter than
-    /// that does not flicker the screen). An unknown mode keeps the theme as it is.
-    fn car_day_night(&mut self, now: Duration) {
-        use crate::chrome::theme::{ThemeChoice, ThemeName};
-        if self.config.shell.theme != ThemeChoice::Auto {
-            return;
-        }
-        let wanted = match self.car.store.get(DAY_NIGHT, now) {
-            Some(PropertyValue::String(mode)) if mode == "DAY" => ThemeName::Day,
-            Some(PropertyValue::String(mode)) if mode == "NIGHT" => ThemeName::Night,
-            _ => return,
-        };
-        if self.chrome.theme_pending.as_ref().map(|(theme, _)| *theme) == Some(wanted) {
-            return;
-        }
-        if let Some((_, token)) = self.chrome.theme_pending.take() {
-            self.loop_handle.remove(token);
-        }
-        if wanted == self.chrome.theme && self.chrome.theme_from_car {
-            return;
-        }
-        if !self.chrome.theme_from_car {
-            self.chrome.theme_from_car = true;
-            self.set_theme(wanted);
-            return;
-        }
-        let timer = Timer::from_duration(self.config.shell.day_night_hold());
-        let token = self.loop_handle.insert_source(timer, move |_, _, state| {
-            state.chrome.theme_pending = None;
-            state.set_theme(wanted);
-            TimeoutAction::Drop
-        });
-        match token {
-            Ok(token) => self.chrome.theme_pending = Some((wanted, token)),
-            Err(err) => warn!("could not time the theme change: {err}"),
-        }
-    }
-
-    fn set_theme(&mut self, theme: crate::chrome::theme::ThemeName) {
-        if self.chrome.theme != theme {
-            info!(?theme, "chrome theme");
-            self.chrome.theme = theme;
-            self.queue_redraw_all();
-        }
-    }
-
-    /// The status bar's gear, speed and outside temperature, redrawn when their text
-    /// changes; unknown values show as dashes.
-    fn car_readouts(&mut self, now: Duration) {
-        let store = &self.car.store;
-        let readouts = crate::chrome::Readouts {
-            gear: match store.get(CURRENT_GEAR, now) {
-                Some(PropertyValue::String(gear)) => Some(gear.clone()),
-                _ => None,
-            },
-            speed: match store.get(SPEED, now) {
-                Some(PropertyValue::Double(speed)) => Some(format!("{:.0} km/h", speed.abs())),
-                _ => None,
-            },
-            temperature: match store.get(AIR_TEMPERATURE, now) {
-                Some(PropertyValue::Double(celsius)) => {
-                    Some(format!("{} °C", celsius.round() as i64))
-                }
-                _ => None,
-            },
-            phone: self.chrome.readouts.phone.clone(),
-        };
-        if readouts != self.chrome.readouts {
-            self.chrome.readouts = readouts;
-            self.queue_redraw_all();
         }
     }
 

@@ -12,7 +12,7 @@
 use std::io::ErrorKind;
 use std::time::{Duration, SystemTime};
 
-use crate::vehicle::decode::FrameId;
+use crate::vehicle_signals::decode::FrameId;
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::calloop::{Interest, Mode, PostAction};

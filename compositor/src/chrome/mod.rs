@@ -10,6 +10,7 @@
 //! chrome is drawn in the same frame as the curtain lifts: the first frame after the curtain
 //! is whole.
 
+pub mod car_readouts;
 pub mod layout;
 pub mod painter;
 pub mod panels;
@@ -98,22 +99,13 @@ struct CachedPanel {
     buffer: MemoryRenderBuffer,
 }
 
-/// What the car shows in the status bar (fed by `car/`); dashes where unknown.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Readouts {
-    pub gear: Option<String>,
-    pub speed: Option<String>,
-    pub temperature: Option<String>,
-    pub phone: Option<String>,
-}
-
 pub struct Chrome {
     /// Created at the first frame that shows chrome (loading fonts takes a moment).
     painter: Option<Painter>,
     pub theme: ThemeName,
     /// A fixed clock (`--clock`), for screenshots and reference images.
     fixed_clock: Option<String>,
-    pub readouts: Readouts,
+    pub readouts: car_readouts::Readouts,
     /// With theme "auto": whether the car has set the theme yet, and the change waiting to
     /// hold (the theme it would become, and its timer).
     pub theme_from_car: bool,
@@ -129,7 +121,7 @@ impl Chrome {
             painter: None,
             theme,
             fixed_clock,
-            readouts: Readouts::default(),
+            readouts: car_readouts::Readouts::default(),
             theme_from_car: false,
             theme_pending: None,
             cache: HashMap::new(),
@@ -470,7 +462,7 @@ impl State {
                 };
                 let reason = if self.watchdog.is_hung(&toplevel.client()) {
                     CoverReason::NotResponding
-                } else if self.car.restrictions & crate::vehicle::driving::ux::NO_VIDEO != 0
+                } else if self.car.restrictions & crate::vehicle_signals::driving::ux::NO_VIDEO != 0
                     && self.shows_video(window)
                 {
                     CoverReason::WhileDriving

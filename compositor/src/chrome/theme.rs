@@ -1,6 +1,6 @@
 //! The chrome's two palettes: a light day theme and a dark night theme that does not dazzle
 //! the driver. Which one is shown comes from the configuration, or with `theme = "auto"`
-//! from the car's DayNightMode (see `car::State::car_day_night`).
+//! from the car's DayNightMode (`car_readouts.rs`).
 
 use serde::Deserialize;
 

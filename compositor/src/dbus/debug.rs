@@ -51,7 +51,7 @@ impl DebugInterface {
     /// it: the path of a SocketCAN frame from decoding on, for benchmarks and development
     /// without a CAN bus.
     async fn can_frame(&self, interface: String, frame: String) -> Result<(), ShellBusError> {
-        let parsed = crate::vehicle::candump::parse_frame(&frame)
+        let parsed = crate::vehicle_signals::candump::parse_frame(&frame)
             .map_err(|err| ShellBusError::InvalidArgs(format!("{frame}: {err}")))?;
         let (id, data) = (parsed.id, parsed.data().to_vec());
         self.ask(|reply| ShellRequest::CanFrame {

@@ -70,7 +70,7 @@ pub enum ShellRequest {
     /// From org.cowl.Debug1: a CAN frame as if received on `interface`.
     CanFrame {
         interface: String,
-        id: crate::vehicle::decode::FrameId,
+        id: crate::vehicle_signals::decode::FrameId,
         data: Vec<u8>,
         reply: Reply<()>,
     },

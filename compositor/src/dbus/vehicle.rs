@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::vehicle::properties::PropertyValue;
+use crate::vehicle_signals::properties::PropertyValue;
 use smithay::reexports::calloop::channel::Sender;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use tracing::warn;

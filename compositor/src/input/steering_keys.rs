@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::vehicle::properties::PropertyValue;
+use crate::vehicle_signals::properties::PropertyValue;
 use cowl_sdk::projection::{AudioFocus, SteeringKey};
 use tracing::{debug, info};
 

@@ -508,7 +508,7 @@ impl State {
     /// (not declared, or not verified as the app it claims to be) unless `[shell]
     /// show_unknown_apps_while_driving` says otherwise.
     pub fn is_restricted_now(&self, app_id: &str) -> bool {
-        use crate::vehicle::driving::DrivingState;
+        use crate::vehicle_signals::driving::DrivingState;
         let not_optimized = match self.config.app(app_id) {
             Some(app) => app.restrict_while_driving,
             None => !self.config.shell.show_unknown_apps_while_driving,

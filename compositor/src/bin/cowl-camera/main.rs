@@ -1,6 +1,6 @@
 //! cowl-camera: the rear camera's GStreamer pipeline, in a process of its own. Cowl starts
 //! it at start-up with the configured pipeline and its end of the link on file descriptor 3
-//! (`cowl::camera_link`), and keeps it running so that reverse never waits for a camera to
+//! (`cowl::camera::link`), and keeps it running so that reverse never waits for a camera to
 //! open. The pipeline ends in an appsink named `camera`, asked for BGRx. The newest frame is
 //! kept as GStreamer's buffer; while Cowl shows the camera, each new frame is copied into
 //! the shared memfd and announced, and when Cowl turns the camera on, the newest frame is
@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use clap::Parser;
-use cowl::camera_link::{self, CowlMessage, FrameFormat, FrameWriter, LinkError};
+use cowl::camera::link::{self, CowlMessage, FrameFormat, FrameWriter, LinkError};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
@@ -40,7 +40,7 @@ struct Cli {
     /// A GStreamer pipeline ending in `appsink name=camera`.
     pipeline: String,
     /// The link to cowl, a seqpacket socket.
-    #[arg(long, default_value_t = camera_link::HELPER_SOCKET_FD)]
+    #[arg(long, default_value_t = link::HELPER_SOCKET_FD)]
     socket_fd: i32,
 }
 
@@ -122,7 +122,7 @@ fn run(description: &str, socket: Arc<OwnedFd>) -> Result<(), String> {
     let reader_publisher = publisher.clone();
     std::thread::spawn(move || {
         loop {
-            match camera_link::receive_from_cowl(socket.as_fd()) {
+            match link::receive_from_cowl(socket.as_fd()) {
                 Ok(CowlMessage::Watch(on)) => lock(&reader_publisher).watch(on),
                 Err(err) => {
                     if !matches!(err, LinkError::Closed) {
@@ -206,7 +206,7 @@ impl Publisher {
             self.publish();
         } else if self
             .said_alive
-            .is_none_or(|said| said.elapsed() >= camera_link::ALIVE_EVERY)
+            .is_none_or(|said| said.elapsed() >= link::ALIVE_EVERY)
         {
             self.say_alive();
         }
@@ -215,7 +215,7 @@ impl Publisher {
     /// Tells cowl that the pipeline delivers frames (a closed link is the reader's to see).
     fn say_alive(&mut self) {
         self.said_alive = Some(Instant::now());
-        if let Err(err) = camera_link::send_alive(self.socket.as_fd()) {
+        if let Err(err) = link::send_alive(self.socket.as_fd()) {
             warn!("could not tell cowl the camera is alive: {err}");
         }
     }
@@ -258,7 +258,7 @@ impl Publisher {
                     return;
                 }
             };
-            if let Err(err) = camera_link::send_format(self.socket.as_fd(), format, writer.fd()) {
+            if let Err(err) = link::send_format(self.socket.as_fd(), format, writer.fd()) {
                 warn!("could not send the frame format to cowl: {err}");
                 return;
             }
@@ -274,6 +274,6 @@ impl Publisher {
         };
         let age = newest.arrived.elapsed();
         // With cowl behind, the frame is dropped; the link closing is the reader's to see.
-        let _ = camera_link::send_frame(self.socket.as_fd(), slot, self.sequence, age);
+        let _ = link::send_frame(self.socket.as_fd(), slot, self.sequence, age);
     }
 }

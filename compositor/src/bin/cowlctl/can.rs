@@ -5,9 +5,9 @@
 use std::io::{BufRead, Write};
 use std::path::Path;
 
-use cowl::vehicle::candump::{self, FrameKind, LogFrame};
-use cowl::vehicle::dbc;
-use cowl::vehicle::decode::{Database, Number, Value};
+use cowl::vehicle_signals::candump::{self, FrameKind, LogFrame};
+use cowl::vehicle_signals::dbc;
+use cowl::vehicle_signals::decode::{Database, Number, Value};
 use serde_json::{Map, Value as Json};
 
 /// How many bad lines are described one by one before only being counted.
@@ -143,7 +143,7 @@ impl Printer<'_> {
 }
 
 /// A label as its text, like cantools; a number as a JSON number (non-finite ones as null).
-fn json_value(signal: &cowl::vehicle::decode::SignalPlan, value: &Value) -> Json {
+fn json_value(signal: &cowl::vehicle_signals::decode::SignalPlan, value: &Value) -> Json {
     if let Some(label) = value.label.and_then(|label| signal.label(label)) {
         return Json::from(label);
     }

@@ -1,4 +1,7 @@
-//! The compositor's knowledge of the car: CAN frames decoded with the car's DBC file.
+//! The vehicle's signals as a library: CAN frames decoded with the car's DBC file, mapped to
+//! properties, judged into a driving state. Pure code with no loop, timer or display: the
+//! compositor's `car/` runs it on the event loop; cowlctl, the benchmarks and the fuzz
+//! targets call it directly.
 //!
 //! - `dbc.rs` reads a DBC file into decode plans, with file:line:column errors;
 //! - `decode.rs` holds the plans and decodes a frame without allocating;

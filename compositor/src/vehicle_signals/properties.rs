@@ -349,7 +349,7 @@ pub fn fits(kind: PropertyType, value: &PropertyValue) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vehicle::dbc;
+    use crate::vehicle_signals::dbc;
 
     fn demo() -> Database {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
