@@ -362,6 +362,7 @@ impl State {
     pub fn after_dispatch(&mut self) {
         self.space.refresh();
         self.popups.cleanup();
+        self.chrome_follow_app_states();
         self.dbus_publish();
         self.projection_sync();
         self.osk_update();

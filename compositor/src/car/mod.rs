@@ -56,12 +56,16 @@ pub struct FrameCounters {
     pub unknown_interface: u64,
 }
 
+/// The car's state. What safety hangs on (the store's values, the driving state, the
+/// restrictions) is private: it changes only through frames, the simulator and the
+/// staleness timer, each of which judges again (`State::car_changed`); everyone else reads
+/// it through the methods below.
 pub struct Car {
-    pub source: VehicleSource,
+    source: VehicleSource,
     buses: Vec<Bus>,
-    pub store: Store,
-    pub driving_state: DrivingState,
-    pub restrictions: u32,
+    store: Store,
+    driving_state: DrivingState,
+    restrictions: u32,
     restriction_map: RestrictionMap,
     gearbox_has_park: bool,
     pub counters: FrameCounters,
@@ -77,7 +81,7 @@ pub struct Car {
     expiry_timer: Option<(RegistrationToken, Duration)>,
     /// Counts changes a reader could see (values, state, bus states), so that D-Bus
     /// publishing skips its work when nothing changed.
-    pub generation: u64,
+    generation: u64,
     /// R was the last gear positively received. FMVSS 111 wants the rear view for as long as
     /// the car is in reverse, so only another gear received ends it: a gear that goes stale
     /// or unknown in R (a bus falling silent, a short frame) keeps the camera.
@@ -135,6 +139,36 @@ impl Car {
             generation: 0,
             reverse_latched: false,
         }
+    }
+
+    /// Where the signals come from.
+    pub fn source(&self) -> VehicleSource {
+        self.source
+    }
+
+    /// The latest value of every property, with its staleness.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Parked, moving or unknown, as judged from the store.
+    pub fn driving_state(&self) -> DrivingState {
+        self.driving_state
+    }
+
+    /// The UX restriction bits now in force (`cowl_sdk::vehicle::ux`).
+    pub fn restrictions(&self) -> u32 {
+        self.restrictions
+    }
+
+    /// Whether the restriction `bit` is in force (an unknown state restricts everything).
+    pub fn restricts(&self, bit: u32) -> bool {
+        self.restrictions & bit != 0
+    }
+
+    /// Moves with every change a reader could see (D-Bus publishes when it moved).
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Whether the car is in reverse: R was the last gear received, whether or not that

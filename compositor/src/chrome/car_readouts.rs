@@ -22,6 +22,14 @@ pub struct Readouts {
 }
 
 impl State {
+    /// The status bar's phone: its name, or none connected.
+    pub fn chrome_show_phone(&mut self, name: Option<String>) {
+        if self.chrome.readouts.phone != name {
+            self.chrome.readouts.phone = name;
+            self.queue_redraw_all();
+        }
+    }
+
     /// The car's store changed: the readouts and the theme follow it.
     pub fn chrome_follow_car(&mut self, now: Duration) {
         self.chrome_readouts(now);
@@ -36,7 +44,7 @@ impl State {
         if self.config.shell.theme != ThemeChoice::Auto {
             return;
         }
-        let wanted = match self.car.store.get(DAY_NIGHT, now) {
+        let wanted = match self.car.store().get(DAY_NIGHT, now) {
             Some(PropertyValue::String(mode)) if mode == "DAY" => ThemeName::Day,
             Some(PropertyValue::String(mode)) if mode == "NIGHT" => ThemeName::Night,
             _ => return,
@@ -78,7 +86,7 @@ impl State {
     /// The status bar's gear, speed and outside temperature, redrawn when their text
     /// changes; unknown values show as dashes.
     fn chrome_readouts(&mut self, now: Duration) {
-        let store = &self.car.store;
+        let store = self.car.store();
         let readouts = Readouts {
             gear: match store.get(CURRENT_GEAR, now) {
                 Some(PropertyValue::String(gear)) => Some(gear.clone()),

@@ -113,6 +113,8 @@ pub struct Chrome {
     cache: HashMap<(String, PanelKind), CachedPanel>,
     /// The camera's frame buffer, kept while the camera shows.
     camera: crate::camera::view::CameraView,
+    /// The apps' states as the dock and home view last marked them.
+    app_states_shown: Vec<(String, AppStatus)>,
 }
 
 impl Chrome {
@@ -122,6 +124,7 @@ impl Chrome {
             theme,
             fixed_clock,
             readouts: car_readouts::Readouts::default(),
+            app_states_shown: Vec::new(),
             theme_from_car: false,
             theme_pending: None,
             cache: HashMap::new(),
@@ -310,6 +313,25 @@ impl State {
             .collect()
     }
 
+    /// After every batch of events: the dock and home view mark each app's state
+    /// (starting, running, not responding), so a change of one redraws them, even when no
+    /// window committed (an app starting has none yet).
+    pub fn chrome_follow_app_states(&mut self) {
+        let states: Vec<(String, AppStatus)> = self
+            .config
+            .apps
+            .iter()
+            .map(|app| {
+                let id = app.id.get_ref();
+                (id.clone(), self.app_status(id))
+            })
+            .collect();
+        if states != self.chrome.app_states_shown {
+            self.chrome.app_states_shown = states;
+            self.queue_redraw_all();
+        }
+    }
+
     /// Everything the chrome of `output` shows in its next frame.
     pub fn chrome_frame(&self, output: &Output) -> ChromeFrame {
         let theme = self.chrome.theme;
@@ -462,7 +484,9 @@ impl State {
                 };
                 let reason = if self.watchdog.is_hung(&toplevel.client()) {
                     CoverReason::NotResponding
-                } else if self.car.restrictions & crate::vehicle_signals::driving::ux::NO_VIDEO != 0
+                } else if self
+                    .car
+                    .restricts(crate::vehicle_signals::driving::ux::NO_VIDEO)
                     && self.shows_video(window)
                 {
                     CoverReason::WhileDriving

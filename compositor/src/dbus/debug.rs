@@ -6,7 +6,10 @@
 use smithay::reexports::calloop::channel::Sender;
 use zbus::interface;
 
-use super::shell::{ShellBusError, ShellRequest};
+use super::request::{BusRequest, Reply, ask_loop};
+use super::shell::ShellBusError;
+use crate::shell::activation::ShellError;
+use crate::state::State;
 
 pub const DEBUG_PATH: &str = "/org/cowl/Debug";
 
@@ -29,12 +32,31 @@ pub enum TouchAt {
     Panel { output: String, x: f64, y: f64 },
 }
 
+/// A Debug1 call that the event loop answers.
+pub enum DebugRequest {
+    /// Play the stepped replay's next frames.
+    ReplayStep(u32, Reply<Option<u32>>),
+    /// A CAN frame as if received on `interface`.
+    CanFrame {
+        interface: String,
+        id: crate::vehicle_signals::decode::FrameId,
+        data: Vec<u8>,
+        reply: Reply<()>,
+    },
+    Touch {
+        kind: TouchKind,
+        slot: u32,
+        at: TouchAt,
+        reply: Reply<Result<(), ShellError>>,
+    },
+}
+
 pub struct DebugInterface {
-    requests: Sender<ShellRequest>,
+    requests: Sender<BusRequest>,
 }
 
 impl DebugInterface {
-    pub fn new(requests: Sender<ShellRequest>) -> Self {
+    pub fn new(requests: Sender<BusRequest>) -> Self {
         DebugInterface { requests }
     }
 }
@@ -54,7 +76,7 @@ impl DebugInterface {
         let parsed = crate::vehicle_signals::candump::parse_frame(&frame)
             .map_err(|err| ShellBusError::InvalidArgs(format!("{frame}: {err}")))?;
         let (id, data) = (parsed.id, parsed.data().to_vec());
-        self.ask(|reply| ShellRequest::CanFrame {
+        self.ask(|reply| DebugRequest::CanFrame {
             interface,
             id,
             data,
@@ -66,7 +88,7 @@ impl DebugInterface {
     /// With `--replay-stepped`: plays the replay's next `count` frames at once and returns
     /// how many there were (fewer at the end of the log).
     async fn replay_step(&self, count: u32) -> Result<u32, ShellBusError> {
-        self.ask(|reply| ShellRequest::ReplayStep(count, reply))
+        self.ask(|reply| DebugRequest::ReplayStep(count, reply))
             .await?
             .ok_or_else(|| ShellBusError::InvalidArgs("cowl runs no --replay-stepped".into()))
     }
@@ -89,9 +111,9 @@ impl DebugInterface {
 impl DebugInterface {
     async fn ask<T>(
         &self,
-        request: impl FnOnce(super::shell::Reply<T>) -> ShellRequest,
+        request: impl FnOnce(Reply<T>) -> DebugRequest,
     ) -> Result<T, ShellBusError> {
-        super::shell::ask_loop(&self.requests, request, ShellBusError::Failed).await
+        ask_loop(&self.requests, request, ShellBusError::Failed).await
     }
 
     async fn inject(&self, kind: &str, slot: u32, at: TouchAt) -> Result<(), ShellBusError> {
@@ -112,7 +134,7 @@ impl DebugInterface {
         if !(x.is_finite() && y.is_finite()) {
             return Err(ShellBusError::InvalidArgs("x and y must be finite".into()));
         }
-        self.ask(|reply| ShellRequest::Touch {
+        self.ask(|reply| DebugRequest::Touch {
             kind,
             slot,
             at,
@@ -120,5 +142,54 @@ impl DebugInterface {
         })
         .await?
         .map_err(ShellBusError::from)
+    }
+}
+
+impl State {
+    pub fn handle_debug_request(&mut self, request: DebugRequest) {
+        // A caller that gave up (timeout) has dropped its receiver; the send result is moot.
+        match request {
+            DebugRequest::ReplayStep(count, reply) => {
+                let _ = reply.send(self.car_replay_step(count));
+            }
+            DebugRequest::CanFrame {
+                interface,
+                id,
+                data,
+                reply,
+            } => {
+                self.car_frame(&interface, id, &data);
+                let _ = reply.send(());
+            }
+            DebugRequest::Touch {
+                kind,
+                slot,
+                at,
+                reply,
+            } => {
+                let position = match at {
+                    TouchAt::Global(x, y) => (x, y).into(),
+                    TouchAt::Panel { output, x, y } => {
+                        match self.panel_fraction_to_global(&output, x, y) {
+                            Some(position) => position,
+                            None => {
+                                let _ = reply.send(Err(ShellError::UnknownOutput(output)));
+                                return;
+                            }
+                        }
+                    }
+                };
+                let slot = Some(slot).into();
+                let time = self.clock.now().as_millis();
+                match kind {
+                    TouchKind::Down => self.touch_down(slot, position, time),
+                    TouchKind::Motion => self.touch_motion(slot, position, time),
+                    TouchKind::Up => self.touch_up(slot, time),
+                    TouchKind::Cancel => self.touch_cancel(),
+                }
+                self.touch_frame();
+                let _ = reply.send(Ok(()));
+            }
+        }
     }
 }

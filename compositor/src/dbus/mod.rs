@@ -2,8 +2,8 @@
 //! phone-projection daemon it is a client of (org.cowl.Projection1).
 //!
 //! zbus futures run on the calloop loop through calloop's executor; zbus's own runtime only
-//! moves bytes. Method calls reach the compositor as [`shell::ShellRequest`]s over a calloop
-//! channel and are answered through one-shot channels, so compositor state is only ever
+//! moves bytes. Method calls reach the compositor as requests of their interface's own type
+//! over a calloop channel (`request.rs`) and are answered through one-shot channels, so compositor state is only ever
 //! touched by the loop's thread and the loop never waits for the bus. Property reads are
 //! served from a snapshot that the loop refreshes after every batch of events, which is also
 //! where state changes become signals.
@@ -14,6 +14,7 @@
 
 pub mod debug;
 pub mod projection;
+pub mod request;
 pub mod shell;
 pub mod vehicle;
 
@@ -129,7 +130,7 @@ impl State {
         self.loop_handle
             .insert_source(receiver, |event, _, state| {
                 if let Event::Msg(request) = event {
-                    state.handle_shell_request(request);
+                    state.handle_bus_request(request);
                 }
             })
             .map_err(|err| anyhow::anyhow!("could not watch D-Bus requests: {err}"))?;
@@ -202,7 +203,7 @@ impl State {
 
     /// Tells the loop of every peer that leaves the bus, so that what it held (audio focus)
     /// is given back even when it crashed.
-    fn dbus_watch_peers(&self, requests: channel::Sender<shell::ShellRequest>) {
+    fn dbus_watch_peers(&self, requests: channel::Sender<request::BusRequest>) {
         use futures_util::StreamExt;
         let (Some(connection), Some(scheduler)) = (&self.dbus.connection, &self.dbus.scheduler)
         else {
@@ -224,7 +225,7 @@ impl State {
                 };
                 // A unique name that lost its owner is a peer gone.
                 if args.new_owner().is_none() && args.name().starts_with(':') {
-                    let gone = shell::ShellRequest::PeerGone(args.name().to_string());
+                    let gone = request::BusRequest::PeerGone(args.name().to_string());
                     if requests.send(gone).is_err() {
                         return;
                     }
@@ -249,9 +250,6 @@ impl State {
         if current == self.dbus.published {
             return;
         }
-        // The dock and home view show these states too (an app starting has no window whose
-        // commit would ask for a frame).
-        self.queue_redraw_all();
         if let Ok(mut snapshot) = self.dbus.snapshot.lock() {
             *snapshot = current.clone();
         }

@@ -9,13 +9,12 @@
 use std::sync::{Arc, Mutex};
 
 use cowl_sdk::projection::AudioFocus;
-use futures_channel::oneshot;
 use smithay::reexports::calloop::channel::Sender;
-use tracing::{info, warn};
 use zbus::message::Header;
 use zbus::object_server::SignalEmitter;
 use zbus::{Connection, interface};
 
+use super::request::{BusRequest, Reply, ask_loop};
 use crate::shell::activation::ShellError;
 use crate::state::State;
 
@@ -33,26 +32,7 @@ pub struct ShellSnapshot {
     pub audio_focus: String,
 }
 
-pub(crate) type Reply<T> = oneshot::Sender<T>;
-
-/// Sends a request to the loop and waits for its answer; `failed` words the two ways that
-/// can fail (the loop is gone, or dropped the request) in the caller's error type. Every
-/// D-Bus method of ours that needs compositor state goes through here.
-pub(crate) async fn ask_loop<T, E>(
-    requests: &Sender<ShellRequest>,
-    request: impl FnOnce(Reply<T>) -> ShellRequest,
-    failed: impl Fn(String) -> E,
-) -> Result<T, E> {
-    let (reply, answer) = oneshot::channel();
-    requests
-        .send(request(reply))
-        .map_err(|_| failed("the compositor is shutting down".into()))?;
-    answer
-        .await
-        .map_err(|_| failed("the compositor dropped the request".into()))
-}
-
-/// A call that the event loop answers.
+/// A Shell1 call that the event loop answers.
 pub enum ShellRequest {
     Activate(String, Reply<Result<(), ShellError>>),
     Home(Reply<Result<(), ShellError>>),
@@ -63,17 +43,6 @@ pub enum ShellRequest {
         file: std::fs::File,
         reply: Reply<Result<(), crate::screenshot::ScreenshotError>>,
     },
-    /// From org.cowl.Vehicle1 (simulator only): property name and value as text.
-    VehicleSet(String, String, Reply<Result<(), super::vehicle::SimError>>),
-    /// From org.cowl.Debug1: play the stepped replay's next frames.
-    ReplayStep(u32, Reply<Option<u32>>),
-    /// From org.cowl.Debug1: a CAN frame as if received on `interface`.
-    CanFrame {
-        interface: String,
-        id: crate::vehicle_signals::decode::FrameId,
-        data: Vec<u8>,
-        reply: Reply<()>,
-    },
     /// An app (by its unique bus name) holds this audio focus now (`None`: gives it back).
     /// The caller's user and process come with a call's focus, which only the phone apps
     /// may hold (`identity.rs`).
@@ -82,15 +51,6 @@ pub enum ShellRequest {
         focus: AudioFocus,
         caller: Option<crate::identity::Caller>,
         reply: Reply<Result<(), String>>,
-    },
-    /// A peer left the bus: what it held goes with it.
-    PeerGone(String),
-    /// From org.cowl.Debug1.
-    Touch {
-        kind: super::debug::TouchKind,
-        slot: u32,
-        at: super::debug::TouchAt,
-        reply: Reply<Result<(), ShellError>>,
     },
 }
 
@@ -136,12 +96,12 @@ impl From<ShellError> for ShellBusError {
 }
 
 pub struct ShellInterface {
-    requests: Sender<ShellRequest>,
+    requests: Sender<BusRequest>,
     snapshot: Arc<Mutex<ShellSnapshot>>,
 }
 
 impl ShellInterface {
-    pub fn new(requests: Sender<ShellRequest>, snapshot: Arc<Mutex<ShellSnapshot>>) -> Self {
+    pub fn new(requests: Sender<BusRequest>, snapshot: Arc<Mutex<ShellSnapshot>>) -> Self {
         ShellInterface { requests, snapshot }
     }
 
@@ -265,7 +225,7 @@ impl ShellInterface {
             _ => true,
         };
         if !still_there {
-            let _ = self.requests.send(ShellRequest::PeerGone(holder));
+            let _ = self.requests.send(BusRequest::PeerGone(holder));
         }
         Ok(())
     }
@@ -398,94 +358,13 @@ impl State {
                 file,
                 reply,
             } => self.request_screenshot(caller, file, reply),
-            ShellRequest::ReplayStep(count, reply) => {
-                let _ = reply.send(self.car_replay_step(count));
-            }
-            ShellRequest::CanFrame {
-                interface,
-                id,
-                data,
-                reply,
-            } => {
-                self.car_frame(&interface, id, &data);
-                let _ = reply.send(());
-            }
-            ShellRequest::VehicleSet(name, value, reply) => {
-                let _ = reply.send(self.car_simulate(&name, &value));
-            }
             ShellRequest::AudioFocus {
                 holder,
                 focus,
                 caller,
                 reply,
             } => {
-                if let Some(caller) = caller
-                    && !self.may_hold_call_focus(&caller)
-                {
-                    warn!(holder, ?caller, "refused the call audio focus");
-                    let _ = reply.send(Err(format!(
-                        "user {} may not hold the call audio focus: only the phone apps \
-                         (`telephony = true`), root and Cowl's user",
-                        caller.uid.map_or("unknown".into(), |uid| uid.to_string())
-                    )));
-                    return;
-                }
-                self.audio_focus.hold(&holder, focus);
-                info!(
-                    holder,
-                    focus = focus.as_str(),
-                    now = self.audio_focus.strongest().as_str(),
-                    "audio focus"
-                );
-                let _ = reply.send(Ok(()));
-            }
-            ShellRequest::PeerGone(holder) => {
-                if self.audio_focus.forget(&holder) {
-                    info!(
-                        holder,
-                        now = self.audio_focus.strongest().as_str(),
-                        "audio focus given back by leaving the bus"
-                    );
-                }
-            }
-            ShellRequest::Touch {
-                kind,
-                slot,
-                at,
-                reply,
-            } => {
-                use super::debug::{TouchAt, TouchKind};
-                let position = match at {
-                    TouchAt::Global(x, y) => (x, y).into(),
-                    TouchAt::Panel { output, x, y } => {
-                        let panel = self
-                            .space
-                            .outputs()
-                            .find(|candidate| candidate.name() == output)
-                            .and_then(|output| {
-                                let size = crate::input::panel::panel_size(output)?;
-                                let native = (x * size.w, y * size.h).into();
-                                crate::input::panel::panel_to_global(&self.space, output, native)
-                            });
-                        match panel {
-                            Some(position) => position,
-                            None => {
-                                let _ = reply.send(Err(ShellError::UnknownOutput(output)));
-                                return;
-                            }
-                        }
-                    }
-                };
-                let slot = Some(slot).into();
-                let time = self.clock.now().as_millis();
-                match kind {
-                    TouchKind::Down => self.touch_down(slot, position, time),
-                    TouchKind::Motion => self.touch_motion(slot, position, time),
-                    TouchKind::Up => self.touch_up(slot, time),
-                    TouchKind::Cancel => self.touch_cancel(),
-                }
-                self.touch_frame();
-                let _ = reply.send(Ok(()));
+                let _ = reply.send(self.audio_focus_request(&holder, focus, caller.as_ref()));
             }
         }
     }

@@ -18,7 +18,7 @@ use tracing::warn;
 use zbus::{Connection, interface};
 use zbus::{OwnedVariant, Variant};
 
-use super::shell::ShellRequest;
+use super::request::{BusRequest, Reply, ask_loop};
 use crate::state::State;
 
 pub const VEHICLE_NAME: &str = "org.cowl.Vehicle";
@@ -93,13 +93,19 @@ impl From<SimError> for VehicleBusError {
     }
 }
 
+/// A Vehicle1 call that the event loop answers.
+pub enum VehicleRequest {
+    /// `Set` (simulator only): property name and value as text.
+    Set(String, String, Reply<Result<(), SimError>>),
+}
+
 pub struct VehicleInterface {
-    requests: Sender<ShellRequest>,
+    requests: Sender<BusRequest>,
     snapshot: Arc<Mutex<VehicleSnapshot>>,
 }
 
 impl VehicleInterface {
-    pub fn new(requests: Sender<ShellRequest>, snapshot: Arc<Mutex<VehicleSnapshot>>) -> Self {
+    pub fn new(requests: Sender<BusRequest>, snapshot: Arc<Mutex<VehicleSnapshot>>) -> Self {
         VehicleInterface { requests, snapshot }
     }
 
@@ -137,8 +143,8 @@ impl VehicleInterface {
 
     /// Simulator only: sets a property from text ("R", "42.5", "true").
     async fn set(&self, name: String, value: String) -> Result<(), VehicleBusError> {
-        let request = |reply| ShellRequest::VehicleSet(name, value, reply);
-        super::shell::ask_loop(&self.requests, request, VehicleBusError::Failed)
+        let request = |reply| VehicleRequest::Set(name, value, reply);
+        ask_loop(&self.requests, request, VehicleBusError::Failed)
             .await?
             .map_err(VehicleBusError::from)
     }
@@ -212,10 +218,10 @@ impl State {
     fn vehicle_snapshot(&self) -> VehicleSnapshot {
         let now = self.car_now();
         VehicleSnapshot {
-            values: self.car.store.snapshot(now),
-            driving_state: self.car.driving_state.name().to_string(),
-            restrictions: self.car.restrictions,
-            source: format!("{:?}", self.car.source).to_lowercase(),
+            values: self.car.store().snapshot(now),
+            driving_state: self.car.driving_state().name().to_string(),
+            restrictions: self.car.restrictions(),
+            source: format!("{:?}", self.car.source()).to_lowercase(),
             bus_states: self.car.bus_states.clone(),
         }
     }
@@ -224,10 +230,10 @@ impl State {
     /// continuous values coalesced.
     pub fn vehicle_publish(&mut self) {
         // Most batches of events (client requests, frames) leave the car as it was.
-        if self.car.generation == self.dbus.vehicle_generation {
+        if self.car.generation() == self.dbus.vehicle_generation {
             return;
         }
-        self.dbus.vehicle_generation = self.car.generation;
+        self.dbus.vehicle_generation = self.car.generation();
         self.vehicle_emit();
     }
 
@@ -238,7 +244,7 @@ impl State {
             *snapshot = current.clone();
         }
         self.dbus.vehicle_published = current.clone();
-        self.dbus.vehicle_generation = self.car.generation;
+        self.dbus.vehicle_generation = self.car.generation();
         self.dbus_signal("vehicle", async move |connection| {
             emit_changes(&connection, &VehicleSnapshot::default(), &current).await
         });
@@ -277,5 +283,16 @@ impl State {
         self.dbus_signal("vehicle", async move |connection| {
             emit_changes(&connection, &previous, &current).await
         });
+    }
+}
+
+impl State {
+    pub fn handle_vehicle_request(&mut self, request: VehicleRequest) {
+        // A caller that gave up (timeout) has dropped its receiver; the send result is moot.
+        match request {
+            VehicleRequest::Set(name, value, reply) => {
+                let _ = reply.send(self.car_simulate(&name, &value));
+            }
+        }
     }
 }

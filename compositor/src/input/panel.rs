@@ -62,6 +62,25 @@ pub fn panel_size(output: &Output) -> Option<Size<f64, Physical>> {
     Some(output.current_mode()?.size.to_f64())
 }
 
+impl crate::state::State {
+    /// The global logical point at `x`, `y` (0..1 across the panel's pixels as mounted) on
+    /// the output named `output`, as its touch controller would report it; `None` for an
+    /// output that does not exist or has no mode.
+    pub fn panel_fraction_to_global(
+        &self,
+        output: &str,
+        x: f64,
+        y: f64,
+    ) -> Option<Point<f64, Logical>> {
+        let output = self
+            .space
+            .outputs()
+            .find(|candidate| candidate.name() == output)?;
+        let size = panel_size(output)?;
+        panel_to_global(&self.space, output, (x * size.w, y * size.h).into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,7 +34,7 @@ pub struct SteeringKeys {
 impl State {
     /// The media key property changed (or not): presses and releases go where they belong.
     pub fn steering_keys(&mut self, now: Duration) {
-        let held = match self.car.store.get(MEDIA_KEY, now) {
+        let held = match self.car.store().get(MEDIA_KEY, now) {
             Some(PropertyValue::String(value)) => key_named(value),
             _ => None,
         };

@@ -515,7 +515,7 @@ impl State {
         };
         not_optimized
             && matches!(
-                self.car.driving_state,
+                self.car.driving_state(),
                 DrivingState::Moving | DrivingState::Unknown
             )
     }

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use cowl_sdk::projection::AudioFocus;
+use tracing::{info, warn};
 
 /// Every app's held focus, by its unique bus name.
 #[derive(Debug, Default)]
@@ -49,6 +50,37 @@ impl AudioFocusHolders {
             .copied()
             .max_by_key(|focus| strength(*focus))
             .unwrap_or(AudioFocus::None)
+    }
+}
+
+impl crate::state::State {
+    /// Shell1.RequestAudioFocus and AbandonAudioFocus: `holder` (a unique bus name) holds
+    /// `focus` now. The call's focus is refused to a caller that is no phone app
+    /// (`identity.rs`); the message says why.
+    pub fn audio_focus_request(
+        &mut self,
+        holder: &str,
+        focus: AudioFocus,
+        caller: Option<&crate::identity::Caller>,
+    ) -> Result<(), String> {
+        if let Some(caller) = caller
+            && !self.may_hold_call_focus(caller)
+        {
+            warn!(holder, ?caller, "refused the call audio focus");
+            return Err(format!(
+                "user {} may not hold the call audio focus: only the phone apps \
+                 (`telephony = true`), root and Cowl's user",
+                caller.uid.map_or("unknown".into(), |uid| uid.to_string())
+            ));
+        }
+        self.audio_focus.hold(holder, focus);
+        info!(
+            holder,
+            focus = focus.as_str(),
+            now = self.audio_focus.strongest().as_str(),
+            "audio focus"
+        );
+        Ok(())
     }
 }
 

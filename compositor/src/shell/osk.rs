@@ -105,7 +105,8 @@ impl State {
 
     /// Whether the car's restrictions forbid typing now (NO_KEYBOARD).
     pub fn keyboard_restricted(&self) -> bool {
-        self.car.restrictions & crate::vehicle_signals::driving::ux::NO_KEYBOARD != 0
+        self.car
+            .restricts(crate::vehicle_signals::driving::ux::NO_KEYBOARD)
     }
 
     /// NO_KEYBOARD came or went. An input method (input-method-v2) is activated by smithay

@@ -176,9 +176,10 @@ impl State {
             self.projection.audio_focus = None;
             self.projection.requested_during_reverse = false;
         }
-        self.chrome.readouts.phone = phone.as_ref().map(|phone| phone.name.clone());
+        self.chrome_show_phone(phone.as_ref().map(|phone| phone.name.clone()));
         self.projection.phone = phone;
         self.shell_forget_gone_apps();
+        // The dock offers the phone's app only while a phone is connected.
         self.queue_redraw_all();
     }
 
@@ -257,7 +258,7 @@ impl State {
             self.projection.told_night = Some(night);
             self.projection_call(ProjectionCall::NightMode(night));
         }
-        let restrictions = self.car.restrictions;
+        let restrictions = self.car.restrictions();
         if self.projection.told_restrictions != Some(restrictions) {
             self.projection.told_restrictions = Some(restrictions);
             self.projection_call(ProjectionCall::DrivingStatus(
