@@ -14,9 +14,9 @@ use std::os::fd::AsFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 
 use common::Compositor;
+use wayland_client::Connection;
 use wayland_client::globals::{GlobalListContents, registry_queue_init};
 use wayland_client::protocol::wl_registry;
-use wayland_client::{Connection, Dispatch, QueueHandle};
 use wayland_protocols::wp::security_context::v1::client::{
     wp_security_context_manager_v1, wp_security_context_v1,
 };
@@ -165,18 +165,6 @@ fn privileged_globals_are_only_for_trusted_clients_and_never_in_a_sandbox() {
 }
 
 struct Sandbox;
-
-impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for Sandbox {
-    fn event(
-        _: &mut Self,
-        _: &wl_registry::WlRegistry,
-        _: wl_registry::Event,
-        _: &GlobalListContents,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
 
 wayland_client::delegate_noop!(Sandbox: ignore wp_security_context_manager_v1::WpSecurityContextManagerV1);
 wayland_client::delegate_noop!(Sandbox: ignore wp_security_context_v1::WpSecurityContextV1);
@@ -417,3 +405,5 @@ fn gles_falls_back_to_pixman_without_an_egl_device() {
     let image = compositor.capture();
     assert!(image.is_filled(0, 0, 320, 240, common::BLACK));
 }
+
+wayland_client::delegate_dispatch!(Sandbox: [wl_registry::WlRegistry: GlobalListContents] => cowl_testkit::wayland::Globals);

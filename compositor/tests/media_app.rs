@@ -10,13 +10,13 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use common::bus::PrivateBus;
-use common::log::LogLines;
 use common::{Compositor, Image, reference};
 use cowl_sdk::vehicle::names::{CURRENT_GEAR, SPEED};
+use cowl_testkit::LogLines;
 
 /// A 1280x800 head unit (status bar 0..48, the app 48..720, dock 720..800) whose chrome
 /// follows the car's DayNightMode, as the app does (the simulator says DAY).
@@ -102,32 +102,12 @@ impl MediaInCowl {
     }
 
     fn playerctl(&self, args: &[&str]) -> String {
-        let output = Command::new("playerctl")
-            .args(["--player", "cowl"])
-            .args(args)
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address)
-            .output()
-            .expect("run playerctl (is the playerctl package installed?)");
-        assert!(
-            output.status.success(),
-            "playerctl {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).trim().to_string()
+        cowl_testkit::playerctl::playerctl(&self.bus, args, String::new)
     }
 
     /// `playerctl --follow ARGS`: a line each time what it shows changes.
-    fn follow(&self, args: &[&str]) -> Follow {
-        let process = Command::new("playerctl")
-            .args(["--player", "cowl", "--follow"])
-            .args(args)
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("run playerctl (is the playerctl package installed?)");
-        Follow::of(process)
+    fn follow(&self, args: &[&str]) -> cowl_testkit::playerctl::Follow {
+        cowl_testkit::playerctl::follow(&self.bus, args)
     }
 
     /// Pauses at the start of the track: a still screen for the references.
@@ -169,32 +149,6 @@ impl Drop for MediaInCowl {
     fn drop(&mut self) {
         let _ = self.app.kill();
         let _ = self.app.wait();
-    }
-}
-
-struct Follow {
-    process: Child,
-    lines: LogLines,
-}
-
-impl Follow {
-    /// Reads the lines of a running `playerctl --follow` as they come.
-    fn of(mut process: Child) -> Follow {
-        let lines = LogLines::of_stdout(&mut process);
-        Follow { process, lines }
-    }
-
-    /// Waits for the line `expected`; lines before it are passed over.
-    fn wait_for(&self, what: &str, expected: &str) {
-        self.lines
-            .wait_for(&format!("{what} ({expected:?})"), |line| line == expected);
-    }
-}
-
-impl Drop for Follow {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
     }
 }
 
@@ -351,34 +305,15 @@ fn on_a_head_unit(session_bus: Option<&PrivateBus>) {
     cowl.wait_for_capture("the app by day, as the car on Cowl's bus says", |image| {
         image.pixel(640, APP_TOP + 640) == DAY_BACKGROUND
     });
-    let playerctl_on = |address: &str, args: &[&str]| {
-        let output = Command::new("playerctl")
-            .args(["--player", "cowl"])
-            .args(args)
-            .env("DBUS_SESSION_BUS_ADDRESS", address)
-            .output()
-            .expect("run playerctl");
-        assert!(
-            output.status.success(),
-            "MPRIS on {address}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).trim().to_string()
-    };
     if let Some(session_bus) = session_bus {
-        assert_eq!(playerctl_on(&session_bus.address, &["status"]), "Stopped");
+        assert_eq!(
+            cowl_testkit::playerctl::playerctl(session_bus, &["status"], String::new),
+            "Stopped"
+        );
     }
     // The wheel's play key, decoded by Cowl, reaches the app on Cowl's bus.
     let key = "Vehicle.Cabin.SteeringWheel.MediaKey";
-    let state = Command::new("playerctl")
-        .args(["--player", "cowl", "--follow", "status"])
-        .env("DBUS_SESSION_BUS_ADDRESS", &car_bus.address)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run playerctl");
-    let state = Follow::of(state);
+    let state = cowl_testkit::playerctl::follow(&car_bus, &["status"]);
     state.wait_for("the player on Cowl's bus", "Stopped");
     car_bus.cowlctl_ok(&["vehicle", "set", key, "PlayPause"]);
     car_bus.cowlctl_ok(&["vehicle", "set", key, "None"]);

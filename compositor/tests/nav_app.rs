@@ -12,8 +12,8 @@ use std::process::{Child, Stdio};
 
 use common::bus::PrivateBus;
 use common::drive::{STEPPED_DRIVE_ARGS, SteppedDrive};
-use common::log::LogLines;
 use common::{Compositor, Image};
+use cowl_testkit::LogLines;
 
 /// The app's zone starts below the status bar (`common::one_app_config`).
 const APP_TOP: usize = 48;

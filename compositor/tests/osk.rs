@@ -216,17 +216,7 @@ impl Dispatch<input_method::ZwpInputMethodV2, ()> for InputMethodState {
     }
 }
 
-impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for InputMethodState {
-    fn event(
-        _: &mut Self,
-        _: &wl_registry::WlRegistry,
-        _: wl_registry::Event,
-        _: &GlobalListContents,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
-
 wayland_client::delegate_noop!(InputMethodState: ignore input_method_manager::ZwpInputMethodManagerV2);
 wayland_client::delegate_noop!(InputMethodState: ignore wl_seat::WlSeat);
+
+wayland_client::delegate_dispatch!(InputMethodState: [wl_registry::WlRegistry: GlobalListContents] => cowl_testkit::wayland::Globals);

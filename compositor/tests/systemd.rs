@@ -7,7 +7,7 @@
 mod common;
 
 use common::Compositor;
-use common::log::LogLines;
+use cowl_testkit::LogLines;
 
 #[test]
 fn a_watchdog_asked_for_is_pinged_at_half_its_timeout() {

@@ -365,7 +365,7 @@ fn assert_denied(output: &Output, what: &str) {
 /// user `uid`. Its lines (`PATH INTERFACE.MEMBER`) come as it hears them.
 struct Monitor {
     process: std::process::Child,
-    lines: common::log::LogLines,
+    lines: cowl_testkit::LogLines,
 }
 
 /// The environment variable that makes `listener_of_every_signal` listen on a bus.
@@ -392,7 +392,7 @@ impl Monitor {
             .stderr(Stdio::null())
             .spawn()
             .expect("run setpriv and this test binary");
-        let lines = common::log::LogLines::of_stdout(&mut process);
+        let lines = cowl_testkit::LogLines::of_stdout(&mut process);
         let monitor = Monitor { process, lines };
         monitor.wait_for("the listener to be subscribed", |line| line == "listening");
         monitor

@@ -9,68 +9,19 @@ use std::io::BufRead;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::Receiver;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
-use common::{DEADLINE, PrivateBus, copy_media};
+use common::copy_media;
 use cowl_sdk::projection::{self, AudioFocus, NavigationFocus, ProjectionBackend, SteeringKey};
-
-/// A process's output lines as they come (a reader thread per pipe).
-fn lines_of(pipe: impl std::io::Read + Send + 'static) -> (Receiver<String>, Arc<Mutex<String>>) {
-    let (sender, lines) = std::sync::mpsc::channel();
-    let all = Arc::new(Mutex::new(String::new()));
-    let kept = all.clone();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
-            kept.lock().unwrap().push_str(&format!("{line}\n"));
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    (lines, all)
-}
-
-/// Waits for the next line that satisfies `done`; lines before it are passed over.
-fn next_line(
-    lines: &Receiver<String>,
-    what: &str,
-    done: impl Fn(&str) -> bool,
-    log: impl Fn() -> String,
-) -> String {
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match lines.recv_timeout(left) {
-            Ok(line) if done(&line) => return line,
-            Ok(_) => {}
-            Err(_) => panic!("timed out waiting for {what}\n--- app log ---\n{}", log()),
-        }
-    }
-}
-
-/// `playerctl --follow`: a line each time what it shows changes.
-struct Follow {
-    process: Child,
-    lines: Receiver<String>,
-}
-
-impl Drop for Follow {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
+use cowl_testkit::{LogLines, PrivateBus};
 
 struct MediaApp {
     process: Child,
-    lines: Receiver<String>,
-    log: Arc<Mutex<String>>,
+    /// The app's log (its standard error).
+    lines: LogLines,
     bus: PrivateBus,
     _dir: tempfile::TempDir,
     /// Status, title, loop and shuffle, as playerctl sees them.
-    state: Follow,
+    state: cowl_testkit::playerctl::Follow,
 }
 
 /// What the state follower prints.
@@ -95,7 +46,7 @@ impl MediaApp {
     fn launch(mut app: Command, dir: tempfile::TempDir) -> MediaApp {
         let bus = PrivateBus::start();
         // The follower first: it waits for the player to appear.
-        let state = follow(&bus, &["metadata", "--format", STATE_FORMAT]);
+        let state = cowl_testkit::playerctl::follow(&bus, &["metadata", "--format", STATE_FORMAT]);
         let mut process = app
             .arg("--no-window")
             .arg("--store")
@@ -107,42 +58,29 @@ impl MediaApp {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start cowl-media");
-        let (lines, log) = lines_of(process.stderr.take().expect("the app's stderr"));
+        let lines = LogLines::of(&mut process);
         MediaApp {
             process,
             lines,
-            log,
             bus,
             _dir: dir,
             state,
         }
     }
 
+    /// The app's log so far, for a failure's message.
     fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
+        format!("--- app log ---\n{}", self.lines.whole())
     }
 
     fn playerctl(&self, args: &[&str]) -> String {
-        let output = Command::new("playerctl")
-            .args(["--player", "cowl"])
-            .args(args)
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address)
-            .output()
-            .expect("run playerctl (is the playerctl package installed?)");
-        assert!(
-            output.status.success(),
-            "playerctl {args:?}: {}\n--- app log ---\n{}",
-            String::from_utf8_lossy(&output.stderr),
-            self.log()
-        );
-        String::from_utf8_lossy(&output.stdout).trim().to_string()
+        cowl_testkit::playerctl::playerctl(&self.bus, args, || self.log())
     }
 
     /// Waits until the state follower prints a line that satisfies `done`
     /// (`status|title|loop|shuffle`).
     fn state_is(&self, what: &str, done: impl Fn(&[&str]) -> bool) -> String {
-        next_line(
-            &self.state.lines,
+        self.state.lines.next_matching(
             what,
             |line| done(&line.split('|').collect::<Vec<_>>()),
             || self.log(),
@@ -162,27 +100,12 @@ impl MediaApp {
     /// Waits for the app's next log line that says `text` (what it did that D-Bus does not
     /// show: ducking). Lines before it are passed over.
     fn log_shows(&self, text: &str) {
-        next_line(
-            &self.lines,
+        self.lines.next_matching(
             &format!("the log to say {text:?}"),
             |line| line.contains(text),
             || self.log(),
         );
     }
-}
-
-fn follow(bus: &PrivateBus, args: &[&str]) -> Follow {
-    let mut process = Command::new("playerctl")
-        .args(["--player", "cowl", "--follow"])
-        .args(args)
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run playerctl (is the playerctl package installed?)");
-    let (lines, _) = lines_of(process.stdout.take().expect("playerctl's stdout"));
-    Follow { process, lines }
 }
 
 impl Drop for MediaApp {
@@ -239,15 +162,14 @@ fn playerctl_controls_playback_and_reads_the_tags() {
 #[test]
 fn seeking_moves_the_position_and_signals_seeked() {
     let app = MediaApp::start();
-    let seeks = follow(&app.bus, &["position"]);
+    let seeks = cowl_testkit::playerctl::follow(&app.bus, &["position"]);
     app.playerctl(&["play"]);
     app.status_is("Playing");
     app.playerctl(&["pause"]);
     app.status_is("Paused");
     app.playerctl(&["position", "2"]);
     // playerctl prints the position again on each Seeked signal.
-    next_line(
-        &seeks.lines,
+    seeks.lines.next_matching(
         "Seeked to 2 s",
         |line| line.starts_with("2.0"),
         || app.log(),
@@ -479,8 +401,7 @@ fn removable_media_comes_and_goes_with_its_mount() {
         .arg(&removable_root);
     let app = MediaApp::launch(app, dir);
     let scanned = |files: usize| {
-        next_line(
-            &app.lines,
+        app.lines.next_matching(
             &format!("a scan that finds {files} files"),
             |line| line.contains("library scanned") && line.contains(&format!("files={files} ")),
             || app.log(),
@@ -504,14 +425,11 @@ fn removable_media_comes_and_goes_with_its_mount() {
     );
 
     // Pulled while playing: the track stops and leaves the library.
-    let status = follow(&app.bus, &["status"]);
+    let status = cowl_testkit::playerctl::follow(&app.bus, &["status"]);
     namespace.pull(&mount_point);
-    next_line(
-        &status.lines,
-        "stopped",
-        |line| line == "Stopped",
-        || app.log(),
-    );
+    status
+        .lines
+        .next_matching("stopped", |line| line == "Stopped", || app.log());
     scanned(0);
     // The player is still there, with no track: playerctl finds no metadata to print.
     assert_eq!(app.playerctl(&["status"]), "Stopped");

@@ -231,21 +231,6 @@ impl Dispatch<wl_callback::WlCallback, ()> for Observed {
     }
 }
 
-impl Dispatch<xdg_wm_base::XdgWmBase, ()> for Observed {
-    fn event(
-        _: &mut Observed,
-        wm_base: &xdg_wm_base::XdgWmBase,
-        event: xdg_wm_base::Event,
-        _: &(),
-        _: &Connection,
-        _: &QueueHandle<Observed>,
-    ) {
-        if let xdg_wm_base::Event::Ping { serial } = event {
-            wm_base.pong(serial);
-        }
-    }
-}
-
 impl Dispatch<xdg_surface::XdgSurface, ()> for Observed {
     fn event(
         observed: &mut Observed,
@@ -302,3 +287,4 @@ delegate_noop!(Observed: ignore wl_shm::WlShm);
 delegate_noop!(Observed: ignore wl_shm_pool::WlShmPool);
 delegate_noop!(Observed: ignore wl_buffer::WlBuffer);
 delegate_noop!(Observed: ignore wl_seat::WlSeat);
+wayland_client::delegate_dispatch!(Observed: [xdg_wm_base::XdgWmBase: ()] => cowl_testkit::wayland::Pong);

@@ -1,33 +1,22 @@
 //! Placement by app_id, activation, split-role apps, home and explicit splits, and the
 //! refusals of each: which window is shown where, at which size.
 
+use cowl_testkit::config::{app, layout};
+
 use super::fixture::Fixture;
 use crate::shell::activation::ShellError;
 
-/// 640x480: status bar 0..40, app area 40..400 (360 high), dock 400..480.
-const CONFIG: &str = r##"
-[[outputs]]
-name = "HEADLESS-1"
-[outputs.layout]
-status_bar = { edge = "top", size = 40 }
-dock = { edge = "bottom", size = 80 }
-
-[shell]
-split_ratio = 0.6
-
-[[apps]]
-id = "org.test.Red"
-name = "Red"
-
-[[apps]]
-id = "org.test.Green"
-name = "Green"
-
-[[apps]]
-id = "org.test.Blue"
-name = "Blue"
-role = "split"
-"##;
+/// 640x480: status bar 0..40, app area 40..400 (360 high), dock 400..480; splits at 0.6.
+fn config() -> String {
+    [
+        layout("HEADLESS-1", 40, 80),
+        "[shell]\nsplit_ratio = 0.6\n\n".into(),
+        app("org.test.Red", "Red", &[]),
+        app("org.test.Green", "Green", &[]),
+        app("org.test.Blue", "Blue", &["role = \"split\""]),
+    ]
+    .concat()
+}
 
 fn at(app: &str, rect: (i32, i32, i32, i32)) -> (String, (i32, i32, i32, i32)) {
     (app.to_string(), rect)
@@ -35,7 +24,7 @@ fn at(app: &str, rect: (i32, i32, i32, i32)) -> (String, (i32, i32, i32, i32)) {
 
 #[test]
 fn apps_land_in_their_zones_and_the_views_switch() {
-    let mut f = Fixture::new(CONFIG, "640x480");
+    let mut f = Fixture::new(&config(), "640x480");
     let red = f.show_app("org.test.Red", 0xff0000);
     assert_eq!(
         f.configured_size(red),
@@ -110,7 +99,7 @@ fn apps_land_in_their_zones_and_the_views_switch() {
 
 #[test]
 fn when_the_active_app_closes_the_one_before_it_comes_back() {
-    let mut f = Fixture::new(CONFIG, "640x480");
+    let mut f = Fixture::new(&config(), "640x480");
     f.show_app("org.test.Red", 0xff0000);
     let green = f.show_app("org.test.Green", 0x00ff00);
     assert_eq!(f.state.active_app().as_deref(), Some("org.test.Green"));
@@ -122,7 +111,7 @@ fn when_the_active_app_closes_the_one_before_it_comes_back() {
 
 #[test]
 fn the_shell_and_capture_globals_are_only_for_trusted_clients() {
-    let mut f = Fixture::new(CONFIG, "640x480");
+    let mut f = Fixture::new(&config(), "640x480");
     let app = f.add_client(crate::identity::Vouched::AnyApp);
     let tool = f.add_client_as(crate::state::ClientState {
         privileged: true,

@@ -3,6 +3,8 @@
 //! dock, its dock button greyed; all undone once parked. The same rules are tried by hostile
 //! clients against a real `cowl` in `compositor/tests/lockouts.rs` and `hostile.rs`.
 
+use cowl_testkit::config::{app, layout};
+
 use super::fixture::Fixture;
 use crate::chrome::layout::Target;
 use crate::chrome::panels::CoverReason;
@@ -10,25 +12,18 @@ use crate::identity::Vouched;
 use crate::shell::activation::ShellError;
 
 /// 640x480 with a status bar of 40: the app area is 0,40 640x440.
-const VIDEO: &str = r##"
-[[outputs]]
-name = "HEADLESS-1"
-[outputs.layout]
-status_bar = { edge = "top", size = 40 }
-
-[[apps]]
-id = "org.test.Video"
-name = "Video"
-video = true
-
-[[apps]]
-id = "org.test.Plain"
-name = "Plain"
-"##;
+fn video() -> String {
+    [
+        layout("HEADLESS-1", 40, 0),
+        app("org.test.Video", "Video", &["video = true"]),
+        app("org.test.Plain", "Plain", &[]),
+    ]
+    .concat()
+}
 
 #[test]
 fn a_video_app_is_covered_while_moving_and_uncovered_once_parked() {
-    let mut f = Fixture::new(VIDEO, "640x480");
+    let mut f = Fixture::new(&video(), "640x480");
     let video = f.show_app("org.test.Video", 0xff0000);
     assert_eq!(f.covers(), []);
 
@@ -60,29 +55,28 @@ fn a_video_app_is_covered_while_moving_and_uncovered_once_parked() {
 
 #[test]
 fn a_plain_app_is_not_covered_while_moving() {
-    let mut f = Fixture::new(VIDEO, "640x480");
+    let mut f = Fixture::new(&video(), "640x480");
     f.show_app("org.test.Plain", 0x00ff00);
     f.drive();
     assert_eq!(f.covers(), []);
 }
 
-/// 640x480: a dock along the bottom (400..480).
-const RESTRICTED: &str = r##"
-[[outputs]]
-name = "HEADLESS-1"
-[outputs.layout]
-dock = { edge = "bottom", size = 80 }
-
-[[apps]]
-id = "org.test.Game"
-name = "Game"
-restrict_while_driving = true
-fallback = "org.test.Nav"
-
-[[apps]]
-id = "org.test.Nav"
-name = "Nav"
-"##;
+/// 640x480: a dock along the bottom (400..480); the game gives way to the navigation.
+fn restricted() -> String {
+    [
+        layout("HEADLESS-1", 0, 80),
+        app(
+            "org.test.Game",
+            "Game",
+            &[
+                "restrict_while_driving = true",
+                "fallback = \"org.test.Nav\"",
+            ],
+        ),
+        app("org.test.Nav", "Nav", &[]),
+    ]
+    .concat()
+}
 
 fn greyed(f: &Fixture, app_id: &str) -> bool {
     f.dock()
@@ -94,7 +88,7 @@ fn greyed(f: &Fixture, app_id: &str) -> bool {
 
 #[test]
 fn a_restricted_app_gives_way_to_its_fallback_and_cannot_be_opened_while_moving() {
-    let mut f = Fixture::new(RESTRICTED, "640x480");
+    let mut f = Fixture::new(&restricted(), "640x480");
     f.show_app("org.test.Nav", 0x00ff00);
     f.show_app("org.test.Game", 0x0000ff);
     assert_eq!(f.state.active_app().as_deref(), Some("org.test.Game"));
@@ -128,7 +122,7 @@ fn a_restricted_app_gives_way_to_its_fallback_and_cannot_be_opened_while_moving(
 
 #[test]
 fn an_unknown_app_is_hidden_while_moving_and_a_stranger_cannot_claim_a_declared_id() {
-    let mut f = Fixture::new(RESTRICTED, "640x480");
+    let mut f = Fixture::new(&restricted(), "640x480");
     f.show_app("org.test.Nav", 0x00ff00);
     // A client Cowl cannot vouch for claims the game's id: it is an unknown app of its own.
     let stranger = f.add_client(Vouched::Nobody);

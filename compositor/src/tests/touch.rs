@@ -1,29 +1,24 @@
 //! The chrome's touch zones: a tap on the dock or a home tile drives the shell and never
 //! reaches an app; a tap in the app area reaches the app under it, in its coordinates.
 
+use cowl_testkit::config::{app, layout};
+
 use super::fixture::{Fixture, centre};
 use crate::chrome::layout::Target;
 
 /// 640x480: status bar 0..40, app area 40..400, dock 400..480.
-const CONFIG: &str = r##"
-[[outputs]]
-name = "HEADLESS-1"
-[outputs.layout]
-status_bar = { edge = "top", size = 40 }
-dock = { edge = "bottom", size = 80 }
-
-[[apps]]
-id = "org.test.Red"
-name = "Red"
-
-[[apps]]
-id = "org.test.Green"
-name = "Green"
-"##;
+fn config() -> String {
+    [
+        layout("HEADLESS-1", 40, 80),
+        app("org.test.Red", "Red", &[]),
+        app("org.test.Green", "Green", &[]),
+    ]
+    .concat()
+}
 
 #[test]
 fn dock_taps_switch_apps_and_go_home_and_never_reach_an_app() {
-    let mut f = Fixture::new(CONFIG, "640x480");
+    let mut f = Fixture::new(&config(), "640x480");
     let red = f.show_app("org.test.Red", 0xff0000);
     let green = f.show_app("org.test.Green", 0x00ff00);
     for client in [red, green] {
@@ -62,7 +57,7 @@ fn dock_taps_switch_apps_and_go_home_and_never_reach_an_app() {
 
 #[test]
 fn a_tap_in_the_app_area_reaches_the_app_in_its_own_coordinates() {
-    let mut f = Fixture::new(CONFIG, "640x480");
+    let mut f = Fixture::new(&config(), "640x480");
     let red = f.show_app("org.test.Red", 0xff0000);
     f.client(red).listen_to_touch();
     f.roundtrip(red);
@@ -73,7 +68,7 @@ fn a_tap_in_the_app_area_reaches_the_app_in_its_own_coordinates() {
 
 #[test]
 fn a_home_tile_opens_its_app() {
-    let mut f = Fixture::new(CONFIG, "640x480");
+    let mut f = Fixture::new(&config(), "640x480");
     f.show_app("org.test.Red", 0xff0000);
     f.show_app("org.test.Green", 0x00ff00);
     f.state.home(None).expect("home");

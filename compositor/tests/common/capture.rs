@@ -208,20 +208,10 @@ impl Dispatch<frame_v1::ZwlrScreencopyFrameV1, ()> for Capturer {
     }
 }
 
-impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for Capturer {
-    fn event(
-        _: &mut Self,
-        _: &wl_registry::WlRegistry,
-        _: wl_registry::Event,
-        _: &GlobalListContents,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
-
 wayland_client::delegate_noop!(Capturer: ignore manager_v1::ZwlrScreencopyManagerV1);
 wayland_client::delegate_noop!(Capturer: ignore wl_output::WlOutput);
 wayland_client::delegate_noop!(Capturer: ignore wl_shm::WlShm);
 wayland_client::delegate_noop!(Capturer: ignore wl_shm_pool::WlShmPool);
 wayland_client::delegate_noop!(Capturer: ignore wl_buffer::WlBuffer);
+
+wayland_client::delegate_dispatch!(Capturer: [wl_registry::WlRegistry: GlobalListContents] => cowl_testkit::wayland::Globals);

@@ -479,33 +479,6 @@ impl TestClient {
     }
 }
 
-impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for ClientState {
-    fn event(
-        _: &mut Self,
-        _: &wl_registry::WlRegistry,
-        _: wl_registry::Event,
-        _: &GlobalListContents,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
-
-impl Dispatch<xdg_wm_base::XdgWmBase, ()> for ClientState {
-    fn event(
-        _: &mut Self,
-        wm_base: &xdg_wm_base::XdgWmBase,
-        event: xdg_wm_base::Event,
-        _: &(),
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-        if let xdg_wm_base::Event::Ping { serial } = event {
-            wm_base.pong(serial);
-        }
-    }
-}
-
 impl Dispatch<xdg_surface::XdgSurface, ()> for ClientState {
     fn event(
         state: &mut Self,
@@ -713,3 +686,6 @@ wayland_client::delegate_noop!(ClientState: ignore wp_content_type_manager_v1::W
 wayland_client::delegate_noop!(ClientState: ignore wp_content_type_v1::WpContentTypeV1);
 wayland_client::delegate_noop!(ClientState: ignore zwp_text_input_manager_v3::ZwpTextInputManagerV3);
 wayland_client::delegate_noop!(ClientState: ignore zwp_text_input_v3::ZwpTextInputV3);
+
+wayland_client::delegate_dispatch!(ClientState: [wl_registry::WlRegistry: GlobalListContents] => cowl_testkit::wayland::Globals);
+wayland_client::delegate_dispatch!(ClientState: [xdg_wm_base::XdgWmBase: ()] => cowl_testkit::wayland::Pong);

@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 
+use wayland_client::Connection;
 use wayland_client::globals::{GlobalListContents, registry_queue_init};
 use wayland_client::protocol::{wl_compositor, wl_registry, wl_surface};
-use wayland_client::{Connection, Dispatch, QueueHandle};
 use wayland_protocols::xdg::shell::client::{xdg_surface, xdg_toplevel, xdg_wm_base};
 
 /// What the flooding client's dispatch keeps.
@@ -231,49 +231,10 @@ fn hung_up(connection: &Connection) -> bool {
     poll(&mut fds, Some(&zero)).is_ok() && fds[0].revents().contains(PollFlags::HUP)
 }
 
-impl Dispatch<wl_registry::WlRegistry, GlobalListContents> for FloodState {
-    fn event(
-        _: &mut Self,
-        _: &wl_registry::WlRegistry,
-        _: wl_registry::Event,
-        _: &GlobalListContents,
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-    }
-}
-
-impl Dispatch<xdg_wm_base::XdgWmBase, ()> for FloodState {
-    fn event(
-        _: &mut Self,
-        wm_base: &xdg_wm_base::XdgWmBase,
-        event: xdg_wm_base::Event,
-        _: &(),
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-        // Answers pings: the flood is busy, not hung.
-        if let xdg_wm_base::Event::Ping { serial } = event {
-            wm_base.pong(serial);
-        }
-    }
-}
-
-impl Dispatch<xdg_surface::XdgSurface, ()> for FloodState {
-    fn event(
-        _: &mut Self,
-        xdg_surface: &xdg_surface::XdgSurface,
-        event: xdg_surface::Event,
-        _: &(),
-        _: &Connection,
-        _: &QueueHandle<Self>,
-    ) {
-        if let xdg_surface::Event::Configure { serial } = event {
-            xdg_surface.ack_configure(serial);
-        }
-    }
-}
-
 wayland_client::delegate_noop!(FloodState: ignore wl_compositor::WlCompositor);
 wayland_client::delegate_noop!(FloodState: ignore wl_surface::WlSurface);
 wayland_client::delegate_noop!(FloodState: ignore xdg_toplevel::XdgToplevel);
+
+wayland_client::delegate_dispatch!(FloodState: [wl_registry::WlRegistry: GlobalListContents] => cowl_testkit::wayland::Globals);
+wayland_client::delegate_dispatch!(FloodState: [xdg_wm_base::XdgWmBase: ()] => cowl_testkit::wayland::Pong);
+wayland_client::delegate_dispatch!(FloodState: [xdg_surface::XdgSurface: ()] => cowl_testkit::wayland::AckConfigure);

@@ -13,7 +13,6 @@ pub mod capture;
 pub mod client;
 pub mod drive;
 pub mod flood;
-pub mod log;
 pub mod peer;
 pub mod phone;
 pub mod reference;
@@ -105,9 +104,8 @@ pub const NIGHT_PANEL: [u8; 3] = [0x15, 0x1b, 0x23];
 /// The same in the day theme.
 pub const DAY_PANEL: [u8; 3] = [0xf2, 0xf4, 0xf7];
 
-/// Generous for a loaded 2-core CI machine with software rendering; a passing test never
-/// waits this long.
-pub const DEADLINE: Duration = Duration::from_secs(60);
+/// How long a test waits for anything (the testkit's, shared by every crate's tests).
+pub const DEADLINE: Duration = cowl_testkit::DEADLINE;
 
 pub struct Compositor {
     /// `None` once `wait_for_exit` has reaped it.

@@ -8,8 +8,8 @@ use std::time::Duration;
 use cowl_media::engine::{self, Command, EngineConfig, EngineHandle, Snapshot};
 use cowl_media::player::Sinks;
 
-/// Generous for a loaded 2-core machine; a passing test never waits this long.
-pub const DEADLINE: Duration = Duration::from_secs(30);
+/// How long a test waits for anything (the testkit's, shared by every crate's tests).
+pub const DEADLINE: Duration = cowl_testkit::DEADLINE;
 
 /// assets/media: made by assets/media/make-media.sh.
 pub fn media_assets() -> PathBuf {
@@ -101,53 +101,5 @@ impl Harness {
             Ok(Err(_)) => panic!("the engine stopped while waiting for {what}"),
             Err(_) => panic!("timed out waiting for {what}; last: {:#?}", self.snapshot()),
         }
-    }
-}
-
-/// A private session bus for one test (the compositor's tests have the same; these tests
-/// cannot share its code across crates).
-pub struct PrivateBus {
-    daemon: std::process::Child,
-    _dir: tempfile::TempDir,
-    pub address: String,
-}
-
-impl PrivateBus {
-    pub fn start() -> PrivateBus {
-        use std::io::BufRead;
-        let dir = tempfile::tempdir().expect("bus dir");
-        let mut daemon = std::process::Command::new("dbus-daemon")
-            .arg("--session")
-            .arg(format!("--address=unix:path={}/bus", dir.path().display()))
-            .args(["--nofork", "--print-address=1"])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start dbus-daemon (is the dbus-daemon package installed?)");
-        let stdout = daemon.stdout.take().expect("dbus-daemon stdout");
-        let mut address = String::new();
-        std::io::BufReader::new(stdout)
-            .read_line(&mut address)
-            .expect("read the bus address");
-        let address = address.trim().to_string();
-        assert!(!address.is_empty(), "dbus-daemon exited without an address");
-        PrivateBus {
-            daemon,
-            _dir: dir,
-            address,
-        }
-    }
-
-    pub fn connect(&self) -> zbus::Connection {
-        zbus::block_on(zbus::connection::Builder::address(self.address.as_str()).build())
-            .expect("connect to the private bus")
-    }
-}
-
-impl Drop for PrivateBus {
-    fn drop(&mut self) {
-        let _ = self.daemon.kill();
-        let _ = self.daemon.wait();
     }
 }
