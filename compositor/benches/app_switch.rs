@@ -16,25 +16,19 @@ use common::Compositor;
 use common::bus::PrivateBus;
 use common::client::{Feedback, TestClient};
 use cowl_sdk::shell::Shell1Proxy;
+use cowl_testkit::config::screen;
 
 const SWITCHES: usize = 1_000;
 const WARM_UP: usize = 50;
 
-const CONFIG: &str = r##"
-[[outputs]]
-name = "HEADLESS-1"
-[outputs.layout]
-status_bar = { edge = "top", size = 48 }
-dock = { edge = "bottom", size = 96 }
-
-[[apps]]
-id = "org.bench.A"
-name = "A"
-
-[[apps]]
-id = "org.bench.B"
-name = "B"
-"##;
+fn config() -> String {
+    screen("HEADLESS-1")
+        .status_bar(48)
+        .dock(96)
+        .app("org.bench.A", "A", &[])
+        .app("org.bench.B", "B", &[])
+        .toml()
+}
 
 /// The compositor's resident memory (kB), from /proc.
 fn rss_kb(pid: u32) -> u64 {
@@ -81,7 +75,7 @@ fn run(renderer: &str) -> String {
             "1920x720",
         ],
         &bus.env(),
-        CONFIG,
+        &config(),
     );
     let mut a = TestClient::map_toplevel(&compositor, "org.bench.A");
     a.draw(0xff0000);

@@ -23,6 +23,7 @@ use std::time::Duration;
 use common::Compositor;
 use common::bus::PrivateBus;
 use common::capture::{CaptureClient, Probe};
+use cowl_testkit::config::screen;
 
 /// The app's night background (no car: the app stays in its night theme); before it shows,
 /// the home view is there instead.
@@ -32,18 +33,13 @@ const PROBE: (u32, u32) = (640, 48 + 640);
 const WIDTH: u32 = 1280;
 const HEIGHT: u32 = 800;
 
-const CONFIG: &str = r##"
-[[outputs]]
-name = "HEADLESS-1"
-[outputs.layout]
-status_bar = { edge = "top", size = 48 }
-dock = { edge = "bottom", size = 80 }
-
-[[apps]]
-id = "org.cowl.Media"
-name = "Media"
-icon = "media"
-"##;
+fn config() -> String {
+    screen("HEADLESS-1")
+        .status_bar(48)
+        .dock(80)
+        .app("org.cowl.Media", "Media", &["icon = \"media\""])
+        .toml()
+}
 
 const STARTS: usize = 10;
 /// How long playback is watched for the CPU figures.
@@ -122,7 +118,7 @@ struct Run {
 impl Run {
     fn new() -> Run {
         let bus = PrivateBus::start();
-        let config = CONFIG.to_string();
+        let config = &config().to_string();
         let compositor =
             Compositor::headless_on_bus(&bus, "1280x800", &["--vehicle", "none"], &config);
         Run { bus, compositor }

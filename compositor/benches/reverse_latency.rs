@@ -23,6 +23,7 @@ use common::Compositor;
 use common::bus::PrivateBus;
 use common::capture::{CaptureClient, Probe};
 use cowl_sdk::shell::Debug1Proxy;
+use cowl_testkit::config::{GREEN_CAMERA, screen};
 
 const TRIALS: usize = 200;
 const WARM_UP: usize = 10;
@@ -37,11 +38,12 @@ const GEAR_D: &str = "123#33";
 const GEAR_R: &str = "123#11";
 
 fn config() -> String {
-    "[[outputs]]\nname = \"HEADLESS-1\"\n[outputs.layout]\nstatus_bar = { edge = \"top\", size = 48 }\n\
-     dock = { edge = \"bottom\", size = 96 }\n\n[camera]\npipeline = \"videotestsrc is-live=true \
-     pattern=solid-color foreground-color=0xff00c000 ! video/x-raw,format=BGRx,width=640,height=480,\
-     framerate=30/1 ! appsink name=camera\"\n"
-        .to_string()
+    let camera = GREEN_CAMERA.replace("width=160,height=120", "width=640,height=480");
+    screen("HEADLESS-1")
+        .status_bar(48)
+        .dock(96)
+        .camera(&camera)
+        .toml()
 }
 
 fn run(renderer: &str) -> String {

@@ -212,10 +212,7 @@ fn the_camera_comes_with_every_app_hung_and_the_bus_gone() {
     }
 }
 
-const GREEN_PIPELINE: &str = "videotestsrc is-live=true pattern=solid-color \
-                              foreground-color=0xff00c000 \
-                              ! video/x-raw,format=BGRx,width=160,height=120,framerate=30/1 \
-                              ! appsink name=camera";
+const GREEN_PIPELINE: &str = cowl_testkit::config::GREEN_CAMERA;
 
 fn camera_shown(image: &Image) -> bool {
     image.pixel(20, 100) == GREEN && image.pixel(2, 2) == GREEN

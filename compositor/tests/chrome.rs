@@ -9,40 +9,38 @@
 mod common;
 
 use common::{Compositor, reference};
+use cowl_testkit::config::screen;
 
-const LAYOUT: &str = r##"
-[[outputs]]
-name = "HEADLESS-1"
-[outputs.layout]
-status_bar = { edge = "top", size = 48 }
-dock = { edge = "bottom", size = 96 }
-background = "#0b0f14"
-
-[[apps]]
-id = "org.cowl.Navigation"
-name = "Navigation"
-icon = "navigation"
-
-[[apps]]
-id = "org.cowl.Media"
-name = "Media"
-icon = "media"
-role = "split"
-
-[[apps]]
-id = "projection"
-name = "Phone"
-icon = "phone"
-role = "projection"
-
-[[apps]]
-id = "org.cowl.Settings"
-name = "Vehicle settings"
-icon = "settings"
-"##;
+fn layout() -> String {
+    screen("HEADLESS-1")
+        .status_bar(48)
+        .dock(96)
+        .background("#0b0f14")
+        .app(
+            "org.cowl.Navigation",
+            "Navigation",
+            &["icon = \"navigation\""],
+        )
+        .app(
+            "org.cowl.Media",
+            "Media",
+            &["icon = \"media\"", "role = \"split\""],
+        )
+        .app(
+            "projection",
+            "Phone",
+            &["icon = \"phone\"", "role = \"projection\""],
+        )
+        .app(
+            "org.cowl.Settings",
+            "Vehicle settings",
+            &["icon = \"settings\""],
+        )
+        .toml()
+}
 
 fn check_against_reference(name: &str, theme: &str) {
-    let config = format!("[shell]\ntheme = \"{theme}\"\n{LAYOUT}");
+    let config = format!("[shell]\ntheme = \"{theme}\"\n{}", layout());
     let compositor = Compositor::headless_with_config(
         &config,
         &[

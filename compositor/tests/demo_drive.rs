@@ -10,29 +10,19 @@ use common::bus::PrivateBus;
 use common::client::TestClient;
 use common::drive::{STEPPED_DRIVE_ARGS, SteppedDrive};
 use common::{Compositor, Image};
+use cowl_testkit::config::{GREEN_CAMERA, screen};
 
 /// 640x480: status bar 0..40, dock 400..480 with home 200..280, Video 280..360 and Game
 /// 360..440; the app area between. The camera's frames fill the screen (4:3).
-const CONFIG: &str = r##"
-[[outputs]]
-name = "HEADLESS-1"
-[outputs.layout]
-status_bar = { edge = "top", size = 40 }
-dock = { edge = "bottom", size = 80 }
-
-[camera]
-pipeline = "videotestsrc is-live=true pattern=solid-color foreground-color=0xff00c000 ! video/x-raw,format=BGRx,width=160,height=120,framerate=30/1 ! appsink name=camera"
-
-[[apps]]
-id = "org.test.Video"
-name = "Video"
-video = true
-
-[[apps]]
-id = "org.test.Game"
-name = "Game"
-restrict_while_driving = true
-"##;
+fn config() -> String {
+    screen("HEADLESS-1")
+        .status_bar(40)
+        .dock(80)
+        .camera(GREEN_CAMERA)
+        .app("org.test.Video", "Video", &["video = true"])
+        .app("org.test.Game", "Game", &["restrict_while_driving = true"])
+        .toml()
+}
 
 const RED: [u8; 3] = [0xff, 0, 0];
 const BLUE: [u8; 3] = [0, 0, 0xff];
@@ -58,7 +48,7 @@ fn along_the_demo_drive_the_screen_obeys_the_car() {
         &bus,
         "640x480",
         &STEPPED_DRIVE_ARGS,
-        &common::apps_of_this_user(CONFIG),
+        &common::apps_of_this_user(&config()),
     );
     let mut drive = SteppedDrive::new(&bus);
     let mut game = TestClient::map_toplevel(&compositor, "org.test.Game");

@@ -10,37 +10,22 @@ mod common;
 use common::bus::PrivateBus;
 use common::client::TestClient;
 use common::{Compositor, Image, NIGHT_PANEL};
+use cowl_testkit::config::screen;
 use wayland_protocols::xdg::shell::client::xdg_positioner;
 
 /// 640x480: status bar 0..40, the app area 40..400, dock 400..480 with five buttons of 80
 /// centred (home 120..200, then Nav, Own, Video, Game). `org.test.Nav` runs as another
 /// user: no client of this test is that app.
-const CONFIG: &str = r##"
-[[outputs]]
-name = "HEADLESS-1"
-[outputs.layout]
-status_bar = { edge = "top", size = 40 }
-dock = { edge = "bottom", size = 80 }
-
-[[apps]]
-id = "org.test.Nav"
-name = "Nav"
-user = "65534"
-
-[[apps]]
-id = "org.test.Own"
-name = "Own"
-
-[[apps]]
-id = "org.test.Video"
-name = "Video"
-video = true
-
-[[apps]]
-id = "org.test.Game"
-name = "Game"
-restrict_while_driving = true
-"##;
+fn config() -> String {
+    screen("HEADLESS-1")
+        .status_bar(40)
+        .dock(80)
+        .app("org.test.Nav", "Nav", &["user = \"65534\""])
+        .app("org.test.Own", "Own", &[])
+        .app("org.test.Video", "Video", &["video = true"])
+        .app("org.test.Game", "Game", &["restrict_while_driving = true"])
+        .toml()
+}
 
 const RED: [u8; 3] = [0xff, 0, 0];
 const GREEN: [u8; 3] = [0, 0xff, 0];
@@ -53,7 +38,7 @@ fn start(bus: &PrivateBus) -> Compositor {
         bus,
         "640x480",
         &["--vehicle", "sim", "--debug-input"],
-        &common::apps_of_this_user(CONFIG),
+        &common::apps_of_this_user(&config()),
     )
 }
 

@@ -11,23 +11,16 @@ mod common;
 use common::bus::PrivateBus;
 use common::client::TestClient;
 use common::{Compositor, Image};
+use cowl_testkit::config::screen;
 
 /// 640x480: status bar 0..40, the app area below. Two main apps: one declared video.
-const CONFIG: &str = r##"
-[[outputs]]
-name = "HEADLESS-1"
-[outputs.layout]
-status_bar = { edge = "top", size = 40 }
-
-[[apps]]
-id = "org.test.Video"
-name = "Video"
-video = true
-
-[[apps]]
-id = "org.test.Tagged"
-name = "Tagged"
-"##;
+fn config() -> String {
+    screen("HEADLESS-1")
+        .status_bar(40)
+        .app("org.test.Video", "Video", &["video = true"])
+        .app("org.test.Tagged", "Tagged", &[])
+        .toml()
+}
 
 const RED: [u8; 3] = [0xff, 0, 0];
 const GREEN: [u8; 3] = [0, 0xff, 0];
@@ -45,7 +38,7 @@ fn video_apps_are_covered_while_driving_and_shown_when_parked() {
         &bus,
         "640x480",
         &["--vehicle", "sim"],
-        &common::apps_of_this_user(CONFIG),
+        &common::apps_of_this_user(&config()),
     );
     let mut video = TestClient::map_toplevel(&compositor, "org.test.Video");
     video.draw(0xff0000);
@@ -71,22 +64,20 @@ fn video_apps_are_covered_while_driving_and_shown_when_parked() {
 
 /// 640x480: a dock along the bottom (400..480) with home, Game and Nav buttons of 80 pixels,
 /// centred: home 200..280, Game 280..360, Nav 360..440.
-const RESTRICTED: &str = r##"
-[[outputs]]
-name = "HEADLESS-1"
-[outputs.layout]
-dock = { edge = "bottom", size = 80 }
-
-[[apps]]
-id = "org.test.Game"
-name = "Game"
-restrict_while_driving = true
-fallback = "org.test.Nav"
-
-[[apps]]
-id = "org.test.Nav"
-name = "Nav"
-"##;
+fn restricted() -> String {
+    screen("HEADLESS-1")
+        .dock(80)
+        .app(
+            "org.test.Game",
+            "Game",
+            &[
+                "restrict_while_driving = true",
+                "fallback = \"org.test.Nav\"",
+            ],
+        )
+        .app("org.test.Nav", "Nav", &[])
+        .toml()
+}
 
 const BLUE: [u8; 3] = [0, 0, 0xff];
 
@@ -101,7 +92,7 @@ fn a_restricted_app_gives_way_while_driving_and_cannot_be_opened() {
         &bus,
         "640x480",
         &["--vehicle", "sim", "--debug-input"],
-        &common::apps_of_this_user(RESTRICTED),
+        &common::apps_of_this_user(&restricted()),
     );
     let mut nav = TestClient::map_toplevel(&compositor, "org.test.Nav");
     nav.draw(0x00ff00);

@@ -10,22 +10,19 @@ use common::Compositor;
 use common::bus::PrivateBus;
 use common::client::TestClient;
 use common::{Image, NIGHT_PANEL};
+use cowl_testkit::config::screen;
 
 /// An 800x500 panel turned by 90 degrees at scale 1.25: a 400x640 logical output, status bar
 /// 0..40, app area 40..560, dock 560..640. A second, plain panel lies to its right.
-const CONFIG: &str = r##"
-[[outputs]]
-name = "HEADLESS-1"
-scale = 1.25
-transform = "90"
-[outputs.layout]
-status_bar = { edge = "top", size = 40 }
-dock = { edge = "bottom", size = 80 }
-
-[[apps]]
-id = "org.test.Gradient"
-name = "Gradient"
-"##;
+fn config() -> String {
+    screen("HEADLESS-1")
+        .output_key("scale = 1.25")
+        .output_key("transform = \"90\"")
+        .status_bar(40)
+        .dock(80)
+        .app("org.test.Gradient", "Gradient", &[])
+        .toml()
+}
 
 const PANEL: (f64, f64) = (800.0, 500.0);
 const SCALE: f64 = 1.25;
@@ -73,7 +70,7 @@ fn a_turned_scaled_panel_shows_apps_upright_and_touches_land_where_the_finger_is
         &bus,
         "800x500",
         &["--debug-input", "--output", "640x480"],
-        CONFIG,
+        &config(),
     );
     let mut app = TestClient::map_toplevel(&compositor, "org.test.Gradient");
     assert_eq!(app.size(), APP_SIZE, "the app fills the upright app area");

@@ -15,31 +15,22 @@ use common::client::TestClient;
 use common::phone::PhoneSim;
 use common::{Compositor, Image};
 use cowl_sdk::vehicle::names::CURRENT_GEAR;
+use cowl_testkit::config::{GREEN_CAMERA, screen};
 
 /// 640x480: status bar 0..40, dock 400..480. Without a phone the dock holds home 240..320
 /// and App 320..400; with one, home 200..280, App 280..360 and Phone 360..440.
 fn config() -> String {
-    r##"
-[[outputs]]
-name = "HEADLESS-1"
-[outputs.layout]
-status_bar = { edge = "top", size = 40 }
-dock = { edge = "bottom", size = 80 }
-
-[camera]
-pipeline = "videotestsrc is-live=true pattern=solid-color foreground-color=0xff00c000 ! video/x-raw,format=BGRx,width=160,height=120,framerate=30/1 ! appsink name=camera"
-
-[[apps]]
-id = "org.test.App"
-name = "App"
-
-[[apps]]
-id = "projection"
-name = "Phone"
-icon = "phone"
-role = "projection"
-"##
-        .to_string()
+    screen("HEADLESS-1")
+        .status_bar(40)
+        .dock(80)
+        .camera(GREEN_CAMERA)
+        .app("org.test.App", "App", &[])
+        .app(
+            "projection",
+            "Phone",
+            &["icon = \"phone\"", "role = \"projection\""],
+        )
+        .toml()
 }
 
 const RED: [u8; 3] = [0xff, 0, 0];

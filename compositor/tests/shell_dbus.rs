@@ -12,38 +12,26 @@ use common::bus::PrivateBus;
 use common::client::TestClient;
 use common::{Compositor, DEADLINE, Image, NIGHT_PANEL};
 use cowl_sdk::shell::Shell1Proxy;
+use cowl_testkit::config::screen;
 use futures_util::StreamExt;
 
 /// 640x480: status bar 0..40, app area 40..400 (360 high), dock 400..480.
-const CONFIG: &str = r##"
-[[outputs]]
-name = "HEADLESS-1"
-[outputs.layout]
-status_bar = { edge = "top", size = 40 }
-dock = { edge = "bottom", size = 80 }
-background = "#102030"
-
-[shell]
-split_ratio = 0.6
-
-[[apps]]
-id = "org.test.Red"
-name = "Red"
-
-[[apps]]
-id = "org.test.Green"
-name = "Green"
-
-[[apps]]
-id = "org.test.Blue"
-name = "Blue"
-role = "split"
-
-[[apps]]
-id = "org.test.Foot"
-name = "Terminal"
-exec = "foot --app-id org.test.Foot --override=colors.background=4060a0"
-"##;
+fn config() -> String {
+    screen("HEADLESS-1")
+        .status_bar(40)
+        .dock(80)
+        .background("#102030")
+        .section("[shell]\nsplit_ratio = 0.6")
+        .app("org.test.Red", "Red", &[])
+        .app("org.test.Green", "Green", &[])
+        .app("org.test.Blue", "Blue", &["role = \"split\""])
+        .app(
+            "org.test.Foot",
+            "Terminal",
+            &["exec = \"foot --app-id org.test.Foot --override=colors.background=4060a0\""],
+        )
+        .toml()
+}
 
 const NIGHT_TILE: [u8; 3] = [0x1f, 0x29, 0x35];
 const RED: [u8; 3] = [0xff, 0, 0];
@@ -59,7 +47,7 @@ fn start(bus: &PrivateBus) -> Compositor {
 }
 
 fn start_with(bus: &PrivateBus, extra: &[&str]) -> Compositor {
-    Compositor::headless_on_bus(bus, "640x480", extra, &common::apps_of_this_user(CONFIG))
+    Compositor::headless_on_bus(bus, "640x480", extra, &common::apps_of_this_user(&config()))
 }
 
 /// Takes the configure the compositor sent after a shell change and draws at its size.

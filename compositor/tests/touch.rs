@@ -10,29 +10,20 @@ mod common;
 use common::bus::PrivateBus;
 use common::client::TestClient;
 use common::{Compositor, Image, NIGHT_PANEL};
+use cowl_testkit::config::screen;
 
 /// 640x480: status bar 0..40, app area 40..400, dock 400..480 with home, Red, Green, Blue
 /// buttons of 80 pixels centred (home at 160..240, Red 240.., Green 320.., Blue 400..).
-const CONFIG: &str = r##"
-[[outputs]]
-name = "HEADLESS-1"
-[outputs.layout]
-status_bar = { edge = "top", size = 40 }
-dock = { edge = "bottom", size = 80 }
-background = "#102030"
-
-[[apps]]
-id = "org.test.Red"
-name = "Red"
-
-[[apps]]
-id = "org.test.Green"
-name = "Green"
-
-[[apps]]
-id = "org.test.Blue"
-name = "Blue"
-"##;
+fn config() -> String {
+    screen("HEADLESS-1")
+        .status_bar(40)
+        .dock(80)
+        .background("#102030")
+        .app("org.test.Red", "Red", &[])
+        .app("org.test.Green", "Green", &[])
+        .app("org.test.Blue", "Blue", &[])
+        .toml()
+}
 
 const RED: [u8; 3] = [0xff, 0, 0];
 const GREEN: [u8; 3] = [0, 0xff, 0];
@@ -47,7 +38,7 @@ fn start(bus: &PrivateBus) -> Compositor {
         bus,
         "640x480",
         &["--debug-input"],
-        &common::apps_of_this_user(CONFIG),
+        &common::apps_of_this_user(&config()),
     )
 }
 
@@ -135,7 +126,7 @@ fn a_touch_reaches_the_app_under_it_in_its_coordinates_and_chrome_touches_do_not
 fn touch_injection_needs_the_debug_flag() {
     let bus = PrivateBus::start();
     let _compositor =
-        Compositor::headless_on_bus(&bus, "640x480", &[], &common::apps_of_this_user(CONFIG));
+        Compositor::headless_on_bus(&bus, "640x480", &[], &common::apps_of_this_user(&config()));
     let output = bus.cowlctl(&["tap", "10", "10"]);
     assert!(!output.status.success());
     let message = String::from_utf8_lossy(&output.stderr);

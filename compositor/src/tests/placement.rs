@@ -1,21 +1,21 @@
 //! Placement by app_id, activation, split-role apps, home and explicit splits, and the
 //! refusals of each: which window is shown where, at which size.
 
-use cowl_testkit::config::{app, layout};
+use cowl_testkit::config::screen;
 
 use super::fixture::Fixture;
 use crate::shell::activation::ShellError;
 
 /// 640x480: status bar 0..40, app area 40..400 (360 high), dock 400..480; splits at 0.6.
 fn config() -> String {
-    [
-        layout("HEADLESS-1", 40, 80),
-        "[shell]\nsplit_ratio = 0.6\n\n".into(),
-        app("org.test.Red", "Red", &[]),
-        app("org.test.Green", "Green", &[]),
-        app("org.test.Blue", "Blue", &["role = \"split\""]),
-    ]
-    .concat()
+    screen("HEADLESS-1")
+        .status_bar(40)
+        .dock(80)
+        .section("[shell]\nsplit_ratio = 0.6")
+        .app("org.test.Red", "Red", &[])
+        .app("org.test.Green", "Green", &[])
+        .app("org.test.Blue", "Blue", &["role = \"split\""])
+        .toml()
 }
 
 fn at(app: &str, rect: (i32, i32, i32, i32)) -> (String, (i32, i32, i32, i32)) {

@@ -3,7 +3,7 @@
 //! dock, its dock button greyed; all undone once parked. The same rules are tried by hostile
 //! clients against a real `cowl` in `compositor/tests/lockouts.rs` and `hostile.rs`.
 
-use cowl_testkit::config::{app, layout};
+use cowl_testkit::config::screen;
 
 use super::fixture::Fixture;
 use crate::chrome::layout::Target;
@@ -13,12 +13,11 @@ use crate::shell::activation::ShellError;
 
 /// 640x480 with a status bar of 40: the app area is 0,40 640x440.
 fn video() -> String {
-    [
-        layout("HEADLESS-1", 40, 0),
-        app("org.test.Video", "Video", &["video = true"]),
-        app("org.test.Plain", "Plain", &[]),
-    ]
-    .concat()
+    screen("HEADLESS-1")
+        .status_bar(40)
+        .app("org.test.Video", "Video", &["video = true"])
+        .app("org.test.Plain", "Plain", &[])
+        .toml()
 }
 
 #[test]
@@ -63,19 +62,18 @@ fn a_plain_app_is_not_covered_while_moving() {
 
 /// 640x480: a dock along the bottom (400..480); the game gives way to the navigation.
 fn restricted() -> String {
-    [
-        layout("HEADLESS-1", 0, 80),
-        app(
+    screen("HEADLESS-1")
+        .dock(80)
+        .app(
             "org.test.Game",
             "Game",
             &[
                 "restrict_while_driving = true",
                 "fallback = \"org.test.Nav\"",
             ],
-        ),
-        app("org.test.Nav", "Nav", &[]),
-    ]
-    .concat()
+        )
+        .app("org.test.Nav", "Nav", &[])
+        .toml()
 }
 
 fn greyed(f: &Fixture, app_id: &str) -> bool {

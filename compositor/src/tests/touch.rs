@@ -1,19 +1,19 @@
 //! The chrome's touch zones: a tap on the dock or a home tile drives the shell and never
 //! reaches an app; a tap in the app area reaches the app under it, in its coordinates.
 
-use cowl_testkit::config::{app, layout};
+use cowl_testkit::config::screen;
 
 use super::fixture::{Fixture, centre};
 use crate::chrome::layout::Target;
 
 /// 640x480: status bar 0..40, app area 40..400, dock 400..480.
 fn config() -> String {
-    [
-        layout("HEADLESS-1", 40, 80),
-        app("org.test.Red", "Red", &[]),
-        app("org.test.Green", "Green", &[]),
-    ]
-    .concat()
+    screen("HEADLESS-1")
+        .status_bar(40)
+        .dock(80)
+        .app("org.test.Red", "Red", &[])
+        .app("org.test.Green", "Green", &[])
+        .toml()
 }
 
 #[test]
