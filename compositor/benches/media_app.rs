@@ -118,7 +118,7 @@ struct Run {
 impl Run {
     fn new() -> Run {
         let bus = PrivateBus::start();
-        let config = &config().to_string();
+        let config = config();
         let compositor =
             Compositor::headless_on_bus(&bus, "1280x800", &["--vehicle", "none"], &config);
         Run { bus, compositor }
