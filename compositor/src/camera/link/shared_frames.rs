@@ -57,8 +57,8 @@ impl FrameFormat {
     pub fn check(&self) -> Result<(), LinkError> {
         let sides = (1..=MAX_SIDE).contains(&self.width) && (1..=MAX_SIDE).contains(&self.height);
         let row = u64::from(self.width) * BYTES_PER_PIXEL as u64;
-        let stride =
-            (row..=2 * u64::from(MAX_SIDE) * BYTES_PER_PIXEL as u64).contains(&self.stride.into());
+        let stride = (row..=2 * u64::from(MAX_SIDE) * BYTES_PER_PIXEL as u64)
+            .contains(&u64::from(self.stride));
         let file = HEADER_BYTES as u64
             + u64::from(self.slots) * u64::from(self.stride) * u64::from(self.height);
         if sides && stride && (1..=MAX_SLOTS).contains(&self.slots) && file <= MAX_FILE_BYTES {
