@@ -77,6 +77,39 @@ pub struct FrameJob<'a> {
     pub curtain: bool,
 }
 
+/// The [`FrameJob`] of `$output`, the one frame set-up of every backend (headless, nested,
+/// DRM and its captures): the compositor state `$state` (a `State` place, such as `self`)
+/// is borrowed field by field, so that the backend, borrowed beside it, can lend the damage
+/// tracker. `--screenshot` and Shell1's screenshots go with the primary output's frames.
+macro_rules! frame_job {
+    ($state:expr, $output:expr, $damage_tracker:expr, $presented_at:expr, $chrome_frame:expr) => {{
+        let output: &smithay::output::Output = $output;
+        let is_primary = Some(output) == $crate::shell::primary_output(&$state.space).as_ref();
+        $crate::render::FrameJob {
+            output,
+            space: &$state.space,
+            damage_tracker: $damage_tracker,
+            screencopy: &mut $state.protocols.screencopy,
+            screenshot: if is_primary {
+                $state.screenshot.as_mut()
+            } else {
+                None
+            },
+            screenshot_requests: if is_primary {
+                std::mem::take(&mut $state.screenshot_requests)
+            } else {
+                Vec::new()
+            },
+            presented_at: $presented_at,
+            background: $state.config.background(&output.name()),
+            chrome: &mut $state.chrome,
+            chrome_frame: $chrome_frame,
+            curtain: $state.curtain.is_down(),
+        }
+    }};
+}
+pub(crate) use frame_job;
+
 render_elements! {
     /// Everything a frame shows: layer surfaces (trusted clients only), apps clipped to
     /// their slots, and the chrome's buffers.

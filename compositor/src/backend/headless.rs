@@ -37,7 +37,7 @@ use crate::backend::frame_clock::FrameClock;
 use crate::backend::{Backend, add_output, advertise_dmabuf, egl_main_device, import_dmabuf_into};
 use crate::cli::{Cli, RendererChoice};
 use crate::protocols::screencopy::RowOrder;
-use crate::render::{FrameJob, FrameOutcome, FrameTarget, compose_frame};
+use crate::render::{FrameJob, FrameOutcome, FrameTarget, compose_frame, frame_job};
 use crate::state::State;
 
 /// Virtual panels refresh at 60 Hz, like the head unit's.
@@ -258,29 +258,13 @@ impl State {
         };
         let output = headless_output.output.clone();
         let size = headless_output.size;
-        let is_primary = Some(&output) == crate::shell::primary_output(&self.space).as_ref();
-        let (screenshot, screenshot_requests) = if is_primary {
-            (
-                self.screenshot.as_mut(),
-                std::mem::take(&mut self.screenshot_requests),
-            )
-        } else {
-            (None, Vec::new())
-        };
-
-        let job = FrameJob {
-            output: &output,
-            space: &self.space,
-            damage_tracker: &mut headless_output.damage_tracker,
-            screencopy: &mut self.protocols.screencopy,
-            screenshot,
-            screenshot_requests,
-            presented_at: vblank,
-            background: self.config.background(name),
-            chrome: &mut self.chrome,
-            chrome_frame,
-            curtain: self.curtain.is_down(),
-        };
+        let job = frame_job!(
+            self,
+            &output,
+            &mut headless_output.damage_tracker,
+            vblank,
+            chrome_frame
+        );
         let result = match (&mut backend.renderer, &mut headless_output.framebuffer) {
             (HeadlessRenderer::Gles(renderer), Framebuffer::Gles(buffer)) => {
                 render_offscreen(renderer.as_mut(), buffer, size, age, job)

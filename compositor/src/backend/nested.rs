@@ -33,7 +33,7 @@ use crate::backend::frame_clock::FrameClock;
 use crate::backend::{Backend, add_output, advertise_dmabuf, egl_main_device};
 use crate::cli::Cli;
 use crate::protocols::screencopy::RowOrder;
-use crate::render::{FrameJob, FrameTarget, compose_frame};
+use crate::render::{FrameTarget, compose_frame, frame_job};
 use crate::state::State;
 
 const REFRESH_MILLIHERTZ: i32 = 60_000;
@@ -204,19 +204,13 @@ impl State {
                     row_order: RowOrder::BottomFirst,
                     age,
                 },
-                FrameJob {
-                    output: &output,
-                    space: &self.space,
-                    damage_tracker: &mut nested.damage_tracker,
-                    screencopy: &mut self.protocols.screencopy,
-                    screenshot: self.screenshot.as_mut(),
-                    screenshot_requests: std::mem::take(&mut self.screenshot_requests),
+                frame_job!(
+                    self,
+                    &output,
+                    &mut nested.damage_tracker,
                     presented_at,
-                    background: self.config.background(&output.name()),
-                    chrome: &mut self.chrome,
-                    chrome_frame,
-                    curtain: self.curtain.is_down(),
-                },
+                    chrome_frame
+                ),
             )
             .map_err(NestedFrameError::Render)
             .and_then(|outcome| {
