@@ -65,23 +65,11 @@ fn switch(shell: &Shell1Proxy<'_>, app: &str, client: &mut TestClient) -> Durati
 
 fn run(renderer: &str) -> String {
     let bus = PrivateBus::start();
-    let compositor = Compositor::start_with_config(
-        &[
-            "--backend",
-            "headless",
-            "--renderer",
-            renderer,
-            "--output",
-            "1920x720",
-        ],
-        &bus.env(),
-        &config(),
-    );
-    let mut a = TestClient::map_toplevel(&compositor, "org.bench.A");
-    a.draw(0xff0000);
+    let compositor =
+        Compositor::headless_rendering_on_bus(&bus, renderer, "1920x720", &[], &config());
+    let mut a = TestClient::showing(&compositor, "org.bench.A", 0xff0000);
     a.wait_for_frames(1);
-    let mut b = TestClient::map_toplevel(&compositor, "org.bench.B");
-    b.draw(0x00ff00);
+    let mut b = TestClient::showing(&compositor, "org.bench.B", 0x00ff00);
     b.wait_for_frames(1);
     let connection = bus.connect();
     let shell = zbus::block_on(Shell1Proxy::new(&connection)).expect("Shell1 proxy");

@@ -48,19 +48,11 @@ fn config() -> String {
 
 fn run(renderer: &str) -> String {
     let bus = PrivateBus::start();
-    let compositor = Compositor::start_with_config(
-        &[
-            "--backend",
-            "headless",
-            "--renderer",
-            renderer,
-            "--output",
-            &format!("{WIDTH}x{HEIGHT}"),
-            "--vehicle",
-            "none",
-            "--debug-input",
-        ],
-        &bus.env(),
+    let compositor = Compositor::headless_rendering_on_bus(
+        &bus,
+        renderer,
+        &format!("{WIDTH}x{HEIGHT}"),
+        &["--vehicle", "none", "--debug-input"],
         &config(),
     );
     let connection = bus.connect();

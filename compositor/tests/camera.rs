@@ -8,13 +8,9 @@ mod common;
 
 use common::bus::PrivateBus;
 use common::client::TestClient;
-use common::{Compositor, Image, NIGHT_PANEL};
+use common::{CAMERA, COVER, Compositor, Image, NIGHT_PANEL, RED};
 use cowl_sdk::vehicle::names::CURRENT_GEAR;
 
-const GREEN: [u8; 3] = [0, 0xc0, 0];
-const RED: [u8; 3] = [0xff, 0, 0];
-/// The fallback screen's background (the chrome's cover colour).
-const COVER: [u8; 3] = [0x28, 0x28, 0x30];
 const GUIDE: [u8; 3] = [0xff, 0xd2, 0x1f];
 
 fn config(pipeline: &str) -> String {
@@ -32,8 +28,7 @@ fn app_shown(image: &Image) -> bool {
 fn start_with_app(bus: &PrivateBus, pipeline: &str) -> (Compositor, TestClient) {
     let compositor =
         Compositor::headless_on_bus(bus, "640x480", &["--vehicle", "sim"], &config(pipeline));
-    let mut app = TestClient::map_toplevel(&compositor, "org.test.App");
-    app.draw(0xff0000);
+    let app = TestClient::showing(&compositor, "org.test.App", 0xff0000);
     compositor.wait_for_capture("the app", app_shown);
     (compositor, app)
 }
@@ -48,7 +43,7 @@ fn reverse_shows_the_camera_over_everything_and_leaving_it_restores_the_view() {
 
     bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "R"]);
     let camera = compositor.wait_for_capture("the camera, full screen", |image| {
-        image.pixel(20, 100) == GREEN && image.pixel(2, 2) == GREEN
+        image.pixel(20, 100) == CAMERA && image.pixel(2, 2) == CAMERA
     });
     let guides = (0..640)
         .flat_map(|x| (240..480).map(move |y| (x, y)))
@@ -91,19 +86,18 @@ fn a_camera_of_another_shape_is_shown_whole_between_black_bars_by_the_gpu_render
         "sim",
     ];
     let compositor = Compositor::start_with_config(&args, &bus.env(), &config(pipeline));
-    let mut app = TestClient::map_toplevel(&compositor, "org.test.App");
-    app.draw(0xff0000);
+    let _app = TestClient::showing(&compositor, "org.test.App", 0xff0000);
     compositor.wait_for_capture("the app", app_shown);
 
     bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "R"]);
     let camera = compositor.wait_for_capture("the camera between bars", |image| {
-        image.pixel(320, 200) == GREEN
+        image.pixel(320, 200) == CAMERA
     });
     for (x, y) in [(5, 5), (320, 145), (635, 335), (320, 475)] {
         assert_eq!(camera.pixel(x, y), common::BLACK, "a bar at {x},{y}");
     }
     for (x, y) in [(5, 155), (635, 155), (5, 325), (320, 200)] {
-        assert_eq!(camera.pixel(x, y), GREEN, "the picture at {x},{y}");
+        assert_eq!(camera.pixel(x, y), CAMERA, "the picture at {x},{y}");
     }
 }
 
@@ -199,13 +193,13 @@ fn the_camera_comes_with_every_app_hung_and_the_bus_gone() {
     bus.kill();
 
     compositor.wait_for_capture("the camera, in R", |image| {
-        image.pixel(320, 300) == GREEN && image.pixel(2, 2) == GREEN
+        image.pixel(320, 300) == CAMERA && image.pixel(2, 2) == CAMERA
     });
     compositor.wait_for_capture("the view as before, in D", |image| {
         image.pixel(320, 300) == COVER && image.pixel(2, 2) == NIGHT_PANEL
     });
     compositor.wait_for_capture("the camera again, in R", |image| {
-        image.pixel(320, 300) == GREEN
+        image.pixel(320, 300) == CAMERA
     });
     for pid in &apps {
         common::send_signal(*pid, rustix::process::Signal::KILL);
@@ -215,7 +209,7 @@ fn the_camera_comes_with_every_app_hung_and_the_bus_gone() {
 const GREEN_PIPELINE: &str = cowl_testkit::config::GREEN_CAMERA;
 
 fn camera_shown(image: &Image) -> bool {
-    image.pixel(20, 100) == GREEN && image.pixel(2, 2) == GREEN
+    image.pixel(20, 100) == CAMERA && image.pixel(2, 2) == CAMERA
 }
 
 fn fallback_shown(image: &Image) -> bool {
@@ -240,7 +234,7 @@ fn a_camera_helper_that_hangs_gives_the_fallback_and_is_replaced_as_is_one_that_
     compositor.wait_for_capture("the camera from another helper", camera_shown);
     let replacement = camera_helper_of(&compositor);
     assert_ne!(replacement, hung, "another helper");
-    assert!(compositor.log().contains("silent: no frames"));
+    compositor.assert_logged("silent: no frames");
 
     // The new one dies: cowl starts another, and the camera is back again.
     common::send_signal(replacement, rustix::process::Signal::KILL);
@@ -287,7 +281,7 @@ fn a_camera_helper_that_hangs_out_of_reverse_is_replaced_before_reverse() {
 
     // Nothing is on screen to tell, but the helper's signs of life stop: cowl kills it.
     wait_for_end_of(&compositor, hung, "the stopped helper");
-    assert!(compositor.log().contains("silent: no frames"));
+    compositor.assert_logged("silent: no frames");
     bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "R"]);
     compositor.wait_for_capture("the camera from another helper", camera_shown);
     assert_ne!(camera_helper_of(&compositor), hung, "another helper");
@@ -328,15 +322,14 @@ fn a_camera_helper_that_talks_nonsense_is_cut_off_and_replaced() {
         "sim",
     ];
     let compositor = Compositor::start_with_config(&args, &env, &config(GREEN_PIPELINE));
-    let mut app = TestClient::map_toplevel(&compositor, "org.test.App");
-    app.draw(0xff0000);
+    let _app = TestClient::showing(&compositor, "org.test.App", 0xff0000);
     compositor.wait_for_capture("the app", app_shown);
 
     bus.cowlctl_ok(&["vehicle", "set", CURRENT_GEAR, "R"]);
     compositor.wait_for_capture("the camera, from the second helper", camera_shown);
     let started = std::fs::read_to_string(&starts).expect("the starts");
     assert_eq!(started.lines().count(), 2, "one helper cut off, one real");
-    assert!(compositor.log().contains("camera helper lost"));
+    compositor.assert_logged("camera helper lost");
 }
 
 /// FMVSS 111 wants the rear view for as long as the car is in reverse. A gear frame cut short
@@ -365,10 +358,9 @@ fn in_reverse_the_camera_stays_through_a_short_frame_and_a_stale_gear_until_anot
         &["--replay", &log_arg, "--replay-stepped", "--debug-input"],
         &config(pipeline),
     );
-    let mut app = TestClient::map_toplevel(&compositor, "org.test.App");
-    app.draw(0xff0000);
+    let _app = TestClient::showing(&compositor, "org.test.App", 0xff0000);
     let mut drive = common::drive::SteppedDrive::of_log(&bus, &log);
-    let camera = |image: &Image| image.pixel(20, 100) == GREEN && image.pixel(2, 2) == GREEN;
+    let camera = |image: &Image| image.pixel(20, 100) == CAMERA && image.pixel(2, 2) == CAMERA;
 
     drive.to(0.0);
     compositor.wait_for_capture("the camera in R", camera);

@@ -12,7 +12,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::find_on_path;
+use common::initramfs::{self, run_ok as run, tool};
 
 const CHECKS: [&str; 11] = [
     "opened",
@@ -27,18 +27,6 @@ const CHECKS: [&str; 11] = [
     "recreated",
     "parked-again",
 ];
-
-fn run(command: &mut Command) -> std::process::Output {
-    let output = command
-        .output()
-        .unwrap_or_else(|err| panic!("{command:?}: {err}"));
-    assert!(
-        output.status.success(),
-        "{command:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
 
 /// The shared libraries `binary` loads, and its loader, as ldd names them.
 fn libraries(binary: &Path) -> Vec<PathBuf> {
@@ -66,10 +54,6 @@ fn copy(from: &Path, to: &Path) {
 fn initramfs(dir: &Path, vm: &Path) -> PathBuf {
     let root = dir.join("root");
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tool = |name: &str| {
-        find_on_path(name).unwrap_or_else(|| panic!("{name} is missing: run .ci/install-deps test"))
-    };
-
     copy(&tool("busybox"), &root.join("bin/busybox"));
     copy(&manifest.join("tests/can/vm-init.sh"), &root.join("init"));
     let cansend = tool("cansend");
@@ -118,11 +102,7 @@ fn initramfs(dir: &Path, vm: &Path) -> PathBuf {
     run(Command::new("chmod").arg("755").arg(root.join("init")));
 
     let archive = dir.join("initramfs.cpio");
-    run(Command::new("sh").arg("-c").arg(format!(
-        "cd '{}' && find . | cpio --quiet -o -H newc > '{}'",
-        root.display(),
-        archive.display()
-    )));
+    initramfs::pack(&root, &archive);
     archive
 }
 

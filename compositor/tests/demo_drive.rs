@@ -9,7 +9,7 @@ mod common;
 use common::bus::PrivateBus;
 use common::client::TestClient;
 use common::drive::{STEPPED_DRIVE_ARGS, SteppedDrive};
-use common::{Compositor, Image};
+use common::{BLUE, CAMERA, COVER, Compositor, Image, RED};
 use cowl_testkit::config::{GREEN_CAMERA, screen};
 
 /// 640x480: status bar 0..40, dock 400..480 with home 200..280, Video 280..360 and Game
@@ -24,11 +24,6 @@ fn config() -> String {
         .toml()
 }
 
-const RED: [u8; 3] = [0xff, 0, 0];
-const BLUE: [u8; 3] = [0, 0, 0xff];
-const CAMERA: [u8; 3] = [0, 0xc0, 0];
-/// The "Not available while driving" cover (chrome/panels.rs COVER).
-const COVER: [u8; 3] = [0x28, 0x28, 0x30];
 const GAME_BUTTON: (&str, &str) = ("400", "440");
 
 fn app_area_is(colour: [u8; 3]) -> impl Fn(&Image) -> bool {
@@ -51,10 +46,8 @@ fn along_the_demo_drive_the_screen_obeys_the_car() {
         &common::apps_of_this_user(&config()),
     );
     let mut drive = SteppedDrive::new(&bus);
-    let mut game = TestClient::map_toplevel(&compositor, "org.test.Game");
-    game.draw(0x0000ff);
-    let mut video = TestClient::map_toplevel(&compositor, "org.test.Video");
-    video.draw(0xff0000);
+    let _game = TestClient::showing(&compositor, "org.test.Game", 0x0000ff);
+    let _video = TestClient::showing(&compositor, "org.test.Video", 0xff0000);
 
     // 5 s: parked with the brake on. The video plays; the game's button works.
     drive.to(5.0);

@@ -9,7 +9,7 @@ mod common;
 
 use common::bus::PrivateBus;
 use common::client::TestClient;
-use common::{Compositor, Image, NIGHT_PANEL};
+use common::{BLUE, COVER, Compositor, GREEN, Image, NIGHT_PANEL, RED};
 use cowl_testkit::config::screen;
 use wayland_protocols::xdg::shell::client::xdg_positioner;
 
@@ -26,12 +26,6 @@ fn config() -> String {
         .app("org.test.Game", "Game", &["restrict_while_driving = true"])
         .toml()
 }
-
-const RED: [u8; 3] = [0xff, 0, 0];
-const GREEN: [u8; 3] = [0, 0xff, 0];
-const BLUE: [u8; 3] = [0, 0, 0xff];
-/// The cover's colour (chrome/panels.rs COVER).
-const COVER: [u8; 3] = [0x28, 0x28, 0x30];
 
 fn start(bus: &PrivateBus) -> Compositor {
     Compositor::headless_on_bus(
@@ -55,8 +49,7 @@ fn a_client_claiming_another_apps_id_is_an_unknown_app_hidden_while_moving() {
     let bus = PrivateBus::start();
     let compositor = start(&bus);
     // Parked, the impostor shows, but as an unknown app of its own, not as Nav.
-    let mut impostor = TestClient::map_toplevel(&compositor, "org.test.Nav");
-    impostor.draw(0xff0000);
+    let _impostor = TestClient::showing(&compositor, "org.test.Nav", 0xff0000);
     compositor.wait_for_capture("the impostor, parked", app_area_is(RED));
     assert_eq!(active(&bus), "unverified:org.test.Nav");
 
@@ -67,8 +60,7 @@ fn a_client_claiming_another_apps_id_is_an_unknown_app_hidden_while_moving() {
     });
     assert_eq!(active(&bus), "");
     // An app of its configured user is that app, and shows while moving.
-    let mut own = TestClient::map_toplevel(&compositor, "org.test.Own");
-    own.draw(0x00ff00);
+    let _own = TestClient::showing(&compositor, "org.test.Own", 0x00ff00);
     compositor.wait_for_capture("a declared app of its own user, moving", app_area_is(GREEN));
 }
 
@@ -76,14 +68,12 @@ fn a_client_claiming_another_apps_id_is_an_unknown_app_hidden_while_moving() {
 fn split_and_new_windows_while_moving_never_show_a_restricted_app() {
     let bus = PrivateBus::start();
     let compositor = start(&bus);
-    let mut own = TestClient::map_toplevel(&compositor, "org.test.Own");
-    own.draw(0x00ff00);
+    let _own = TestClient::showing(&compositor, "org.test.Own", 0x00ff00);
     compositor.wait_for_capture("the app, parked", app_area_is(GREEN));
     bus.sim_drive();
 
     // A window of a restricted app that appears while moving is not brought forward.
-    let mut game = TestClient::map_toplevel(&compositor, "org.test.Game");
-    game.draw(0x0000ff);
+    let mut game = TestClient::showing(&compositor, "org.test.Game", 0x0000ff);
     game.queue.roundtrip(&mut game.state).expect("roundtrip");
     assert_eq!(active(&bus), "org.test.Own");
     // Nor does Shell1's SetSplit open it, now that it has a window.
@@ -183,11 +173,9 @@ fn subsurfaces_and_popups_are_clipped_to_their_slot_and_the_dock_takes_its_touch
 fn a_background_app_cannot_take_the_screen_with_an_activation_serial_it_made_up() {
     let bus = PrivateBus::start();
     let compositor = start(&bus);
-    let mut background = TestClient::map_toplevel(&compositor, "org.test.Video");
-    background.draw(0xff0000);
+    let mut background = TestClient::showing(&compositor, "org.test.Video", 0xff0000);
     compositor.wait_for_capture("the first app", app_area_is(RED));
-    let mut front = TestClient::map_toplevel(&compositor, "org.test.Own");
-    front.draw(0x00ff00);
+    let _front = TestClient::showing(&compositor, "org.test.Own", 0x00ff00);
     compositor.wait_for_capture("the second app in front", app_area_is(GREEN));
 
     background.request_activation(u32::MAX / 2);
@@ -203,8 +191,7 @@ fn only_root_and_cowls_user_may_read_the_screen_through_shell1() {
     let bus_dir = tempfile::tempdir().expect("a temp dir");
     let bus = PrivateBus::start_for_every_user(bus_dir.path());
     let compositor = start(&bus);
-    let mut app = TestClient::map_toplevel(&compositor, "org.test.Own");
-    app.draw(0x00ff00);
+    let _app = TestClient::showing(&compositor, "org.test.Own", 0x00ff00);
     compositor.wait_for_capture("the app", app_area_is(GREEN));
 
     // Another local user (nobody) asks for the driver's screen into a file of its own.
@@ -331,9 +318,5 @@ fn only_the_phone_app_may_hold_the_call_audio_focus() {
         "the phone app was refused: {}",
         String::from_utf8_lossy(&granted.stderr)
     );
-    assert!(
-        compositor.log().contains("refused the call audio focus"),
-        "{}",
-        compositor.log()
-    );
+    compositor.assert_logged("refused the call audio focus");
 }

@@ -10,7 +10,7 @@ mod common;
 
 use common::bus::PrivateBus;
 use common::client::TestClient;
-use common::{Compositor, Image};
+use common::{BLUE, COVER, Compositor, GREEN, Image, RED};
 use cowl_testkit::config::screen;
 
 /// 640x480: status bar 0..40, the app area below. Two main apps: one declared video.
@@ -21,11 +21,6 @@ fn config() -> String {
         .app("org.test.Tagged", "Tagged", &[])
         .toml()
 }
-
-const RED: [u8; 3] = [0xff, 0, 0];
-const GREEN: [u8; 3] = [0, 0xff, 0];
-/// The cover's colour (chrome/panels.rs COVER).
-const COVER: [u8; 3] = [0x28, 0x28, 0x30];
 
 fn app_area_is(colour: [u8; 3]) -> impl Fn(&Image) -> bool {
     move |image| image.pixel(20, 100) == colour && image.pixel(620, 460) == colour
@@ -40,8 +35,7 @@ fn video_apps_are_covered_while_driving_and_shown_when_parked() {
         &["--vehicle", "sim"],
         &common::apps_of_this_user(&config()),
     );
-    let mut video = TestClient::map_toplevel(&compositor, "org.test.Video");
-    video.draw(0xff0000);
+    let mut video = TestClient::showing(&compositor, "org.test.Video", 0xff0000);
     compositor.wait_for_capture("the video app, parked", app_area_is(RED));
 
     bus.sim_drive();
@@ -79,8 +73,6 @@ fn restricted() -> String {
         .toml()
 }
 
-const BLUE: [u8; 3] = [0, 0, 0xff];
-
 fn area_is(colour: [u8; 3]) -> impl Fn(&Image) -> bool {
     move |image| image.pixel(20, 20) == colour && image.pixel(620, 380) == colour
 }
@@ -94,10 +86,8 @@ fn a_restricted_app_gives_way_while_driving_and_cannot_be_opened() {
         &["--vehicle", "sim", "--debug-input"],
         &common::apps_of_this_user(&restricted()),
     );
-    let mut nav = TestClient::map_toplevel(&compositor, "org.test.Nav");
-    nav.draw(0x00ff00);
-    let mut game = TestClient::map_toplevel(&compositor, "org.test.Game");
-    game.draw(0x0000ff);
+    let _nav = TestClient::showing(&compositor, "org.test.Nav", 0x00ff00);
+    let _game = TestClient::showing(&compositor, "org.test.Game", 0x0000ff);
     let parked = compositor.wait_for_capture("the game, parked", area_is(BLUE));
     let game_button = |image: &Image| image.crop(280, 400, 80, 80);
 

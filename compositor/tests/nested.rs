@@ -14,11 +14,7 @@ fn nested_in_weston_shows_a_client() {
         &["--backend", "nested", "--output", "800x480"],
         &[("WAYLAND_DISPLAY", host_socket.to_str().expect("utf-8 path"))],
     );
-    assert!(
-        compositor.log().contains("nested window ready"),
-        "{}",
-        compositor.log()
-    );
+    compositor.assert_logged("nested window ready");
 
     compositor.spawn_client("weston-simple-shm", &[]);
     let image = compositor.wait_for_capture("weston-simple-shm inside the nested cowl", |image| {
@@ -52,9 +48,5 @@ fn nested_cowl_stops_when_the_desktop_session_ends() {
     drop(host);
     let status = compositor.wait_for_exit();
     assert!(status.success(), "cowl exited with {status}");
-    assert!(
-        compositor.log().contains("desktop session closed"),
-        "{}",
-        compositor.log()
-    );
+    compositor.assert_logged("desktop session closed");
 }

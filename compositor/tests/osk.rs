@@ -65,7 +65,7 @@ fn a_text_field_brings_up_the_osk_and_a_touch_on_it_types() {
     let compositor =
         Compositor::headless_on_bus(&bus, "640x480", &["--debug-input"], &config(&typed));
     compositor.wait_for_capture("foot above the on-screen keyboard", osk_shown);
-    assert!(compositor.log().contains("on-screen keyboard shown=true"));
+    compositor.assert_logged("on-screen keyboard shown=true");
 
     bus.cowlctl_ok(&["tap", Q_KEY.0, Q_KEY.1]);
     compositor.wait_for_capture("foot to have read the key", |image| {
@@ -79,7 +79,7 @@ fn a_text_field_brings_up_the_osk_and_a_touch_on_it_types() {
     compositor.wait_for_capture("the OSK to hide", |image| {
         !osk_shown(image) && image.is_filled(0, 400, 640, 80, [0x0b, 0x0f, 0x14])
     });
-    assert!(compositor.log().contains("on-screen keyboard shown=false"));
+    compositor.assert_logged("on-screen keyboard shown=false");
 }
 
 /// An input method (input-method-v2) of the test's own: what the compositor tells it,
@@ -174,8 +174,7 @@ fn a_text_field_with_an_undefined_content_hint_is_disconnected_alone() {
     let compositor = Compositor::headless_on_bus(&bus, "640x480", &[], "# every default\n");
     // With an input method bound, text fields' requests are read rather than ignored.
     let _input_method = InputMethod::connect(&compositor);
-    let mut app = TestClient::map_toplevel(&compositor, "org.test.Field");
-    app.draw(0x00ff00);
+    let mut app = TestClient::showing(&compositor, "org.test.Field", 0x00ff00);
     app.wait_for_frames(1);
     let text_input = app.text_input();
     text_input.enable();
@@ -188,8 +187,7 @@ fn a_text_field_with_an_undefined_content_hint_is_disconnected_alone() {
     let error = app.connection.protocol_error().expect("a protocol error");
     assert_eq!(error.object_interface, "zwp_text_input_v3");
     // The compositor lives on and serves other clients.
-    let mut other = TestClient::map_toplevel(&compositor, "org.test.Other");
-    other.draw(0x0000ff);
+    let _other = TestClient::showing(&compositor, "org.test.Other", 0x0000ff);
     compositor.wait_for_capture("another app", |image| image.pixel(320, 240) == [0, 0, 0xff]);
 }
 

@@ -11,8 +11,7 @@ use wayland_protocols::xdg::shell::client::xdg_positioner::{
 /// A 320x240 output with one app shown on it, filling it.
 fn shown_app() -> (Compositor, TestClient) {
     let compositor = Compositor::headless(&["--renderer", "pixman", "--output", "320x240"]);
-    let mut app = TestClient::map_toplevel(&compositor, "org.cowl.Test");
-    app.draw(0x0010_1010);
+    let mut app = TestClient::showing(&compositor, "org.cowl.Test", 0x0010_1010);
     app.wait_for_frames(1);
     (compositor, app)
 }

@@ -13,7 +13,7 @@ use common::bus::PrivateBus;
 use common::capture::{CaptureClient, Probe, read_pixel};
 use common::client::TestClient;
 use common::phone::PhoneSim;
-use common::{Compositor, Image};
+use common::{CAMERA, Compositor, Image, RED};
 use cowl_sdk::vehicle::names::CURRENT_GEAR;
 use cowl_testkit::config::{GREEN_CAMERA, screen};
 
@@ -33,9 +33,6 @@ fn config() -> String {
         .toml()
 }
 
-const RED: [u8; 3] = [0xff, 0, 0];
-const CAMERA: [u8; 3] = [0, 0xc0, 0];
-
 /// A captured XRGB pixel is the camera's colour.
 fn is_camera(pixel: u32) -> bool {
     pixel.to_be_bytes()[1..] == CAMERA
@@ -49,8 +46,7 @@ fn start(bus: &PrivateBus) -> (Compositor, TestClient) {
         &["--vehicle", "sim", "--debug-input"],
         &common::apps_of_this_user(&config()),
     );
-    let mut app = TestClient::map_toplevel(&compositor, "org.test.App");
-    app.draw(0xff0000);
+    let app = TestClient::showing(&compositor, "org.test.App", 0xff0000);
     compositor.wait_for_capture("the app", app_shown);
     (compositor, app)
 }

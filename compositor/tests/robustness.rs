@@ -186,8 +186,7 @@ fn a_flood_of_connections_past_the_file_limit_leaves_cowl_serving() {
         "# every default\n",
         Some(96),
     );
-    let mut client = TestClient::map_toplevel(&compositor, "org.cowl.Test");
-    client.draw(0xff0000);
+    let mut client = TestClient::showing(&compositor, "org.cowl.Test", 0xff0000);
     compositor.wait_for_capture("the client", |image| image.pixel(10, 10) == [255, 0, 0]);
 
     // Connections that never speak, opened without blocking until the socket's backlog
@@ -263,8 +262,7 @@ fn a_client_opening_more_windows_than_the_limit_is_disconnected_alone() {
         "{}",
         compositor.log()
     );
-    let mut client = TestClient::map_toplevel(&compositor, "org.cowl.Test");
-    client.draw(0x00ff00);
+    let _client = TestClient::showing(&compositor, "org.cowl.Test", 0x00ff00);
     compositor.wait_for_capture("another client drawing", |image| {
         image.pixel(10, 10) == [0, 255, 0]
     });
@@ -285,8 +283,7 @@ mod cowl_limits {
 fn a_client_committing_as_fast_as_cowl_reads_does_not_stall_another() {
     let compositor = Compositor::headless(&["--renderer", "pixman", "--output", "320x240"]);
     let socket = compositor.runtime_dir().join(&compositor.socket);
-    let mut victim = TestClient::map_toplevel(&compositor, "org.cowl.Victim");
-    victim.draw(0x00ff00);
+    let mut victim = TestClient::showing(&compositor, "org.cowl.Victim", 0x00ff00);
     let flooder = common::flood::Flooder::start(&socket, cowl_limits::MAX_WINDOWS_PER_CLIENT);
     // The flood is on: it has sent many rounds of commits.
     while flooder.commits() < 100_000 {
@@ -377,8 +374,7 @@ impl ShmAbuser {
 /// Cowl goes on: it still runs and draws another client.
 fn assert_cowl_goes_on(compositor: &mut Compositor, colour: u32) {
     assert!(compositor.is_running(), "cowl died:\n{}", compositor.log());
-    let mut other = TestClient::map_toplevel(compositor, "org.cowl.Other");
-    other.draw(colour);
+    let _other = TestClient::showing(compositor, "org.cowl.Other", colour);
     let rgb = [(colour >> 16) as u8, (colour >> 8) as u8, colour as u8];
     compositor.wait_for_capture("another client drawing", |image| image.pixel(10, 10) == rgb);
 }

@@ -11,8 +11,7 @@ use wayland_protocols_wlr::screencopy::v1::client::zwlr_screencopy_frame_v1 as f
 #[test]
 fn copy_with_damage_waits_for_a_change_and_reports_it() {
     let compositor = Compositor::headless(&["--renderer", "pixman", "--output", "320x240"]);
-    let mut app = TestClient::map_toplevel(&compositor, "org.cowl.Test");
-    app.draw(0x0000_00ff);
+    let mut app = TestClient::showing(&compositor, "org.cowl.Test", 0x0000_00ff);
     app.wait_for_frames(1);
 
     let mut capture = CaptureClient::connect(&compositor);

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use common::bus::PrivateBus;
 use common::client::TestClient;
-use common::{Compositor, DEADLINE, Image, NIGHT_PANEL};
+use common::{BLUE, Compositor, DEADLINE, GREEN, Image, NIGHT_PANEL, RED};
 use cowl_sdk::shell::Shell1Proxy;
 use cowl_testkit::config::screen;
 use futures_util::StreamExt;
@@ -34,9 +34,6 @@ fn config() -> String {
 }
 
 const NIGHT_TILE: [u8; 3] = [0x1f, 0x29, 0x35];
-const RED: [u8; 3] = [0xff, 0, 0];
-const GREEN: [u8; 3] = [0, 0xff, 0];
-const BLUE: [u8; 3] = [0, 0, 0xff];
 /// A split at 0.6 of 640: the left app is 384 wide.
 const LEFT: usize = 100;
 const RIGHT: usize = 600;
@@ -89,10 +86,8 @@ fn cowlctl_switches_the_views_on_screen() {
     let bus = PrivateBus::start();
     let compositor = start(&bus);
 
-    let mut red = TestClient::map_toplevel(&compositor, "org.test.Red");
-    red.draw(0xff0000);
-    let mut green = TestClient::map_toplevel(&compositor, "org.test.Green");
-    green.draw(0x00ff00);
+    let mut red = TestClient::showing(&compositor, "org.test.Red", 0xff0000);
+    let mut green = TestClient::showing(&compositor, "org.test.Green", 0x00ff00);
     compositor.wait_for_capture("green over red", shows(GREEN, GREEN));
     assert_eq!(bus.cowlctl_ok(&["active"]), "org.test.Green\n");
 
@@ -212,8 +207,7 @@ fn the_d_bus_apis_match_their_xml_and_shell1_signals_app_states() {
         }
     };
 
-    let mut red = TestClient::map_toplevel(&compositor, "org.test.Red");
-    red.draw(0xff0000);
+    let red = TestClient::showing(&compositor, "org.test.Red", 0xff0000);
     wait_for("org.test.Red", "running");
     let apps = zbus::block_on(async { Shell1Proxy::new(&connection).await?.apps().await })
         .expect("read Apps");

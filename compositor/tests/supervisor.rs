@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Compositor, Image};
+use common::{COVER, Compositor, Image};
 
 /// foot's `ESC[41m` red.
 const FOOT_RED: [u8; 3] = [0xcc, 0x93, 0x93];
@@ -68,11 +68,8 @@ fn a_crashed_autostart_app_is_restarted() {
     let pids = started_pids(&compositor, "org.cowl.Term");
     assert_eq!(pids.len(), 2, "one restart: {}", compositor.log());
     assert_ne!(pids[0], pids[1]);
-    assert!(compositor.log().contains("app exited; restarting"));
+    compositor.assert_logged("app exited; restarting");
 }
-
-/// The chrome's "not responding" cover.
-const COVER: [u8; 3] = [40, 40, 48];
 
 #[test]
 fn a_hung_app_is_covered_then_killed_and_restarted() {
@@ -99,20 +96,20 @@ fn a_hung_app_is_covered_then_killed_and_restarted() {
         text > 200,
         "expected a message on the cover, found {text} light pixels"
     );
-    assert!(compositor.log().contains("not responding"));
+    compositor.assert_logged("not responding");
 
     // Then it is killed and, per its on-failure policy, started again.
     compositor.wait_for_capture("the app to come back", shows_the_app);
     let pids = started_pids(&compositor, "org.cowl.Term");
     assert_eq!(pids.len(), 2, "{}", compositor.log());
-    assert!(compositor.log().contains("killing the hung app"));
+    compositor.assert_logged("killing the hung app");
 }
 
 #[test]
 fn the_curtain_lifts_as_soon_as_every_autostart_app_has_shown() {
     // A minute-long timeout: only the app showing can lift the curtain within the deadline.
     let compositor = start_with_supervised_foot("[shell]\nready_timeout_ms = 60000\n");
-    assert!(compositor.log().contains("every autostart app has shown"));
+    compositor.assert_logged("every autostart app has shown");
 }
 
 #[test]
@@ -134,7 +131,7 @@ fn the_curtain_hides_apps_until_the_timeout_when_an_autostart_app_never_shows() 
     compositor.wait_for_capture("the curtain to lift at the timeout", |image| {
         image.is_filled(0, 0, 320, 240, [255, 0, 0])
     });
-    assert!(compositor.log().contains("these apps never showed"));
+    compositor.assert_logged("these apps never showed");
 }
 
 #[test]
@@ -206,7 +203,7 @@ fn a_hung_impostor_of_a_supervised_app_is_covered_and_never_killed() {
         std::path::Path::new(&format!("/proc/{impostor}")).exists(),
         "the impostor was killed"
     );
-    assert!(!compositor.log().contains("killing the hung app"));
+    compositor.assert_not_logged("killing the hung app");
     assert_eq!(started_pids(&compositor, "org.cowl.Term"), supervised);
     common::send_signal(impostor, rustix::process::Signal::KILL);
 }

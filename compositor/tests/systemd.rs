@@ -19,11 +19,7 @@ fn a_watchdog_asked_for_is_pinged_at_half_its_timeout() {
     for _ in 0..3 {
         assert_eq!(compositor.next_notification(), "WATCHDOG=1");
     }
-    assert!(
-        compositor.log().contains("interval=200ms"),
-        "{}",
-        compositor.log()
-    );
+    compositor.assert_logged("interval=200ms");
 }
 
 #[test]
@@ -33,11 +29,7 @@ fn a_watchdog_meant_for_another_process_is_not_pinged() {
         &[("WATCHDOG_USEC", "400000"), ("WATCHDOG_PID", "1")],
     );
     // The pings would start before READY=1, and say so in the log.
-    assert!(
-        !compositor.log().contains("watchdog"),
-        "{}",
-        compositor.log()
-    );
+    compositor.assert_not_logged("watchdog");
 }
 
 #[test]

@@ -9,7 +9,7 @@ mod common;
 
 use common::bus::PrivateBus;
 use common::client::TestClient;
-use common::{Compositor, Image, NIGHT_PANEL};
+use common::{BLUE, Compositor, GREEN, Image, NIGHT_PANEL, RED};
 use cowl_testkit::config::screen;
 
 /// 640x480: status bar 0..40, app area 40..400, dock 400..480 with home, Red, Green, Blue
@@ -25,9 +25,6 @@ fn config() -> String {
         .toml()
 }
 
-const RED: [u8; 3] = [0xff, 0, 0];
-const GREEN: [u8; 3] = [0, 0xff, 0];
-const BLUE: [u8; 3] = [0, 0, 0xff];
 const DOCK_Y: &str = "440";
 const HOME_BUTTON: &str = "200";
 const RED_BUTTON: &str = "280";
@@ -62,12 +59,9 @@ fn shows_home(image: &Image) -> bool {
 fn dock_taps_home_tiles_long_presses_and_swipes_drive_the_shell() {
     let bus = PrivateBus::start();
     let compositor = start(&bus);
-    let mut red = TestClient::map_toplevel(&compositor, "org.test.Red");
-    red.draw(0xff0000);
-    let mut green = TestClient::map_toplevel(&compositor, "org.test.Green");
-    green.draw(0x00ff00);
-    let mut blue = TestClient::map_toplevel(&compositor, "org.test.Blue");
-    blue.draw(0x0000ff);
+    let mut red = TestClient::showing(&compositor, "org.test.Red", 0xff0000);
+    let _green = TestClient::showing(&compositor, "org.test.Green", 0x00ff00);
+    let mut blue = TestClient::showing(&compositor, "org.test.Blue", 0x0000ff);
     compositor.wait_for_capture("blue, the last started", app_area_is(BLUE));
 
     bus.cowlctl_ok(&["tap", RED_BUTTON, DOCK_Y]);

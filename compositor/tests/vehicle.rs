@@ -240,11 +240,7 @@ fn without_socketcan_cowl_says_so_and_runs_on_fully_restricted() {
     .expect("BusStates");
     let can0 = states.get("can0").map(String::as_str);
     assert!(matches!(can0, Some("unavailable" | "down")), "{states:?}");
-    assert!(
-        compositor.log().contains("SocketCAN unavailable: can0"),
-        "{}",
-        compositor.log()
-    );
+    compositor.assert_logged("SocketCAN unavailable: can0");
 }
 
 #[test]

@@ -156,6 +156,13 @@ impl TestClient {
         }
     }
 
+    /// A toplevel with this app_id that has drawn itself in `colour` at its configured size.
+    pub fn showing(compositor: &Compositor, app_id: &str, colour: u32) -> TestClient {
+        let mut client = TestClient::map_toplevel(compositor, app_id);
+        client.draw(colour);
+        client
+    }
+
     /// The size to draw at: the configured one, or 64x64 when the compositor leaves it open.
     pub fn size(&self) -> (i32, i32) {
         match self.state.configured_size {

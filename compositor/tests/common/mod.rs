@@ -13,6 +13,7 @@ pub mod capture;
 pub mod client;
 pub mod drive;
 pub mod flood;
+pub mod initramfs;
 pub mod peer;
 pub mod phone;
 pub mod reference;
@@ -103,6 +104,15 @@ pub fn find_on_path(name: &str) -> Option<PathBuf> {
 pub const NIGHT_PANEL: [u8; 3] = [0x15, 0x1b, 0x23];
 /// The same in the day theme.
 pub const DAY_PANEL: [u8; 3] = [0xf2, 0xf4, 0xf7];
+/// The chrome's covers: "Not available while driving", "not responding", the camera's
+/// fallback screen (chrome/panels.rs COVER).
+pub const COVER: [u8; 3] = [0x28, 0x28, 0x30];
+/// What the test camera (`cowl_testkit::config::GREEN_CAMERA`) shows.
+pub const CAMERA: [u8; 3] = [0, 0xc0, 0];
+/// The colours test clients draw with `TestClient::draw(0xff0000)` and so on.
+pub const RED: [u8; 3] = [0xff, 0, 0];
+pub const GREEN: [u8; 3] = [0, 0xff, 0];
+pub const BLUE: [u8; 3] = [0, 0, 0xff];
 
 /// How long a test waits for anything (the testkit's, shared by every crate's tests).
 pub const DEADLINE: Duration = cowl_testkit::DEADLINE;
@@ -142,11 +152,22 @@ impl Compositor {
         extra: &[&str],
         config: &str,
     ) -> Compositor {
+        Compositor::headless_rendering_on_bus(bus, "pixman", output, extra, config)
+    }
+
+    /// Like `headless_on_bus`, with this `--renderer` (the benchmarks run both).
+    pub fn headless_rendering_on_bus(
+        bus: &bus::PrivateBus,
+        renderer: &str,
+        output: &str,
+        extra: &[&str],
+        config: &str,
+    ) -> Compositor {
         let mut args = vec![
             "--backend",
             "headless",
             "--renderer",
-            "pixman",
+            renderer,
             "--output",
             output,
         ];
@@ -278,6 +299,18 @@ impl Compositor {
 
     /// Panics with the compositor's log, and the logs its test's helpers (the phone
     /// simulator, ...) keep in its runtime directory, so that a failure explains itself.
+    /// Fails the test, with the log, unless cowl has logged `text`.
+    pub fn assert_logged(&self, text: &str) {
+        let log = self.log();
+        assert!(log.contains(text), "cowl never logged {text:?}:\n{log}");
+    }
+
+    /// Fails the test, with the log, if cowl has logged `text`.
+    pub fn assert_not_logged(&self, text: &str) {
+        let log = self.log();
+        assert!(!log.contains(text), "cowl logged {text:?}:\n{log}");
+    }
+
     pub fn fail(&self, what: &str) -> ! {
         let mut helpers = String::new();
         let mut logs: Vec<PathBuf> = std::fs::read_dir(self.runtime_dir())

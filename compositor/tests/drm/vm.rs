@@ -21,6 +21,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 use crate::common::bus::PrivateBus;
+use crate::common::initramfs::{self, run_ok as run, tool};
 
 /// The kernel and its modules (tests/can/vm-kernel.sh).
 pub fn kernel_dir() -> PathBuf {
@@ -33,33 +34,13 @@ pub fn kernel_dir() -> PathBuf {
     vm
 }
 
-fn run(command: &mut Command) {
-    let output = command
-        .output()
-        .unwrap_or_else(|err| panic!("{command:?}: {err}"));
-    assert!(
-        output.status.success(),
-        "{command:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-fn busybox() -> PathBuf {
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
-        .map(|dir| dir.join("busybox"))
-        .find(|path| path.is_file())
-        .expect("busybox is missing: run .ci/install-deps test")
-}
-
 /// The VM's initramfs: busybox, the modules and vm-init.sh; everything else comes over 9p.
 fn initramfs(dir: &Path, kernel: &Path) -> PathBuf {
     let root = dir.join("initramfs");
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::create_dir_all(root.join("bin")).expect("mkdir");
     std::fs::create_dir_all(root.join("modules")).expect("mkdir");
-    std::fs::copy(busybox(), root.join("bin/busybox")).expect("copy busybox");
+    std::fs::copy(tool("busybox"), root.join("bin/busybox")).expect("copy busybox");
     std::fs::copy(manifest.join("tests/drm/vm-init.sh"), root.join("init")).expect("copy init");
     run(Command::new("chmod").arg("755").arg(root.join("init")));
     for entry in std::fs::read_dir(kernel.join("modules")).expect("the VM's modules") {
@@ -68,11 +49,7 @@ fn initramfs(dir: &Path, kernel: &Path) -> PathBuf {
             .expect("copy a module");
     }
     let archive = dir.join("initramfs.cpio");
-    run(Command::new("sh").arg("-c").arg(format!(
-        "cd '{}' && find . | cpio --quiet -o -H newc > '{}'",
-        root.display(),
-        archive.display()
-    )));
+    initramfs::pack(&root, &archive);
     archive
 }
 

@@ -12,9 +12,8 @@ use smithay::reexports::drm::control::crtc;
 use smithay::utils::{Physical, Size, Transform};
 use tracing::warn;
 
-use super::DrmBackend;
 use super::device::GpuRenderer;
-use crate::backend::Backend;
+use super::gpu_and_output_on;
 use crate::backend::headless::{Framebuffer, render_offscreen};
 use crate::render::frame_job;
 use crate::state::State;
@@ -55,12 +54,7 @@ impl State {
         chrome_frame: crate::chrome::ChromeFrame,
         now: Duration,
     ) {
-        let Backend::Drm(drm) = &mut self.backend else {
-            return;
-        };
-        let DrmBackend { gpu, outputs, .. } = &mut **drm;
-        let (Some(gpu), Some(drm_output)) = (gpu, outputs.iter_mut().find(|o| o.crtc == crtc))
-        else {
+        let Some((gpu, drm_output)) = gpu_and_output_on(&mut self.backend, crtc) else {
             return;
         };
         let Some(mode) = output.current_mode() else {

@@ -13,10 +13,10 @@ use smithay::reexports::drm::control::crtc;
 use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
 use tracing::{info, warn};
 
-use super::DrmBackend;
 use super::device::GpuRenderer;
 use super::outputs::Scanout;
 use super::outputs::with_scanout;
+use super::{gpu_and_output_on, output_on};
 use crate::backend::Backend;
 use crate::render::{FrameOutcome, clear_colour, frame_elements};
 use crate::state::State;
@@ -38,10 +38,7 @@ pub(super) fn schedule_render(
 impl State {
     pub(super) fn drm_vblank(&mut self, crtc: crtc::Handle, metadata: Option<&DrmEventMetadata>) {
         let now: Duration = self.clock.now().into();
-        let Backend::Drm(drm) = &mut self.backend else {
-            return;
-        };
-        let Some(drm_output) = drm.outputs.iter_mut().find(|o| o.crtc == crtc) else {
+        let Some(drm_output) = output_on(&mut self.backend, crtc) else {
             return;
         };
         drm_output.flip_pending = false;
@@ -80,14 +77,12 @@ impl State {
     /// Draws `crtc`'s output and queues its page flip.
     pub(super) fn render_drm_output(&mut self, crtc: crtc::Handle) {
         let now: Duration = self.clock.now().into();
-        let Backend::Drm(drm) = &mut self.backend else {
-            return;
-        };
-        let Some(drm_output) = drm.outputs.iter_mut().find(|o| o.crtc == crtc) else {
+        let active = matches!(&self.backend, Backend::Drm(drm) if drm.active);
+        let Some(drm_output) = output_on(&mut self.backend, crtc) else {
             return;
         };
         drm_output.scheduled = None;
-        if !drm.active || drm_output.flip_pending {
+        if !active || drm_output.flip_pending {
             drm_output.redraw_wanted = true;
             return;
         }
@@ -103,12 +98,7 @@ impl State {
                 && (!self.screenshot_requests.is_empty()
                     || self.screenshot.as_ref().is_some_and(|s| s.is_due())));
 
-        let Backend::Drm(drm) = &mut self.backend else {
-            return;
-        };
-        let DrmBackend { gpu, outputs, .. } = &mut **drm;
-        let (Some(gpu), Some(drm_output)) = (gpu, outputs.iter_mut().find(|o| o.crtc == crtc))
-        else {
+        let Some((gpu, drm_output)) = gpu_and_output_on(&mut self.backend, crtc) else {
             return;
         };
         let space = &self.space;
@@ -175,10 +165,7 @@ impl State {
             Err(_) => None,
         };
 
-        let Backend::Drm(drm) = &mut self.backend else {
-            return;
-        };
-        let Some(drm_output) = drm.outputs.iter_mut().find(|o| o.crtc == crtc) else {
+        let Some(drm_output) = output_on(&mut self.backend, crtc) else {
             return;
         };
         let refresh = drm_output.frame_clock.refresh_interval();
@@ -237,10 +224,7 @@ impl State {
     /// asked for meanwhile.
     pub(super) fn drm_empty_frame_done(&mut self, crtc: crtc::Handle) {
         let now: Duration = self.clock.now().into();
-        let Backend::Drm(drm) = &mut self.backend else {
-            return;
-        };
-        let Some(drm_output) = drm.outputs.iter_mut().find(|o| o.crtc == crtc) else {
+        let Some(drm_output) = output_on(&mut self.backend, crtc) else {
             return;
         };
         drm_output.scheduled = None;

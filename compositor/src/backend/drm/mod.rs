@@ -50,6 +50,7 @@ use smithay::backend::session::{Event as SessionEvent, Session};
 use smithay::backend::udev::UdevBackend;
 use smithay::output::Output;
 use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
+use smithay::reexports::drm::control::crtc;
 use smithay::reexports::input::Libinput;
 use tracing::{info, warn};
 
@@ -165,6 +166,26 @@ pub fn init(state: &mut State, cli: &Cli) -> Result<()> {
         warn!("no display is connected; outputs appear when one is plugged in");
     }
     Ok(())
+}
+
+/// The display on `crtc`, where the backend is DRM and drives one there.
+fn output_on(backend: &mut Backend, crtc: crtc::Handle) -> Option<&mut DrmOutput> {
+    let Backend::Drm(drm) = backend else {
+        return None;
+    };
+    drm.outputs.iter_mut().find(|o| o.crtc == crtc)
+}
+
+/// The display controller and its display on `crtc`, to draw into it.
+fn gpu_and_output_on(
+    backend: &mut Backend,
+    crtc: crtc::Handle,
+) -> Option<(&mut Gpu, &mut DrmOutput)> {
+    let Backend::Drm(drm) = backend else {
+        return None;
+    };
+    let DrmBackend { gpu, outputs, .. } = &mut **drm;
+    Some((gpu.as_mut()?, outputs.iter_mut().find(|o| o.crtc == crtc)?))
 }
 
 impl DrmBackend {
