@@ -4,7 +4,7 @@
 //! screen, never the app behind; a helper that hangs, dies or talks nonsense is replaced
 //! and the camera comes back. Driven by the simulator and checked on captures.
 
-mod common;
+use crate::common;
 
 use common::bus::PrivateBus;
 use common::client::TestClient;

@@ -2,7 +2,7 @@
 //! recording encoded from it by cantools): the drive reads back as it was recorded, gear by
 //! gear; bad input is reported with its place and never stops the rest.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,7 +1,7 @@
 //! Real clients drawing in the headless compositor, checked on `grim` captures, with each
 //! renderer: what a person would see on the panel.
 
-mod common;
+use crate::common;
 
 use common::{BLACK, Compositor, Image};
 

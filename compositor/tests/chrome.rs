@@ -4,9 +4,9 @@
 //! renderer; a small tolerance absorbs anti-aliasing differences.
 //!
 //! The references are regenerated only on purpose:
-//! `COWL_UPDATE_REFERENCES=1 cargo test -p cowl --test chrome`, then look at them.
+//! `COWL_UPDATE_REFERENCES=1 cargo test -p cowl --test process chrome::`, then look at them.
 
-mod common;
+use crate::common;
 
 use common::{Compositor, reference};
 use cowl_testkit::config::screen;

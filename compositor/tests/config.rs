@@ -1,7 +1,7 @@
 //! The configuration as an integrator meets it: `--check-config`, a bad file that stops cowl
 //! before it opens a socket, and a layout, background and keymap that clients observe.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

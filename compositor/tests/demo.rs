@@ -2,7 +2,7 @@
 //! chrome, the navigation and media apps split), writes a screenshot, prints its path and
 //! stops by itself.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 

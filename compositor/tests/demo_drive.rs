@@ -4,7 +4,7 @@
 //! by a touch on its dock button nor by Shell1; reversing, the rear camera covers the whole
 //! screen; parked again at the end, the camera is gone and the view is as before.
 
-mod common;
+use crate::common;
 
 use common::bus::PrivateBus;
 use common::client::TestClient;

@@ -4,7 +4,7 @@
 //! by executable path, never to another user on the trusted socket, and never through a
 //! sandbox's security-context socket.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -5,7 +5,7 @@
 //! app with an activation serial it made up. Each is checked on what the driver would see
 //! (captures) and what Shell1 answers.
 
-mod common;
+use crate::common;
 
 use common::bus::PrivateBus;
 use common::client::TestClient;

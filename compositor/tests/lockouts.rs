@@ -6,7 +6,7 @@
 //! way to its fallback when the car starts moving. Driven by the simulator, checked on
 //! captures and on cowlctl's answers.
 
-mod common;
+use crate::common;
 
 use common::bus::PrivateBus;
 use common::client::TestClient;

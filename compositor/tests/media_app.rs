@@ -5,9 +5,9 @@
 //! on every machine), and on MPRIS.
 //!
 //! The references are regenerated only on purpose:
-//! `COWL_UPDATE_REFERENCES=1 cargo test -p cowl --test media_app`, then look at them.
+//! `COWL_UPDATE_REFERENCES=1 cargo test -p cowl --test process media_app::`, then look at them.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Child, Stdio};

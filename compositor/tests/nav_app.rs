@@ -5,7 +5,7 @@
 //! and the route line in their exact colours), on what the app says it speaks, and on
 //! Cowl's audio focus while it speaks.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Child, Stdio};

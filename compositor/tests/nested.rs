@@ -2,7 +2,7 @@
 //! headless backend stands in for the developer's desktop), a real client inside it, checked
 //! on a capture of cowl's output.
 
-mod common;
+use crate::common;
 
 use common::{BLACK, Compositor, HostWeston};
 

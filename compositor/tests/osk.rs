@@ -6,7 +6,7 @@
 //! nothing can be typed with it, and an input method (input-method-v2) is deactivated and
 //! not activated again; parked, both come back.
 
-mod common;
+use crate::common;
 
 use std::os::unix::net::UnixStream;
 

@@ -4,7 +4,7 @@
 //! upright, screenshots are upright, and a touch reported in the panel's own coordinates
 //! reaches the app at the point of its picture that the finger was on.
 
-mod common;
+use crate::common;
 
 use common::Compositor;
 use common::bus::PrivateBus;

@@ -1,6 +1,6 @@
 //! Popups stay with their parent and are placed by their positioner, kept inside the output.
 
-mod common;
+use crate::common;
 
 use common::Compositor;
 use common::client::TestClient;

@@ -2,7 +2,7 @@
 //! fill the output before its first buffer, frames follow the 60 Hz refresh, and
 //! wp_presentation reports real CLOCK_MONOTONIC timestamps on the refresh grid.
 
-mod common;
+use crate::common;
 
 use common::Compositor;
 use common::client::{Feedback, TestClient};

@@ -5,7 +5,7 @@
 //! the driving status are pushed; steering-wheel keys reach the phone while it plays media;
 //! a daemon that dies, comes back or hangs costs the compositor nothing.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

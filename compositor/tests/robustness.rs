@@ -2,7 +2,7 @@
 //! alone, garbage on the socket drops the sender, and the other clients keep drawing.
 //! Also: clear startup errors, and every flag documented in `--help`.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;

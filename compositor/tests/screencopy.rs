@@ -1,7 +1,7 @@
 //! wlr-screencopy at the protocol level, for what grim does not exercise: `copy_with_damage`
 //! (waits for a change, reports where), the flags, and the errors for misused frames.
 
-mod common;
+use crate::common;
 
 use common::Compositor;
 use common::capture::{CaptureClient, read_pixel};

@@ -3,7 +3,7 @@
 //! itself is tested in-process, `src/tests/`); Shell1 matches its introspection XML and signals app states; activation starts
 //! an app that is not running; the screenshot is written by the compositor itself.
 
-mod common;
+use crate::common;
 
 use std::sync::mpsc;
 use std::time::Instant;

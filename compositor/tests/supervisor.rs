@@ -3,7 +3,7 @@
 //! not responding, then killed and restarted; the screen stays black until every autostart
 //! app has shown, or until the ready timeout when one never does.
 
-mod common;
+use crate::common;
 
 use common::{COVER, Compositor, Image};
 

@@ -4,7 +4,7 @@
 //! start-up time went in the log; then watchdog pings at half `WatchdogSec`, sent from the
 //! event loop, on the notify socket systemd gives it.
 
-mod common;
+use crate::common;
 
 use common::Compositor;
 use cowl_testkit::LogLines;

@@ -5,7 +5,7 @@
 //! coordinates while touches on the chrome never do. Checked on captures and on the
 //! events our client receives.
 
-mod common;
+use crate::common;
 
 use common::bus::PrivateBus;
 use common::client::TestClient;

@@ -3,7 +3,7 @@
 //! bus that falls silent, whose values go stale until everything is restricted. Checked on
 //! the PropertiesChanged signals a D-Bus client receives and on `cowlctl vehicle`.
 
-mod common;
+use crate::common;
 
 use std::sync::mpsc;
 use std::time::Instant;

@@ -14,7 +14,7 @@
 //!   as its user on that bus. The image's users are played by accounts of this machine
 //!   (setpriv), so this test needs root, as CI has.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixDatagram;
@@ -383,7 +383,7 @@ impl Monitor {
             .args([
                 "--ignored",
                 "--exact",
-                "listener_of_every_signal",
+                "yocto_system::listener_of_every_signal",
                 "--nocapture",
             ])
             .env(LISTEN_ON, address)
