@@ -34,6 +34,7 @@ mod screencopy;
 mod shell_dbus;
 mod supervisor;
 mod systemd;
+mod toolkits;
 mod touch;
 mod vehicle;
 mod yocto_layer;

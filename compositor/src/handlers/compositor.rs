@@ -67,7 +67,7 @@ impl CompositorHandler for State {
                 self.shell_apply();
                 toplevel.send_configure();
             } else if app_id_changed {
-                self.shell_apply();
+                self.shell_window_app_id_changed(&window);
             } else {
                 // Most commits change nothing but this window's content: no work for the
                 // other windows (a client committing in a loop must not slow the others).

@@ -5,7 +5,10 @@
 //! views show are mapped into the `Space` that is rendered. A window is mapped only once it
 //! has acknowledged and committed the size of its slot, so that no frame ever shows an app at
 //! a wrong size or place: during a resize its slot shows the background for a frame or two,
-//! never a stretched or cropped picture. Roles (from config, by app_id): main, split and
+//! never a stretched or cropped picture. A window that keeps its own size (minimum equal to
+//! maximum) is told that size, and any window that draws another size than its slot's sits
+//! centred in it. A window whose app_id changes after it appeared is placed again by the new
+//! id, as a new window with that id would be. Roles (from config, by app_id): main, split and
 //! projection apps are shown by the views; popup apps float centred above the app area
 //! whenever they have a window; background apps are never shown.
 
@@ -83,8 +86,10 @@ struct WindowLayout {
 /// A window as `configure_window` left it.
 struct Configured {
     layout: WindowLayout,
-    /// It has drawn at its slot's size.
+    /// It has taken the size it was told (its slot's, or its own fixed size) and drawn.
     ready: bool,
+    /// Where it goes: centred in its slot at the size it drew.
+    place: smithay::utils::Point<i32, Logical>,
     mapped_at: Option<smithay::utils::Point<i32, Logical>>,
 }
 
@@ -297,6 +302,7 @@ impl State {
             let Some(Configured {
                 layout,
                 ready,
+                place,
                 mapped_at,
             }) = self.configure_window(window)
             else {
@@ -304,9 +310,8 @@ impl State {
             };
             if layout.shown && ready {
                 set_shown_slot(window, Some(layout.rect));
-                if mapped_at != Some(layout.rect.loc) {
-                    self.space
-                        .map_element(window.clone(), layout.rect.loc, false);
+                if mapped_at != Some(place) {
+                    self.space.map_element(window.clone(), place, false);
                     changed = true;
                 }
                 shown.push((layout.layer, window.clone()));
@@ -344,15 +349,25 @@ impl State {
     fn configure_window(&self, window: &Window) -> Option<Configured> {
         let toplevel = window.toplevel()?;
         let layout = self.window_layout(window)?;
-        super::configure_to_fill(toplevel, layout.rect);
+        let size = super::fixed_size(toplevel).unwrap_or(layout.rect.size);
+        super::configure_to_fill(toplevel, layout.rect, size);
         if toplevel.is_initial_configure_sent() {
             toplevel.send_pending_configure();
         }
-        let ready = has_buffer(toplevel.wl_surface())
-            && toplevel.current_state().size == Some(layout.rect.size);
+        // Ready once it has taken the size it was told. What it then draws may still differ
+        // (a client that keeps its own size): it is centred in its slot, not hidden.
+        let ready =
+            has_buffer(toplevel.wl_surface()) && toplevel.current_state().size == Some(size);
+        let drawn = window.geometry().size;
+        let place = if drawn.w > 0 && drawn.h > 0 {
+            super::centred_in(layout.rect, drawn)
+        } else {
+            layout.rect.loc
+        };
         Some(Configured {
             layout,
             ready,
+            place,
             mapped_at: self.space.element_location(window),
         })
     }
@@ -364,13 +379,14 @@ impl State {
         let Some(Configured {
             layout,
             ready,
+            place,
             mapped_at,
         }) = self.configure_window(window)
         else {
             return;
         };
         let stays = if layout.shown && ready {
-            mapped_at == Some(layout.rect.loc)
+            mapped_at == Some(place)
         } else {
             mapped_at.is_none()
         };
@@ -426,6 +442,16 @@ impl State {
             return;
         }
         self.bring_forward_appeared(&app_id);
+    }
+
+    /// A window's app_id changed after its first commit (xdg-shell allows set_app_id at any
+    /// time, and weston's demo clients set it late): the view lets go of the old id when no
+    /// window has it any more, and the window comes forward by its new id, placed and
+    /// restricted as a new window of that app would be.
+    pub fn shell_window_app_id_changed(&mut self, window: &Window) {
+        self.shell_forget_gone_apps();
+        self.shell_window_appeared(window);
+        self.shell_apply();
     }
 
     fn bring_forward_appeared(&mut self, app_id: &str) {

@@ -11,9 +11,9 @@ use smithay::desktop::{Space, Window, layer_map_for_output};
 use smithay::output::Output;
 use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
-use smithay::utils::{Logical, Rectangle};
+use smithay::utils::{Logical, Point, Rectangle, Size};
 use smithay::wayland::compositor::{get_parent, with_states};
-use smithay::wayland::shell::xdg::{ToplevelSurface, XdgToplevelSurfaceData};
+use smithay::wayland::shell::xdg::{SurfaceCachedState, ToplevelSurface, XdgToplevelSurfaceData};
 
 use crate::config::Config;
 
@@ -82,10 +82,16 @@ pub fn app_id(toplevel: &ToplevelSurface) -> Option<String> {
     })
 }
 
-/// Sets the pending configure of a toplevel to fill `area`, borderless and activated.
-pub fn configure_to_fill(toplevel: &ToplevelSurface, area: Rectangle<i32, Logical>) {
+/// Sets the pending configure of a toplevel to `size` within `area`, borderless and
+/// activated: `size` is the area's, or the window's own where it keeps one
+/// ([`fixed_size`]).
+pub fn configure_to_fill(
+    toplevel: &ToplevelSurface,
+    area: Rectangle<i32, Logical>,
+    size: Size<i32, Logical>,
+) {
     toplevel.with_pending_state(|pending| {
-        pending.size = Some(area.size);
+        pending.size = Some(size);
         pending.bounds = Some(area.size);
         // Maximized tells clients to drop shadows and rounded corners; the tiled states tell
         // them no edge is free to resize. Head-unit apps are borderless.
@@ -100,6 +106,28 @@ pub fn configure_to_fill(toplevel: &ToplevelSurface, area: Rectangle<i32, Logica
             pending.states.set(edge);
         }
     });
+}
+
+/// The size a toplevel keeps whatever it is told: its minimum and maximum size are the same
+/// (a dialog, a fixed-size game, weston-flower). It is configured to that size and shown
+/// centred in its slot, never stretched.
+pub fn fixed_size(toplevel: &ToplevelSurface) -> Option<Size<i32, Logical>> {
+    with_states(toplevel.wl_surface(), |states| {
+        let mut cached = states.cached_state.get::<SurfaceCachedState>();
+        let current = cached.current();
+        (current.min_size == current.max_size && current.min_size.w > 0 && current.min_size.h > 0)
+            .then_some(current.min_size)
+    })
+}
+
+/// Where a window of `size` goes in `slot`: centred, so that one smaller than its slot (its
+/// own fixed size, or a client that draws another size than it is told) sits in the middle,
+/// and one larger is cut evenly on both sides by the slot's clip.
+pub fn centred_in(slot: Rectangle<i32, Logical>, size: Size<i32, Logical>) -> Point<i32, Logical> {
+    Point::from((
+        slot.loc.x + (slot.size.w - size.w) / 2,
+        slot.loc.y + (slot.size.h - size.h) / 2,
+    ))
 }
 
 #[cfg(test)]

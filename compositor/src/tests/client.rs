@@ -129,6 +129,20 @@ impl Client {
         });
     }
 
+    /// Sets the toplevel's app_id now, after it was created (it applies with the next
+    /// commit, `draw`), as weston's demo clients and some toolkits do.
+    pub fn set_app_id(&mut self, app_id: &str) {
+        self.window().toplevel.set_app_id(app_id.to_string());
+    }
+
+    /// Gives the toplevel a size of its own: minimum and maximum the same (applies with the
+    /// next commit).
+    pub fn keep_size(&mut self, width: i32, height: i32) {
+        let toplevel = &self.window().toplevel;
+        toplevel.set_min_size(width, height);
+        toplevel.set_max_size(width, height);
+    }
+
     /// Acknowledges the newest configure and commits a buffer of `colour` at the size it
     /// asked for (or `size` when it left the size open or the client keeps its own).
     pub fn draw(&mut self, colour: u32, size: Option<(i32, i32)>) {

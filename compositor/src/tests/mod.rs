@@ -9,6 +9,7 @@
 mod client;
 mod fixture;
 
+mod client_habits;
 mod placement;
 mod restrictions;
 mod touch;
