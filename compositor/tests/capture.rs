@@ -30,14 +30,24 @@ with_each_renderer!(
     killed_client_leaves_no_stale_window,
 );
 
-/// weston-simple-shm draws a 250x250 window: a white 20-pixel frame around moving rings.
+/// weston-simple-shm draws a 250x250 window whatever it is configured to: a white 20-pixel
+/// frame around moving rings.
 const SHM_SIZE: usize = 250;
 const SHM_FRAME: usize = 20;
 const WHITE: [u8; 3] = [255, 255, 255];
 
-fn shm_window_is_shown(image: &Image) -> bool {
-    image.is_filled(0, 0, SHM_SIZE, SHM_FRAME, WHITE)
-        && image.distinct_colours(SHM_FRAME, SHM_FRAME, SHM_SIZE - 2 * SHM_FRAME, 40) > 10
+/// Where weston-simple-shm's window starts on an output of this size with no chrome: it
+/// keeps its own size, so it sits centred in the app area (the whole output).
+fn shm_origin(width: usize, height: usize) -> (usize, usize) {
+    ((width - SHM_SIZE) / 2, (height - SHM_SIZE) / 2)
+}
+
+fn shm_window_at((x, y): (usize, usize)) -> impl Fn(&Image) -> bool {
+    move |image| {
+        image.is_filled(x, y, SHM_SIZE, SHM_FRAME, WHITE)
+            && image.distinct_colours(x + SHM_FRAME, y + SHM_FRAME, SHM_SIZE - 2 * SHM_FRAME, 40)
+                > 10
+    }
 }
 
 fn start(renderer: &str, output: &str) -> Compositor {
@@ -61,19 +71,23 @@ fn simple_shm_is_drawn_where_it_belongs(renderer: &str) {
     );
 
     compositor.spawn_client("weston-simple-shm", &[]);
-    let image = compositor.wait_for_capture("weston-simple-shm to draw", shm_window_is_shown);
+    let (x, y) = shm_origin(1024, 600);
+    let shown = shm_window_at((x, y));
+    let image = compositor.wait_for_capture("weston-simple-shm to draw", &shown);
 
-    // The window sits at the top-left of the app area, the rest of the screen stays black.
-    assert_eq!(image.pixel(0, 0), WHITE);
-    assert_eq!(image.pixel(SHM_SIZE - 1, SHM_SIZE - 1), WHITE);
-    assert_eq!(image.pixel(SHM_SIZE, SHM_SIZE), BLACK);
-    assert!(image.is_filled(SHM_SIZE, 0, 1024 - SHM_SIZE, 600, BLACK));
-    assert!(image.is_filled(0, SHM_SIZE, SHM_SIZE, 600 - SHM_SIZE, BLACK));
+    // The window keeps its size, centred in the app area; the rest of the screen stays black.
+    assert_eq!(image.pixel(x, y), WHITE);
+    assert_eq!(image.pixel(x + SHM_SIZE - 1, y + SHM_SIZE - 1), WHITE);
+    assert!(image.is_filled(0, 0, x, 600, BLACK));
+    assert!(image.is_filled(x + SHM_SIZE, 0, 1024 - x - SHM_SIZE, 600, BLACK));
+    assert!(image.is_filled(x, 0, SHM_SIZE, y, BLACK));
+    assert!(image.is_filled(x, y + SHM_SIZE, SHM_SIZE, 600 - y - SHM_SIZE, BLACK));
 
     // It animates: later frames show other rings.
-    let before = image.crop(SHM_FRAME, SHM_FRAME, 100, 100);
+    let rings = |image: &Image| image.crop(x + SHM_FRAME, y + SHM_FRAME, 100, 100);
+    let before = rings(&image);
     compositor.wait_for_capture("weston-simple-shm to animate", |later| {
-        shm_window_is_shown(later) && later.crop(SHM_FRAME, SHM_FRAME, 100, 100) != before
+        shown(later) && rings(later) != before
     });
 }
 
@@ -151,11 +165,12 @@ fn region_capture_equals_crop_of_full_capture(renderer: &str) {
 fn killed_client_leaves_no_stale_window(renderer: &str) {
     let compositor = start(renderer, "800x480");
     let pid = compositor.spawn_client("weston-simple-shm", &[]);
-    compositor.wait_for_capture("weston-simple-shm to draw", shm_window_is_shown);
+    let (x, y) = shm_origin(800, 480);
+    compositor.wait_for_capture("weston-simple-shm to draw", shm_window_at((x, y)));
 
     compositor.kill_client(pid);
     let image = compositor.wait_for_capture("the killed client's window to go", |image| {
-        image.pixel(0, 0) == BLACK
+        image.pixel(x, y) == BLACK
     });
     assert!(
         image.is_filled(0, 0, 800, 480, BLACK),
@@ -167,8 +182,10 @@ fn killed_client_leaves_no_stale_window(renderer: &str) {
 fn outputs_lie_side_by_side() {
     let compositor = Compositor::headless(&["--output", "640x480", "--output", "320x240"]);
     compositor.spawn_client("weston-simple-shm", &[]);
-    let image =
-        compositor.wait_for_capture("weston-simple-shm on the first output", shm_window_is_shown);
+    let image = compositor.wait_for_capture(
+        "weston-simple-shm on the first output",
+        shm_window_at(shm_origin(640, 480)),
+    );
     // grim composes both outputs by their xdg-output layout: 960 wide, 480 high.
     assert_eq!((image.width, image.height), (960, 480));
     assert!(

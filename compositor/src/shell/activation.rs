@@ -88,7 +88,7 @@ struct Configured {
     layout: WindowLayout,
     /// It has taken the size it was told (its slot's, or its own fixed size) and drawn.
     ready: bool,
-    /// Where it goes: centred in its slot at the size it drew.
+    /// Where it goes: its slot's corner, or, drawn at another size, centred in the slot.
     place: smithay::utils::Point<i32, Logical>,
     mapped_at: Option<smithay::utils::Point<i32, Logical>>,
 }
@@ -131,6 +131,11 @@ fn set_shown_slot(window: &Window, slot: Option<Rectangle<i32, Logical>>) {
 
 fn has_buffer(surface: &WlSurface) -> bool {
     with_renderer_surface_state(surface, |state| state.buffer().is_some()).unwrap_or(false)
+}
+
+/// The size of the picture a surface shows (its buffer, scaled or cropped by the client).
+fn surface_size(surface: &WlSurface) -> Option<smithay::utils::Size<i32, Logical>> {
+    with_renderer_surface_state(surface, |state| state.surface_size()).flatten()
 }
 
 impl State {
@@ -358,11 +363,13 @@ impl State {
         // (a client that keeps its own size): it is centred in its slot, not hidden.
         let ready =
             has_buffer(toplevel.wl_surface()) && toplevel.current_state().size == Some(size);
-        let drawn = window.geometry().size;
-        let place = if drawn.w > 0 && drawn.h > 0 {
-            super::centred_in(layout.rect, drawn)
-        } else {
-            layout.rect.loc
+        // The client's own picture, not the geometry it declares (which may say anything):
+        // one of another size than its slot is centred in it.
+        let place = match surface_size(toplevel.wl_surface()) {
+            Some(drawn) if drawn != layout.rect.size && drawn.w > 0 && drawn.h > 0 => {
+                super::centred_in(layout.rect, drawn) + window.geometry().loc
+            }
+            _ => layout.rect.loc,
         };
         Some(Configured {
             layout,

@@ -120,9 +120,9 @@ pub fn fixed_size(toplevel: &ToplevelSurface) -> Option<Size<i32, Logical>> {
     })
 }
 
-/// Where a window of `size` goes in `slot`: centred, so that one smaller than its slot (its
-/// own fixed size, or a client that draws another size than it is told) sits in the middle,
-/// and one larger is cut evenly on both sides by the slot's clip.
+/// Where a picture of `size` goes in `slot`: centred, so that one smaller than its slot (a
+/// window's own fixed size, or a client that draws another size than it is told) sits in
+/// the middle, and one larger is cut evenly on both sides by the slot's clip.
 pub fn centred_in(slot: Rectangle<i32, Logical>, size: Size<i32, Logical>) -> Point<i32, Logical> {
     Point::from((
         slot.loc.x + (slot.size.w - size.w) / 2,
