@@ -1,19 +1,51 @@
-//! Windows of real programs nobody here wrote, shown as a user expects, on captures: weston's
-//! demo clients set their app_id only after their first commit (weston-terminal,
-//! weston-flower), and weston-flower keeps a size of its own (200x200). Both were invisible
-//! before the shell placed a window again when its app_id changed. (The shell's rules for
-//! both are checked exactly in-process, `src/tests/client_habits.rs`.)
+//! Windows of real programs nobody here wrote, shown as a user expects, on captures: one
+//! test a toolkit family that Debian packages (the README's compatibility table names
+//! them). weston's demo clients set their app_id only after their first commit
+//! (weston-terminal, weston-flower), and weston-flower keeps a size of its own (200x200):
+//! both were invisible before the shell placed a window again when its app_id changed. A
+//! toolkit window fills its slot (GTK 3 and 4, Qt 5 Quick); a video window keeps the
+//! video's size and sits centred (mpv, GStreamer's waylandsink). (The shell's rules are
+//! checked exactly in-process, `src/tests/client_habits.rs`.)
 
 use crate::common;
 
-use common::{BLACK, Compositor, Image};
+use common::{BLACK, Compositor, Image, RED};
 use cowl_testkit::config::screen;
 
 /// 640x480: status bar 0..40, app area 40..400 (640x360, black: no background set), dock
 /// 400..480.
 fn start() -> Compositor {
+    start_at("640x480")
+}
+
+/// Status bar 40 high, dock 80 high, the app area between.
+fn start_at(output: &str) -> Compositor {
     let config = screen("HEADLESS-1").status_bar(40).dock(80).toml();
-    Compositor::headless_with_config(&config, &["--renderer", "pixman", "--output", "640x480"])
+    Compositor::headless_with_config(&config, &["--renderer", "pixman", "--output", output])
+}
+
+/// The app area of a 1920x1080 output (0,40 1920x960) is covered by the app to its four
+/// corners: nothing of the black behind it shows. (The widget factories ask for more than
+/// a 640x360 slot, so they are tried on a larger screen.)
+fn fills_the_large_app_area(image: &Image) -> bool {
+    [(1, 41), (1918, 41), (1, 998), (1918, 998)]
+        .iter()
+        .all(|&(x, y)| image.pixel(x, y) != BLACK)
+}
+
+/// Red as a video shows it: through YUV and back, a channel may be off by a step or two.
+fn is_video_red([r, g, b]: [u8; 3]) -> bool {
+    r > 240 && g < 16 && b < 16
+}
+
+/// A 320x240 red video centred in the 640x360 app area at 0,40: 160,100 to 480,340.
+fn red_video_centred(image: &Image) -> bool {
+    [(161, 101), (478, 338), (320, 220)]
+        .iter()
+        .all(|&(x, y)| is_video_red(image.pixel(x, y)))
+        && [(158, 220), (482, 220), (320, 98), (320, 342)]
+            .iter()
+            .all(|&(x, y)| image.pixel(x, y) == BLACK)
 }
 
 #[test]
@@ -45,4 +77,80 @@ fn weston_flower_of_its_own_size_sits_centred_in_the_app_area() {
             "outside the flower's window at {x},{y}"
         );
     }
+}
+
+#[test]
+fn gtk3_widget_factory_fills_its_slot() {
+    let compositor = start_at("1920x1080");
+    compositor.spawn_client("gtk3-widget-factory", &[]);
+    compositor.wait_for_capture("GTK 3's widget factory", fills_the_large_app_area);
+    compositor.assert_logged("app_id=\"gtk3-widget-factory\"");
+}
+
+#[test]
+fn gtk4_widget_factory_fills_its_slot() {
+    let compositor = start_at("1920x1080");
+    // GTK 4 draws with GL where it can; without a GPU its software GL is slow to start, and
+    // cairo is what it falls back to.
+    compositor.spawn_client("env", &["GSK_RENDERER=cairo", "gtk4-widget-factory"]);
+    compositor.wait_for_capture("GTK 4's widget factory", fills_the_large_app_area);
+    compositor.assert_logged("app_id=\"gtk4-widget-factory\"");
+}
+
+#[test]
+fn a_qt5_quick_scene_fills_its_slot() {
+    let compositor = start();
+    let scene = compositor.runtime_dir().join("red.qml");
+    std::fs::write(
+        &scene,
+        "import QtQuick 2.0\nRectangle { color: \"#ff0000\" }\n",
+    )
+    .expect("write the scene");
+    compositor.spawn_client(
+        "env",
+        &[
+            "QT_QPA_PLATFORM=wayland",
+            "QT_QUICK_BACKEND=software",
+            "qmlscene",
+            scene.to_str().expect("a UTF-8 path"),
+        ],
+    );
+    compositor.wait_for_capture("the QML scene over the whole app area", |image| {
+        [(1, 41), (638, 41), (1, 398), (638, 398)]
+            .iter()
+            .all(|&(x, y)| image.pixel(x, y) == RED)
+    });
+}
+
+#[test]
+fn mpv_keeps_the_video_size_centred_in_its_slot() {
+    let compositor = start();
+    compositor.spawn_client(
+        "mpv",
+        &[
+            "--no-config",
+            "--vo=wlshm",
+            "--no-audio",
+            "--loop-file=inf",
+            "av://lavfi:color=c=red:s=320x240:d=60",
+        ],
+    );
+    compositor.wait_for_capture("mpv's red video, centred", red_video_centred);
+}
+
+#[test]
+fn gstreamer_waylandsink_keeps_the_video_size_centred_in_its_slot() {
+    let compositor = start();
+    compositor.spawn_client(
+        "gst-launch-1.0",
+        &[
+            "videotestsrc",
+            "pattern=red",
+            "!",
+            "video/x-raw,width=320,height=240",
+            "!",
+            "waylandsink",
+        ],
+    );
+    compositor.wait_for_capture("waylandsink's red video, centred", red_video_centred);
 }
