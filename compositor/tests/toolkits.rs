@@ -3,7 +3,7 @@
 //! them). weston's demo clients set their app_id only after their first commit
 //! (weston-terminal, weston-flower), and weston-flower keeps a size of its own (200x200):
 //! both were invisible before the shell placed a window again when its app_id changed. A
-//! toolkit window fills its slot (GTK 3 and 4, Qt 5 Quick); a video window keeps the
+//! toolkit window fills its slot (GTK 3 and 4, Qt 5 and 6 Quick); a video window keeps the
 //! video's size and sits centred (mpv, GStreamer's waylandsink). (The shell's rules are
 //! checked exactly in-process, `src/tests/client_habits.rs`.)
 
@@ -97,21 +97,18 @@ fn gtk4_widget_factory_fills_its_slot() {
     compositor.assert_logged("app_id=\"gtk4-widget-factory\"");
 }
 
-#[test]
-fn a_qt5_quick_scene_fills_its_slot() {
+/// Runs `viewer` (`qmlscene` or Qt 6's `qml`) on a red QML scene with Qt Quick's software
+/// scene graph, and waits until the scene covers the whole 640x360 app area.
+fn qt_quick_fills_its_slot(viewer: &str, scene_text: &str) {
     let compositor = start();
     let scene = compositor.runtime_dir().join("red.qml");
-    std::fs::write(
-        &scene,
-        "import QtQuick 2.0\nRectangle { color: \"#ff0000\" }\n",
-    )
-    .expect("write the scene");
+    std::fs::write(&scene, scene_text).expect("write the scene");
     compositor.spawn_client(
         "env",
         &[
             "QT_QPA_PLATFORM=wayland",
             "QT_QUICK_BACKEND=software",
-            "qmlscene",
+            viewer,
             scene.to_str().expect("a UTF-8 path"),
         ],
     );
@@ -120,6 +117,23 @@ fn a_qt5_quick_scene_fills_its_slot() {
             .iter()
             .all(|&(x, y)| image.pixel(x, y) == RED)
     });
+}
+
+#[test]
+fn a_qt5_quick_scene_fills_its_slot() {
+    // qmlscene sizes its root item to the window.
+    qt_quick_fills_its_slot(
+        "qmlscene",
+        "import QtQuick 2.0\nRectangle { color: \"#ff0000\" }\n",
+    );
+}
+
+#[test]
+fn a_qt6_quick_window_fills_its_slot() {
+    qt_quick_fills_its_slot(
+        "/usr/lib/qt6/bin/qml",
+        "import QtQuick\nimport QtQuick.Window\nWindow { visible: true; color: \"#ff0000\" }\n",
+    );
 }
 
 #[test]
