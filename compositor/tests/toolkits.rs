@@ -3,13 +3,13 @@
 //! them). weston's demo clients set their app_id only after their first commit
 //! (weston-terminal, weston-flower), and weston-flower keeps a size of its own (200x200):
 //! both were invisible before the shell placed a window again when its app_id changed. A
-//! toolkit window fills its slot (GTK 3 and 4, Qt 5 and 6 Quick); a video window keeps the
+//! toolkit window fills its slot (GTK 3 and 4, Qt 5 and 6 Quick, SDL 2); a video window keeps the
 //! video's size and sits centred (mpv, GStreamer's waylandsink). (The shell's rules are
 //! checked exactly in-process, `src/tests/client_habits.rs`.)
 
 use crate::common;
 
-use common::{BLACK, Compositor, Image, RED};
+use common::{BLACK, Compositor, GREEN, Image, RED};
 use cowl_testkit::config::screen;
 
 /// 640x480: status bar 0..40, app area 40..400 (640x360, black: no background set), dock
@@ -134,6 +134,26 @@ fn a_qt6_quick_window_fills_its_slot() {
         "/usr/lib/qt6/bin/qml",
         "import QtQuick\nimport QtQuick.Window\nWindow { visible: true; color: \"#ff0000\" }\n",
     );
+}
+
+#[test]
+fn an_sdl2_window_fills_its_slot() {
+    let compositor = start();
+    // SDL's own test program, from its directory (it loads icon.bmp there); resizable, so
+    // that it takes the size it is configured to. It outlines its window in green.
+    compositor.spawn_client(
+        "sh",
+        &[
+            "-c",
+            "cd /usr/libexec/installed-tests/SDL2 && exec env SDL_VIDEODRIVER=wayland \
+             SDL_RENDER_DRIVER=software ./testsprite2 --resizable",
+        ],
+    );
+    compositor.wait_for_capture("SDL's outline along the app area's edges", |image| {
+        [(0, 220), (639, 220), (320, 40), (320, 399)]
+            .iter()
+            .all(|&(x, y)| image.pixel(x, y) == GREEN)
+    });
 }
 
 #[test]
