@@ -33,6 +33,11 @@ fn fills_the_large_app_area(image: &Image) -> bool {
         .all(|&(x, y)| image.pixel(x, y) != BLACK)
 }
 
+/// Every one of `points` shows `colour`.
+fn all_of(points: &[(usize, usize)], colour: [u8; 3]) -> impl Fn(&Image) -> bool + '_ {
+    move |image| points.iter().all(|&(x, y)| image.pixel(x, y) == colour)
+}
+
 /// Red as a video shows it: through YUV and back, a channel may be off by a step or two.
 fn is_video_red([r, g, b]: [u8; 3]) -> bool {
     r > 240 && g < 16 && b < 16
@@ -112,11 +117,10 @@ fn qt_quick_fills_its_slot(viewer: &str, scene_text: &str) {
             scene.to_str().expect("a UTF-8 path"),
         ],
     );
-    compositor.wait_for_capture("the QML scene over the whole app area", |image| {
-        [(1, 41), (638, 41), (1, 398), (638, 398)]
-            .iter()
-            .all(|&(x, y)| image.pixel(x, y) == RED)
-    });
+    compositor.wait_for_capture(
+        "the QML scene over the whole app area",
+        all_of(&[(1, 41), (638, 41), (1, 398), (638, 398)], RED),
+    );
 }
 
 #[test]
@@ -149,11 +153,10 @@ fn an_sdl2_window_fills_its_slot() {
              SDL_RENDER_DRIVER=software ./testsprite2 --resizable",
         ],
     );
-    compositor.wait_for_capture("SDL's outline along the app area's edges", |image| {
-        [(0, 220), (639, 220), (320, 40), (320, 399)]
-            .iter()
-            .all(|&(x, y)| image.pixel(x, y) == GREEN)
-    });
+    compositor.wait_for_capture(
+        "SDL's outline along the app area's edges",
+        all_of(&[(0, 220), (639, 220), (320, 40), (320, 399)], GREEN),
+    );
 }
 
 #[test]

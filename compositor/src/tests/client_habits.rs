@@ -4,26 +4,10 @@
 //! Each window is still placed by its app_id and shown, centred in its slot, never
 //! stretched and never hidden.
 
-use cowl_testkit::config::screen;
-
-use super::fixture::Fixture;
+use super::fixture::{Fixture, at};
+// The placement tests' screen: the app area is 0,40 640x360; Blue is a split app.
+use super::placement::config;
 use crate::identity::Vouched;
-
-/// 640x480: status bar 0..40, app area 40..400 (640x360), dock 400..480; Blue is a split
-/// app, which shares the app area with the active app.
-fn config() -> String {
-    screen("HEADLESS-1")
-        .status_bar(40)
-        .dock(80)
-        .app("org.test.Red", "Red", &[])
-        .app("org.test.Green", "Green", &[])
-        .app("org.test.Blue", "Blue", &["role = \"split\""])
-        .toml()
-}
-
-fn at(app: &str, rect: (i32, i32, i32, i32)) -> (String, (i32, i32, i32, i32)) {
-    (app.to_string(), rect)
-}
 
 #[test]
 fn a_window_that_names_its_app_after_its_first_commit_is_placed_by_that_name() {

@@ -277,6 +277,11 @@ impl Fixture {
 }
 
 /// The middle of a rectangle, where a finger taps it.
+/// A row of [`Fixture::layout`]: `app` shown at `rect` (x, y, width, height).
+pub fn at(app: &str, rect: (i32, i32, i32, i32)) -> (String, (i32, i32, i32, i32)) {
+    (app.to_string(), rect)
+}
+
 pub fn centre(rect: Rectangle<i32, Logical>) -> (f64, f64) {
     (
         rect.loc.x as f64 + rect.size.w as f64 / 2.0,

@@ -3,11 +3,11 @@
 
 use cowl_testkit::config::screen;
 
-use super::fixture::Fixture;
+use super::fixture::{Fixture, at};
 use crate::shell::activation::ShellError;
 
 /// 640x480: status bar 0..40, app area 40..400 (360 high), dock 400..480; splits at 0.6.
-fn config() -> String {
+pub(super) fn config() -> String {
     screen("HEADLESS-1")
         .status_bar(40)
         .dock(80)
@@ -16,10 +16,6 @@ fn config() -> String {
         .app("org.test.Green", "Green", &[])
         .app("org.test.Blue", "Blue", &["role = \"split\""])
         .toml()
-}
-
-fn at(app: &str, rect: (i32, i32, i32, i32)) -> (String, (i32, i32, i32, i32)) {
-    (app.to_string(), rect)
 }
 
 #[test]
