@@ -118,6 +118,38 @@ fn a_video_app_that_says_its_window_is_one_pixel_is_covered_whole_with_its_subsu
     }
 }
 
+/// An app may change its app_id at any time, and the shell places its window again by the
+/// new one: renaming itself to a restricted app while the car moves must not show it, not
+/// even for the frame that carries the new name and a new picture.
+#[test]
+fn a_window_renaming_itself_to_a_restricted_app_while_moving_is_not_shown() {
+    let bus = PrivateBus::start();
+    let compositor = start(&bus);
+    bus.sim_drive();
+    let mut app = TestClient::showing(&compositor, "org.test.Own", 0x00ff00);
+    compositor.wait_for_capture("the plain app, while moving", app_area_is(GREEN));
+
+    // One commit: the game's name and a red picture.
+    app.set_app_id("org.test.Game");
+    app.draw(0xff0000);
+    let moving = compositor.wait_for_capture("the renamed window gone", |image| {
+        image.pixel(20, 60) != GREEN && image.pixel(620, 390) != GREEN
+    });
+    for y in (40..400).step_by(8) {
+        for x in (0..640).step_by(8) {
+            assert_ne!(
+                moving.pixel(x, y),
+                RED,
+                "the game shows at {x},{y} while moving"
+            );
+        }
+    }
+    assert_ne!(active(&bus), "org.test.Game");
+
+    bus.sim_park();
+    compositor.wait_for_capture("the game, once parked", app_area_is(RED));
+}
+
 #[test]
 fn subsurfaces_and_popups_are_clipped_to_their_slot_and_the_dock_takes_its_touches() {
     let bus = PrivateBus::start();

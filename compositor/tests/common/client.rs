@@ -354,6 +354,12 @@ impl TestClient {
         manager.get_text_input(&seat, &handle, ())
     }
 
+    /// Changes its app_id (xdg-shell allows it at any time); the shell sees it with the
+    /// next commit.
+    pub fn set_app_id(&mut self, app_id: &str) {
+        self.toplevel.set_app_id(app_id.to_string());
+    }
+
     /// Says its window's geometry is this rectangle of its surface (xdg_surface), from the
     /// next commit on: a hostile app's way of making its window look smaller than it is.
     pub fn set_window_geometry(&mut self, x: i32, y: i32, width: i32, height: i32) {
