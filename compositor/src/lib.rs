@@ -11,7 +11,8 @@
 //! - the compositor: `state`, `backend`, `render`, `handlers` and `protocols` (Wayland),
 //!   `shell` (placement and policy), `chrome` (what Cowl draws itself), `input`, `car` (the
 //!   vehicle at run time: its sources, timers and what follows a change), `camera`, `dbus`,
-//!   `supervisor`, `startup`.
+//!   `supervisor`, `startup`;
+//! - `conformance`: the compositor served to a conformance harness (WLCS, `wlcs/`).
 
 pub mod camera;
 pub mod config;
@@ -22,6 +23,7 @@ mod car;
 mod chrome;
 pub mod cli;
 mod client_limits;
+pub mod conformance;
 mod dbus;
 mod demo;
 mod handlers;

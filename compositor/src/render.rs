@@ -298,20 +298,23 @@ where
     let layers = layer_map_for_output(output);
     let mut lower = Vec::new();
     let mut upper = Vec::new();
-    for surface in layers.layers().rev() {
-        let Some(geometry) = layers.layer_geometry(surface) else {
-            continue;
-        };
-        let surfaces = AsRenderElements::<R>::render_elements::<WaylandSurfaceRenderElement<R>>(
-            surface,
-            renderer,
-            geometry.loc.to_physical_precise_round(scale),
-            Scale::from(scale),
-            1.0,
-        );
-        match surface.layer() {
-            Layer::Background | Layer::Bottom => lower.extend(surfaces),
-            Layer::Top | Layer::Overlay => upper.extend(surfaces),
+    // Topmost first: by layer, and within a layer the newest surface on top.
+    for layer in [Layer::Overlay, Layer::Top, Layer::Bottom, Layer::Background] {
+        for surface in layers.layers_on(layer).rev() {
+            let Some(geometry) = layers.layer_geometry(surface) else {
+                continue;
+            };
+            let surfaces = AsRenderElements::<R>::render_elements::<WaylandSurfaceRenderElement<R>>(
+                surface,
+                renderer,
+                geometry.loc.to_physical_precise_round(scale),
+                Scale::from(scale),
+                1.0,
+            );
+            match layer {
+                Layer::Background | Layer::Bottom => lower.extend(surfaces),
+                Layer::Top | Layer::Overlay => upper.extend(surfaces),
+            }
         }
     }
     (lower, upper)

@@ -143,6 +143,10 @@ pub struct State {
     pub chrome: Chrome,
     /// Fingers (and the nested mouse button) that the chrome is recognizing gestures of.
     pub chrome_presses: ChromePresses,
+    /// The surface the pointer was last over and its origin (`input/mod.rs`).
+    pub pointer_target: Option<(WlSurface, Point<f64, Logical>)>,
+    /// Fingers on client surfaces (`input/touch.rs`).
+    pub client_touches: crate::input::touch::ClientTouches,
     /// `--debug-input`: org.cowl.Debug1 injects input.
     pub debug_input: bool,
     /// Keys whose press Cowl kept from the clients (Ctrl+Alt+Fn's Fn, input/mod.rs): their
@@ -293,6 +297,8 @@ impl State {
                 .map(|path| Screenshot::new(path, cli.spawn.len(), cli.quit_after_screenshot)),
             screenshot_requests: Vec::new(),
             chrome_presses: ChromePresses::default(),
+            pointer_target: None,
+            client_touches: Default::default(),
             debug_input: cli.debug_input,
             keys_kept_from_clients: Default::default(),
             osk: OskVisibility::default(),
@@ -419,24 +425,27 @@ impl State {
 
     /// The surface under a point in the global logical space, with the surface's origin:
     /// an upper layer surface, else an app's surface within its slot (what the frame shows
-    /// there, `render.rs`). Touches on the status bar and dock never get this far
-    /// (`input/touch.rs`).
+    /// there, `render.rs`), else a bottom or background layer surface. Touches on the status
+    /// bar and dock never get this far (`input/touch.rs`).
     pub fn surface_under(
         &self,
         position: Point<f64, Logical>,
     ) -> Option<(WlSurface, Point<f64, Logical>)> {
-        self.upper_layer_surface_under(position).or_else(|| {
-            self.space.elements().rev().find_map(|window| {
-                let slot = crate::shell::activation::shown_slot(window)?;
-                if !slot.to_f64().contains(position) {
-                    return None;
-                }
-                let location = self.space.element_location(window)? - window.geometry().loc;
-                window
-                    .surface_under(position - location.to_f64(), WindowSurfaceType::ALL)
-                    .map(|(surface, offset)| (surface, (offset + location).to_f64()))
+        use smithay::wayland::shell::wlr_layer::Layer;
+        self.upper_layer_surface_under(position)
+            .or_else(|| {
+                self.space.elements().rev().find_map(|window| {
+                    let slot = crate::shell::activation::shown_slot(window)?;
+                    if !slot.to_f64().contains(position) {
+                        return None;
+                    }
+                    let location = self.space.element_location(window)? - window.geometry().loc;
+                    window
+                        .surface_under(position - location.to_f64(), WindowSurfaceType::ALL)
+                        .map(|(surface, offset)| (surface, (offset + location).to_f64()))
+                })
             })
-        })
+            .or_else(|| self.layer_surface_under(position, &[Layer::Bottom, Layer::Background]))
     }
 
     /// The top or overlay layer surface (a trusted client's: the on-screen keyboard) under a
@@ -445,6 +454,16 @@ impl State {
         &self,
         position: Point<f64, Logical>,
     ) -> Option<(WlSurface, Point<f64, Logical>)> {
+        use smithay::wayland::shell::wlr_layer::Layer;
+        self.layer_surface_under(position, &[Layer::Overlay, Layer::Top])
+    }
+
+    /// The surface of a layer surface on one of `layers` (topmost first) under a point.
+    fn layer_surface_under(
+        &self,
+        position: Point<f64, Logical>,
+        layers_in_order: &[smithay::wayland::shell::wlr_layer::Layer],
+    ) -> Option<(WlSurface, Point<f64, Logical>)> {
         if let Some(output) = self.space.output_under(position).next() {
             let output_origin = self
                 .space
@@ -452,8 +471,7 @@ impl State {
                 .map(|geometry| geometry.loc)
                 .unwrap_or_default();
             let layers = smithay::desktop::layer_map_for_output(output);
-            use smithay::wayland::shell::wlr_layer::Layer;
-            for layer in [Layer::Overlay, Layer::Top] {
+            for &layer in layers_in_order {
                 if let Some(layer_surface) =
                     layers.layer_under(layer, position - output_origin.to_f64())
                 {

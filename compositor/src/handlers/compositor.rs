@@ -41,6 +41,8 @@ impl CompositorHandler for State {
     }
 
     fn destroyed(&mut self, surface: &WlSurface) {
+        // A subsurface under a finger (its window's fingers were lifted with the window).
+        self.touch_release_surface_tree(surface);
         self.uncount_client_object(surface, crate::client_limits::Counted::Surface);
     }
 
@@ -89,6 +91,8 @@ impl CompositorHandler for State {
         for output in self.outputs_for_surface(&root) {
             self.queue_redraw(&output);
         }
+        // A surface may have moved, grown or shrunk under the pointer.
+        self.pointer_refresh();
     }
 }
 
@@ -148,6 +152,7 @@ impl State {
             if !initial_configure_sent {
                 layer.layer_surface().send_configure();
             }
+            self.layer_keyboard_follow(&layer);
             if zone_changed {
                 self.shell_apply();
             }

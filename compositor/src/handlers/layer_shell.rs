@@ -2,14 +2,27 @@
 //!
 //! A layer surface joins the layer map of the output it asks for (the primary output when it
 //! leaves the choice to us); its first configure is sent on its first commit, in
-//! `handlers/compositor.rs`. Who may bind this global is the shell issue's business.
+//! `handlers/compositor.rs`. Only trusted clients see this global (`trust.rs`).
+//!
+//! Keyboard: a layer surface that asks for keyboard interactivity gets the keyboard when it
+//! appears; an `exclusive` one keeps it while it is shown (a tap elsewhere does not take it
+//! away), an `on_demand` one has it until a tap elsewhere, and a tap on it gives it back.
+//! One that turns interactivity off gives the keyboard back to the topmost window.
+//!
+//! An exclusive zone counts only where the protocol says it does: for a surface anchored to
+//! one edge, or to one edge and both edges beside it. smithay 0.7's layer map applies it
+//! for any anchor (a corner panel would shrink the app area), so it is set aside before
+//! such a commit applies.
 
 use smithay::delegate_layer_shell;
 use smithay::desktop::{LayerSurface, layer_map_for_output};
 use smithay::output::Output;
 use smithay::reexports::wayland_server::protocol::wl_output::WlOutput;
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::utils::{Logical, Point, SERIAL_COUNTER};
 use smithay::wayland::shell::wlr_layer::{
-    Layer, LayerSurface as WlrLayerSurface, WlrLayerShellHandler, WlrLayerShellState,
+    Anchor, ExclusiveZone, KeyboardInteractivity, Layer, LayerSurface as WlrLayerSurface,
+    LayerSurfaceCachedState, WlrLayerShellHandler, WlrLayerShellState,
 };
 use tracing::warn;
 
@@ -39,13 +52,33 @@ impl WlrLayerShellHandler for State {
             surface.send_close();
             return;
         };
+        smithay::wayland::compositor::add_pre_commit_hook::<State, _>(
+            surface.wl_surface(),
+            |_, _, surface| ignore_meaningless_exclusive_zone(surface),
+        );
         let mut layers = layer_map_for_output(&output);
         if let Err(err) = layers.map_layer(&LayerSurface::new(surface, namespace)) {
             warn!("could not map a layer surface: {err}");
         }
     }
 
+    fn new_popup(
+        &mut self,
+        _parent: WlrLayerSurface,
+        popup: smithay::wayland::shell::xdg::PopupSurface,
+    ) {
+        // A menu of a panel: tracked with its parent now that it has one, so that it is
+        // configured, drawn and takes input with the layer surface.
+        if let Err(err) = self
+            .popups
+            .track_popup(smithay::desktop::PopupKind::Xdg(popup))
+        {
+            warn!("could not track a layer surface's popup: {err}");
+        }
+    }
+
     fn layer_destroyed(&mut self, surface: WlrLayerSurface) {
+        self.touch_release_surface_tree(surface.wl_surface());
         let outputs: Vec<Output> = self.space.outputs().cloned().collect();
         for output in outputs {
             let mut layers = layer_map_for_output(&output);
@@ -60,6 +93,92 @@ impl WlrLayerShellHandler for State {
                 self.queue_redraw(&output);
             }
         }
+    }
+}
+
+/// Treats an exclusive zone as zero where its surface's anchors give it no edge to keep
+/// (none, a corner, two opposite edges or all four), as the protocol says.
+fn ignore_meaningless_exclusive_zone(surface: &WlSurface) {
+    smithay::wayland::compositor::with_states(surface, |states| {
+        let mut cached = states.cached_state.get::<LayerSurfaceCachedState>();
+        let pending = cached.pending();
+        let edges = [Anchor::TOP, Anchor::BOTTOM, Anchor::LEFT, Anchor::RIGHT]
+            .into_iter()
+            .filter(|edge| pending.anchor.contains(*edge))
+            .count();
+        if matches!(pending.exclusive_zone, ExclusiveZone::Exclusive(_)) && edges != 1 && edges != 3
+        {
+            pending.exclusive_zone = ExclusiveZone::Neutral;
+        }
+    });
+}
+
+/// Marks a layer surface that has been offered the keyboard on its first buffer.
+struct KeyboardOffered;
+
+impl State {
+    /// A layer surface committed: it takes or gives back the keyboard as its keyboard
+    /// interactivity says.
+    pub fn layer_keyboard_follow(&mut self, layer: &LayerSurface) {
+        let Some(keyboard) = self.seat.get_keyboard() else {
+            return;
+        };
+        let surface = layer.wl_surface().clone();
+        let focused = keyboard.current_focus().as_ref() == Some(&surface);
+        let has_buffer =
+            smithay::backend::renderer::utils::with_renderer_surface_state(&surface, |state| {
+                state.buffer().is_some()
+            })
+            .unwrap_or(false);
+        match layer.cached_state().keyboard_interactivity {
+            KeyboardInteractivity::Exclusive if has_buffer && !focused => {
+                layer.user_data().insert_if_missing(|| KeyboardOffered);
+                keyboard.set_focus(self, Some(surface), SERIAL_COUNTER.next_serial());
+            }
+            KeyboardInteractivity::OnDemand
+                if has_buffer && layer.user_data().get::<KeyboardOffered>().is_none() =>
+            {
+                layer.user_data().insert_if_missing(|| KeyboardOffered);
+                keyboard.set_focus(self, Some(surface), SERIAL_COUNTER.next_serial());
+            }
+            KeyboardInteractivity::None if focused => {
+                let window = self
+                    .space
+                    .elements()
+                    .last()
+                    .and_then(|window| window.toplevel())
+                    .map(|toplevel| toplevel.wl_surface().clone());
+                keyboard.set_focus(self, window, SERIAL_COUNTER.next_serial());
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether an exclusive layer surface holds the keyboard (no tap takes it away).
+    pub fn exclusive_layer_holds_keyboard(&self) -> bool {
+        let Some(focus) = self.seat.get_keyboard().and_then(|k| k.current_focus()) else {
+            return false;
+        };
+        self.layer_surface_of(&focus).is_some_and(|layer| {
+            layer.cached_state().keyboard_interactivity == KeyboardInteractivity::Exclusive
+        })
+    }
+
+    /// The layer surface under `position` that takes the keyboard when tapped, if any.
+    pub fn keyboard_layer_at(&self, position: Point<f64, Logical>) -> Option<WlSurface> {
+        let (surface, _) = self.surface_under(position)?;
+        let root = crate::shell::root_surface(&surface);
+        self.layer_surface_of(&root)
+            .filter(LayerSurface::can_receive_keyboard_focus)
+            .map(|layer| layer.wl_surface().clone())
+    }
+
+    fn layer_surface_of(&self, root: &WlSurface) -> Option<LayerSurface> {
+        self.space.outputs().find_map(|output| {
+            layer_map_for_output(output)
+                .layer_for_surface(root, smithay::desktop::WindowSurfaceType::TOPLEVEL)
+                .cloned()
+        })
     }
 }
 

@@ -31,6 +31,9 @@ impl SeatHandler for State {
         let client = focused.and_then(|surface| self.display_handle.get_client(surface.id()).ok());
         set_data_device_focus(&self.display_handle, seat, client);
         self.osk_focus_changed(focused);
+        if self.shell.free_placement {
+            self.shell_activate_focused(focused);
+        }
     }
 }
 

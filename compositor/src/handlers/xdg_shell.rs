@@ -40,6 +40,7 @@ impl XdgShellHandler for State {
     }
 
     fn toplevel_destroyed(&mut self, toplevel: ToplevelSurface) {
+        self.touch_release_surface_tree(toplevel.wl_surface());
         let window = self
             .shell
             .windows
@@ -105,10 +106,22 @@ impl XdgShellHandler for State {
     }
 
     fn maximize_request(&mut self, toplevel: ToplevelSurface) {
+        // Every app is maximized in its slot already; freely placed windows
+        // (shell/free_placement.rs) are when they ask.
+        if self.shell.free_placement {
+            toplevel.with_pending_state(|pending| {
+                pending.states.set(xdg_toplevel::State::Maximized);
+            });
+        }
         self.reconfigure_in_place(&toplevel);
     }
 
     fn unmaximize_request(&mut self, toplevel: ToplevelSurface) {
+        if self.shell.free_placement {
+            toplevel.with_pending_state(|pending| {
+                pending.states.unset(xdg_toplevel::State::Maximized);
+            });
+        }
         self.reconfigure_in_place(&toplevel);
     }
 }

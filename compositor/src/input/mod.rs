@@ -70,52 +70,10 @@ impl State {
                 else {
                     return;
                 };
-                if self.chrome_holds(PressKey::Mouse) {
-                    self.chrome_press_motion(PressKey::Mouse, position);
-                }
-                let Some(pointer) = self.seat.get_pointer() else {
-                    return;
-                };
-                let under = self.surface_under(position);
-                pointer.motion(
-                    self,
-                    under,
-                    &MotionEvent {
-                        location: position,
-                        serial: SERIAL_COUNTER.next_serial(),
-                        time: event.time_msec(),
-                    },
-                );
-                pointer.frame(self);
+                self.pointer_motion(position, event.time_msec());
             }
             InputEvent::PointerButton { event } => {
-                let Some(pointer) = self.seat.get_pointer() else {
-                    return;
-                };
-                let serial = SERIAL_COUNTER.next_serial();
-                // In a nested window the mouse stands in for a finger on the chrome.
-                let location = pointer.current_location();
-                match event.state() {
-                    ButtonState::Pressed if self.chrome_press_down(PressKey::Mouse, location) => {
-                        return;
-                    }
-                    ButtonState::Released if self.chrome_holds(PressKey::Mouse) => {
-                        self.chrome_press_up(PressKey::Mouse);
-                        return;
-                    }
-                    ButtonState::Pressed => self.focus_keyboard_at(location),
-                    ButtonState::Released => {}
-                }
-                pointer.button(
-                    self,
-                    &ButtonEvent {
-                        button: event.button_code(),
-                        state: event.state(),
-                        serial,
-                        time: event.time_msec(),
-                    },
-                );
-                pointer.frame(self);
+                self.pointer_button(event.button_code(), event.state(), event.time_msec());
             }
             InputEvent::PointerAxis { event } => {
                 let Some(pointer) = self.seat.get_pointer() else {
@@ -177,25 +135,119 @@ impl State {
         panel::panel_to_global(&self.space, output, (native.x, native.y).into())
     }
 
+    /// The pointer moved to `position` (global logical): the chrome's press follows it, or
+    /// the surface under it is told.
+    pub fn pointer_motion(&mut self, position: Point<f64, Logical>, time: u32) {
+        if self.chrome_holds(PressKey::Mouse) {
+            self.chrome_press_motion(PressKey::Mouse, position);
+        }
+        let Some(pointer) = self.seat.get_pointer() else {
+            return;
+        };
+        let under = self.surface_under(position);
+        self.pointer_target = under.clone();
+        pointer.motion(
+            self,
+            under,
+            &MotionEvent {
+                location: position,
+                serial: SERIAL_COUNTER.next_serial(),
+                time,
+            },
+        );
+        pointer.frame(self);
+    }
+
+    /// A pointer button (a Linux input event code) was pressed or released where the pointer
+    /// is: on the chrome it is a finger's press, on an app it focuses the app and goes to it.
+    pub fn pointer_button(&mut self, button: u32, state: ButtonState, time: u32) {
+        let Some(pointer) = self.seat.get_pointer() else {
+            return;
+        };
+        let serial = SERIAL_COUNTER.next_serial();
+        // In a nested window the mouse stands in for a finger on the chrome.
+        let location = pointer.current_location();
+        match state {
+            ButtonState::Pressed if self.chrome_press_down(PressKey::Mouse, location) => {
+                return;
+            }
+            ButtonState::Released if self.chrome_holds(PressKey::Mouse) => {
+                self.chrome_press_up(PressKey::Mouse);
+                return;
+            }
+            ButtonState::Pressed => self.focus_keyboard_at(location),
+            ButtonState::Released => {}
+        }
+        pointer.button(
+            self,
+            &ButtonEvent {
+                button,
+                state,
+                serial,
+                time,
+            },
+        );
+        pointer.frame(self);
+    }
+
     /// A tap or click on an app gives it the keyboard (and the on-screen keyboard later).
     pub(crate) fn focus_keyboard_at(&mut self, position: Point<f64, Logical>) {
         let Some(keyboard) = self.seat.get_keyboard() else {
             return;
         };
-        // The window whose slot holds the point: what the frame shows there.
-        let window = self
-            .space
-            .elements()
-            .rev()
-            .find(|window| {
-                crate::shell::activation::shown_slot(window)
-                    .is_some_and(|slot| slot.to_f64().contains(position))
-            })
-            .cloned();
+        // Layer surfaces that ask for the keyboard (handlers/layer_shell.rs).
+        if self.exclusive_layer_holds_keyboard() {
+            return;
+        }
+        if let Some(layer) = self.keyboard_layer_at(position) {
+            keyboard.set_focus(self, Some(layer), SERIAL_COUNTER.next_serial());
+            return;
+        }
+        // The window whose slot holds the point: what the frame shows there. Freely placed
+        // windows share the output as their slot: the one under the point.
+        let window = if self.shell.free_placement {
+            self.space
+                .element_under(position)
+                .map(|(window, _)| window.clone())
+        } else {
+            self.space
+                .elements()
+                .rev()
+                .find(|window| {
+                    crate::shell::activation::shown_slot(window)
+                        .is_some_and(|slot| slot.to_f64().contains(position))
+                })
+                .cloned()
+        };
         if let Some(window) = window {
             self.space.raise_element(&window, true);
             let surface = window.toplevel().map(|t| t.wl_surface().clone());
             keyboard.set_focus(self, surface, SERIAL_COUNTER.next_serial());
         }
+    }
+
+    /// Gives `window` the keyboard.
+    pub(crate) fn focus_keyboard_on(&mut self, window: &smithay::desktop::Window) {
+        let Some(keyboard) = self.seat.get_keyboard() else {
+            return;
+        };
+        let surface = window.toplevel().map(|t| t.wl_surface().clone());
+        keyboard.set_focus(self, surface, SERIAL_COUNTER.next_serial());
+    }
+
+    /// What lies under the pointer may have changed without it moving (a window mapped,
+    /// moved or resized, a subsurface moved): when the surface there, or where it is, is not
+    /// what the pointer last told, it is told again as if the pointer had moved.
+    pub fn pointer_refresh(&mut self) {
+        let Some(pointer) = self.seat.get_pointer() else {
+            return;
+        };
+        let position = pointer.current_location();
+        let under = self.surface_under(position);
+        if under == self.pointer_target {
+            return;
+        }
+        let time = std::time::Duration::from(self.clock.now()).as_millis() as u32;
+        self.pointer_motion(position, time);
     }
 }

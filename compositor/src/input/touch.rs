@@ -16,7 +16,8 @@ use smithay::backend::input::TouchSlot;
 use smithay::input::touch::{DownEvent, MotionEvent, UpEvent};
 use smithay::output::Output;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
-use smithay::utils::{Logical, Point, SERIAL_COUNTER};
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::utils::{IsAlive, Logical, Point, SERIAL_COUNTER};
 use tracing::{info, warn};
 
 use super::gestures::{Gesture, LONG_PRESS_MS, Press};
@@ -24,6 +25,12 @@ use crate::chrome::layout::{Target, button_at, dock_buttons, home_tiles};
 use crate::config::Panel;
 use crate::shell::views::View;
 use crate::state::State;
+
+/// Fingers on client surfaces: the surface each one went down on, so that a finger whose
+/// surface goes away (a window closed under it) is lifted for its client rather than left
+/// down for ever.
+#[derive(Default)]
+pub struct ClientTouches(HashMap<TouchSlot, WlSurface>);
 
 /// Fingers held by the chrome, by touch slot; the mouse button uses its own key.
 #[derive(Default)]
@@ -45,7 +52,11 @@ impl State {
     /// on-screen keyboard) above the status bar and dock, which are above every app surface;
     /// the home view is below the apps (popup-role apps float over it).
     fn chrome_press_at(&self, position: Point<f64, Logical>) -> Option<(Output, Press)> {
-        if self.curtain.is_down() || self.upper_layer_surface_under(position).is_some() {
+        // Free placement (a conformance harness) has no chrome to press.
+        if self.curtain.is_down()
+            || self.shell.free_placement
+            || self.upper_layer_surface_under(position).is_some()
+        {
             return None;
         }
         let output = self.space.output_under(position).next()?.clone();
@@ -175,6 +186,9 @@ impl State {
         };
         self.focus_keyboard_at(position);
         let under = self.surface_under(position);
+        if let Some((surface, _)) = &under {
+            self.client_touches.0.insert(slot, surface.clone());
+        }
         touch.down(
             self,
             under,
@@ -212,6 +226,7 @@ impl State {
             self.chrome_press_up(PressKey::Touch(slot));
             return;
         }
+        self.client_touches.0.remove(&slot);
         if let Some(touch) = self.seat.get_touch() {
             touch.up(
                 self,
@@ -232,8 +247,34 @@ impl State {
 
     pub fn touch_cancel(&mut self) {
         self.chrome_press_cancel();
+        self.client_touches.0.clear();
         if let Some(touch) = self.seat.get_touch() {
             touch.cancel(self);
         }
+    }
+
+    /// The surface tree of `root` is going away (its window or layer surface is destroyed,
+    /// or the surface itself): the fingers on it are lifted, with a frame, while its client
+    /// can still be told.
+    pub fn touch_release_surface_tree(&mut self, root: &WlSurface) {
+        let lifted: Vec<TouchSlot> = self
+            .client_touches
+            .0
+            .iter()
+            .filter(|(_, surface)| {
+                // A dead surface has no tree left to walk.
+                *surface == root
+                    || (surface.alive() && crate::shell::root_surface(surface) == *root)
+            })
+            .map(|(slot, _)| *slot)
+            .collect();
+        if lifted.is_empty() {
+            return;
+        }
+        let time = Duration::from(self.clock.now()).as_millis() as u32;
+        for slot in lifted {
+            self.touch_up(slot, time);
+        }
+        self.touch_frame();
     }
 }

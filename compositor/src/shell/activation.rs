@@ -40,6 +40,9 @@ pub struct Shell {
     /// Windows that a view shows but that have not yet drawn at their slot's size, with the
     /// output they go on: they get frame callbacks at once, so that they draw.
     pub awaiting: Vec<(Window, Output)>,
+    /// The conformance harness's mode (`free_placement.rs`): windows at their own size where
+    /// the harness puts them, no views.
+    pub free_placement: bool,
     /// Apps whose window appeared while they were restricted (the car moving, or not yet
     /// known at start-up): they come forward, as a new window does, once they may be shown,
     /// unless the view changed meanwhile.
@@ -75,22 +78,22 @@ pub enum ShellError {
 }
 
 /// Where a window goes and whether it is shown.
-struct WindowLayout {
+pub(super) struct WindowLayout {
     /// The rectangle it is configured to fill (also while hidden, so that it is ready).
-    rect: Rectangle<i32, Logical>,
-    shown: bool,
+    pub rect: Rectangle<i32, Logical>,
+    pub shown: bool,
     /// Stacking: background 0, apps 1, popups 2.
-    layer: u8,
+    pub layer: u8,
 }
 
 /// A window as `configure_window` left it.
-struct Configured {
-    layout: WindowLayout,
+pub(super) struct Configured {
+    pub layout: WindowLayout,
     /// It has taken the size it was told (its slot's, or its own fixed size) and drawn.
-    ready: bool,
+    pub ready: bool,
     /// Where it goes: its slot's corner, or, drawn at another size, centred in the slot.
-    place: smithay::utils::Point<i32, Logical>,
-    mapped_at: Option<smithay::utils::Point<i32, Logical>>,
+    pub place: smithay::utils::Point<i32, Logical>,
+    pub mapped_at: Option<smithay::utils::Point<i32, Logical>>,
 }
 
 fn role_name(role: AppRole) -> &'static str {
@@ -129,7 +132,7 @@ fn set_shown_slot(window: &Window, slot: Option<Rectangle<i32, Logical>>) {
         .set(slot);
 }
 
-fn has_buffer(surface: &WlSurface) -> bool {
+pub(super) fn has_buffer(surface: &WlSurface) -> bool {
     with_renderer_surface_state(surface, |state| state.buffer().is_some()).unwrap_or(false)
 }
 
@@ -259,6 +262,9 @@ impl State {
     }
 
     fn window_layout(&self, window: &Window) -> Option<WindowLayout> {
+        if self.shell.free_placement {
+            return self.free_layout();
+        }
         let app_id = window_app_id(window);
         let output = self.app_output(&app_id)?;
         let area = super::app_area(&self.space, &output, &self.config)?;
@@ -303,6 +309,7 @@ impl State {
         let mut shown: Vec<(u8, Window)> = Vec::new();
         let mut awaiting = Vec::new();
         let mut changed = false;
+        let mut newly_mapped = None;
         for window in &windows {
             let Some(Configured {
                 layout,
@@ -315,6 +322,9 @@ impl State {
             };
             if layout.shown && ready {
                 set_shown_slot(window, Some(layout.rect));
+                if mapped_at.is_none() {
+                    newly_mapped = Some(window.clone());
+                }
                 if mapped_at != Some(place) {
                     self.space.map_element(window.clone(), place, false);
                     changed = true;
@@ -335,17 +345,29 @@ impl State {
         }
         self.shell.awaiting = awaiting;
         // Raise in stacking order: apps above background, popups above apps; among equals
-        // the newest on top.
-        shown.sort_by_key(|(layer, _)| *layer);
-        for (_, window) in &shown {
-            self.space.raise_element(window, false);
+        // the newest on top. Freely placed windows stay as they were mapped and raised.
+        if !self.shell.free_placement {
+            shown.sort_by_key(|(layer, _)| *layer);
+            for (_, window) in &shown {
+                self.space.raise_element(window, false);
+            }
         }
-        self.focus_active_window(&shown);
+        if self.shell.free_placement {
+            // As on a desktop: the window that appeared last has the keyboard.
+            if let Some(window) = newly_mapped
+                && !self.exclusive_layer_holds_keyboard()
+            {
+                self.focus_keyboard_on(&window);
+            }
+        } else {
+            self.focus_active_window(&shown);
+        }
         if changed {
             // Which outputs show which window is what frame callbacks and presentation
             // feedback follow; a frame drawn before the next refresh must already know.
             self.space.refresh();
             self.queue_redraw_all();
+            self.pointer_refresh();
         }
     }
 
@@ -354,6 +376,9 @@ impl State {
     fn configure_window(&self, window: &Window) -> Option<Configured> {
         let toplevel = window.toplevel()?;
         let layout = self.window_layout(window)?;
+        if self.shell.free_placement {
+            return self.configure_freely(window, toplevel, layout);
+        }
         let size = super::fixed_size(toplevel).unwrap_or(layout.rect.size);
         super::configure_to_fill(toplevel, layout.rect, size);
         if toplevel.is_initial_configure_sent() {
@@ -404,6 +429,9 @@ impl State {
 
     /// The keyboard goes to the topmost popup, else to the active app of the primary output.
     fn focus_active_window(&mut self, shown: &[(u8, Window)]) {
+        if self.exclusive_layer_holds_keyboard() {
+            return;
+        }
         let active = self.active_app();
         let target = shown
             .iter()

@@ -21,6 +21,7 @@ pub mod activation;
 pub mod app_state;
 pub mod audio_focus;
 pub mod curtain;
+pub mod free_placement;
 pub mod osk;
 pub mod projection;
 pub mod views;

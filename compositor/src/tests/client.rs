@@ -28,6 +28,9 @@ pub struct Observed {
     pub closed: bool,
     /// Surface-local positions of the touch-downs received.
     pub touch_downs: Vec<(f64, f64)>,
+    /// Touch points lifted (wl_touch.up) and touch sessions cancelled.
+    pub touch_ups: usize,
+    pub touch_cancels: usize,
     /// wl_display.sync callbacks answered.
     pub syncs_done: u64,
 }
@@ -289,8 +292,11 @@ impl Dispatch<wl_touch::WlTouch, ()> for Observed {
         _: &Connection,
         _: &QueueHandle<Observed>,
     ) {
-        if let wl_touch::Event::Down { x, y, .. } = event {
-            observed.touch_downs.push((x, y));
+        match event {
+            wl_touch::Event::Down { x, y, .. } => observed.touch_downs.push((x, y)),
+            wl_touch::Event::Up { .. } => observed.touch_ups += 1,
+            wl_touch::Event::Cancel => observed.touch_cancels += 1,
+            _ => {}
         }
     }
 }

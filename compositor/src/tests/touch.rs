@@ -82,3 +82,29 @@ fn a_home_tile_opens_its_app() {
     f.tap(centre(tile));
     assert_eq!(f.state.active_app().as_deref(), Some("org.test.Red"));
 }
+
+#[test]
+fn a_finger_on_a_window_that_closes_is_lifted_for_its_app() {
+    let mut f = Fixture::new(&config(), "640x480");
+    let red = f.show_app("org.test.Red", 0xff0000);
+    f.client(red).listen_to_touch();
+    f.roundtrip(red);
+    let finger = smithay::backend::input::TouchSlot::from(Some(0));
+    f.state.touch_down(finger, (100.0, 140.0).into(), 0);
+    f.state.touch_frame();
+    f.roundtrip(red);
+    assert_eq!(f.client(red).observed.touch_downs.len(), 1);
+
+    // The app closes its window while the finger is still down: the app is told the finger
+    // is up, not left with a touch point that never ends.
+    f.client(red).destroy_toplevel();
+    f.roundtrip(red);
+    assert_eq!(f.client(red).observed.touch_ups, 1);
+    assert_eq!(f.client(red).observed.touch_cancels, 0);
+
+    // The finger lifting later concerns nobody.
+    f.state.touch_up(finger, 1);
+    f.state.touch_frame();
+    f.roundtrip(red);
+    assert_eq!(f.client(red).observed.touch_ups, 1);
+}
