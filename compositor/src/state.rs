@@ -143,6 +143,10 @@ pub struct State {
     pub chrome: Chrome,
     /// Fingers (and the nested mouse button) that the chrome is recognizing gestures of.
     pub chrome_presses: ChromePresses,
+    /// The latest input events each client received (`input/input_serials.rs`).
+    pub input_serials: crate::input::input_serials::InputSerials,
+    /// The open menu's grab, if any (`handlers/xdg_shell.rs`).
+    pub popup_grab: Option<smithay::desktop::PopupGrab<State>>,
     /// The surface the pointer was last over and its origin (`input/mod.rs`).
     pub pointer_target: Option<(WlSurface, Point<f64, Logical>)>,
     /// Fingers on client surfaces (`input/touch.rs`).
@@ -297,6 +301,8 @@ impl State {
                 .map(|path| Screenshot::new(path, cli.spawn.len(), cli.quit_after_screenshot)),
             screenshot_requests: Vec::new(),
             chrome_presses: ChromePresses::default(),
+            input_serials: Default::default(),
+            popup_grab: None,
             pointer_target: None,
             client_touches: Default::default(),
             debug_input: cli.debug_input,

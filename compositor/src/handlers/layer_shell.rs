@@ -62,21 +62,6 @@ impl WlrLayerShellHandler for State {
         }
     }
 
-    fn new_popup(
-        &mut self,
-        _parent: WlrLayerSurface,
-        popup: smithay::wayland::shell::xdg::PopupSurface,
-    ) {
-        // A menu of a panel: tracked with its parent now that it has one, so that it is
-        // configured, drawn and takes input with the layer surface.
-        if let Err(err) = self
-            .popups
-            .track_popup(smithay::desktop::PopupKind::Xdg(popup))
-        {
-            warn!("could not track a layer surface's popup: {err}");
-        }
-    }
-
     fn layer_destroyed(&mut self, surface: WlrLayerSurface) {
         self.touch_release_surface_tree(surface.wl_surface());
         let outputs: Vec<Output> = self.space.outputs().cloned().collect();

@@ -5,10 +5,22 @@
 //! (`shell/activation.rs`), so its first picture lands at the right size and place.
 //! Fullscreen and maximize requests never grow an app beyond the app area: the answer is
 //! the same configure. Popups are placed by their positioner, kept inside the output.
+//!
+//! A popup that asks for a grab (a menu) gets the keyboard, and keeps the pointer's
+//! attention while it is open; a click or a tap outside the client's popups closes them
+//! (popup_done), as a menu closes on a tap beside it, and so does a new window appearing.
+//! The grab is granted only for the serial of an input event that client received lately
+//! (`input/input_serials.rs`; smithay does not check it): a client cannot take the
+//! keyboard from the app in use on its own.
 
 use smithay::delegate_xdg_shell;
-use smithay::desktop::{PopupKind, Window, find_popup_root_surface, get_popup_toplevel_coords};
+use smithay::desktop::{
+    PopupKeyboardGrab, PopupKind, PopupManager, PopupPointerGrab, PopupUngrabStrategy, Window,
+    find_popup_root_surface, get_popup_toplevel_coords,
+};
+use smithay::input::pointer::Focus;
 use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::reexports::wayland_server::protocol::{wl_output, wl_seat};
 use smithay::utils::Serial;
 use smithay::wayland::shell::xdg::{
@@ -71,6 +83,13 @@ impl XdgShellHandler for State {
         }
     }
 
+    fn popup_destroyed(&mut self, _popup: PopupSurface) {
+        // The pointer leaves it now, while its surface still exists to be left (a client
+        // destroys the surface right after).
+        self.popups.cleanup();
+        self.pointer_refresh();
+    }
+
     fn reposition_request(&mut self, popup: PopupSurface, positioner: PositionerState, token: u32) {
         popup.with_pending_state(|pending| {
             pending.geometry = positioner.get_geometry();
@@ -80,10 +99,8 @@ impl XdgShellHandler for State {
         popup.send_repositioned(token);
     }
 
-    fn grab(&mut self, _popup: PopupSurface, _seat: wl_seat::WlSeat, _serial: Serial) {
-        // Explicit popup grabs (menus that close on an outside tap) arrive with the touch
-        // work of the shell issue; the popup still shows, placed by its positioner.
-        debug!("popup grab requested; not implemented yet");
+    fn grab(&mut self, popup: PopupSurface, _seat: wl_seat::WlSeat, serial: Serial) {
+        self.grab_popup(popup, serial);
     }
 
     fn fullscreen_request(
@@ -127,6 +144,79 @@ impl XdgShellHandler for State {
 }
 
 impl State {
+    /// A popup's explicit grab: the keyboard to the popup, the pointer held by smithay's
+    /// popup grab (a press outside ends it), and the grab kept so that a touch outside ends
+    /// it too (`input/touch.rs`). Refused (the popup dismissed) when the seat is already
+    /// grabbed for another press.
+    fn grab_popup(&mut self, popup: PopupSurface, serial: Serial) {
+        let kind = PopupKind::Xdg(popup);
+        let Ok(root) = find_popup_root_surface(&kind) else {
+            return;
+        };
+        if !self.input_serials.is_recent_input_of(&root, serial) {
+            debug!(
+                "popup grab refused: not the serial of an input event its client received lately"
+            );
+            if let Err(err) = PopupManager::dismiss_popup(&root, &kind) {
+                debug!("could not dismiss the popup: {err:?}");
+            }
+            return;
+        }
+        let mut grab = match self.popups.grab_popup(root, kind, &self.seat, serial) {
+            Ok(grab) => grab,
+            Err(err) => {
+                debug!("popup grab refused: {err:?}");
+                return;
+            }
+        };
+        let earlier = grab.previous_serial().unwrap_or(serial);
+        if let Some(keyboard) = self.seat.get_keyboard() {
+            if keyboard.is_grabbed() && !(keyboard.has_grab(serial) || keyboard.has_grab(earlier)) {
+                grab.ungrab(PopupUngrabStrategy::All);
+                return;
+            }
+            keyboard.set_focus(self, grab.current_grab(), serial);
+            keyboard.set_grab(self, PopupKeyboardGrab::new(&grab), serial);
+        }
+        if let Some(pointer) = self.seat.get_pointer() {
+            if pointer.is_grabbed() && !(pointer.has_grab(serial) || pointer.has_grab(earlier)) {
+                grab.ungrab(PopupUngrabStrategy::All);
+                return;
+            }
+            pointer.set_grab(self, PopupPointerGrab::new(&grab), serial, Focus::Keep);
+        }
+        self.popup_grab = Some(grab);
+    }
+
+    /// Closes the open menu, if any: a new window came forward.
+    pub fn popup_grab_end(&mut self) {
+        if let Some(mut grab) = self.popup_grab.take()
+            && !grab.has_ended()
+        {
+            grab.ungrab(PopupUngrabStrategy::All);
+        }
+    }
+
+    /// A finger went down on `surface` (or on nothing): outside the grabbing client's
+    /// popups it closes them, as a click outside does through the pointer grab.
+    pub fn popup_grab_touched(&mut self, surface: Option<&WlSurface>) {
+        let Some(grab) = &mut self.popup_grab else {
+            return;
+        };
+        if grab.has_ended() {
+            self.popup_grab = None;
+            return;
+        }
+        let inside = surface.is_some_and(|surface| {
+            let root = crate::shell::root_surface(surface);
+            self.popups.find_popup(&root).is_some()
+        });
+        if !inside {
+            grab.ungrab(PopupUngrabStrategy::All);
+            self.popup_grab = None;
+        }
+    }
+
     /// Answers a state request with the placement the shell decides, which does not change.
     fn reconfigure_in_place(&mut self, toplevel: &ToplevelSurface) {
         self.shell_apply();

@@ -18,6 +18,7 @@ use crate::state::State;
 use touch::PressKey;
 
 pub mod gestures;
+pub mod input_serials;
 pub mod panel;
 pub mod steering_keys;
 pub mod touch;
@@ -30,6 +31,9 @@ impl State {
                     return;
                 };
                 let serial = SERIAL_COUNTER.next_serial();
+                if let Some(surface) = keyboard.current_focus() {
+                    self.input_serials.delivered(&surface, serial);
+                }
                 // Ctrl+Alt+Fn switches virtual terminals (the keymap turns it into
                 // XF86Switch_VT_n): the session's business, never a client's. Its key's
                 // release is kept from the clients too, as they never saw the press.
@@ -177,6 +181,9 @@ impl State {
             }
             ButtonState::Pressed => self.focus_keyboard_at(location),
             ButtonState::Released => {}
+        }
+        if let Some(surface) = pointer.current_focus() {
+            self.input_serials.delivered(&surface, serial);
         }
         pointer.button(
             self,

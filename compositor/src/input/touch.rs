@@ -184,10 +184,15 @@ impl State {
         let Some(touch) = self.seat.get_touch() else {
             return;
         };
+        // A tap beside an open menu closes it (and still reaches what it fell on).
+        let touched = self.surface_under(position).map(|(surface, _)| surface);
+        self.popup_grab_touched(touched.as_ref());
         self.focus_keyboard_at(position);
         let under = self.surface_under(position);
+        let serial = SERIAL_COUNTER.next_serial();
         if let Some((surface, _)) = &under {
             self.client_touches.0.insert(slot, surface.clone());
+            self.input_serials.delivered(surface, serial);
         }
         touch.down(
             self,
@@ -195,7 +200,7 @@ impl State {
             &DownEvent {
                 slot,
                 location: position,
-                serial: SERIAL_COUNTER.next_serial(),
+                serial,
                 time,
             },
         );
@@ -226,16 +231,14 @@ impl State {
             self.chrome_press_up(PressKey::Touch(slot));
             return;
         }
-        self.client_touches.0.remove(&slot);
+        let serial = SERIAL_COUNTER.next_serial();
+        if let Some(surface) = self.client_touches.0.remove(&slot)
+            && surface.alive()
+        {
+            self.input_serials.delivered(&surface, serial);
+        }
         if let Some(touch) = self.seat.get_touch() {
-            touch.up(
-                self,
-                &UpEvent {
-                    slot,
-                    serial: SERIAL_COUNTER.next_serial(),
-                    time,
-                },
-            );
+            touch.up(self, &UpEvent { slot, serial, time });
         }
     }
 

@@ -352,6 +352,10 @@ impl State {
                 self.space.raise_element(window, false);
             }
         }
+        if newly_mapped.is_some() {
+            // A menu open in another window closes when a new one comes forward.
+            self.popup_grab_end();
+        }
         if self.shell.free_placement {
             // As on a desktop: the window that appeared last has the keyboard.
             if let Some(window) = newly_mapped

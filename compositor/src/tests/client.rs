@@ -1,7 +1,7 @@
 //! The fixture's Wayland client: one connection, at most one toplevel, in the test's own
 //! thread. It never blocks: it sends, and reads what has arrived when the fixture turns it
 //! (`Fixture::dispatch`), so that server and client take turns step by step. It records
-//! what a client would observe: configures, close requests and touches.
+//! what a client would observe: configures, close requests, touches and its menu's end.
 
 use std::io::Write;
 use std::os::fd::AsFd;
@@ -12,7 +12,9 @@ use wayland_client::protocol::{
     wl_touch,
 };
 use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle, delegate_noop};
-use wayland_protocols::xdg::shell::client::{xdg_surface, xdg_toplevel, xdg_wm_base};
+use wayland_protocols::xdg::shell::client::{
+    xdg_popup, xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base,
+};
 
 /// What the client has been told, as it would see it.
 #[derive(Default)]
@@ -28,6 +30,12 @@ pub struct Observed {
     pub closed: bool,
     /// Surface-local positions of the touch-downs received.
     pub touch_downs: Vec<(f64, f64)>,
+    /// The serials of the touch-downs received (what a menu's grab names).
+    pub touch_down_serials: Vec<u32>,
+    /// The serial of the menu's newest configure not yet acknowledged.
+    menu_unacked_serial: Option<u32>,
+    /// The compositor closed the menu (xdg_popup.popup_done).
+    pub menu_done: bool,
     /// Touch points lifted (wl_touch.up) and touch sessions cancelled.
     pub touch_ups: usize,
     pub touch_cancels: usize,
@@ -43,7 +51,12 @@ pub struct Client {
     pub syncs_sent: u64,
     registry: wl_registry::WlRegistry,
     window: Option<ClientWindow>,
+    seat: Option<wl_seat::WlSeat>,
+    menu: Option<(wl_surface::WlSurface, xdg_surface::XdgSurface)>,
 }
+
+/// The menu's xdg_surface, told apart from the window's.
+pub struct MenuSurface;
 
 struct ClientWindow {
     surface: wl_surface::WlSurface,
@@ -67,6 +80,8 @@ impl Client {
             observed: Observed::default(),
             syncs_sent: 0,
             window: None,
+            seat: None,
+            menu: None,
         }
     }
 
@@ -174,8 +189,52 @@ impl Client {
 
     /// Listens to touch through the seat.
     pub fn listen_to_touch(&mut self) {
-        let seat: wl_seat::WlSeat = self.bind("wl_seat", 7);
+        let seat = self.seat();
         seat.get_touch(&self.queue.handle(), ());
+    }
+
+    fn seat(&mut self) -> wl_seat::WlSeat {
+        if self.seat.is_none() {
+            self.seat = Some(self.bind("wl_seat", 7));
+        }
+        self.seat.clone().expect("the seat, just bound")
+    }
+
+    /// Opens a 100x60 menu (an xdg_popup) at the window's corner, grabbing with `serial`
+    /// (the serial of the press that opened it) when given, and commits it to get its
+    /// configure.
+    pub fn open_menu(&mut self, grab_serial: Option<u32>) {
+        let handle = self.queue.handle();
+        let compositor: wl_compositor::WlCompositor = self.bind("wl_compositor", 6);
+        let wm_base: xdg_wm_base::XdgWmBase = self.bind("xdg_wm_base", 6);
+        let positioner = wm_base.create_positioner(&handle, ());
+        positioner.set_size(100, 60);
+        positioner.set_anchor_rect(0, 0, 1, 1);
+        positioner.set_anchor(xdg_positioner::Anchor::TopLeft);
+        positioner.set_gravity(xdg_positioner::Gravity::BottomRight);
+        let surface = compositor.create_surface(&handle, ());
+        let xdg_surface = wm_base.get_xdg_surface(&surface, &handle, MenuSurface);
+        let popup =
+            xdg_surface.get_popup(Some(&self.window().xdg_surface), &positioner, &handle, ());
+        if let Some(serial) = grab_serial {
+            let seat = self.seat();
+            popup.grab(&seat, serial);
+        }
+        surface.commit();
+        positioner.destroy();
+        self.menu = Some((surface, xdg_surface));
+    }
+
+    /// Acknowledges the menu's configure and draws it.
+    pub fn draw_menu(&mut self, colour: u32) {
+        let buffer = self.buffer(100, 60, colour);
+        let (surface, xdg_surface) = self.menu.as_ref().expect("a menu (open_menu first)");
+        if let Some(serial) = self.observed.menu_unacked_serial.take() {
+            xdg_surface.ack_configure(serial);
+        }
+        surface.attach(Some(&buffer), 0, 0);
+        surface.damage_buffer(0, 0, 100, 60);
+        surface.commit();
     }
 
     fn window(&self) -> &ClientWindow {
@@ -293,7 +352,10 @@ impl Dispatch<wl_touch::WlTouch, ()> for Observed {
         _: &QueueHandle<Observed>,
     ) {
         match event {
-            wl_touch::Event::Down { x, y, .. } => observed.touch_downs.push((x, y)),
+            wl_touch::Event::Down { serial, x, y, .. } => {
+                observed.touch_downs.push((x, y));
+                observed.touch_down_serials.push(serial);
+            }
             wl_touch::Event::Up { .. } => observed.touch_ups += 1,
             wl_touch::Event::Cancel => observed.touch_cancels += 1,
             _ => {}
@@ -301,6 +363,37 @@ impl Dispatch<wl_touch::WlTouch, ()> for Observed {
     }
 }
 
+impl Dispatch<xdg_surface::XdgSurface, MenuSurface> for Observed {
+    fn event(
+        observed: &mut Observed,
+        _: &xdg_surface::XdgSurface,
+        event: xdg_surface::Event,
+        _: &MenuSurface,
+        _: &Connection,
+        _: &QueueHandle<Observed>,
+    ) {
+        if let xdg_surface::Event::Configure { serial } = event {
+            observed.menu_unacked_serial = Some(serial);
+        }
+    }
+}
+
+impl Dispatch<xdg_popup::XdgPopup, ()> for Observed {
+    fn event(
+        observed: &mut Observed,
+        _: &xdg_popup::XdgPopup,
+        event: xdg_popup::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Observed>,
+    ) {
+        if let xdg_popup::Event::PopupDone = event {
+            observed.menu_done = true;
+        }
+    }
+}
+
+delegate_noop!(Observed: ignore xdg_positioner::XdgPositioner);
 delegate_noop!(Observed: ignore wl_compositor::WlCompositor);
 delegate_noop!(Observed: ignore wl_surface::WlSurface);
 delegate_noop!(Observed: ignore wl_shm::WlShm);

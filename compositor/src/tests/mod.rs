@@ -10,6 +10,7 @@ mod client;
 mod fixture;
 
 mod client_habits;
+mod menus;
 mod placement;
 mod restrictions;
 mod touch;
