@@ -27,20 +27,20 @@ use wlcs::{Wlcs, extension_list, wlcs_server_integration};
 
 wlcs_server_integration!(CowlServer);
 
-/// The protocols (and versions) Cowl offers a trusted client: WLCS skips the tests of
-/// anything not listed.
+/// The protocols (and versions) Cowl offers a trusted client, as wayland-info lists them:
+/// WLCS skips the tests of anything not listed.
 static EXTENSIONS: &[WlcsExtensionDescriptor] = extension_list!(
-    ("wl_compositor", 6),
+    ("wl_compositor", 5),
     ("wl_subcompositor", 1),
     ("wl_data_device_manager", 3),
     ("wl_seat", 9),
     ("wl_output", 4),
-    ("wl_shm", 1),
+    ("wl_shm", 2),
     ("xdg_wm_base", 6),
-    ("zwlr_layer_shell_v1", 5),
+    ("zwlr_layer_shell_v1", 4),
     ("zxdg_output_manager_v1", 3),
     ("wp_viewporter", 1),
-    ("wp_presentation", 1),
+    ("wp_presentation", 2),
     ("zwp_text_input_manager_v3", 1),
     ("zwp_input_method_manager_v2", 1),
     ("zwp_virtual_keyboard_manager_v1", 1),
