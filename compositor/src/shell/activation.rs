@@ -5,9 +5,10 @@
 //! views show are mapped into the `Space` that is rendered. A window is mapped only once it
 //! has acknowledged and committed the size of its slot, so that no frame ever shows an app at
 //! a wrong size or place: during a resize its slot shows the background for a frame or two,
-//! never a stretched or cropped picture. A window that keeps its own size (minimum equal to
-//! maximum) is told that size, and any window that draws another size than its slot's sits
-//! centred in it. A window whose app_id changes after it appeared is placed again by the new
+//! never a stretched or cropped picture (an app too late with its new size is shown again
+//! with the picture it has, `resize_deadline.rs`). A window that keeps its own size
+//! (minimum equal to maximum) is told that size, and any window that draws another size
+//! than its slot's sits centred in it. A window whose app_id changes after it appeared is placed again by the new
 //! id, as a new window with that id would be. Roles (from config, by app_id): main, split and
 //! projection apps are shown by the views; popup apps float centred above the app area
 //! whenever they have a window; background apps are never shown.
@@ -388,10 +389,12 @@ impl State {
         if toplevel.is_initial_configure_sent() {
             toplevel.send_pending_configure();
         }
-        // Ready once it has taken the size it was told. What it then draws may still differ
-        // (a client that keeps its own size): it is centred in its slot, not hidden.
+        // Ready once it has taken the size it was told, or is too late with it
+        // (`resize_deadline.rs`). What it then draws may still differ (a client that keeps
+        // its own size): it is centred in its slot, not hidden.
+        let taken = toplevel.current_state().size == Some(size);
         let ready =
-            has_buffer(toplevel.wl_surface()) && toplevel.current_state().size == Some(size);
+            has_buffer(toplevel.wl_surface()) && self.size_taken_or_overdue(window, size, taken);
         // The client's own picture, not the geometry it declares (which may say anything):
         // one of another size than its slot is centred in it.
         let place = match surface_size(toplevel.wl_surface()) {

@@ -24,6 +24,7 @@ pub mod curtain;
 pub mod free_placement;
 pub mod osk;
 pub mod projection;
+pub mod resize_deadline;
 pub mod views;
 pub mod watchdog;
 pub mod zones;

@@ -1,8 +1,8 @@
 //! What real toolkits' windows do that the shell must take in its stride: an app_id set
 //! only after the first commit (weston-terminal, weston-flower), a size of their own
-//! (minimum equal to maximum), and a buffer of another size than the one configured.
-//! Each window is still placed by its app_id and shown, centred in its slot, never
-//! stretched and never hidden.
+//! (minimum equal to maximum), a buffer of another size than the one configured, and no
+//! answer at all to a new size. Each window is still placed by its app_id and shown,
+//! centred in its slot, never stretched and never hidden for long.
 
 use super::fixture::{Fixture, at};
 // The placement tests' screen: the app area is 0,40 640x360; Blue is a split app.
@@ -100,5 +100,58 @@ fn a_window_that_draws_another_size_than_it_was_told_is_shown_centred_not_hidden
             (640, 360).into()
         )),
         "clipped to its slot"
+    );
+}
+
+#[test]
+fn a_window_that_never_takes_its_new_size_is_shown_again_with_its_old_picture() {
+    let mut f = Fixture::new(&config(), "640x480");
+    let green = f.show_app("org.test.Green", 0x00ff00);
+    let red = f.show_app("org.test.Red", 0xff0000);
+
+    // Split: Green redraws at 384x360, Red is told 256x360 and never answers.
+    f.state
+        .set_split("org.test.Green", "org.test.Red")
+        .expect("split");
+    f.redraw(green, 0x00ff00);
+    f.roundtrip(red);
+    assert_eq!(f.configured_size(red), (256, 360));
+    assert_eq!(
+        f.layout(),
+        [at("org.test.Green", (0, 40, 384, 360))],
+        "while it redraws, its slot shows the background"
+    );
+
+    // At the deadline its old 640x360 picture is shown centred in its slot (and clipped
+    // to it when drawn), not left out for good.
+    let deadline = crate::shell::resize_deadline::RESIZE_DEADLINE;
+    assert!(
+        f.dispatch_until(deadline * 4, |f| f.window_of("org.test.Red").is_some()),
+        "the late window stayed hidden"
+    );
+    assert_eq!(
+        f.layout(),
+        [
+            at("org.test.Green", (0, 40, 384, 360)),
+            at("org.test.Red", (192, 40, 640, 360)),
+        ]
+    );
+    let red_window = f.window_of("org.test.Red").expect("shown");
+    assert_eq!(
+        crate::shell::activation::shown_slot(&red_window),
+        Some(smithay::utils::Rectangle::new(
+            (384, 40).into(),
+            (256, 360).into()
+        ))
+    );
+
+    // Once it draws at its size it fills its slot.
+    f.redraw(red, 0xff0000);
+    assert_eq!(
+        f.layout(),
+        [
+            at("org.test.Green", (0, 40, 384, 360)),
+            at("org.test.Red", (384, 40, 256, 360)),
+        ]
     );
 }

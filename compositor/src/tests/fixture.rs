@@ -92,6 +92,25 @@ impl Fixture {
         }
     }
 
+    /// Turns, each waiting for the loop's next event (a timer's included), until `done`
+    /// holds; false if `timeout` passed first.
+    pub fn dispatch_until(&mut self, timeout: Duration, done: impl Fn(&Fixture) -> bool) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        while !done(self) {
+            let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) else {
+                return false;
+            };
+            self.event_loop
+                .dispatch(Some(left), &mut self.state)
+                .expect("the event loop dispatches");
+            self.state.after_dispatch();
+            for client in &mut self.clients {
+                client.dispatch();
+            }
+        }
+        true
+    }
+
     /// Turns until `id` has had an answer to everything it sent.
     pub fn roundtrip(&mut self, id: ClientId) {
         self.client(id).sync();
