@@ -249,6 +249,22 @@ pub fn demo_nav_command() -> Option<String> {
 pub const DEMO_SCREENSHOT: &str = "cowl-demo.png";
 
 impl Cli {
+    /// The command line of a Cowl in a test or a conformance harness: headless, Pixman, one
+    /// output of `output` ("640x480"), the simulator's car.
+    pub fn headless_simulated(output: &str) -> Cli {
+        Cli::parse_from([
+            "cowl",
+            "--backend",
+            "headless",
+            "--renderer",
+            "pixman",
+            "--vehicle",
+            "sim",
+            "--output",
+            output,
+        ])
+    }
+
     /// Folds `--demo` into the plain flags it stands for, once the backend is known.
     pub fn apply_demo(&mut self, backend: BackendChoice) {
         if !self.demo {

@@ -16,7 +16,6 @@ use std::path::Path;
 use std::rc::Rc;
 
 use anyhow::{Context, Result};
-use clap::Parser;
 use smithay::backend::input::{ButtonState, TouchSlot};
 use smithay::reexports::calloop::EventLoop;
 use smithay::reexports::calloop::channel::Event;
@@ -87,17 +86,7 @@ pub struct Request {
 
 /// Runs the server until [`Command::Stop`] or until every sender is gone.
 pub fn serve(requests: Channel<Request>) -> Result<()> {
-    let cli = Cli::parse_from([
-        "cowl",
-        "--backend",
-        "headless",
-        "--renderer",
-        "pixman",
-        "--vehicle",
-        "sim",
-        "--output",
-        OUTPUT,
-    ]);
+    let cli = Cli::headless_simulated(OUTPUT);
     // No panels, no apps: the whole output is the clients'.
     let config = crate::config::parse("", "<conformance>")?;
     let mut event_loop: EventLoop<'static, State> =

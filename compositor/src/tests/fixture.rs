@@ -9,7 +9,6 @@ use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
-use clap::Parser;
 use smithay::desktop::Window;
 use smithay::output::Output;
 use smithay::reexports::calloop::EventLoop;
@@ -42,17 +41,7 @@ impl Fixture {
     /// Cowl with `config` (TOML) on one headless output of `output` ("640x480"), the
     /// simulator's car parked.
     pub fn new(config: &str, output: &str) -> Fixture {
-        let cli = Cli::parse_from([
-            "cowl",
-            "--backend",
-            "headless",
-            "--renderer",
-            "pixman",
-            "--vehicle",
-            "sim",
-            "--output",
-            output,
-        ]);
+        let cli = Cli::headless_simulated(output);
         let config = crate::config::parse(config, "fixture.toml").expect("a valid configuration");
         let mut event_loop = EventLoop::try_new().expect("an event loop");
         let display = Display::new().expect("a Wayland display");
