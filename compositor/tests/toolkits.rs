@@ -3,9 +3,10 @@
 //! them). weston's demo clients set their app_id only after their first commit
 //! (weston-terminal, weston-flower), and weston-flower keeps a size of its own (200x200):
 //! both were invisible before the shell placed a window again when its app_id changed. A
-//! toolkit window fills its slot (GTK 3 and 4, Qt 5 and 6 Quick, SDL 2); a video window keeps the
-//! video's size and sits centred (mpv, GStreamer's waylandsink). (The shell's rules are
-//! checked exactly in-process, `src/tests/client_habits.rs`.)
+//! toolkit window fills its slot (GTK 3 and 4, Qt 5 and 6 Quick, SDL 2, Chromium on
+//! Ozone/Wayland); a video window keeps the video's size and sits centred (mpv, GStreamer's
+//! waylandsink). (The shell's rules are checked exactly in-process,
+//! `src/tests/client_habits.rs`.)
 
 use crate::common;
 
@@ -190,4 +191,33 @@ fn gstreamer_waylandsink_keeps_the_video_size_centred_in_its_slot() {
         ],
     );
     compositor.wait_for_capture("waylandsink's red video, centred", red_video_centred);
+}
+
+#[test]
+fn chromium_fills_its_slot() {
+    let compositor = start();
+    let profile = compositor.runtime_dir().join("chromium-profile");
+    // Chromium as a kiosk app shows a page without its own frame (the app mode); its
+    // network stays shut (this machine has none), its profile is the test's own. As root it
+    // needs --no-sandbox, and --test-type keeps the bar warning about that off the page.
+    compositor.spawn_client(
+        "chromium",
+        &[
+            "--ozone-platform=wayland",
+            "--no-sandbox",
+            "--test-type",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            &format!("--user-data-dir={}", profile.display()),
+            "--app=data:text/html,<style>html{background:%23ff0000}</style>",
+        ],
+    );
+    compositor.wait_for_capture(
+        "Chromium's red page over the whole app area",
+        all_of(&[(1, 41), (638, 41), (1, 398), (638, 398), (320, 220)], RED),
+    );
 }
