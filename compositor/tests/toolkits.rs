@@ -5,8 +5,8 @@
 //! both were invisible before the shell placed a window again when its app_id changed. A
 //! toolkit window fills its slot (GTK 3 and 4, Qt 5 and 6 Quick, SDL 2, Chromium on
 //! Ozone/Wayland); a video window keeps the video's size and sits centred (mpv, GStreamer's
-//! waylandsink). (The shell's rules are checked exactly in-process,
-//! `src/tests/client_habits.rs`.)
+//! waylandsink). Two SDL 2 windows redraw into the halves of a split. (The shell's rules
+//! are checked exactly in-process, `src/tests/client_habits.rs`.)
 
 use crate::common;
 
@@ -219,5 +219,55 @@ fn chromium_fills_its_slot() {
     compositor.wait_for_capture(
         "Chromium's red page over the whole app area",
         all_of(&[(1, 41), (638, 41), (1, 398), (638, 398), (320, 220)], RED),
+    );
+}
+
+#[test]
+fn two_sdl2_windows_resize_into_a_split() {
+    // Left is a main app, Right a split app: Right opens beside Left, and both redraw at
+    // their part's size (the split is 0.5: 320 and 320 of the 640 wide app area). One
+    // sprite each, so that the moving sprites seldom hide the outlines checked.
+    let config = screen("HEADLESS-1")
+        .status_bar(40)
+        .dock(80)
+        .section("[shell]\nsplit_ratio = 0.5")
+        .app("org.test.Left", "Left", &[])
+        .app("org.test.Right", "Right", &["role = \"split\""])
+        .toml();
+    let sprite = |app_id: &str| {
+        format!(
+            "cd /usr/libexec/installed-tests/SDL2 && exec env SDL_VIDEODRIVER=wayland \
+             SDL_RENDER_DRIVER=software SDL_VIDEO_WAYLAND_WMCLASS={app_id} \
+             ./testsprite2 --resizable 1"
+        )
+    };
+    // Apps of this test's user, so that the programs it starts may be the apps they name.
+    let compositor = Compositor::headless_with_config(
+        &common::apps_of_this_user(&config),
+        &["--renderer", "pixman", "--output", "640x480"],
+    );
+    compositor.spawn_client("sh", &["-c", &sprite("org.test.Left")]);
+    compositor.wait_for_capture(
+        "Left's outline along the whole app area",
+        all_of(&[(0, 220), (639, 220), (320, 40), (320, 399)], GREEN),
+    );
+    compositor.spawn_client("sh", &["-c", &sprite("org.test.Right")]);
+    // Each outlines its own half: Left's right edge at x 319, Right's left edge at 320,
+    // both from top to bottom of the app area.
+    compositor.wait_for_capture(
+        "two outlines, one in each half",
+        all_of(
+            &[
+                (0, 220),
+                (319, 220),
+                (320, 220),
+                (639, 220),
+                (160, 40),
+                (160, 399),
+                (480, 40),
+                (480, 399),
+            ],
+            GREEN,
+        ),
     );
 }
