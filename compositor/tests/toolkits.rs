@@ -5,11 +5,13 @@
 //! both were invisible before the shell placed a window again when its app_id changed. A
 //! toolkit window fills its slot (GTK 3 and 4, Qt 5 and 6 Quick, SDL 2, Chromium on
 //! Ozone/Wayland); a video window keeps the video's size and sits centred (mpv, GStreamer's
-//! waylandsink). Two SDL 2 windows redraw into the halves of a split. (The shell's rules
+//! waylandsink). Two SDL 2 windows redraw into the halves of a split. A tap on the
+//! touchscreen's path reaches Qt 5's and Qt 6's tap handlers and Chromium's click handler. (The shell's rules
 //! are checked exactly in-process, `src/tests/client_habits.rs`.)
 
 use crate::common;
 
+use common::bus::PrivateBus;
 use common::{BLACK, Compositor, GREEN, Image, RED};
 use cowl_testkit::config::screen;
 
@@ -270,4 +272,86 @@ fn two_sdl2_windows_resize_into_a_split() {
             GREEN,
         ),
     );
+}
+
+/// Cowl with touch injection (Debug1, `cowlctl tap`) on a private bus; the 640x480 screen
+/// of `start`.
+fn start_touchable(bus: &PrivateBus) -> Compositor {
+    let config = screen("HEADLESS-1").status_bar(40).dock(80).toml();
+    Compositor::headless_on_bus(bus, "640x480", &["--debug-input"], &config)
+}
+
+/// A page or scene red until it is tapped, green after: a finger on the app area's centre
+/// turns the whole app area green.
+fn tap_turns_the_app_area_green(bus: &PrivateBus, compositor: &Compositor, what: &str) {
+    let corners = [(1, 41), (638, 41), (1, 398), (638, 398), (320, 220)];
+    compositor.wait_for_capture(&format!("{what}, red"), all_of(&corners, RED));
+    bus.cowlctl_ok(&["tap", "320", "220"]);
+    compositor.wait_for_capture(
+        &format!("{what}, green once tapped"),
+        all_of(&corners, GREEN),
+    );
+}
+
+/// A Qt Quick scene in `viewer` that a tap turns from red to green (Qt takes the touch
+/// point and its tap handler fires).
+fn qt_quick_takes_a_tap(viewer: &str, scene_text: &str) {
+    let bus = PrivateBus::start();
+    let compositor = start_touchable(&bus);
+    let scene = compositor.runtime_dir().join("tap.qml");
+    std::fs::write(&scene, scene_text).expect("write the scene");
+    compositor.spawn_client(
+        "env",
+        &[
+            "QT_QPA_PLATFORM=wayland",
+            "QT_QUICK_BACKEND=software",
+            viewer,
+            scene.to_str().expect("a UTF-8 path"),
+        ],
+    );
+    tap_turns_the_app_area_green(&bus, &compositor, viewer);
+}
+
+#[test]
+fn a_qt5_quick_scene_takes_a_tap() {
+    qt_quick_takes_a_tap(
+        "qmlscene",
+        "import QtQuick 2.12\nRectangle { id: page; color: \"#ff0000\"\n\
+         TapHandler { onTapped: page.color = \"#00ff00\" } }\n",
+    );
+}
+
+#[test]
+fn a_qt6_quick_window_takes_a_tap() {
+    qt_quick_takes_a_tap(
+        "/usr/lib/qt6/bin/qml",
+        "import QtQuick\nimport QtQuick.Window\nWindow { id: page; visible: true; \
+         color: \"#ff0000\"\nTapHandler { onTapped: page.color = \"#00ff00\" } }\n",
+    );
+}
+
+#[test]
+fn chromium_takes_a_tap() {
+    let bus = PrivateBus::start();
+    let compositor = start_touchable(&bus);
+    let profile = compositor.runtime_dir().join("chromium-profile");
+    // A tap is a click for the page (Chromium turns touch into pointer events).
+    compositor.spawn_client(
+        "chromium",
+        &[
+            "--ozone-platform=wayland",
+            "--no-sandbox",
+            "--test-type",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            &format!("--user-data-dir={}", profile.display()),
+            "--app=data:text/html,<style>html{background:%23ff0000;height:100%25}</style>\
+             <body onclick=\"document.documentElement.style.background='%2300ff00'\">",
+        ],
+    );
+    tap_turns_the_app_area_green(&bus, &compositor, "Chromium's page");
 }
