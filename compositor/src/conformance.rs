@@ -108,6 +108,9 @@ pub fn serve(requests: Channel<Request>) -> Result<()> {
     state.car_loaded(car);
     state.keyboard_set_up();
     state.shell.free_placement = true;
+    // No pointer has moved yet: it rests off the output, not over the corner where new
+    // windows appear (a test expects the pointer to enter only where it moves it).
+    state.pointer_motion((-1.0, -1.0).into(), 0);
 
     let clients: Rc<RefCell<HashMap<i32, Client>>> = Rc::default();
     let loop_handle = event_loop.handle();
