@@ -6,7 +6,8 @@
 //! toolkit window fills its slot (GTK 3 and 4, Qt 5 and 6 Quick, SDL 2, Chromium on
 //! Ozone/Wayland); a video window keeps the video's size and sits centred (mpv, GStreamer's
 //! waylandsink). Two SDL 2 windows redraw into the halves of a split. A tap on the
-//! touchscreen's path reaches Qt 5's and Qt 6's tap handlers and Chromium's click handler. (The shell's rules
+//! touchscreen's path reaches Qt 5's and Qt 6's tap handlers, Chromium's click handler and
+//! GTK 3's and 4's (`toolkits/tap_me.py`: no packaged GTK program shows a tap on screen). (The shell's rules
 //! are checked exactly in-process, `src/tests/client_habits.rs`.)
 
 use crate::common;
@@ -147,13 +148,14 @@ fn a_qt6_quick_window_fills_its_slot() {
 fn an_sdl2_window_fills_its_slot() {
     let compositor = start();
     // SDL's own test program, from its directory (it loads icon.bmp there); resizable, so
-    // that it takes the size it is configured to. It outlines its window in green.
+    // that it takes the size it is configured to. It outlines its window in green; one
+    // sprite, not a hundred, so that the moving sprites seldom hide the points checked.
     compositor.spawn_client(
         "sh",
         &[
             "-c",
             "cd /usr/libexec/installed-tests/SDL2 && exec env SDL_VIDEODRIVER=wayland \
-             SDL_RENDER_DRIVER=software ./testsprite2 --resizable",
+             SDL_RENDER_DRIVER=software ./testsprite2 --resizable 1",
         ],
     );
     compositor.wait_for_capture(
@@ -354,4 +356,28 @@ fn chromium_takes_a_tap() {
         ],
     );
     tap_turns_the_app_area_green(&bus, &compositor, "Chromium's page");
+}
+
+/// GTK `major` (3 or 4) running tests/toolkits/tap_me.py, a drawing area red until tapped.
+fn gtk_takes_a_tap(major: &str) {
+    let bus = PrivateBus::start();
+    let compositor = start_touchable(&bus);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/toolkits/tap_me.py");
+    // GTK 4 draws with GL where it can; cairo starts fast without a GPU.
+    // Debian's own Python, where python3-gi is.
+    compositor.spawn_client(
+        "env",
+        &["GSK_RENDERER=cairo", "/usr/bin/python3", script, major],
+    );
+    tap_turns_the_app_area_green(&bus, &compositor, &format!("GTK {major}'s drawing area"));
+}
+
+#[test]
+fn gtk3_takes_a_tap() {
+    gtk_takes_a_tap("3");
+}
+
+#[test]
+fn gtk4_takes_a_tap() {
+    gtk_takes_a_tap("4");
 }
