@@ -110,7 +110,16 @@ fn gtk4_widget_factory_fills_its_slot() {
 /// scene graph, and waits until the scene covers the whole 640x360 app area.
 fn qt_quick_fills_its_slot(viewer: &str, scene_text: &str) {
     let compositor = start();
-    let scene = compositor.runtime_dir().join("red.qml");
+    spawn_qt_quick(&compositor, viewer, scene_text);
+    compositor.wait_for_capture(
+        "the QML scene over the whole app area",
+        all_of(&[(1, 41), (638, 41), (1, 398), (638, 398)], RED),
+    );
+}
+
+/// Runs `viewer` on `scene_text` with Qt Quick's software scene graph.
+fn spawn_qt_quick(compositor: &Compositor, viewer: &str, scene_text: &str) {
+    let scene = compositor.runtime_dir().join("scene.qml");
     std::fs::write(&scene, scene_text).expect("write the scene");
     compositor.spawn_client(
         "env",
@@ -120,10 +129,6 @@ fn qt_quick_fills_its_slot(viewer: &str, scene_text: &str) {
             viewer,
             scene.to_str().expect("a UTF-8 path"),
         ],
-    );
-    compositor.wait_for_capture(
-        "the QML scene over the whole app area",
-        all_of(&[(1, 41), (638, 41), (1, 398), (638, 398)], RED),
     );
 }
 
@@ -200,26 +205,7 @@ fn gstreamer_waylandsink_keeps_the_video_size_centred_in_its_slot() {
 #[test]
 fn chromium_fills_its_slot() {
     let compositor = start();
-    let profile = compositor.runtime_dir().join("chromium-profile");
-    // Chromium as a kiosk app shows a page without its own frame (the app mode); its
-    // network stays shut (this machine has none), its profile is the test's own. As root it
-    // needs --no-sandbox, and --test-type keeps the bar warning about that off the page.
-    compositor.spawn_client(
-        "chromium",
-        &[
-            "--ozone-platform=wayland",
-            "--no-sandbox",
-            "--test-type",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-quic",
-            &format!("--user-data-dir={}", profile.display()),
-            "--app=data:text/html,<style>html{background:%23ff0000}</style>",
-        ],
-    );
+    spawn_chromium(&compositor, "<style>html{background:%23ff0000}</style>");
     compositor.wait_for_capture(
         "Chromium's red page over the whole app area",
         all_of(&[(1, 41), (638, 41), (1, 398), (638, 398), (320, 220)], RED),
@@ -300,17 +286,7 @@ fn tap_turns_the_app_area_green(bus: &PrivateBus, compositor: &Compositor, what:
 fn qt_quick_takes_a_tap(viewer: &str, scene_text: &str) {
     let bus = PrivateBus::start();
     let compositor = start_touchable(&bus);
-    let scene = compositor.runtime_dir().join("tap.qml");
-    std::fs::write(&scene, scene_text).expect("write the scene");
-    compositor.spawn_client(
-        "env",
-        &[
-            "QT_QPA_PLATFORM=wayland",
-            "QT_QUICK_BACKEND=software",
-            viewer,
-            scene.to_str().expect("a UTF-8 path"),
-        ],
-    );
+    spawn_qt_quick(&compositor, viewer, scene_text);
     tap_turns_the_app_area_green(&bus, &compositor, viewer);
 }
 
@@ -336,24 +312,11 @@ fn a_qt6_quick_window_takes_a_tap() {
 fn chromium_takes_a_tap() {
     let bus = PrivateBus::start();
     let compositor = start_touchable(&bus);
-    let profile = compositor.runtime_dir().join("chromium-profile");
     // A tap is a click for the page (Chromium turns touch into pointer events).
-    compositor.spawn_client(
-        "chromium",
-        &[
-            "--ozone-platform=wayland",
-            "--no-sandbox",
-            "--test-type",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-quic",
-            &format!("--user-data-dir={}", profile.display()),
-            "--app=data:text/html,<style>html{background:%23ff0000;height:100%25}</style>\
-             <body onclick=\"document.documentElement.style.background='%2300ff00'\">",
-        ],
+    spawn_chromium(
+        &compositor,
+        "<style>html{background:%23ff0000;height:100%25}</style>\
+         <body onclick=\"document.documentElement.style.background='%2300ff00'\">",
     );
     tap_turns_the_app_area_green(&bus, &compositor, "Chromium's page");
 }
@@ -380,4 +343,28 @@ fn gtk3_takes_a_tap() {
 #[test]
 fn gtk4_takes_a_tap() {
     gtk_takes_a_tap("4");
+}
+
+/// Chromium as a kiosk app showing `page` (a data: URL's HTML, %-escaped) without a frame of
+/// its own (the app mode). Its network stays shut (this machine has none), its profile is
+/// the test's own. As root it needs --no-sandbox, and --test-type keeps the bar warning
+/// about that off the page.
+fn spawn_chromium(compositor: &Compositor, page: &str) {
+    let profile = compositor.runtime_dir().join("chromium-profile");
+    compositor.spawn_client(
+        "chromium",
+        &[
+            "--ozone-platform=wayland",
+            "--no-sandbox",
+            "--test-type",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            &format!("--user-data-dir={}", profile.display()),
+            &format!("--app=data:text/html,{page}"),
+        ],
+    );
 }

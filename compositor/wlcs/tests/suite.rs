@@ -128,20 +128,24 @@ fn wlcs_results_are_the_expected_ones() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
-/// The integration library cargo built beside this test (target/<profile>/).
+/// The integration library cargo built with this test: beside it in target/<profile>/deps
+/// (where `cargo test` leaves it), else in target/<profile>/ (`cargo build`).
 fn integration_library() -> PathBuf {
     let exe = std::env::current_exe().expect("the test's own path");
-    let profile_dir = exe
+    let deps = exe
         .parent()
-        .and_then(Path::parent)
         .expect("the test lives in target/<profile>/deps");
-    let library = profile_dir.join("libcowl_wlcs.so");
-    assert!(
-        library.exists(),
-        "{} is missing: cargo builds it with this crate",
-        library.display()
-    );
-    library
+    let candidates = [
+        deps.join("libcowl_wlcs.so"),
+        deps.parent().unwrap_or(deps).join("libcowl_wlcs.so"),
+    ];
+    candidates
+        .iter()
+        .find(|library| library.exists())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!("{candidates:?} are missing: cargo builds the library with this crate")
+        })
 }
 
 /// The tests of one gtest JSON report, by their full names (`Suite.test`, the names
