@@ -7,7 +7,8 @@
 //! Ozone/Wayland); a video window keeps the video's size and sits centred (mpv, GStreamer's
 //! waylandsink). Two SDL 2 windows redraw into the halves of a split. A tap on the
 //! touchscreen's path reaches Qt 5's and Qt 6's tap handlers, Chromium's click handler and
-//! GTK 3's and 4's (`toolkits/tap_me.py`: no packaged GTK program shows a tap on screen). (The shell's rules
+//! GTK 3's and 4's (`toolkits/tap_me.py`: no packaged GTK program shows a tap on screen);
+//! a GTK 3 entry brings up the on-screen keyboard, which types into it. (The shell's rules
 //! are checked exactly in-process, `src/tests/client_habits.rs`.)
 
 use crate::common;
@@ -367,4 +368,28 @@ fn spawn_chromium(compositor: &Compositor, page: &str) {
             &format!("--app=data:text/html,{page}"),
         ],
     );
+}
+
+#[test]
+fn a_gtk3_text_field_brings_up_the_osk_and_a_touch_on_it_types() {
+    // As osk.rs with foot: wvkbd is Cowl's on-screen keyboard (`[osk]`), GTK 3's entry the
+    // text field (text-input-v3), above an area that turns green once the field holds "q".
+    // wvkbd at -L 200 on 640x480 takes y 280..480; its "q" key is at 61,340.
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/toolkits/tap_me.py");
+    let field = format!("/usr/bin/python3 {script} 3 entry");
+    let config = format!(
+        "[osk]\nexec = \"wvkbd-mobintl --hidden -L 200\"\nshow_signal = \"SIGUSR2\"\n\
+         hide_signal = \"SIGUSR1\"\n\n[[apps]]\nid = \"org.test.Field\"\nname = \"Field\"\n\
+         exec = {field:?}\nautostart = true\n"
+    );
+    let bus = PrivateBus::start();
+    let compositor = Compositor::headless_on_bus(&bus, "640x480", &["--debug-input"], &config);
+    compositor.wait_for_capture("the field above the on-screen keyboard", |image: &Image| {
+        image.pixel(320, 200) == RED && image.distinct_colours(0, 290, 640, 180) > 3
+    });
+    compositor.assert_logged("on-screen keyboard shown=true");
+    bus.cowlctl_ok(&["tap", "61", "340"]);
+    compositor.wait_for_capture("the field holding \"q\"", |image: &Image| {
+        image.pixel(320, 200) == GREEN
+    });
 }

@@ -2,11 +2,14 @@
 # A GTK window that is red until it is tapped (or clicked), green after: what
 # compositor/tests/toolkits.rs checks GTK's touch with. No packaged GTK program shows a tap
 # in a way a screenshot can read. Usage: tap_me.py 3|4
+# With `entry` after the version (GTK 3) it is a text field above the red area, which turns
+# green once the field holds a "q" (the on-screen keyboard's test).
 import sys
 
 import gi
 
 MAJOR = sys.argv[1] if len(sys.argv) > 1 else "3"
+ENTRY = len(sys.argv) > 2 and sys.argv[2] == "entry"
 gi.require_version("Gtk", MAJOR + ".0")
 from gi.repository import Gtk  # noqa: E402
 
@@ -24,7 +27,22 @@ def tapped(area):
     area.queue_draw()
 
 
-if MAJOR == "3":
+if ENTRY and MAJOR == "3":
+    window = Gtk.Window(title="type here")
+    window.set_decorated(False)
+    box = Gtk.Box(orientation=Gtk.Orientation.VERTICAL)
+    entry = Gtk.Entry()
+    area = Gtk.DrawingArea()
+    area.connect("draw", lambda _, cr: paint(cr))
+    entry.connect("changed", lambda field: field.get_text() == "q" and tapped(area))
+    box.pack_start(entry, False, False, 0)
+    box.pack_start(area, True, True, 0)
+    window.add(box)
+    window.connect("destroy", Gtk.main_quit)
+    window.show_all()
+    entry.grab_focus()
+    Gtk.main()
+elif MAJOR == "3":
     from gi.repository import Gdk  # noqa: E402
 
     window = Gtk.Window(title="tap me")
