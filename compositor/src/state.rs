@@ -149,6 +149,8 @@ pub struct State {
     pub popup_grab: Option<smithay::desktop::PopupGrab<State>>,
     /// The surface the pointer was last over and its origin (`input/mod.rs`).
     pub pointer_target: Option<(WlSurface, Point<f64, Logical>)>,
+    /// A pointer device has moved at least once (`input/mod.rs` `pointer_refresh`).
+    pub pointer_has_moved: bool,
     /// Fingers on client surfaces (`input/touch.rs`).
     pub client_touches: crate::input::touch::ClientTouches,
     /// `--debug-input`: org.cowl.Debug1 injects input.
@@ -304,6 +306,7 @@ impl State {
             input_serials: Default::default(),
             popup_grab: None,
             pointer_target: None,
+            pointer_has_moved: false,
             client_touches: Default::default(),
             debug_input: cli.debug_input,
             keys_kept_from_clients: Default::default(),

@@ -142,6 +142,11 @@ impl State {
     /// The pointer moved to `position` (global logical): the chrome's press follows it, or
     /// the surface under it is told.
     pub fn pointer_motion(&mut self, position: Point<f64, Logical>, time: u32) {
+        self.pointer_has_moved = true;
+        self.pointer_moved_to(position, time);
+    }
+
+    fn pointer_moved_to(&mut self, position: Point<f64, Logical>, time: u32) {
         if self.chrome_holds(PressKey::Mouse) {
             self.chrome_press_motion(PressKey::Mouse, position);
         }
@@ -244,8 +249,13 @@ impl State {
 
     /// What lies under the pointer may have changed without it moving (a window mapped,
     /// moved or resized, a subsurface moved): when the surface there, or where it is, is not
-    /// what the pointer last told, it is told again as if the pointer had moved.
+    /// what the pointer last told, it is told again as if the pointer had moved. Not before
+    /// a pointer device has moved: a head unit without a mouse has a pointer resting at 0,0
+    /// that no app may hear of.
     pub fn pointer_refresh(&mut self) {
+        if !self.pointer_has_moved {
+            return;
+        }
         let Some(pointer) = self.seat.get_pointer() else {
             return;
         };
@@ -255,6 +265,6 @@ impl State {
             return;
         }
         let time = std::time::Duration::from(self.clock.now()).as_millis() as u32;
-        self.pointer_motion(position, time);
+        self.pointer_moved_to(position, time);
     }
 }

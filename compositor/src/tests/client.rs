@@ -8,8 +8,8 @@ use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 
 use wayland_client::protocol::{
-    wl_buffer, wl_callback, wl_compositor, wl_registry, wl_seat, wl_shm, wl_shm_pool, wl_surface,
-    wl_touch,
+    wl_buffer, wl_callback, wl_compositor, wl_pointer, wl_registry, wl_seat, wl_shm, wl_shm_pool,
+    wl_surface, wl_touch,
 };
 use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle, delegate_noop};
 use wayland_protocols::xdg::shell::client::{
@@ -36,6 +36,8 @@ pub struct Observed {
     menu_unacked_serial: Option<u32>,
     /// The compositor closed the menu (xdg_popup.popup_done).
     pub menu_done: bool,
+    /// wl_pointer.enter events received.
+    pub pointer_enters: usize,
     /// Touch points lifted (wl_touch.up) and touch sessions cancelled.
     pub touch_ups: usize,
     pub touch_cancels: usize,
@@ -191,6 +193,12 @@ impl Client {
     pub fn listen_to_touch(&mut self) {
         let seat = self.seat();
         seat.get_touch(&self.queue.handle(), ());
+    }
+
+    /// Listens to the pointer through the seat.
+    pub fn listen_to_pointer(&mut self) {
+        let seat = self.seat();
+        seat.get_pointer(&self.queue.handle(), ());
     }
 
     fn seat(&mut self) -> wl_seat::WlSeat {
@@ -359,6 +367,21 @@ impl Dispatch<wl_touch::WlTouch, ()> for Observed {
             wl_touch::Event::Up { .. } => observed.touch_ups += 1,
             wl_touch::Event::Cancel => observed.touch_cancels += 1,
             _ => {}
+        }
+    }
+}
+
+impl Dispatch<wl_pointer::WlPointer, ()> for Observed {
+    fn event(
+        observed: &mut Observed,
+        _: &wl_pointer::WlPointer,
+        event: wl_pointer::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Observed>,
+    ) {
+        if let wl_pointer::Event::Enter { .. } = event {
+            observed.pointer_enters += 1;
         }
     }
 }

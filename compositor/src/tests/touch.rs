@@ -108,3 +108,27 @@ fn a_finger_on_a_window_that_closes_is_lifted_for_its_app() {
     f.roundtrip(red);
     assert_eq!(f.client(red).observed.touch_ups, 1);
 }
+
+#[test]
+fn no_pointer_enters_an_app_while_no_mouse_has_moved() {
+    // A head unit has no mouse: its pointer rests at 0,0 and no app hears of it, whatever
+    // is committed or mapped there.
+    let layout = cowl_testkit::config::screen("HEADLESS-1").toml();
+    let mut f = Fixture::new(&layout, "640x480");
+    let app = f.add_client(crate::identity::Vouched::AnyApp);
+    f.client(app).listen_to_pointer();
+    f.client(app).create_toplevel(Some("org.test.Red"));
+    f.redraw(app, 0xff0000);
+    assert!(
+        f.window_of("org.test.Red").is_some(),
+        "the app is shown at 0,0"
+    );
+    f.redraw(app, 0x00ff00);
+    f.redraw(app, 0x0000ff);
+    assert_eq!(f.client(app).observed.pointer_enters, 0);
+
+    // A mouse that moves onto it is heard.
+    f.state.pointer_motion((10.0, 10.0).into(), 1);
+    f.roundtrip(app);
+    assert_eq!(f.client(app).observed.pointer_enters, 1);
+}
