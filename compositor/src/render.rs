@@ -301,7 +301,7 @@ where
     // Topmost first: by layer, and within a layer the newest surface on top.
     for layer in [Layer::Overlay, Layer::Top, Layer::Bottom, Layer::Background] {
         for surface in layers.layers_on(layer).rev() {
-            let Some(geometry) = layers.layer_geometry(surface) else {
+            let Some(geometry) = crate::shell::layer_placement::layer_geometry(surface) else {
                 continue;
             };
             let surfaces = AsRenderElements::<R>::render_elements::<WaylandSurfaceRenderElement<R>>(

@@ -481,11 +481,12 @@ impl State {
                 .unwrap_or_default();
             let layers = smithay::desktop::layer_map_for_output(output);
             for &layer in layers_in_order {
-                if let Some(layer_surface) =
-                    layers.layer_under(layer, position - output_origin.to_f64())
-                {
-                    let layer_origin = layers
-                        .layer_geometry(layer_surface)
+                if let Some(layer_surface) = crate::shell::layer_placement::layer_under(
+                    &layers,
+                    layer,
+                    position - output_origin.to_f64(),
+                ) {
+                    let layer_origin = crate::shell::layer_placement::layer_geometry(layer_surface)
                         .map(|geometry| geometry.loc)
                         .unwrap_or_default()
                         + output_origin;

@@ -172,7 +172,7 @@ impl State {
                 nested.output.set_preferred(mode);
                 nested.damage_tracker = damage_tracker_for(&nested.output, size);
                 let output = nested.output.clone();
-                smithay::desktop::layer_map_for_output(&output).arrange();
+                crate::shell::layer_placement::arrange(&output);
                 self.shell_apply();
                 self.queue_redraw(&output);
             }

@@ -128,17 +128,15 @@ impl State {
     fn layer_surface_commit(&mut self, root: &WlSurface) {
         let outputs: Vec<_> = self.space.outputs().cloned().collect();
         for output in outputs {
-            let mut layers = layer_map_for_output(&output);
+            let layers = layer_map_for_output(&output);
             let Some(layer) = layers
                 .layer_for_surface(root, smithay::desktop::WindowSurfaceType::TOPLEVEL)
                 .cloned()
             else {
                 continue;
             };
-            let zone_before = layers.non_exclusive_zone();
-            layers.arrange();
-            let zone_changed = layers.non_exclusive_zone() != zone_before;
             drop(layers);
+            let zone_changed = crate::shell::layer_placement::arrange(&output);
             let initial_configure_sent = with_states(root, |states| {
                 states
                     .data_map

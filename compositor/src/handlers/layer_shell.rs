@@ -9,10 +9,8 @@
 //! away), an `on_demand` one has it until a tap elsewhere, and a tap on it gives it back.
 //! One that turns interactivity off gives the keyboard back to the topmost window.
 //!
-//! An exclusive zone counts only where the protocol says it does: for a surface anchored to
-//! one edge, or to one edge and both edges beside it. smithay 0.7's layer map applies it
-//! for any anchor (a corner panel would shrink the app area), so it is set aside before
-//! such a commit applies.
+//! Where each layer surface sits, and what the layers leave to the apps, is
+//! `shell/layer_placement.rs`'s.
 
 use smithay::delegate_layer_shell;
 use smithay::desktop::{LayerSurface, layer_map_for_output};
@@ -21,8 +19,8 @@ use smithay::reexports::wayland_server::protocol::wl_output::WlOutput;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{Logical, Point, SERIAL_COUNTER};
 use smithay::wayland::shell::wlr_layer::{
-    Anchor, ExclusiveZone, KeyboardInteractivity, Layer, LayerSurface as WlrLayerSurface,
-    LayerSurfaceCachedState, WlrLayerShellHandler, WlrLayerShellState,
+    KeyboardInteractivity, Layer, LayerSurface as WlrLayerSurface, WlrLayerShellHandler,
+    WlrLayerShellState,
 };
 use tracing::warn;
 
@@ -52,14 +50,12 @@ impl WlrLayerShellHandler for State {
             surface.send_close();
             return;
         };
-        smithay::wayland::compositor::add_pre_commit_hook::<State, _>(
-            surface.wl_surface(),
-            |_, _, surface| ignore_meaningless_exclusive_zone(surface),
-        );
-        let mut layers = layer_map_for_output(&output);
-        if let Err(err) = layers.map_layer(&LayerSurface::new(surface, namespace)) {
+        let mapped =
+            layer_map_for_output(&output).map_layer(&LayerSurface::new(surface, namespace));
+        if let Err(err) = mapped {
             warn!("could not map a layer surface: {err}");
         }
+        crate::shell::layer_placement::arrange(&output);
     }
 
     fn layer_destroyed(&mut self, surface: WlrLayerSurface) {
@@ -74,28 +70,12 @@ impl WlrLayerShellHandler for State {
             if let Some(layer) = found {
                 layers.unmap_layer(&layer);
                 drop(layers);
+                crate::shell::layer_placement::arrange(&output);
                 self.shell_apply();
                 self.queue_redraw(&output);
             }
         }
     }
-}
-
-/// Treats an exclusive zone as zero where its surface's anchors give it no edge to keep
-/// (none, a corner, two opposite edges or all four), as the protocol says.
-fn ignore_meaningless_exclusive_zone(surface: &WlSurface) {
-    smithay::wayland::compositor::with_states(surface, |states| {
-        let mut cached = states.cached_state.get::<LayerSurfaceCachedState>();
-        let pending = cached.pending();
-        let edges = [Anchor::TOP, Anchor::BOTTOM, Anchor::LEFT, Anchor::RIGHT]
-            .into_iter()
-            .filter(|edge| pending.anchor.contains(*edge))
-            .count();
-        if matches!(pending.exclusive_zone, ExclusiveZone::Exclusive(_)) && edges != 1 && edges != 3
-        {
-            pending.exclusive_zone = ExclusiveZone::Neutral;
-        }
-    });
 }
 
 /// Marks a layer surface that has been offered the keyboard on its first buffer.

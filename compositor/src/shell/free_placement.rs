@@ -9,7 +9,7 @@
 
 use std::cell::Cell;
 
-use smithay::desktop::{Window, layer_map_for_output};
+use smithay::desktop::Window;
 use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
 use smithay::utils::{Logical, Point, Rectangle};
 use smithay::wayland::shell::xdg::ToplevelSurface;
@@ -90,7 +90,7 @@ impl State {
         let Some(output) = super::primary_output(&self.space) else {
             return output_area;
         };
-        let mut zone = layer_map_for_output(&output).non_exclusive_zone();
+        let mut zone = super::layer_placement::app_zone(&output);
         zone.loc += output_area.loc;
         zone
     }

@@ -7,7 +7,7 @@
 //! Placement is decided before the first configure, so a client's first buffer already has
 //! the size it will be shown at.
 
-use smithay::desktop::{Space, Window, layer_map_for_output};
+use smithay::desktop::{Space, Window};
 use smithay::output::Output;
 use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
@@ -22,6 +22,7 @@ pub mod app_state;
 pub mod audio_focus;
 pub mod curtain;
 pub mod free_placement;
+pub mod layer_placement;
 pub mod osk;
 pub mod projection;
 pub mod resize_deadline;
@@ -66,7 +67,7 @@ pub fn app_area(
 ) -> Option<Rectangle<i32, Logical>> {
     let output_geometry = space.output_geometry(output)?;
     let configured = output_zones(space, output, config)?.app_area;
-    let layer_free = layer_map_for_output(output).non_exclusive_zone();
+    let layer_free = layer_placement::app_zone(output);
     let mut area = configured
         .intersection(layer_free)
         .unwrap_or(Rectangle::new(configured.loc, (0, 0).into()));

@@ -15,6 +15,7 @@ use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle, delegate_noo
 use wayland_protocols::xdg::shell::client::{
     xdg_popup, xdg_positioner, xdg_surface, xdg_toplevel, xdg_wm_base,
 };
+use wayland_protocols_wlr::layer_shell::v1::client::{zwlr_layer_shell_v1, zwlr_layer_surface_v1};
 
 /// What the client has been told, as it would see it.
 #[derive(Default)]
@@ -41,6 +42,12 @@ pub struct Observed {
     /// Touch points lifted (wl_touch.up) and touch sessions cancelled.
     pub touch_ups: usize,
     pub touch_cancels: usize,
+    /// Every size each layer surface (by `create_layer_surface`'s index) was configured to.
+    pub layer_configures: Vec<Vec<(u32, u32)>>,
+    /// The serial of each layer surface's newest configure not yet acknowledged.
+    layer_unacked_serials: Vec<Option<u32>>,
+    /// The surface each touch-down landed on, by protocol id (see `surface_id`).
+    pub touch_down_surfaces: Vec<u32>,
     /// wl_display.sync callbacks answered.
     pub syncs_done: u64,
 }
@@ -55,7 +62,14 @@ pub struct Client {
     window: Option<ClientWindow>,
     seat: Option<wl_seat::WlSeat>,
     menu: Option<(wl_surface::WlSurface, xdg_surface::XdgSurface)>,
+    layer_surfaces: Vec<(
+        wl_surface::WlSurface,
+        zwlr_layer_surface_v1::ZwlrLayerSurfaceV1,
+    )>,
 }
+
+/// A layer surface's index among its client's, told apart in their events.
+pub struct LayerSurfaceIndex(usize);
 
 /// The menu's xdg_surface, told apart from the window's.
 pub struct MenuSurface;
@@ -84,6 +98,7 @@ impl Client {
             window: None,
             seat: None,
             menu: None,
+            layer_surfaces: Vec::new(),
         }
     }
 
@@ -245,6 +260,61 @@ impl Client {
         surface.commit();
     }
 
+    /// Creates a layer surface (a trusted client's panel) on `layer`, anchored to `anchor`,
+    /// asking for `size` (0: the compositor's choice) and reserving `exclusive_zone`, and
+    /// commits it to get its first configure. Returns its index.
+    pub fn create_layer_surface(
+        &mut self,
+        layer: zwlr_layer_shell_v1::Layer,
+        anchor: zwlr_layer_surface_v1::Anchor,
+        size: (u32, u32),
+        exclusive_zone: i32,
+    ) -> usize {
+        let handle = self.queue.handle();
+        let compositor: wl_compositor::WlCompositor = self.bind("wl_compositor", 6);
+        let layer_shell: zwlr_layer_shell_v1::ZwlrLayerShellV1 =
+            self.bind("zwlr_layer_shell_v1", 4);
+        let surface = compositor.create_surface(&handle, ());
+        let index = self.layer_surfaces.len();
+        let layer_surface = layer_shell.get_layer_surface(
+            &surface,
+            None,
+            layer,
+            "fixture".into(),
+            &handle,
+            LayerSurfaceIndex(index),
+        );
+        layer_surface.set_anchor(anchor);
+        layer_surface.set_size(size.0, size.1);
+        layer_surface.set_exclusive_zone(exclusive_zone);
+        surface.commit();
+        self.observed.layer_configures.push(Vec::new());
+        self.observed.layer_unacked_serials.push(None);
+        self.layer_surfaces.push((surface, layer_surface));
+        index
+    }
+
+    /// Acknowledges the layer surface's newest configure and draws it at that size.
+    pub fn draw_layer_surface(&mut self, index: usize, colour: u32) {
+        let (width, height) = *self.observed.layer_configures[index]
+            .last()
+            .expect("a configure of the layer surface");
+        let buffer = self.buffer(width as i32, height as i32, colour);
+        let (surface, layer_surface) = &self.layer_surfaces[index];
+        if let Some(serial) = self.observed.layer_unacked_serials[index].take() {
+            layer_surface.ack_configure(serial);
+        }
+        surface.attach(Some(&buffer), 0, 0);
+        surface.damage_buffer(0, 0, width as i32, height as i32);
+        surface.commit();
+    }
+
+    /// The protocol id of a layer surface's wl_surface, as `touch_down_surfaces` names it.
+    pub fn layer_surface_id(&self, index: usize) -> u32 {
+        use wayland_client::Proxy;
+        self.layer_surfaces[index].0.id().protocol_id()
+    }
+
     fn window(&self) -> &ClientWindow {
         self.window
             .as_ref()
@@ -360,8 +430,18 @@ impl Dispatch<wl_touch::WlTouch, ()> for Observed {
         _: &QueueHandle<Observed>,
     ) {
         match event {
-            wl_touch::Event::Down { serial, x, y, .. } => {
+            wl_touch::Event::Down {
+                serial,
+                surface,
+                x,
+                y,
+                ..
+            } => {
+                use wayland_client::Proxy;
                 observed.touch_downs.push((x, y));
+                observed
+                    .touch_down_surfaces
+                    .push(surface.id().protocol_id());
                 observed.touch_down_serials.push(serial);
             }
             wl_touch::Event::Up { .. } => observed.touch_ups += 1,
@@ -416,6 +496,28 @@ impl Dispatch<xdg_popup::XdgPopup, ()> for Observed {
     }
 }
 
+impl Dispatch<zwlr_layer_surface_v1::ZwlrLayerSurfaceV1, LayerSurfaceIndex> for Observed {
+    fn event(
+        observed: &mut Observed,
+        _: &zwlr_layer_surface_v1::ZwlrLayerSurfaceV1,
+        event: zwlr_layer_surface_v1::Event,
+        index: &LayerSurfaceIndex,
+        _: &Connection,
+        _: &QueueHandle<Observed>,
+    ) {
+        if let zwlr_layer_surface_v1::Event::Configure {
+            serial,
+            width,
+            height,
+        } = event
+        {
+            observed.layer_configures[index.0].push((width, height));
+            observed.layer_unacked_serials[index.0] = Some(serial);
+        }
+    }
+}
+
+delegate_noop!(Observed: ignore zwlr_layer_shell_v1::ZwlrLayerShellV1);
 delegate_noop!(Observed: ignore xdg_positioner::XdgPositioner);
 delegate_noop!(Observed: ignore wl_compositor::WlCompositor);
 delegate_noop!(Observed: ignore wl_surface::WlSurface);

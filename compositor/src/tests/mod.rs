@@ -11,6 +11,7 @@ mod fixture;
 
 mod client_habits;
 mod menus;
+mod panels;
 mod placement;
 mod restrictions;
 mod touch;
