@@ -14,6 +14,7 @@ mod virtual_keyboard;
 mod xdg_activation;
 mod xdg_decoration;
 mod xdg_shell;
+mod xdg_wm_base;
 
 use smithay::wayland::output::OutputHandler;
 use smithay::{

@@ -13,7 +13,6 @@
 //! (`input/input_serials.rs`; smithay does not check it): a client cannot take the
 //! keyboard from the app in use on its own.
 
-use smithay::delegate_xdg_shell;
 use smithay::desktop::{
     PopupKeyboardGrab, PopupKind, PopupManager, PopupPointerGrab, PopupUngrabStrategy, Window,
     find_popup_root_surface, get_popup_toplevel_coords,
@@ -259,4 +258,4 @@ impl State {
     }
 }
 
-delegate_xdg_shell!(State);
+// Dispatched in xdg_wm_base.rs: smithay's, with get_xdg_surface's checks.

@@ -9,7 +9,7 @@ use std::os::unix::net::UnixStream;
 
 use wayland_client::protocol::{
     wl_buffer, wl_callback, wl_compositor, wl_pointer, wl_registry, wl_seat, wl_shm, wl_shm_pool,
-    wl_surface, wl_touch,
+    wl_subcompositor, wl_subsurface, wl_surface, wl_touch,
 };
 use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle, delegate_noop};
 use wayland_protocols::xdg::shell::client::{
@@ -71,6 +71,17 @@ pub struct Client {
 /// A layer surface's index among its client's, told apart in their events.
 pub struct LayerSurfaceIndex(usize);
 
+/// How a wl_surface is prepared before it is made an xdg_surface (`xdg_surface_of`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SurfaceBefore {
+    /// A buffer attached, not committed.
+    BufferAttached,
+    /// A buffer attached and committed: shown before it had a role.
+    BufferShown,
+    /// Made a subsurface first.
+    Subsurface,
+}
+
 /// The menu's xdg_surface, told apart from the window's.
 pub struct MenuSurface;
 
@@ -102,17 +113,56 @@ impl Client {
         }
     }
 
-    /// Sends what is queued, reads what arrived (never waiting) and handles it.
+    /// Sends what is queued, reads what arrived (never waiting) and handles it; nothing
+    /// once the compositor has ended the connection with a protocol error.
     pub fn dispatch(&mut self) {
+        if self.connection.protocol_error().is_some() {
+            return;
+        }
         // A full socket or a compositor that has gone: the next read tells.
         let _ = self.queue.flush();
         if let Some(guard) = self.queue.prepare_read() {
             // WouldBlock when nothing arrived.
             let _ = guard.read();
         }
-        self.queue
-            .dispatch_pending(&mut self.observed)
-            .expect("the compositor's events are well formed");
+        if let Err(err) = self.queue.dispatch_pending(&mut self.observed) {
+            assert!(
+                self.connection.protocol_error().is_some(),
+                "the compositor's events are well formed: {err}"
+            );
+        }
+    }
+
+    /// The protocol error that ended this client's connection, as (interface, code).
+    pub fn protocol_error(&self) -> Option<(String, u32)> {
+        self.connection
+            .protocol_error()
+            .map(|error| (error.object_interface, error.code))
+    }
+
+    /// Makes an xdg_surface of a wl_surface prepared as `before` says: what a client that
+    /// skips xdg-shell's order does.
+    pub fn xdg_surface_of(&mut self, before: SurfaceBefore) {
+        let handle = self.queue.handle();
+        let compositor: wl_compositor::WlCompositor = self.bind("wl_compositor", 6);
+        let wm_base: xdg_wm_base::XdgWmBase = self.bind("xdg_wm_base", 6);
+        let surface = compositor.create_surface(&handle, ());
+        match before {
+            SurfaceBefore::BufferAttached | SurfaceBefore::BufferShown => {
+                let buffer = self.buffer(32, 32, 0xffffff);
+                surface.attach(Some(&buffer), 0, 0);
+                if before == SurfaceBefore::BufferShown {
+                    surface.commit();
+                }
+            }
+            SurfaceBefore::Subsurface => {
+                let subcompositor: wl_subcompositor::WlSubcompositor =
+                    self.bind("wl_subcompositor", 1);
+                let parent = compositor.create_surface(&handle, ());
+                subcompositor.get_subsurface(&surface, &parent, &handle, ());
+            }
+        }
+        wm_base.get_xdg_surface(&surface, &handle, ());
     }
 
     /// Asks for a wl_display.sync, answered once the compositor has handled all before it.
@@ -193,6 +243,29 @@ impl Client {
         surface.attach(Some(&buffer), 0, 0);
         surface.damage_buffer(0, 0, width, height);
         surface.commit();
+    }
+
+    /// Hides the window and shows it again on the same wl_surface, the picture it had still
+    /// attached, as toolkits do when an app shows a window again: a new xdg_surface and
+    /// toplevel with `app_id`, committed for their first configure.
+    pub fn show_again(&mut self, app_id: &str) {
+        let handle = self.queue.handle();
+        let wm_base: xdg_wm_base::XdgWmBase = self.bind("xdg_wm_base", 6);
+        let old = self
+            .window
+            .take()
+            .expect("a toplevel (create_toplevel first)");
+        old.toplevel.destroy();
+        old.xdg_surface.destroy();
+        let xdg_surface = wm_base.get_xdg_surface(&old.surface, &handle, ());
+        let toplevel = xdg_surface.get_toplevel(&handle, ());
+        toplevel.set_app_id(app_id.to_string());
+        old.surface.commit();
+        self.window = Some(ClientWindow {
+            surface: old.surface,
+            toplevel,
+            xdg_surface,
+        });
     }
 
     /// Destroys the toplevel (the app closes its window).
@@ -525,4 +598,6 @@ delegate_noop!(Observed: ignore wl_shm::WlShm);
 delegate_noop!(Observed: ignore wl_shm_pool::WlShmPool);
 delegate_noop!(Observed: ignore wl_buffer::WlBuffer);
 delegate_noop!(Observed: ignore wl_seat::WlSeat);
+delegate_noop!(Observed: ignore wl_subcompositor::WlSubcompositor);
+delegate_noop!(Observed: ignore wl_subsurface::WlSubsurface);
 wayland_client::delegate_dispatch!(Observed: [xdg_wm_base::XdgWmBase: ()] => cowl_testkit::wayland::Pong);

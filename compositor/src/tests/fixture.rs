@@ -134,6 +134,11 @@ impl Fixture {
         id
     }
 
+    /// The protocol error that ended client `id`'s connection, as (interface, code).
+    pub fn protocol_error(&self, id: ClientId) -> Option<(String, u32)> {
+        self.clients[id.0].protocol_error()
+    }
+
     pub fn client(&mut self, id: ClientId) -> &mut Client {
         &mut self.clients[id.0]
     }

@@ -15,3 +15,4 @@ mod panels;
 mod placement;
 mod restrictions;
 mod touch;
+mod xdg_order;
