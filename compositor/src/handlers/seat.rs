@@ -17,7 +17,7 @@ use crate::state::State;
 impl SeatHandler for State {
     type KeyboardFocus = WlSurface;
     type PointerFocus = WlSurface;
-    type TouchFocus = WlSurface;
+    type TouchFocus = crate::input::touch_focus::TouchFocus;
 
     fn seat_state(&mut self) -> &mut SeatState<State> {
         &mut self.protocols.seat

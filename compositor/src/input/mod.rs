@@ -22,6 +22,7 @@ pub mod input_serials;
 pub mod panel;
 pub mod steering_keys;
 pub mod touch;
+pub mod touch_focus;
 
 impl State {
     pub fn process_input_event<B: InputBackend>(&mut self, event: InputEvent<B>) {

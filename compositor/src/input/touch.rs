@@ -21,6 +21,7 @@ use smithay::utils::{IsAlive, Logical, Point, SERIAL_COUNTER};
 use tracing::{info, warn};
 
 use super::gestures::{Gesture, LONG_PRESS_MS, Press};
+use super::touch_focus::TouchFocus;
 use crate::chrome::layout::{Target, button_at, dock_buttons, home_tiles};
 use crate::config::Panel;
 use crate::shell::views::View;
@@ -196,7 +197,7 @@ impl State {
         }
         touch.down(
             self,
-            under,
+            under.map(|(surface, origin)| (TouchFocus::new(surface), origin)),
             &DownEvent {
                 slot,
                 location: position,
@@ -217,7 +218,7 @@ impl State {
         let under = self.surface_under(position);
         touch.motion(
             self,
-            under,
+            under.map(|(surface, origin)| (TouchFocus::new(surface), origin)),
             &MotionEvent {
                 slot,
                 location: position,

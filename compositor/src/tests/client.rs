@@ -66,6 +66,7 @@ pub struct Client {
         wl_surface::WlSurface,
         zwlr_layer_surface_v1::ZwlrLayerSurfaceV1,
     )>,
+    subsurface: Option<(wl_surface::WlSurface, wl_subsurface::WlSubsurface)>,
 }
 
 /// A layer surface's index among its client's, told apart in their events.
@@ -110,6 +111,7 @@ impl Client {
             seat: None,
             menu: None,
             layer_surfaces: Vec::new(),
+            subsurface: None,
         }
     }
 
@@ -266,6 +268,33 @@ impl Client {
             toplevel,
             xdg_surface,
         });
+    }
+
+    /// Puts a `size` subsurface of `colour` at `position` on the window (a video overlay),
+    /// shown with the window's next commit.
+    pub fn add_subsurface(&mut self, position: (i32, i32), size: (i32, i32), colour: u32) {
+        let handle = self.queue.handle();
+        let compositor: wl_compositor::WlCompositor = self.bind("wl_compositor", 6);
+        let subcompositor: wl_subcompositor::WlSubcompositor = self.bind("wl_subcompositor", 1);
+        let surface = compositor.create_surface(&handle, ());
+        let parent = &self.window().surface;
+        let subsurface = subcompositor.get_subsurface(&surface, parent, &handle, ());
+        subsurface.set_position(position.0, position.1);
+        let buffer = self.buffer(size.0, size.1, colour);
+        surface.attach(Some(&buffer), 0, 0);
+        surface.damage_buffer(0, 0, size.0, size.1);
+        surface.commit();
+        parent.commit();
+        self.subsurface = Some((surface, subsurface));
+    }
+
+    /// Destroys the subsurface and its wl_surface (the overlay goes away).
+    pub fn destroy_subsurface(&mut self) {
+        if let Some((surface, subsurface)) = self.subsurface.take() {
+            subsurface.destroy();
+            surface.destroy();
+            self.window().surface.commit();
+        }
     }
 
     /// Destroys the toplevel (the app closes its window).

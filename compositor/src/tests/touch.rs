@@ -110,6 +110,31 @@ fn a_finger_on_a_window_that_closes_is_lifted_for_its_app() {
 }
 
 #[test]
+fn a_finger_on_a_subsurface_that_goes_away_is_lifted_for_its_app() {
+    let mut f = Fixture::new(&config(), "640x480");
+    let red = f.show_app("org.test.Red", 0xff0000);
+    f.client(red).listen_to_touch();
+    f.client(red).add_subsurface((50, 50), (200, 100), 0x0000ff);
+    f.roundtrip(red);
+    // The app area starts at 0,40: the overlay covers 50..250 x 90..190.
+    let finger = smithay::backend::input::TouchSlot::from(Some(0));
+    f.state.touch_down(finger, (100.0, 140.0).into(), 0);
+    f.state.touch_frame();
+    f.roundtrip(red);
+    assert_eq!(f.client(red).observed.touch_downs, [(50.0, 50.0)]);
+
+    // The app takes the overlay away under the finger: the finger is up for the app.
+    f.client(red).destroy_subsurface();
+    f.roundtrip(red);
+    assert_eq!(f.client(red).observed.touch_ups, 1);
+
+    f.state.touch_up(finger, 1);
+    f.state.touch_frame();
+    f.roundtrip(red);
+    assert_eq!(f.client(red).observed.touch_ups, 1);
+}
+
+#[test]
 fn no_pointer_enters_an_app_while_no_mouse_has_moved() {
     // A head unit has no mouse: its pointer rests at 0,0 and no app hears of it, whatever
     // is committed or mapped there.
