@@ -153,6 +153,8 @@ pub struct State {
     pub pointer_has_moved: bool,
     /// Fingers on client surfaces (`input/touch.rs`).
     pub client_touches: crate::input::touch::ClientTouches,
+    /// Positioners anchored to a point (`handlers/xdg_positioner.rs`).
+    pub zero_size_anchors: crate::handlers::xdg_positioner::ZeroSizeAnchors,
     /// `--debug-input`: org.cowl.Debug1 injects input.
     pub debug_input: bool,
     /// Keys whose press Cowl kept from the clients (Ctrl+Alt+Fn's Fn, input/mod.rs): their
@@ -308,6 +310,7 @@ impl State {
             pointer_target: None,
             pointer_has_moved: false,
             client_touches: Default::default(),
+            zero_size_anchors: Default::default(),
             debug_input: cli.debug_input,
             keys_kept_from_clients: Default::default(),
             osk: OskVisibility::default(),

@@ -13,6 +13,7 @@ mod text_input;
 mod virtual_keyboard;
 mod xdg_activation;
 mod xdg_decoration;
+pub(crate) mod xdg_positioner;
 mod xdg_shell;
 mod xdg_wm_base;
 

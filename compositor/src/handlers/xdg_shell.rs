@@ -75,7 +75,12 @@ impl XdgShellHandler for State {
         }
     }
 
-    fn new_popup(&mut self, popup: PopupSurface, _positioner: PositionerState) {
+    fn new_popup(&mut self, popup: PopupSurface, positioner: PositionerState) {
+        let positioner = self.positioner_as_sent(positioner);
+        popup.with_pending_state(|pending| {
+            pending.geometry = positioner.get_geometry();
+            pending.positioner = positioner;
+        });
         self.unconstrain_popup(&popup);
         if let Err(err) = self.popups.track_popup(PopupKind::Xdg(popup)) {
             warn!("could not track a popup: {err}");
@@ -90,6 +95,7 @@ impl XdgShellHandler for State {
     }
 
     fn reposition_request(&mut self, popup: PopupSurface, positioner: PositionerState, token: u32) {
+        let positioner = self.positioner_as_sent(positioner);
         popup.with_pending_state(|pending| {
             pending.geometry = positioner.get_geometry();
             pending.positioner = positioner;

@@ -16,11 +16,8 @@
 //! as it is (`shell/resize_deadline.rs`), so the rule protects nothing a driver sees.
 
 use smithay::backend::renderer::utils::with_renderer_surface_state;
+use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel::XdgToplevel;
 use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_wm_base::{self, XdgWmBase};
-use smithay::reexports::wayland_protocols::xdg::shell::server::{
-    xdg_popup::XdgPopup, xdg_positioner::XdgPositioner, xdg_surface::XdgSurface,
-    xdg_toplevel::XdgToplevel,
-};
 use smithay::reexports::wayland_server::backend::ClientId;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::reexports::wayland_server::{
@@ -29,17 +26,14 @@ use smithay::reexports::wayland_server::{
 };
 use smithay::wayland::compositor::{BufferAssignment, SurfaceAttributes, get_role, with_states};
 use smithay::wayland::shell::xdg::{
-    XDG_POPUP_ROLE, XDG_TOPLEVEL_ROLE, XdgPositionerUserData, XdgShellState,
-    XdgShellSurfaceUserData, XdgSurfaceUserData, XdgWmBaseUserData,
+    XDG_POPUP_ROLE, XDG_TOPLEVEL_ROLE, XdgShellState, XdgShellSurfaceUserData, XdgWmBaseUserData,
 };
 
 use crate::state::State;
 
 delegate_global_dispatch!(State: [XdgWmBase: ()] => XdgShellState);
-delegate_dispatch!(State: [XdgPositioner: XdgPositionerUserData] => XdgShellState);
-delegate_dispatch!(State: [XdgSurface: XdgSurfaceUserData] => XdgShellState);
 delegate_dispatch!(State: [XdgToplevel: XdgShellSurfaceUserData] => XdgShellState);
-delegate_dispatch!(State: [XdgPopup: XdgShellSurfaceUserData] => XdgShellState);
+// xdg_positioner, xdg_surface and xdg_popup: xdg_positioner.rs.
 
 impl Dispatch<XdgWmBase, XdgWmBaseUserData> for State {
     fn request(

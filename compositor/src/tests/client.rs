@@ -37,6 +37,8 @@ pub struct Observed {
     menu_unacked_serial: Option<u32>,
     /// The compositor closed the menu (xdg_popup.popup_done).
     pub menu_done: bool,
+    /// Where the menu was placed, relative to its window: x, y, width, height.
+    pub menu_placed: Option<(i32, i32, i32, i32)>,
     /// wl_pointer.enter events received.
     pub pointer_enters: usize,
     /// Touch points lifted (wl_touch.up) and touch sessions cancelled.
@@ -329,13 +331,29 @@ impl Client {
     /// (the serial of the press that opened it) when given, and commits it to get its
     /// configure.
     pub fn open_menu(&mut self, grab_serial: Option<u32>) {
+        self.open_menu_anchored(grab_serial, (0, 0, 1, 1), xdg_positioner::Anchor::TopLeft);
+    }
+
+    /// Opens a 100x60 menu hanging from `point` of the window (below and right of it), as
+    /// a menu opened at a finger is: an anchor rectangle of zero size.
+    pub fn open_menu_at(&mut self, point: (i32, i32)) {
+        let rect = (point.0, point.1, 0, 0);
+        self.open_menu_anchored(None, rect, xdg_positioner::Anchor::BottomRight);
+    }
+
+    fn open_menu_anchored(
+        &mut self,
+        grab_serial: Option<u32>,
+        (x, y, width, height): (i32, i32, i32, i32),
+        anchor: xdg_positioner::Anchor,
+    ) {
         let handle = self.queue.handle();
         let compositor: wl_compositor::WlCompositor = self.bind("wl_compositor", 6);
         let wm_base: xdg_wm_base::XdgWmBase = self.bind("xdg_wm_base", 6);
         let positioner = wm_base.create_positioner(&handle, ());
         positioner.set_size(100, 60);
-        positioner.set_anchor_rect(0, 0, 1, 1);
-        positioner.set_anchor(xdg_positioner::Anchor::TopLeft);
+        positioner.set_anchor_rect(x, y, width, height);
+        positioner.set_anchor(anchor);
         positioner.set_gravity(xdg_positioner::Gravity::BottomRight);
         let surface = compositor.create_surface(&handle, ());
         let xdg_surface = wm_base.get_xdg_surface(&surface, &handle, MenuSurface);
@@ -592,8 +610,15 @@ impl Dispatch<xdg_popup::XdgPopup, ()> for Observed {
         _: &Connection,
         _: &QueueHandle<Observed>,
     ) {
-        if let xdg_popup::Event::PopupDone = event {
-            observed.menu_done = true;
+        match event {
+            xdg_popup::Event::PopupDone => observed.menu_done = true,
+            xdg_popup::Event::Configure {
+                x,
+                y,
+                width,
+                height,
+            } => observed.menu_placed = Some((x, y, width, height)),
+            _ => {}
         }
     }
 }

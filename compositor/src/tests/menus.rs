@@ -1,7 +1,8 @@
 //! Menus (an xdg_popup with a grab): a tap beside an open menu closes it, a tap on it does
 //! not; and a menu's grab needs the serial of an input event its own client received, so
 //! that an app cannot open a grabbing menu to take the keyboard from the app in use (the
-//! attacker: an app behind the one shown, with a made-up or another app's serial).
+//! attacker: an app behind the one shown, with a made-up or another app's serial). A menu
+//! may hang from a point (`handlers/xdg_positioner.rs`).
 
 use smithay::wayland::seat::WaylandFocus;
 
@@ -110,4 +111,20 @@ fn an_app_behind_cannot_take_the_keyboard_with_a_menu_grab_on_a_serial_not_its_o
         );
         f.client(green).observed.menu_done = false;
     }
+}
+
+#[test]
+fn a_menu_opened_at_a_point_hangs_from_that_point() {
+    // xdg-shell lets a menu's anchor rectangle be a point (zero size); smithay 0.7 ended the
+    // app with a protocol error for it.
+    let mut f = fixture();
+    let red = f.show_app("org.test.Red", 0xff0000);
+    f.client(red).open_menu_at((200, 150));
+    f.roundtrip(red);
+    assert_eq!(f.protocol_error(red), None);
+    assert_eq!(
+        f.client(red).observed.menu_placed,
+        Some((200, 150, 100, 60)),
+        "the menu's corner is on the point, not a pixel beside it"
+    );
 }
