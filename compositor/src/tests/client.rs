@@ -8,8 +8,9 @@ use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 
 use wayland_client::protocol::{
-    wl_buffer, wl_callback, wl_compositor, wl_pointer, wl_registry, wl_seat, wl_shm, wl_shm_pool,
-    wl_subcompositor, wl_subsurface, wl_surface, wl_touch,
+    wl_buffer, wl_callback, wl_compositor, wl_data_device, wl_data_device_manager, wl_data_offer,
+    wl_data_source, wl_pointer, wl_registry, wl_seat, wl_shm, wl_shm_pool, wl_subcompositor,
+    wl_subsurface, wl_surface, wl_touch,
 };
 use wayland_client::{Connection, Dispatch, EventQueue, QueueHandle, delegate_noop};
 use wayland_protocols::xdg::shell::client::{
@@ -50,6 +51,11 @@ pub struct Observed {
     layer_unacked_serials: Vec<Option<u32>>,
     /// The surface each touch-down landed on, by protocol id (see `surface_id`).
     pub touch_down_surfaces: Vec<u32>,
+    /// The MIME types of each clipboard offer the client was told of
+    /// (wl_data_device.selection), in order.
+    pub clipboard_selections: Vec<Vec<String>>,
+    /// The MIME types announced by each data offer, by the offer's protocol id.
+    offer_mime_types: Vec<(u32, Vec<String>)>,
     /// wl_display.sync callbacks answered.
     pub syncs_done: u64,
 }
@@ -69,6 +75,10 @@ pub struct Client {
         zwlr_layer_surface_v1::ZwlrLayerSurfaceV1,
     )>,
     subsurface: Option<(wl_surface::WlSurface, wl_subsurface::WlSubsurface)>,
+    clipboard: Option<(
+        wl_data_device_manager::WlDataDeviceManager,
+        wl_data_device::WlDataDevice,
+    )>,
 }
 
 /// A layer surface's index among its client's, told apart in their events.
@@ -114,6 +124,7 @@ impl Client {
             menu: None,
             layer_surfaces: Vec::new(),
             subsurface: None,
+            clipboard: None,
         }
     }
 
@@ -297,6 +308,29 @@ impl Client {
             surface.destroy();
             self.window().surface.commit();
         }
+    }
+
+    /// Takes part in the clipboard: a wl_data_device on the seat, told of the selection.
+    pub fn listen_to_clipboard(&mut self) {
+        let handle = self.queue.handle();
+        let manager: wl_data_device_manager::WlDataDeviceManager =
+            self.bind("wl_data_device_manager", 3);
+        let seat = self.seat();
+        let device = manager.get_data_device(&seat, &handle, ());
+        self.clipboard = Some((manager, device));
+    }
+
+    /// Puts data of `mime_type` on the clipboard (wl_data_device.set_selection), with serial
+    /// 0: the compositor decides by who holds the keyboard.
+    pub fn copy(&mut self, mime_type: &str) {
+        let handle = self.queue.handle();
+        let (manager, device) = self
+            .clipboard
+            .as_ref()
+            .expect("a data device (listen_to_clipboard first)");
+        let source = manager.create_data_source(&handle, ());
+        source.offer(mime_type.to_string());
+        device.set_selection(Some(&source), 0);
     }
 
     /// Destroys the toplevel (the app closes its window).
@@ -653,5 +687,67 @@ delegate_noop!(Observed: ignore wl_shm_pool::WlShmPool);
 delegate_noop!(Observed: ignore wl_buffer::WlBuffer);
 delegate_noop!(Observed: ignore wl_seat::WlSeat);
 delegate_noop!(Observed: ignore wl_subcompositor::WlSubcompositor);
+delegate_noop!(Observed: ignore wl_data_device_manager::WlDataDeviceManager);
+delegate_noop!(Observed: ignore wl_data_source::WlDataSource);
+
+impl Dispatch<wl_data_device::WlDataDevice, ()> for Observed {
+    fn event(
+        observed: &mut Observed,
+        _: &wl_data_device::WlDataDevice,
+        event: wl_data_device::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Observed>,
+    ) {
+        use wayland_client::Proxy;
+        match event {
+            wl_data_device::Event::DataOffer { id } => {
+                observed
+                    .offer_mime_types
+                    .push((id.id().protocol_id(), Vec::new()));
+            }
+            wl_data_device::Event::Selection { id: Some(offer) } => {
+                let offer_id = offer.id().protocol_id();
+                let mime_types = observed
+                    .offer_mime_types
+                    .iter()
+                    .rev()
+                    .find(|(id, _)| *id == offer_id)
+                    .map(|(_, types)| types.clone())
+                    .unwrap_or_default();
+                observed.clipboard_selections.push(mime_types);
+            }
+            _ => {}
+        }
+    }
+
+    wayland_client::event_created_child!(Observed, wl_data_device::WlDataDevice, [
+        wl_data_device::EVT_DATA_OFFER_OPCODE => (wl_data_offer::WlDataOffer, ()),
+    ]);
+}
+
+impl Dispatch<wl_data_offer::WlDataOffer, ()> for Observed {
+    fn event(
+        observed: &mut Observed,
+        offer: &wl_data_offer::WlDataOffer,
+        event: wl_data_offer::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Observed>,
+    ) {
+        use wayland_client::Proxy;
+        if let wl_data_offer::Event::Offer { mime_type } = event {
+            let offer_id = offer.id().protocol_id();
+            if let Some((_, types)) = observed
+                .offer_mime_types
+                .iter_mut()
+                .rev()
+                .find(|(id, _)| *id == offer_id)
+            {
+                types.push(mime_type);
+            }
+        }
+    }
+}
 delegate_noop!(Observed: ignore wl_subsurface::WlSubsurface);
 wayland_client::delegate_dispatch!(Observed: [xdg_wm_base::XdgWmBase: ()] => cowl_testkit::wayland::Pong);

@@ -10,6 +10,7 @@ mod client;
 mod fixture;
 
 mod client_habits;
+mod clipboard;
 mod menus;
 mod panels;
 mod placement;
