@@ -5,7 +5,8 @@
 //! both were invisible before the shell placed a window again when its app_id changed. A
 //! toolkit window fills its slot (GTK 3 and 4, Qt 5 and 6 Quick, SDL 2, Chromium on
 //! Ozone/Wayland); a video window keeps the video's size and sits centred (mpv, GStreamer's
-//! waylandsink). Two SDL 2 windows redraw into the halves of a split. A tap on the
+//! waylandsink). Two SDL 2 windows redraw into the halves of a split, as do GTK 3 beside
+//! Qt 5 and Qt 6 beside GTK 4. A tap on the
 //! touchscreen's path reaches Qt 5's and Qt 6's tap handlers, Chromium's click handler and
 //! GTK 3's and 4's (`toolkits/tap_me.py`: no packaged GTK program shows a tap on screen);
 //! a GTK 3 entry brings up the on-screen keyboard, which types into it. (The shell's rules
@@ -14,7 +15,7 @@
 use crate::common;
 
 use common::bus::PrivateBus;
-use common::{BLACK, Compositor, GREEN, Image, RED};
+use common::{BLACK, BLUE, Compositor, GREEN, Image, RED};
 use cowl_testkit::config::screen;
 
 /// 640x480: status bar 0..40, app area 40..400 (640x360, black: no background set), dock
@@ -263,6 +264,96 @@ fn two_sdl2_windows_resize_into_a_split() {
     );
 }
 
+/// Cowl on 640x480 with `left` a main app and `right` a split app (`role = "split"`), both
+/// of this test's user so that the programs it starts may be them; the split is 0.5.
+fn start_split(left: &str, right: &str) -> Compositor {
+    let config = screen("HEADLESS-1")
+        .status_bar(40)
+        .dock(80)
+        .section("[shell]\nsplit_ratio = 0.5")
+        .app(left, "Left", &[])
+        .app(right, "Right", &["role = \"split\""])
+        .toml();
+    Compositor::headless_with_config(
+        &common::apps_of_this_user(&config),
+        &["--renderer", "pixman", "--output", "640x480"],
+    )
+}
+
+/// The left program (red, framed in green) fills the 640x360 app area; once the right one
+/// (blue, framed in green) opens, each has redrawn at its half's size: the left one's frame
+/// runs along x 316..319, where only a window 320 wide draws it (one merely cut to its half
+/// would show red there), and the right one's from 320.
+fn left_then_split(compositor: &Compositor, left: &str, open_right: impl FnOnce()) {
+    compositor.wait_for_capture(
+        &format!("{left} over the whole app area"),
+        |image: &Image| {
+            all_of(&[(320, 220), (40, 60)], RED)(image)
+                && all_of(&[(637, 220), (2, 220), (320, 42), (320, 397)], GREEN)(image)
+        },
+    );
+    open_right();
+    compositor.wait_for_capture(
+        &format!("{left} redrawn in the left half"),
+        |image: &Image| {
+            all_of(&[(300, 220), (160, 220)], RED)(image)
+                && all_of(&[(340, 220), (480, 220)], BLUE)(image)
+                && all_of(&[(317, 220), (322, 220), (637, 220), (2, 220)], GREEN)(image)
+        },
+    );
+}
+
+/// GTK `major` running tap_me.py as `app_id`, in `colour` (RRGGBB), framed.
+fn spawn_gtk(compositor: &Compositor, major: &str, app_id: &str, colour: &str) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/toolkits/tap_me.py");
+    compositor.spawn_client(
+        "env",
+        &[
+            "GSK_RENDERER=cairo",
+            "/usr/bin/python3",
+            script,
+            major,
+            "frame",
+            &format!("app-id={app_id}"),
+            &format!("colour={colour}"),
+        ],
+    );
+}
+
+/// A QML rectangle of `colour` filling its window, framed in green.
+fn framed_scene(header: &str, colour: &str) -> String {
+    format!(
+        "{header}\nRectangle {{ anchors.fill: parent; color: \"#{colour}\"; \
+         border.color: \"#00ff00\"; border.width: 4 }}\n"
+    )
+}
+
+#[test]
+fn gtk3_and_qt5_windows_resize_into_a_split() {
+    // Qt 5 names its window after the viewer: org.qt-project.qmlscene. qmlscene sizes the
+    // root item to the window (anchors are for Qt 6's Window below).
+    let compositor = start_split("org.test.Left", "org.qt-project.qmlscene");
+    spawn_gtk(&compositor, "3", "org.test.Left", "ff0000");
+    left_then_split(&compositor, "GTK 3", || {
+        let scene = "import QtQuick 2.0\nRectangle { color: \"#0000ff\"; \
+                     border.color: \"#00ff00\"; border.width: 4 }\n";
+        spawn_qt_quick(&compositor, "qmlscene", scene);
+    });
+}
+
+#[test]
+fn qt6_and_gtk4_windows_resize_into_a_split() {
+    let compositor = start_split("org.qt-project.qml", "org.test.Right");
+    let scene = framed_scene(
+        "import QtQuick\nimport QtQuick.Window\nWindow { visible: true",
+        "ff0000",
+    ) + "}\n";
+    spawn_qt_quick(&compositor, "/usr/lib/qt6/bin/qml", &scene);
+    left_then_split(&compositor, "Qt 6", || {
+        spawn_gtk(&compositor, "4", "org.test.Right", "0000ff");
+    });
+}
+
 /// Cowl with touch injection (Debug1, `cowlctl tap`) on a private bus; the 640x480 screen
 /// of `start`.
 fn start_touchable(bus: &PrivateBus) -> Compositor {
@@ -370,13 +461,12 @@ fn spawn_chromium(compositor: &Compositor, page: &str) {
     );
 }
 
-#[test]
-fn a_gtk3_text_field_brings_up_the_osk_and_a_touch_on_it_types() {
-    // As osk.rs with foot: wvkbd is Cowl's on-screen keyboard (`[osk]`), GTK 3's entry the
-    // text field (text-input-v3), above an area that turns green once the field holds "q".
-    // wvkbd at -L 200 on 640x480 takes y 280..480; its "q" key is at 61,340.
+/// As osk.rs with foot: wvkbd is Cowl's on-screen keyboard (`[osk]`), a GTK `major` entry
+/// the text field (text-input-v3), above an area that turns green once the field holds "q".
+/// wvkbd at -L 200 on 640x480 takes y 280..480; its "q" key is at 61,340.
+fn a_gtk_text_field_brings_up_the_osk_and_a_touch_on_it_types(major: &str) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/toolkits/tap_me.py");
-    let field = format!("/usr/bin/python3 {script} 3 entry");
+    let field = format!("env GSK_RENDERER=cairo /usr/bin/python3 {script} {major} entry");
     let config = format!(
         "[osk]\nexec = \"wvkbd-mobintl --hidden -L 200\"\nshow_signal = \"SIGUSR2\"\n\
          hide_signal = \"SIGUSR1\"\n\n[[apps]]\nid = \"org.test.Field\"\nname = \"Field\"\n\
@@ -392,4 +482,14 @@ fn a_gtk3_text_field_brings_up_the_osk_and_a_touch_on_it_types() {
     compositor.wait_for_capture("the field holding \"q\"", |image: &Image| {
         image.pixel(320, 200) == GREEN
     });
+}
+
+#[test]
+fn a_gtk3_text_field_brings_up_the_osk_and_a_touch_on_it_types() {
+    a_gtk_text_field_brings_up_the_osk_and_a_touch_on_it_types("3");
+}
+
+#[test]
+fn a_gtk4_text_field_brings_up_the_osk_and_a_touch_on_it_types() {
+    a_gtk_text_field_brings_up_the_osk_and_a_touch_on_it_types("4");
 }
