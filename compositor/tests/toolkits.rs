@@ -461,12 +461,11 @@ fn spawn_chromium(compositor: &Compositor, page: &str) {
     );
 }
 
-/// As osk.rs with foot: wvkbd is Cowl's on-screen keyboard (`[osk]`), a GTK `major` entry
-/// the text field (text-input-v3), above an area that turns green once the field holds "q".
-/// wvkbd at -L 200 on 640x480 takes y 280..480; its "q" key is at 61,340.
-fn a_gtk_text_field_brings_up_the_osk_and_a_touch_on_it_types(major: &str) {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/toolkits/tap_me.py");
-    let field = format!("env GSK_RENDERER=cairo /usr/bin/python3 {script} {major} entry");
+/// As osk.rs with foot: wvkbd is Cowl's on-screen keyboard (`[osk]`), the text field
+/// (text-input-v3) the one `field` (a shell command) shows, above an area that turns green
+/// once the field holds "q". wvkbd at -L 200 on 640x480 takes y 280..480; its "q" key is at
+/// 61,340.
+fn a_text_field_brings_up_the_osk_and_a_touch_on_it_types(field: &str) {
     let config = format!(
         "[osk]\nexec = \"wvkbd-mobintl --hidden -L 200\"\nshow_signal = \"SIGUSR2\"\n\
          hide_signal = \"SIGUSR1\"\n\n[[apps]]\nid = \"org.test.Field\"\nname = \"Field\"\n\
@@ -484,6 +483,14 @@ fn a_gtk_text_field_brings_up_the_osk_and_a_touch_on_it_types(major: &str) {
     });
 }
 
+/// A GTK `major` entry (tap_me.py).
+fn a_gtk_text_field_brings_up_the_osk_and_a_touch_on_it_types(major: &str) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/toolkits/tap_me.py");
+    a_text_field_brings_up_the_osk_and_a_touch_on_it_types(&format!(
+        "env GSK_RENDERER=cairo /usr/bin/python3 {script} {major} entry"
+    ));
+}
+
 #[test]
 fn a_gtk3_text_field_brings_up_the_osk_and_a_touch_on_it_types() {
     a_gtk_text_field_brings_up_the_osk_and_a_touch_on_it_types("3");
@@ -492,4 +499,27 @@ fn a_gtk3_text_field_brings_up_the_osk_and_a_touch_on_it_types() {
 #[test]
 fn a_gtk4_text_field_brings_up_the_osk_and_a_touch_on_it_types() {
     a_gtk_text_field_brings_up_the_osk_and_a_touch_on_it_types("4");
+}
+
+#[test]
+fn a_chromium_text_field_brings_up_the_osk_and_a_touch_on_it_types() {
+    // Chromium speaks text-input-v3 when asked to (--enable-wayland-ime, version 3). The
+    // page, an autofocused input on red, and the profile are in the test's own directory.
+    let dir = tempfile::tempdir().expect("a directory for the page");
+    let page = dir.path().join("field.html");
+    std::fs::write(
+        &page,
+        "<html><body style=\"margin:0;background:red\"><input autofocus \
+         oninput=\"if (this.value == 'q') document.body.style.background = 'lime'\">\
+         </body></html>",
+    )
+    .expect("write the page");
+    let field = format!(
+        "chromium --ozone-platform=wayland --enable-wayland-ime --wayland-text-input-version=3 \
+         --no-sandbox --test-type --disable-gpu --no-first-run --disable-background-networking \
+         --disable-component-update --disable-sync --user-data-dir={} --app=file://{}",
+        dir.path().join("profile").display(),
+        page.display()
+    );
+    a_text_field_brings_up_the_osk_and_a_touch_on_it_types(&field);
 }
