@@ -6,11 +6,12 @@
 //! toolkit window fills its slot (GTK 3 and 4, Qt 5 and 6 Quick, SDL 2, Chromium on
 //! Ozone/Wayland); a video window keeps the video's size and sits centred (mpv, GStreamer's
 //! waylandsink). Two SDL 2 windows redraw into the halves of a split, as do GTK 3 beside
-//! Qt 5 and Qt 6 beside GTK 4. A tap on the
-//! touchscreen's path reaches Qt 5's and Qt 6's tap handlers, Chromium's click handler and
-//! GTK 3's and 4's (`toolkits/tap_me.py`: no packaged GTK program shows a tap on screen);
-//! a GTK 3 entry brings up the on-screen keyboard, which types into it. (The shell's rules
-//! are checked exactly in-process, `src/tests/client_habits.rs`.)
+//! Qt 5 and Qt 6 beside GTK 4. A tap on the touchscreen's path reaches Qt 5's and Qt 6's
+//! tap handlers, Chromium's click handler, GTK 3's and 4's (`toolkits/tap_me.py`: no
+//! packaged GTK program shows a tap on screen), and SDL 2's testmouse, which draws a point
+//! where it lands. A GTK 3 or 4 entry and a Chromium input bring up the on-screen keyboard,
+//! which types into them. (The shell's rules are checked exactly in-process,
+//! `src/tests/client_habits.rs`.)
 
 use crate::common;
 
@@ -522,4 +523,37 @@ fn a_chromium_text_field_brings_up_the_osk_and_a_touch_on_it_types() {
         page.display()
     );
     a_text_field_brings_up_the_osk_and_a_touch_on_it_types(&field);
+}
+
+#[test]
+fn an_sdl2_window_takes_a_tap() {
+    // SDL's testmouse draws a point where the mouse button goes down; SDL turns a finger
+    // into the mouse (SDL_HINT_TOUCH_MOUSE_EVENTS). Its window is black over a grey app
+    // area, so its coming shows.
+    let bus = PrivateBus::start();
+    let config = screen("HEADLESS-1")
+        .status_bar(40)
+        .dock(80)
+        .background("#808080")
+        .toml();
+    let compositor = Compositor::headless_on_bus(&bus, "640x480", &["--debug-input"], &config);
+    compositor.spawn_client(
+        "sh",
+        &[
+            "-c",
+            "cd /usr/libexec/installed-tests/SDL2 && exec env SDL_VIDEODRIVER=wayland \
+             SDL_RENDER_DRIVER=software ./testmouse",
+        ],
+    );
+    compositor.wait_for_capture(
+        "testmouse's black window over the app area",
+        all_of(
+            &[(1, 41), (638, 41), (1, 398), (638, 398), (320, 220)],
+            BLACK,
+        ),
+    );
+    bus.cowlctl_ok(&["tap", "320", "220"]);
+    compositor.wait_for_capture("a point where the finger went down", |image: &Image| {
+        image.pixel(320, 220) != BLACK && image.pixel(330, 220) == BLACK
+    });
 }
