@@ -4,25 +4,13 @@
 
 use std::time::Duration;
 
-use cowl_testkit::config::screen;
-
 use super::client::SurfaceBefore;
 use super::fixture::{Fixture, at};
 use crate::identity::Vouched;
 
-/// 640x480: status bar 0..40, app area 40..400, dock 400..480.
-fn config() -> String {
-    screen("HEADLESS-1")
-        .status_bar(40)
-        .dock(80)
-        .app("org.test.Red", "Red", &[])
-        .app("org.test.Green", "Green", &[])
-        .toml()
-}
-
 #[test]
 fn a_surface_with_a_picture_or_another_role_made_a_window_disconnects_its_client_alone() {
-    let mut f = Fixture::new(&config(), "640x480");
+    let mut f = Fixture::new(&super::placement::config(), "640x480");
     let red = f.show_app("org.test.Red", 0xff0000);
     // xdg_wm_base's errors: role = 0, invalid_surface_state = 4.
     for (before, code) in [
@@ -48,7 +36,7 @@ fn a_surface_with_a_picture_or_another_role_made_a_window_disconnects_its_client
 
 #[test]
 fn a_window_shown_again_on_its_old_surface_with_its_old_picture_is_not_refused() {
-    let mut f = Fixture::new(&config(), "640x480");
+    let mut f = Fixture::new(&super::placement::config(), "640x480");
     let green = f.show_app("org.test.Green", 0x00ff00);
     f.client(green).show_again("org.test.Green");
     f.redraw(green, 0x00ff00);
