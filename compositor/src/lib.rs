@@ -33,6 +33,7 @@ mod keyboard;
 mod protocols;
 mod render;
 mod run;
+mod runtime_dir;
 mod screenshot;
 mod service_watchdog;
 mod shell;

@@ -29,6 +29,12 @@ pub fn run(mut cli: Cli) -> Result<()> {
     // Before anything else: a bad configuration stops us before a socket or window exists.
     let (config, config_source) = config::load(cli.config.as_deref())?;
     info!(source = %config_source, "configuration loaded");
+    // Before any thread exists: it may set XDG_RUNTIME_DIR. Kept until Cowl stops.
+    let _private_runtime_dir = if cli.demo {
+        crate::runtime_dir::provide_for_demo()?
+    } else {
+        None
+    };
     socket::raise_file_limit();
 
     let mut event_loop: EventLoop<'static, State> =

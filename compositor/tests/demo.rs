@@ -4,31 +4,35 @@
 
 use crate::common;
 
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
-#[test]
-fn headless_demo_writes_a_screenshot_of_the_shell_and_stops() {
-    let runtime_dir = common::private_runtime_dir();
-    let screenshot = runtime_dir.path().join("demo.png");
-    let child = Command::new(env!("CARGO_BIN_EXE_cowl"))
+/// Runs `cowl --demo` headless with the shipped configuration, writing its screenshot to
+/// `screenshot`, with `XDG_RUNTIME_DIR` set to `runtime_dir` (unset where `None`), and
+/// returns its output once it has stopped by itself.
+fn run_headless_demo(screenshot: &Path, runtime_dir: Option<&Path>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cowl"));
+    command
         .args(["--backend", "headless", "--demo", "--screenshot"])
-        .arg(&screenshot)
+        .arg(screenshot)
         // The shipped defaults, named so that no /etc/cowl/cowl.toml of this machine counts.
         .arg("--config")
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../assets/config/cowl.toml"
         ))
-        .env("XDG_RUNTIME_DIR", runtime_dir.path())
         .env_remove("WAYLAND_DISPLAY")
         .env_remove("DISPLAY")
         // No bus: the media app keeps its night theme whatever the demo car says.
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start cowl --demo");
+        .stderr(Stdio::piped());
+    match runtime_dir {
+        Some(dir) => command.env("XDG_RUNTIME_DIR", dir),
+        None => command.env_remove("XDG_RUNTIME_DIR"),
+    };
+    let child = command.spawn().expect("start cowl --demo");
 
     // The helper thread gives the wait a deadline.
     let (sender, receiver) = std::sync::mpsc::channel();
@@ -36,13 +40,20 @@ fn headless_demo_writes_a_screenshot_of_the_shell_and_stops() {
     std::thread::spawn(move || {
         let _ = sender.send(child.wait_with_output());
     });
-    let output = match receiver.recv_timeout(common::DEADLINE) {
+    match receiver.recv_timeout(common::DEADLINE) {
         Ok(output) => output.expect("collect cowl's output"),
         Err(_) => {
             common::send_signal(pid, rustix::process::Signal::KILL);
             panic!("cowl --demo did not stop by itself");
         }
-    };
+    }
+}
+
+#[test]
+fn headless_demo_writes_a_screenshot_of_the_shell_and_stops() {
+    let runtime_dir = common::private_runtime_dir();
+    let screenshot = runtime_dir.path().join("demo.png");
+    let output = run_headless_demo(&screenshot, Some(runtime_dir.path()));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
@@ -119,4 +130,29 @@ fn headless_demo_writes_a_screenshot_of_the_shell_and_stops() {
     assert_eq!(pixel(1152, 300), media, "media's left edge");
     assert_eq!(pixel(1919, 48), media, "media's top-right corner");
     assert_eq!(pixel(1919, 623), media, "media's bottom-right corner");
+}
+
+#[test]
+fn without_a_runtime_directory_the_demo_makes_its_own_and_removes_it() {
+    // Containers, CI runners and chroots have no XDG_RUNTIME_DIR.
+    let dir = tempfile::tempdir().expect("a directory for the screenshot");
+    let screenshot = dir.path().join("demo.png");
+    let output = run_headless_demo(&screenshot, None);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let said = stdout
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("cowl: XDG_RUNTIME_DIR is not set; the demo's sockets are in ")
+        })
+        .unwrap_or_else(|| panic!("the private directory is announced: {stdout}"));
+    let private = Path::new(said.split(" (").next().unwrap_or_default());
+    assert!(private.is_absolute(), "{said}");
+    assert!(
+        stdout.contains(&format!("screenshot written to {}", screenshot.display())),
+        "the demo ran to its screenshot: {stdout}"
+    );
+    assert!(screenshot.exists());
+    assert!(!private.exists(), "{} is left behind", private.display());
 }

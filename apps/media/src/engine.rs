@@ -7,7 +7,7 @@
 //! One loop iteration handles one thing (a command, a bus message, a watcher's event, the
 //! end of a scan), then publishes the snapshot if that changed it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -54,6 +54,9 @@ pub enum Command {
     SetPosition(Duration),
     /// Plays a library entry.
     PlayEntry(usize),
+    /// Plays a media file (MPRIS OpenUri): its library entry, or, for a file outside the
+    /// folders, an entry the library takes in for it.
+    Open(PathBuf),
     SetShuffle(bool),
     SetRepeat(Repeat),
     SetVolume(f64),
@@ -241,6 +244,10 @@ struct Engine {
     /// Play was asked for before the first scan had found anything (a steering-wheel key
     /// right after start): play once it has.
     play_when_scanned: bool,
+    /// Files opened through MPRIS outside the folders: scanned with them from then on.
+    opened: Vec<PathBuf>,
+    /// A file opened that the library is being scanned to take in: played once it has.
+    play_path_when_scanned: Option<PathBuf>,
 }
 
 enum ScanDone {
@@ -277,6 +284,8 @@ impl Engine {
             scan_results: Some(scan_results),
             rescan_wanted: false,
             play_when_scanned: false,
+            opened: Vec::new(),
+            play_path_when_scanned: None,
         }
     }
 
@@ -351,6 +360,7 @@ impl Engine {
         self.mounts = library::removable_mounts(&self.config.removable_roots);
         let mut roots = self.config.folders.clone();
         roots.extend(self.mounts.iter().cloned());
+        roots.extend(self.opened.iter().cloned());
         self.snapshot.scanning = true;
         self.changed = true;
         let done = self.scan_done.clone();
@@ -400,6 +410,38 @@ impl Engine {
         if std::mem::take(&mut self.play_when_scanned) {
             self.play();
         }
+        if let Some(path) = self.play_path_when_scanned.take() {
+            match self.library_index(&path) {
+                Some(index) => self.start_entry(index, true),
+                // Another scan is on its way (asked for while this one ran).
+                None if self.rescan_wanted => self.play_path_when_scanned = Some(path),
+                None => {
+                    self.snapshot.notice = Some(format!("{} cannot be opened", path.display()));
+                }
+            }
+        }
+    }
+
+    fn library_index(&self, path: &Path) -> Option<usize> {
+        self.snapshot
+            .library
+            .iter()
+            .position(|track| track.path == path)
+    }
+
+    /// MPRIS OpenUri: plays the file's entry, taking it into the library first where it
+    /// lies outside the folders.
+    fn open(&mut self, path: PathBuf) {
+        let path = std::path::absolute(&path).unwrap_or(path);
+        if let Some(index) = self.library_index(&path) {
+            self.start_entry(index, true);
+            return;
+        }
+        if !self.opened.contains(&path) {
+            self.opened.push(path.clone());
+        }
+        self.play_path_when_scanned = Some(path);
+        self.start_scan();
     }
 
     fn handle(&mut self, command: Command) {
@@ -454,6 +496,7 @@ impl Engine {
                 }
             }
             Command::PlayEntry(index) => self.start_entry(index, true),
+            Command::Open(path) => self.open(path),
             Command::SetShuffle(shuffle) => {
                 self.queue.set_shuffle(shuffle);
                 self.refresh_next();

@@ -21,7 +21,8 @@ use tracing::{info, warn};
 )]
 struct Cli {
     /// A folder of music and video (repeatable). Default: the user's Music and Videos
-    /// folders that exist.
+    /// folders that exist; with neither, run from a source checkout, its demo media
+    /// (assets/media).
     #[arg(long = "folder", value_name = "DIR")]
     folders: Vec<PathBuf>,
     /// Where removable media is mounted; each mount below it is scanned while mounted
@@ -94,14 +95,27 @@ fn main() -> Result<()> {
 }
 
 fn default_folders() -> Vec<PathBuf> {
-    let Some(home) = std::env::var_os("HOME").map(PathBuf::from) else {
-        return Vec::new();
-    };
-    ["Music", "Videos"]
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let folders: Vec<PathBuf> = ["Music", "Videos"]
         .iter()
-        .map(|name| home.join(name))
+        .filter_map(|name| home.as_ref().map(|home| home.join(name)))
         .filter(|folder| folder.is_dir())
-        .collect()
+        .collect();
+    if !folders.is_empty() {
+        return folders;
+    }
+    match cowl_sdk::assets::in_checkout("media") {
+        Some(demo) => {
+            tracing::info!(folder = %demo.display(), "no Music or Videos folder: playing the checkout's demo media");
+            vec![demo]
+        }
+        None => {
+            tracing::warn!(
+                "no Music or Videos folder: the library is empty (name one with --folder DIR)"
+            );
+            Vec::new()
+        }
+    }
 }
 
 fn default_store() -> Option<PathBuf> {

@@ -138,10 +138,25 @@ impl PlayerInterface {
         }
     }
 
-    fn open_uri(&self, _uri: &str) -> zbus::fdo::Result<()> {
-        Err(zbus::fdo::Error::NotSupported(
-            "the app plays its library; open files by adding them to a library folder".into(),
-        ))
+    /// Plays a `file://` media file (SupportedUriSchemes): from the library, or taken into
+    /// it when it lies outside the folders.
+    fn open_uri(&self, uri: &str) -> zbus::fdo::Result<()> {
+        let path = gstreamer::glib::filename_from_uri(uri)
+            .map(|(path, _host)| path)
+            .map_err(|_| {
+                zbus::fdo::Error::NotSupported(format!("{uri:?}: only file:// URIs can be opened"))
+            })?;
+        if !crate::library::is_media_path(&path) {
+            return Err(zbus::fdo::Error::NotSupported(format!(
+                "{}: not a media file the app plays",
+                path.display()
+            )));
+        }
+        if !path.is_file() {
+            return Err(zbus::fdo::Error::FileNotFound(path.display().to_string()));
+        }
+        self.send(Command::Open(path));
+        Ok(())
     }
 
     #[zbus(signal)]

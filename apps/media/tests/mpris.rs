@@ -160,6 +160,56 @@ fn playerctl_controls_playback_and_reads_the_tags() {
 }
 
 #[test]
+fn playerctl_open_plays_a_file_of_the_library_or_from_elsewhere_and_refuses_the_rest() {
+    let app = MediaApp::start();
+    let uri = |path: &std::path::Path| format!("file://{}", path.display());
+    let url_is = |what: &str, path: &std::path::Path| {
+        let wanted = uri(path);
+        let follow = cowl_testkit::playerctl::follow(
+            &app.bus,
+            &["metadata", "--format", "{{status}} {{xesam:url}}"],
+        );
+        follow.lines.next_matching(
+            what,
+            |line| line == format!("Playing {wanted}"),
+            || app.log(),
+        );
+    };
+
+    // A track of the library, by its URI: it plays at once.
+    let beep = app._dir.path().join("test-tones/03-high-beep.ogg");
+    app.playerctl(&["open", &uri(&beep)]);
+    url_is("the library's High Beep playing", &beep);
+
+    // An Ogg file outside the library's folders: taken in and played.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let hum = elsewhere.path().join("hum.ogg");
+    std::fs::copy(app._dir.path().join("test-tones/01-low-hum.ogg"), &hum).unwrap();
+    app.playerctl(&["open", &uri(&hum)]);
+    url_is("the opened file playing", &hum);
+
+    // What SupportedUriSchemes and SupportedMimeTypes do not offer is refused, and what
+    // plays goes on.
+    for refused in [
+        "http://example.com/song.ogg".to_string(),
+        uri(&elsewhere.path().join("notes.txt")),
+        uri(&elsewhere.path().join("missing.ogg")),
+    ] {
+        let output = app
+            .bus
+            .command("playerctl")
+            .args(["--player", "cowl", "open", &refused])
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{refused} was opened");
+    }
+    assert_eq!(
+        app.playerctl(&["metadata", "--format", "{{status}} {{xesam:url}}"]),
+        format!("Playing {}", uri(&hum))
+    );
+}
+
+#[test]
 fn seeking_moves_the_position_and_signals_seeked() {
     let app = MediaApp::start();
     let seeks = cowl_testkit::playerctl::follow(&app.bus, &["position"]);

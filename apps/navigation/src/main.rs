@@ -12,13 +12,10 @@ use cowl_nav::voice::{Spoken, Voice};
 #[derive(Parser, Debug)]
 #[command(version, about = "Cowl's navigation app: the map, routes and guidance")]
 struct Cli {
-    /// The map file (made by cowl-nav-mapgen).
-    #[arg(
-        long,
-        value_name = "FILE",
-        default_value = "/usr/share/cowl/map/helsinki.cowlmap"
-    )]
-    map: PathBuf,
+    /// The map file (made by cowl-nav-mapgen). Default: the installed Helsinki map
+    /// (/usr/share/cowl/map/helsinki.cowlmap), else the source checkout's.
+    #[arg(long, value_name = "FILE")]
+    map: Option<PathBuf>,
     /// Drive each route by itself (development without a car), instead of following the
     /// car's position.
     #[arg(long)]
@@ -30,13 +27,10 @@ struct Cli {
     /// restrictions), no audio focus from Cowl.
     #[arg(long)]
     no_dbus: bool,
-    /// The spoken prompts (made by assets/voice/make-prompts.sh).
-    #[arg(
-        long,
-        value_name = "DIR",
-        default_value = "/usr/share/cowl/voice/prompts"
-    )]
-    prompts: PathBuf,
+    /// The spoken prompts (made by assets/voice/make-prompts.sh). Default: the installed
+    /// ones (/usr/share/cowl/voice/prompts), else the source checkout's.
+    #[arg(long, value_name = "DIR")]
+    prompts: Option<PathBuf>,
     /// Where prompts are played, as a GStreamer description (default: the system's output).
     #[arg(long, value_name = "PIPELINE")]
     audio_sink: Option<String>,
@@ -49,13 +43,30 @@ struct Cli {
     destination: Option<String>,
 }
 
-fn main() -> Result<()> {
+fn main() {
     // The toolkit's own info lines (window attributes, adapters) are noise here.
     cowl_sdk::logging::init("info,iced_winit=warn,iced_wgpu=warn,wgpu=warn");
-    let cli = Cli::parse();
-    let map = cowl_nav::mapdata::read(&cli.map).context("cannot load the map")?;
+    // One line that says what went wrong (and, for a missing file, how to get it), never a
+    // backtrace.
+    if let Err(err) = run(Cli::parse()) {
+        eprintln!("cowl-nav: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let map_path = match cli.map {
+        Some(path) => path,
+        None => cowl_sdk::assets::find(
+            "map/helsinki.cowlmap",
+            "make it with assets/map/make-map.sh, or name one with --map FILE",
+        )
+        .map_err(anyhow::Error::msg)?,
+    };
+    let map = cowl_nav::mapdata::read(&map_path)
+        .with_context(|| format!("cannot load the map {}", map_path.display()))?;
     tracing::info!(
-        map = %cli.map.display(),
+        map = %map_path.display(),
         roads = map.roads.len(),
         places = map.places.len(),
         "map loaded"
@@ -68,8 +79,18 @@ fn main() -> Result<()> {
             Box::new(cowl_nav::audio_focus::GuidanceFocus::new())
                 as Box<dyn cowl_nav::voice::FocusHolder>
         });
+        let prompts = cli.prompts.clone().unwrap_or_else(|| {
+            cowl_sdk::assets::find(
+                "voice/prompts",
+                "make them with assets/voice/make-prompts.sh",
+            )
+            .unwrap_or_else(|missing| {
+                tracing::warn!("no spoken prompts: {missing}");
+                std::path::PathBuf::from(cowl_sdk::assets::INSTALLED).join("voice/prompts")
+            })
+        });
         let voice = Voice::with_focus(
-            cli.prompts.clone(),
+            prompts,
             cli.audio_sink.clone(),
             focus,
             |spoken| match spoken {

@@ -116,7 +116,12 @@ pub fn scan(roots: &[PathBuf], store: &mut Store) -> (Vec<Track>, ScanReport) {
     for root in roots {
         // Absolute, so that every track has a file:// URI whatever the working folder.
         let root = std::path::absolute(root).unwrap_or_else(|_| root.clone());
-        collect_media_files(&root, &mut files, &mut report.unreadable);
+        if root.is_file() {
+            // A file opened by itself (MPRIS OpenUri), not a folder.
+            files.extend(media_file(&root));
+        } else {
+            collect_media_files(&root, &mut files, &mut report.unreadable);
+        }
     }
     files.sort();
     files.dedup();
@@ -184,28 +189,36 @@ fn collect_media_files(
             }
             continue;
         }
-        if !has_media_extension(&path) {
-            continue;
-        }
-        let Ok(metadata) = std::fs::metadata(&path) else {
-            continue;
-        };
-        if !metadata.is_file() {
-            continue;
-        }
-        let modified_ns = metadata
-            .modified()
-            .ok()
-            .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |since| since.as_nanos());
-        files.push((
-            path,
-            Fingerprint {
-                size: metadata.len(),
-                modified_ns,
-            },
-        ));
+        files.extend(media_file(&path));
     }
+}
+
+/// `path` with its fingerprint, when it is a media file (by its ending) that can be read.
+fn media_file(path: &Path) -> Option<(PathBuf, Fingerprint)> {
+    if !has_media_extension(path) {
+        return None;
+    }
+    let metadata = std::fs::metadata(path).ok()?;
+    if !metadata.is_file() {
+        return None;
+    }
+    let modified_ns = metadata
+        .modified()
+        .ok()
+        .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |since| since.as_nanos());
+    Some((
+        path.to_path_buf(),
+        Fingerprint {
+            size: metadata.len(),
+            modified_ns,
+        },
+    ))
+}
+
+/// Whether the library would take `path`: a media file by its ending.
+pub fn is_media_path(path: &Path) -> bool {
+    has_media_extension(path)
 }
 
 fn is_hidden(path: &Path) -> bool {
