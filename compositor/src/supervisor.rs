@@ -6,6 +6,11 @@
 //! a SIGCHLD makes us `try_wait` every running app. Restarts wait on calloop timers. App states
 //! are logged now; the Shell1 D-Bus API reports them later (`AppStateChanged`).
 //!
+//! An app that cannot run is not restarted for ever: a command the shell cannot find (exit
+//! status 127) or run (126) fails at once, and one that crashes `GIVE_UP_AFTER` times in a
+//! row without a healthy run is given up. Why an app is not running (`Trouble`) is kept for
+//! the slot that waits for it (`chrome/waiting.rs`), which offers to try again.
+//!
 //! A privileged app (and the on-screen keyboard) is handed its Wayland connection when it
 //! starts: Cowl makes a socket pair, takes one end as a trusted client and leaves the other
 //! open in the child as `WAYLAND_SOCKET` (libwayland and wayland-rs connect through it
@@ -81,6 +86,41 @@ const FIRST_RESTART_DELAY: Duration = Duration::from_secs(1);
 const MAX_RESTART_DELAY: Duration = Duration::from_secs(30);
 /// An app that ran this long is healthy again: its next crash restarts it quickly.
 const HEALTHY_AFTER: Duration = Duration::from_secs(60);
+/// Crashes in a row (no healthy run between) after which an app is given up.
+const GIVE_UP_AFTER: u32 = 5;
+
+/// Why an app is not running as it should: what the slot waiting for it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trouble {
+    /// The shell could not find its command (exit status 127).
+    NotFound,
+    /// The shell found its command but could not run it (exit status 126).
+    CannotRun,
+    /// Its process could not be made.
+    CouldNotStart(String),
+    /// It exited with an error (the status, as the system words it).
+    Exited(String),
+    /// It crashed this many times in a row and was given up.
+    CrashLoop(u32),
+}
+
+impl Trouble {
+    /// Whether the app is given up: it cannot run until the driver tries again.
+    pub fn cannot_run(&self) -> bool {
+        !matches!(self, Trouble::Exited(_))
+    }
+
+    /// One line for the driver (and the log).
+    pub fn explanation(&self) -> String {
+        match self {
+            Trouble::NotFound => "Its program is not installed".to_string(),
+            Trouble::CannotRun => "Its program cannot be run".to_string(),
+            Trouble::CouldNotStart(why) => format!("It could not be started: {why}"),
+            Trouble::Exited(status) => format!("It stopped ({status})"),
+            Trouble::CrashLoop(crashes) => format!("It stopped {crashes} times in a row"),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppState {
@@ -107,6 +147,8 @@ struct SupervisedApp {
     restarted: bool,
     /// Its process is handed a trusted connection when it starts (`trust.rs`).
     privileged: bool,
+    /// Why it last failed to run, until it is tried again.
+    trouble: Option<Trouble>,
 }
 
 /// The supervisor's name for the on-screen keyboard (not an xdg app_id: it is not an app).
@@ -149,6 +191,7 @@ impl Supervisor {
             crashes: 0,
             restarted: false,
             privileged,
+            trouble: None,
         };
         let mut apps: Vec<SupervisedApp> = config
             .apps
@@ -199,6 +242,7 @@ impl Supervisor {
                 }
                 Err(err) => {
                     app.state = AppState::Failed;
+                    app.trouble = Some(Trouble::CouldNotStart(err.to_string()));
                     warn!(app = app.id, "could not make the app's connection: {err}");
                     return;
                 }
@@ -229,6 +273,7 @@ impl Supervisor {
             }
             Err(err) => {
                 app.state = AppState::Failed;
+                app.trouble = Some(Trouble::CouldNotStart(err.to_string()));
                 warn!(app = app.id, "could not start app: {err}");
             }
         }
@@ -277,6 +322,24 @@ impl Supervisor {
             self.start(index);
         }
         matches!(self.apps[index].state, AppState::Running { .. })
+    }
+
+    /// Why the app is not running as it should, if it is not.
+    pub fn trouble(&self, id: &str) -> Option<&Trouble> {
+        self.apps
+            .iter()
+            .find(|app| app.id == id)
+            .and_then(|app| app.trouble.as_ref())
+    }
+
+    /// The driver asks to try an app again: its troubles are forgotten and it starts now
+    /// (unless it runs). Returns whether it runs now.
+    pub fn retry(&mut self, id: &str) -> bool {
+        if let Some(app) = self.apps.iter_mut().find(|app| app.id == id) {
+            app.crashes = 0;
+            app.trouble = None;
+        }
+        self.start_if_stopped(id)
     }
 
     /// The supervisor's state of an app, `None` for apps it does not start.
@@ -355,7 +418,26 @@ impl State {
             if !status.success() {
                 app.crashes += 1;
             }
-            if should_restart(app.restart, status) {
+            // The shell's own verdicts on the command: no restart makes it run.
+            let unrunnable = match status.code() {
+                Some(127) => Some(Trouble::NotFound),
+                Some(126) => Some(Trouble::CannotRun),
+                _ => None,
+            };
+            app.trouble = if let Some(trouble) = unrunnable {
+                Some(trouble)
+            } else if app.crashes >= GIVE_UP_AFTER {
+                Some(Trouble::CrashLoop(app.crashes))
+            } else if !status.success() {
+                Some(Trouble::Exited(status.to_string()))
+            } else {
+                None
+            };
+            if app.trouble.as_ref().is_some_and(Trouble::cannot_run) {
+                app.state = AppState::Failed;
+                let why = app.trouble.as_ref().map(Trouble::explanation);
+                warn!(app = app.id, %status, why, "app cannot run; not restarted");
+            } else if should_restart(app.restart, status) {
                 let delay = restart_delay(app.crashes.max(1));
                 app.state = AppState::Restarting;
                 info!(app = app.id, %status, ?delay, "app exited; restarting");

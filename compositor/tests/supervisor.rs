@@ -207,3 +207,70 @@ fn a_hung_impostor_of_a_supervised_app_is_covered_and_never_killed() {
     assert_eq!(started_pids(&compositor, "org.cowl.Term"), supervised);
     common::send_signal(impostor, rustix::process::Signal::KILL);
 }
+
+/// The accent colours of the day and night themes: the "Try again" button's.
+const ACCENTS: [[u8; 3]; 2] = [[0x0b, 0x63, 0xd6], [0x4c, 0x9a, 0xff]];
+
+/// The app area of 640x480 with a 40 status bar and an 80 dock is 0,40 640x360; a waiting
+/// slot there has its "Try again" button at 200,250 240x60.
+fn shows_a_waiting_slot(image: &Image) -> bool {
+    image.pixel(5, 45) != [0, 0, 0] && image.distinct_colours(0, 40, 640, 200) > 3
+}
+
+fn offers_to_try_again(image: &Image) -> bool {
+    ACCENTS.contains(&image.pixel(205, 255)) && ACCENTS.contains(&image.pixel(435, 305))
+}
+
+#[test]
+fn an_app_whose_program_is_missing_says_so_and_is_tried_again_on_a_tap() {
+    let bus = common::bus::PrivateBus::start();
+    let config = cowl_testkit::config::screen("HEADLESS-1")
+        .status_bar(40)
+        .dock(80)
+        .app(
+            "org.test.Missing",
+            "Missing",
+            &["exec = \"cowl-no-such-program --anywhere\""],
+        )
+        .toml();
+    let compositor = Compositor::headless_on_bus(&bus, "640x480", &["--debug-input"], &config);
+    bus.cowlctl_ok(&["activate", "org.test.Missing"]);
+    compositor.wait_for_capture(
+        "the slot saying the app cannot start, with Try again",
+        |image| shows_a_waiting_slot(image) && offers_to_try_again(image),
+    );
+    // Not restarted for ever: the shell's "not found" gives it up at once.
+    compositor.assert_logged("app cannot run; not restarted");
+    compositor.assert_not_logged("app exited; restarting");
+    assert_eq!(bus.cowlctl_ok(&["active"]).trim(), "org.test.Missing");
+
+    bus.cowlctl_ok(&["tap", "320", "280"]);
+    compositor.wait_for_capture(
+        "the slot offering Try again after the second try",
+        |image| offers_to_try_again(image),
+    );
+    assert_eq!(
+        started_pids(&compositor, "org.test.Missing").len(),
+        2,
+        "{}",
+        compositor.log()
+    );
+    compositor.assert_logged("trying the app again");
+}
+
+#[test]
+fn a_slot_whose_app_is_starting_shows_the_app_rather_than_black() {
+    let bus = common::bus::PrivateBus::start();
+    let config = cowl_testkit::config::screen("HEADLESS-1")
+        .status_bar(40)
+        .dock(80)
+        .app("org.test.Slow", "Slow", &["exec = \"sleep 600\""])
+        .toml();
+    let compositor = Compositor::headless_on_bus(&bus, "640x480", &["--debug-input"], &config);
+    bus.cowlctl_ok(&["activate", "org.test.Slow"]);
+    let image = compositor.wait_for_capture("the slot of the starting app", shows_a_waiting_slot);
+    assert!(
+        !offers_to_try_again(&image),
+        "a starting app is not offered again"
+    );
+}

@@ -9,6 +9,8 @@ use smithay::utils::{Logical, Point, Rectangle};
 pub enum Target {
     Home,
     App(String),
+    /// "Try again" on a slot whose app could not run (`waiting.rs`).
+    Retry(String),
 }
 
 /// A tappable square of the chrome.

@@ -15,6 +15,7 @@ pub mod layout;
 pub mod painter;
 pub mod panels;
 pub mod theme;
+pub mod waiting;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -39,7 +40,7 @@ use layout::{Target, dock_buttons, home_tiles};
 use painter::Painter;
 use panels::{
     CameraOverlay, Canvas, Content, CoverContent, CoverReason, DockContent, DockEntry, HomeContent,
-    HomeEntry, Mark, StatusContent,
+    HomeEntry, Mark, StatusContent, WaitingContent,
 };
 use theme::ThemeName;
 
@@ -51,6 +52,8 @@ pub enum PanelKind {
     Home,
     /// The cover over one hung window, by its surface's protocol id.
     Cover(String),
+    /// A slot waiting for its app, by the app's id.
+    Waiting(String),
     /// The rear camera, full screen.
     Camera,
 }
@@ -392,7 +395,7 @@ impl State {
                         restricted: false,
                         button,
                     },
-                    Target::App(id) => DockEntry {
+                    Target::App(id) | Target::Retry(id) => DockEntry {
                         icon: icon_of(id),
                         active: view.slot_of(id).is_some(),
                         mark: mark(self.app_status(id)),
@@ -438,6 +441,19 @@ impl State {
                     content: Content::Home(HomeContent { theme, entries }),
                 });
             }
+        }
+
+        for slot in self.waiting_slots(output) {
+            frame.below.push(PanelJob {
+                kind: PanelKind::Waiting(slot.app_id.clone()),
+                rect: slot.rect,
+                content: Content::Waiting(WaitingContent {
+                    theme,
+                    icon: icon_of(&slot.app_id),
+                    app_name: name_of(&slot.app_id),
+                    waiting: slot.waiting,
+                }),
+            });
         }
 
         if self.camera_due()

@@ -66,6 +66,15 @@ pub struct CoverContent {
     pub reason: CoverReason,
 }
 
+/// A slot waiting for its app: the app's icon and name, and what is happening.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitingContent {
+    pub theme: ThemeName,
+    pub icon: String,
+    pub app_name: String,
+    pub waiting: super::waiting::Waiting,
+}
+
 /// Around and above the camera's picture: black bars where the picture does not reach, and
 /// the guide lines over it. The picture itself (`picture`, output-local logical) is left
 /// clear: the camera's own buffer shows through, drawn below this panel.
@@ -90,6 +99,8 @@ pub enum Content {
     Dock(DockContent),
     Home(HomeContent),
     Cover(CoverContent),
+    /// A slot whose app shows no window yet, or cannot run (`waiting.rs`).
+    Waiting(WaitingContent),
     /// The camera's bars and guide lines, over its picture.
     CameraOverlay(CameraOverlay),
     /// Reverse, the camera's first frame on its way (a few milliseconds): black.
@@ -128,6 +139,7 @@ pub fn draw(painter: &mut Painter, canvas: &mut Canvas, content: &Content) {
         Content::Dock(dock) => draw_dock(painter, canvas, dock),
         Content::Home(home) => draw_home(painter, canvas, home),
         Content::Cover(cover) => draw_cover(painter, canvas, cover),
+        Content::Waiting(waiting) => draw_waiting(painter, canvas, waiting),
         Content::CameraOverlay(overlay) => draw_camera_overlay(canvas, overlay),
         Content::CameraStarting => canvas.pixmap.fill(resvg::tiny_skia::Color::BLACK),
         Content::CameraUnavailable => draw_camera_unavailable(painter, canvas),
@@ -361,8 +373,8 @@ fn draw_dock(painter: &mut Painter, canvas: &mut Canvas, dock: &DockContent) {
         let icon = (side * 0.5).round() as u32;
         let tint = match entry.button.target {
             Target::Home => palette.accent,
-            Target::App(_) if entry.restricted => palette.text_dim,
-            Target::App(_) => palette.text,
+            Target::App(_) | Target::Retry(_) if entry.restricted => palette.text_dim,
+            Target::App(_) | Target::Retry(_) => palette.text,
         };
         painter.icon(
             &mut canvas.pixmap,
@@ -421,6 +433,77 @@ fn draw_home(painter: &mut Painter, canvas: &mut Canvas, home: &HomeContent) {
             (x + w * 0.88, y + h * 0.12),
             w * 0.03,
             home.theme,
+        );
+    }
+}
+
+fn draw_waiting(painter: &mut Painter, canvas: &mut Canvas, content: &WaitingContent) {
+    use super::waiting::Waiting;
+    let palette = content.theme.palette();
+    canvas.pixmap.fill(palette.home.skia());
+    let (w, h) = (canvas.pixmap.width() as f32, canvas.pixmap.height() as f32);
+    let size = (w.min(h) * 0.06).clamp(12.0, 40.0);
+    let icon = (w.min(h) * 0.2).round() as u32;
+    painter.icon(
+        &mut canvas.pixmap,
+        &content.icon,
+        ((w - icon as f32) / 2.0, h * 0.22 - icon as f32 / 2.0),
+        icon,
+        palette.text,
+    );
+    let title = TextStyle {
+        size,
+        bold: true,
+        colour: palette.text,
+    };
+    let detail = TextStyle {
+        size: size * 0.7,
+        bold: false,
+        colour: palette.text_dim,
+    };
+    let (headline, explanation) = match &content.waiting {
+        Waiting::Starting { why } => (format!("Starting {}…", content.app_name), why.clone()),
+        Waiting::Failed { why, .. } => (
+            format!("{} could not start", content.app_name),
+            Some(why.clone()),
+        ),
+        Waiting::Absent => (format!("{} is not running", content.app_name), None),
+    };
+    painter.text(
+        &mut canvas.pixmap,
+        &headline,
+        title,
+        (w / 2.0, h * 0.22 + icon as f32 / 2.0 + size * 1.2),
+        Align::Centre,
+        Some(w * 0.9),
+    );
+    if let Some(explanation) = explanation {
+        painter.text(
+            &mut canvas.pixmap,
+            &explanation,
+            detail,
+            (w / 2.0, h * 0.22 + icon as f32 / 2.0 + size * 2.3),
+            Align::Centre,
+            Some(w * 0.9),
+        );
+    }
+    if let Waiting::Failed { retry, .. } = &content.waiting {
+        let (x, y, bw, bh) = canvas.rect(retry.rect);
+        if let Some(rect) = Rect::from_xywh(x, y, bw, bh) {
+            painter.rounded_rect(&mut canvas.pixmap, rect, bh * 0.2, palette.accent);
+        }
+        let label = TextStyle {
+            size: bh * 0.4,
+            bold: true,
+            colour: palette.home,
+        };
+        painter.text(
+            &mut canvas.pixmap,
+            "Try again",
+            label,
+            (x + bw / 2.0, y + bh / 2.0),
+            Align::Centre,
+            Some(bw * 0.9),
         );
     }
 }

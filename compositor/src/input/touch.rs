@@ -84,6 +84,23 @@ impl State {
         {
             return Some((output, Press::new(local, None, None)));
         }
+        // A slot waiting for its app takes its own taps: "Try again", or nothing.
+        if self.surface_under(position).is_none()
+            && let Some(slot) = self
+                .waiting_slots(&output)
+                .into_iter()
+                .find(|slot| slot.rect.to_f64().contains(local))
+        {
+            let target = match slot.waiting {
+                crate::chrome::waiting::Waiting::Failed { retry, .. }
+                    if retry.rect.to_f64().contains(local) =>
+                {
+                    Some(retry.target)
+                }
+                _ => None,
+            };
+            return Some((output, Press::new(local, target, None)));
+        }
         if self.view(&output) == View::Home
             && self.surface_under(position).is_none()
             && let Some(area) = crate::shell::app_area(&self.space, &output, &self.config)
@@ -171,6 +188,10 @@ impl State {
                 _ => self.activate(&app_id),
             },
             Gesture::LongPress(Target::Home) => self.home(Some(output.clone())),
+            Gesture::Tap(Target::Retry(app_id)) | Gesture::LongPress(Target::Retry(app_id)) => {
+                self.retry_app(&app_id);
+                Ok(())
+            }
         };
         if let Err(err) = result {
             warn!("the chrome could not do that: {err}");

@@ -212,6 +212,9 @@ impl State {
 
     /// Whether an app in a view is gone for good: no window, and the supervisor is neither
     /// starting nor restarting it.
+    /// An app that cannot run (its program missing, or given up after crashing in a loop)
+    /// is not gone: its slot stays, saying why and offering to try again
+    /// (`chrome/waiting.rs`).
     fn is_gone(&self, app_id: &str) -> bool {
         use crate::supervisor::AppState;
         self.awaits_phone(app_id)
@@ -220,6 +223,10 @@ impl State {
                     self.supervisor.state(app_id),
                     Some(AppState::Running { .. } | AppState::Restarting)
                 )
+                && !self
+                    .supervisor
+                    .trouble(app_id)
+                    .is_some_and(crate::supervisor::Trouble::cannot_run)
     }
 
     /// After windows closed or apps exited: a view never keeps showing an app that is gone.
