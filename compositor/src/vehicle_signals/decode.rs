@@ -36,7 +36,11 @@ pub enum Number {
 impl Number {
     pub fn as_f64(self) -> f64 {
         match self {
-            Number::Integer(value) => value as f64,
+            // Through i64 where it fits: the same value, without the 128-bit conversion.
+            Number::Integer(value) => match i64::try_from(value) {
+                Ok(small) => small as f64,
+                Err(_) => value as f64,
+            },
             Number::Float(value) => value,
         }
     }
@@ -123,9 +127,29 @@ impl BitField {
         usize::from(self.end_bit) <= data.len() * 8
     }
 
-    /// The raw bits; the caller has checked `fits`.
-    fn read(&self, data: &[u8]) -> u64 {
-        let bytes = &data[usize::from(self.first)..usize::from(self.first + self.count)];
+    /// The raw bits from a frame copied into a zero-padded [`Padded`] buffer; the caller
+    /// has checked `fits` on the frame itself.
+    fn read(&self, frame: &Padded) -> u64 {
+        let first = usize::from(self.first);
+        let mask = if self.length == 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.length) - 1
+        };
+        if self.count <= 8 {
+            // One 64-bit load from the field's first byte: bytes past the field fall
+            // outside the mask (little-endian) or are shifted out (big-endian).
+            let mut window = [0u8; 8];
+            window.copy_from_slice(&frame.0[first..first + 8]);
+            let word = if self.big_endian {
+                u64::from_be_bytes(window) >> (64 - 8 * u32::from(self.count))
+            } else {
+                u64::from_le_bytes(window)
+            };
+            return (word >> self.shift) & mask;
+        }
+        // A 64-bit field not aligned to a byte spans nine bytes.
+        let bytes = &frame.0[first..first + usize::from(self.count)];
         let word = if self.big_endian {
             bytes
                 .iter()
@@ -136,12 +160,26 @@ impl BitField {
                 .rev()
                 .fold(0u128, |word, &byte| (word << 8) | u128::from(byte))
         };
-        let mask = if self.length == 64 {
-            u64::MAX
-        } else {
-            (1u64 << self.length) - 1
-        };
         (word >> self.shift) as u64 & mask
+    }
+}
+
+/// A frame's bytes followed by zeros, so that a field's bits are read with one 64-bit load
+/// wherever it lies: 64 bytes (CAN FD's largest frame) and room for a load from the last.
+pub(crate) struct Padded([u8; 64 + 9]);
+
+impl Padded {
+    fn of(data: &[u8]) -> Padded {
+        let mut padded = Padded([0; 64 + 9]);
+        match <&[u8; 8]>::try_from(data) {
+            // A classic frame: a fixed-size copy, no call.
+            Ok(classic) => padded.0[..8].copy_from_slice(classic),
+            Err(_) => {
+                let length = data.len().min(64);
+                padded.0[..length].copy_from_slice(&data[..length]);
+            }
+        }
+        padded
     }
 }
 
@@ -181,7 +219,21 @@ impl Conversion {
         match (self, raw) {
             (Conversion::Identity, raw) => raw,
             (Conversion::Integer { factor, offset }, Number::Integer(raw)) => {
-                match raw.checked_mul(factor).and_then(|v| v.checked_add(offset)) {
+                // 64-bit arithmetic where everything fits (nearly always), 128-bit else.
+                let narrow = match (
+                    i64::try_from(raw),
+                    i64::try_from(factor),
+                    i64::try_from(offset),
+                ) {
+                    (Ok(raw), Ok(factor), Ok(offset)) => raw
+                        .checked_mul(factor)
+                        .and_then(|v| v.checked_add(offset))
+                        .map(i128::from),
+                    _ => None,
+                };
+                let exact =
+                    narrow.or_else(|| raw.checked_mul(factor).and_then(|v| v.checked_add(offset)));
+                match exact {
                     Some(value) => Number::Integer(value),
                     None => Number::Float(raw as f64 * factor as f64 + offset as f64),
                 }
@@ -241,8 +293,8 @@ impl SignalPlan {
             .map(|&(raw, _)| raw)
     }
 
-    fn decode(&self, index: usize, data: &[u8]) -> Result<Value, DecodeError> {
-        let bits = self.field.read(data);
+    fn decode(&self, index: usize, frame: &Padded) -> Result<Value, DecodeError> {
+        let bits = self.field.read(frame);
         let length = u32::from(self.field.length);
         let raw = match self.raw {
             RawKind::Unsigned => Number::Integer(i128::from(bits)),
@@ -314,6 +366,7 @@ impl MessagePlan {
     /// this message's buffer. Allocates nothing.
     pub fn decode(&self, data: &[u8], out: &mut [Option<Value>]) -> Result<(), DecodeError> {
         debug_assert_eq!(out.len(), self.signals.len());
+        let frame = Padded::of(data);
         for &index in &self.order {
             let signal = &self.signals[index];
             out[index] = None;
@@ -327,7 +380,7 @@ impl MessagePlan {
                 }
             }
             if signal.field.fits(data) {
-                out[index] = Some(signal.decode(index, data)?);
+                out[index] = Some(signal.decode(index, &frame)?);
             }
         }
         for (multiplexer, selecting) in &self.multiplexers {
@@ -398,7 +451,7 @@ mod tests {
     fn intel_fields_read_from_the_least_significant_bit_up() {
         // 12 bits from bit 4: the high nibble of byte 0 and all of byte 1.
         let field = BitField::new(4, 12, false).expect("valid");
-        assert_eq!(field.read(&[0xA5, 0x3C]), 0x3CA);
+        assert_eq!(field.read(&Padded::of(&[0xA5, 0x3C])), 0x3CA);
         assert_eq!(field.end_bit, 16);
     }
 
@@ -406,10 +459,10 @@ mod tests {
     fn motorola_fields_read_from_the_most_significant_bit_down() {
         // Start bit 7 is the top bit of byte 0: 16 bits are bytes 0 and 1 in network order.
         let field = BitField::new(7, 16, true).expect("valid");
-        assert_eq!(field.read(&[0x12, 0x34]), 0x1234);
+        assert_eq!(field.read(&Padded::of(&[0x12, 0x34])), 0x1234);
         // Start bit 3, 8 bits: the low nibble of byte 0, then the high nibble of byte 1.
         let field = BitField::new(3, 8, true).expect("valid");
-        assert_eq!(field.read(&[0xA5, 0x3C]), 0x53);
+        assert_eq!(field.read(&Padded::of(&[0xA5, 0x3C])), 0x53);
         assert_eq!(field.end_bit, 12);
     }
 
@@ -417,7 +470,7 @@ mod tests {
     fn a_64_bit_field_at_an_odd_offset_spans_nine_bytes() {
         let field = BitField::new(4, 64, false).expect("valid");
         let data = [0xF0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F];
-        assert_eq!(field.read(&data), u64::MAX);
+        assert_eq!(field.read(&Padded::of(&data)), u64::MAX);
     }
 
     #[test]
