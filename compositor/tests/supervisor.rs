@@ -247,7 +247,7 @@ fn an_app_whose_program_is_missing_says_so_and_is_tried_again_on_a_tap() {
     bus.cowlctl_ok(&["tap", "320", "280"]);
     compositor.wait_for_capture(
         "the slot offering Try again after the second try",
-        |image| offers_to_try_again(image),
+        offers_to_try_again,
     );
     assert_eq!(
         started_pids(&compositor, "org.test.Missing").len(),
