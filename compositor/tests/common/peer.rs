@@ -157,6 +157,27 @@ impl Running {
         Duration::from_nanos(nanoseconds)
     }
 
+    /// Its resident memory by what holds it, from /proc/PID/smaps: (what, KiB), largest
+    /// first; the parts add up to VmRSS.
+    pub fn rss_breakdown(&self) -> Vec<(String, u64)> {
+        let smaps = std::fs::read_to_string(format!("/proc/{}/smaps", self.process.id()))
+            .expect("read smaps");
+        let mut parts: std::collections::BTreeMap<String, u64> = Default::default();
+        let mut what = String::new();
+        for line in smaps.lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // A mapping's header: address range, perms, offset, device, inode, [path].
+            if fields.first().is_some_and(|range| range.contains('-')) && fields.len() >= 5 {
+                what = memory_part(&fields[5..].join(" "));
+            } else if let ["Rss:", kib, "kB"] = fields.as_slice() {
+                *parts.entry(what.clone()).or_default() += kib.parse::<u64>().unwrap_or(0);
+            }
+        }
+        let mut parts: Vec<(String, u64)> = parts.into_iter().filter(|(_, kib)| *kib > 0).collect();
+        parts.sort_by_key(|part| std::cmp::Reverse(part.1));
+        parts
+    }
+
     /// Its resident memory (VmRSS).
     pub fn rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.id()))
@@ -167,4 +188,35 @@ impl Running {
             .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
             .expect("VmRSS")
     }
+}
+
+/// What a mapping of a process is, for a breakdown of its memory: the heap, anonymous
+/// memory, shared memory (the clients' wl_shm pools, memfds), fonts, or a library or
+/// executable by file name.
+fn memory_part(path: &str) -> String {
+    let path = path.trim();
+    if path.is_empty() {
+        return "anonymous (large allocations, thread stacks)".into();
+    }
+    if path == "[heap]" {
+        return "heap (malloc)".into();
+    }
+    if path.starts_with('[') {
+        return "stack, vdso".into();
+    }
+    if path.contains("memfd:") || path.starts_with("/dev/shm") || path.ends_with("(deleted)") {
+        return "shared memory (client buffers, memfds)".into();
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if [".ttf", ".otf", ".ttc"]
+        .iter()
+        .any(|ending| name.ends_with(ending))
+    {
+        return "fonts".into();
+    }
+    if name.contains(".so") {
+        // libfoo.so.1.2.3 -> libfoo
+        return name.split(".so").next().unwrap_or(name).to_string();
+    }
+    name.to_string()
 }
