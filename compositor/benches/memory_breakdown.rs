@@ -18,26 +18,10 @@ const SETTLE: Duration = Duration::from_secs(2);
 /// Parts smaller than this are summed into one row.
 const SMALL_KIB: u64 = 512;
 
-fn cowl_config() -> String {
-    // As versus_weston: the shipped configuration without the rear camera's pipeline.
-    include_str!("../../assets/config/cowl.toml")
-        .lines()
-        .filter(|line| !line.starts_with("pipeline = "))
-        .map(|line| format!("{line}\n"))
-        .collect()
-}
-
 fn breakdown(peer: Peer, renderer: Renderer) -> (u64, Vec<(String, u64)>) {
-    let (mut running, _) = common::peer::start(peer, renderer, (1920, 720), &cowl_config());
-    running.spawn("weston-simple-shm", &[]);
-    running.spawn(
-        "foot",
-        &[
-            "sh",
-            "-c",
-            "printf 'benchmark: foot is idle\\n'; exec sleep infinity",
-        ],
-    );
+    let config = common::peer::shipped_config_without_camera();
+    let (mut running, _) = common::peer::start(peer, renderer, (1920, 720), &config);
+    running.spawn_memory_clients();
     std::thread::sleep(SETTLE);
     (running.rss_kib(), running.rss_breakdown())
 }

@@ -51,14 +51,7 @@ struct Measurements {
 }
 
 fn cowl_config() -> String {
-    // Without the rear camera's pipeline: Weston has none, and the shipped demo's, a live
-    // videotestsrc kept playing from start-up so that reverse never waits for it, costs
-    // about 50 ms of CPU a second by itself (reverse_latency measures the camera).
-    let shipped: String = include_str!("../../assets/config/cowl.toml")
-        .lines()
-        .filter(|line| !line.starts_with("pipeline = "))
-        .map(|line| format!("{line}\n"))
-        .collect();
+    let shipped = common::peer::shipped_config_without_camera();
     format!(
         "{shipped}\n[[apps]]\nid = \"org.cowl.BenchProbe\"\nname = \"Probe\"\nrole = \"popup\"\n"
     )
@@ -82,15 +75,7 @@ fn measure(peer: Peer, renderer: Renderer) -> Measurements {
     progress("clients");
     drop(first_probe);
 
-    let shm = running.spawn("weston-simple-shm", &[]);
-    running.spawn(
-        "foot",
-        &[
-            "sh",
-            "-c",
-            "printf 'benchmark: foot is idle\\n'; exec sleep infinity",
-        ],
-    );
+    let shm = running.spawn_memory_clients();
     std::thread::sleep(SETTLE);
     let rss_kib = running.rss_kib();
 

@@ -118,7 +118,34 @@ pub fn start(
     )
 }
 
+/// Cowl's shipped configuration less the rear camera's pipeline: Weston has none, and the
+/// shipped demo's, a live videotestsrc kept playing from start-up so that reverse never
+/// waits for it, costs about 50 ms of CPU a second by itself (reverse_latency measures the
+/// camera).
+pub fn shipped_config_without_camera() -> String {
+    include_str!("../../../assets/config/cowl.toml")
+        .lines()
+        .filter(|line| !line.starts_with("pipeline = "))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
 impl Running {
+    /// The clients whose memory both compositors hold in the comparisons: an animating
+    /// weston-simple-shm and an idle foot. Returns simple-shm's number (`kill`).
+    pub fn spawn_memory_clients(&mut self) -> usize {
+        let shm = self.spawn("weston-simple-shm", &[]);
+        self.spawn(
+            "foot",
+            &[
+                "sh",
+                "-c",
+                "printf 'benchmark: foot is idle\\n'; exec sleep infinity",
+            ],
+        );
+        shm
+    }
+
     /// Starts a client on its socket that runs until killed or until it is dropped.
     pub fn spawn(&mut self, program: &str, args: &[&str]) -> usize {
         let child = Command::new(program)
