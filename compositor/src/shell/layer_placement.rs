@@ -58,7 +58,7 @@ pub fn arrange(output: &Output) -> bool {
         if size_changed && initial_configure_sent(&layer) {
             layer.layer_surface().send_pending_configure();
         }
-        *lock(&placed(&layer).0) = Some(geometry.loc);
+        set_place(&layer, geometry.loc);
     }
 
     let stored = output.user_data();
@@ -81,7 +81,7 @@ pub fn app_zone(output: &Output) -> Rectangle<i32, Logical> {
 /// Where a mapped layer surface is and how large its picture is, relative to its output;
 /// `None` until it has been placed.
 pub fn layer_geometry(layer: &LayerSurface) -> Option<Rectangle<i32, Logical>> {
-    let location = (*lock(&placed(layer).0))?;
+    let location = place_of(layer)?;
     let mut bbox = layer.bbox();
     bbox.loc += location;
     Some(bbox)
@@ -95,7 +95,7 @@ pub fn layer_under(
     point: Point<f64, Logical>,
 ) -> Option<&LayerSurface> {
     layers.layers_on(layer).rev().find(|surface| {
-        let Some(location) = *lock(&placed(surface).0) else {
+        let Some(location) = place_of(surface) else {
             return false;
         };
         let mut bbox = surface.bbox_with_popups();
@@ -282,13 +282,19 @@ fn initial_configure_sent(layer: &LayerSurface) -> bool {
     })
 }
 
-fn placed(layer: &LayerSurface) -> &Placed {
+/// Where Cowl placed the surface, `None` before its first arrangement.
+fn place_of(layer: &LayerSurface) -> Option<Point<i32, Logical>> {
     layer
         .user_data()
-        .insert_if_missing_threadsafe(Placed::default);
-    match layer.user_data().get::<Placed>() {
-        Some(placed) => placed,
-        None => unreachable!("inserted just above"),
+        .get::<Placed>()
+        .and_then(|placed| *lock(&placed.0))
+}
+
+fn set_place(layer: &LayerSurface, location: Point<i32, Logical>) {
+    let data = layer.user_data();
+    data.insert_if_missing_threadsafe(Placed::default);
+    if let Some(placed) = data.get::<Placed>() {
+        *lock(&placed.0) = Some(location);
     }
 }
 
