@@ -700,10 +700,19 @@ fn direct_scanout_inside_the_vm() {
         client.state.feedback
     );
     println!("buffer presented, zero copy: {zero_copy}");
-    let mut quit = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(std::fs::File::open(env("SCANOUT_QUIT")).expect("fifo")),
-        &mut quit,
-    )
-    .expect("read the fifo");
+    // Hold the picture until told to quit, answering Cowl all the while: an app that stops
+    // answering pings is covered as hung after a few seconds, and the display would show the
+    // cover instead of the window (seen on a busy CI machine).
+    let quit_path = env("SCANOUT_QUIT");
+    let (told_to_quit, quit) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let fifo = std::fs::File::open(&quit_path).expect("fifo");
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(fifo), &mut line)
+            .expect("read the fifo");
+        let _ = told_to_quit.send(());
+    });
+    while quit.try_recv().is_err() {
+        client.answer_for(std::time::Duration::from_millis(200));
+    }
 }

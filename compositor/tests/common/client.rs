@@ -110,6 +110,32 @@ pub fn dispatch_before_deadline<S>(queue: &mut EventQueue<S>, state: &mut S) {
     queue.dispatch_pending(state).expect("dispatch");
 }
 
+/// Reads and handles whatever the compositor sends within `time` (pings answered, configures
+/// acknowledged); unlike [`dispatch_before_deadline`], a quiet connection is no failure.
+pub fn dispatch_for<S>(queue: &mut EventQueue<S>, state: &mut S, time: std::time::Duration) {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    queue.dispatch_pending(state).expect("dispatch");
+    queue.flush().expect("flush");
+    if let Some(guard) = queue.prepare_read() {
+        let timeout = Timespec {
+            tv_sec: time.as_secs() as i64,
+            tv_nsec: time.subsec_nanos() as i64,
+        };
+        let fd = guard.connection_fd();
+        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+        let ready = match poll(&mut fds, Some(&timeout)) {
+            Ok(ready) => ready,
+            Err(rustix::io::Errno::INTR) => 0,
+            Err(err) => panic!("poll the Wayland connection: {err}"),
+        };
+        if ready > 0 {
+            guard.read().expect("read Wayland events");
+        }
+    }
+    queue.dispatch_pending(state).expect("dispatch");
+    queue.flush().expect("flush");
+}
+
 impl TestClient {
     /// Connects, creates a toplevel with `app_id` and waits for its first configure.
     pub fn map_toplevel(compositor: &Compositor, app_id: &str) -> TestClient {
@@ -481,6 +507,11 @@ impl TestClient {
         while self.state.frame_times_ms.len() < count || self.state.feedback.len() < count {
             dispatch_before_deadline(&mut self.queue, &mut self.state);
         }
+    }
+
+    /// Stays a live app for `time`: answers pings and configures, draws nothing new.
+    pub fn answer_for(&mut self, time: std::time::Duration) {
+        dispatch_for(&mut self.queue, &mut self.state, time);
     }
 
     pub fn globals(&self) -> &GlobalList {
