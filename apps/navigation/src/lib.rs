@@ -5,6 +5,7 @@ pub mod app;
 pub mod audio_focus;
 pub mod geo;
 pub mod guidance;
+pub mod guidance_bus;
 pub mod lines;
 pub mod mapdata;
 pub mod osm_rules;

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod bus;
 pub mod follow;
+pub mod guidance;
 pub mod logging;
 pub mod projection;
 pub mod shell;

@@ -114,6 +114,8 @@ struct App {
     reckoned_at: Option<Instant>,
     /// Where guidance leads (the picked point), while it does.
     destination: Option<Point>,
+    /// The guidance on Cowl's bus, for its home view (none in offscreen tools).
+    guidance_bus: Option<crate::guidance_bus::GuidanceBus>,
 }
 
 /// The next maneuver as the banner shows it.
@@ -200,6 +202,9 @@ impl App {
             speed_mps: None,
             reckoned_at: None,
             destination: None,
+            guidance_bus: options
+                .follow_car
+                .then(|| crate::guidance_bus::GuidanceBus::start(APP_ID)),
         };
         if let Some(name) = &options.destination {
             let place = app
@@ -300,6 +305,7 @@ impl App {
                 self.banner = None;
                 self.reckoned_at = None;
                 self.destination = None;
+                self.publish_guidance();
             }
             Message::Tick if self.simulate => self.drive_simulated(),
             Message::Tick => self.reckon(),
@@ -371,6 +377,36 @@ impl App {
             distance_m,
             remaining_m,
         });
+        self.publish_guidance();
+    }
+
+    /// Tells Cowl's bus what the banner says (or that guidance ended).
+    fn publish_guidance(&mut self) {
+        let state = match (&self.banner, &self.guidance) {
+            (Some(banner), Some(guidance)) => {
+                // The route's own time, in proportion to what is left of it.
+                let route_m = guidance.route().length_dm as f64 / UNITS_PER_M;
+                let route_s = guidance.route().millis as f64 / 1000.0;
+                let share = if route_m > 0.0 {
+                    (banner.remaining_m / route_m).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                cowl_sdk::guidance::GuidanceState {
+                    active: true,
+                    instruction: banner.instruction.clone(),
+                    onto: banner.onto.clone().unwrap_or_default(),
+                    // Whole metres: a fix's jitter below a metre is no news.
+                    maneuver_distance_m: banner.distance_m.round(),
+                    remaining_distance_m: banner.remaining_m.round(),
+                    remaining_time_s: (route_s * share).round() as u32,
+                }
+            }
+            _ => cowl_sdk::guidance::GuidanceState::default(),
+        };
+        if let Some(bus) = &mut self.guidance_bus {
+            bus.publish(state);
+        }
     }
 
     fn follow_vehicle(&mut self) {
@@ -522,6 +558,7 @@ impl App {
                     self.banner = None;
                     self.reckoned_at = None;
                     self.destination = None;
+                    self.publish_guidance();
                 }
             }
         }
