@@ -169,6 +169,8 @@ pub struct State {
     pub steering_keys: crate::input::steering_keys::SteeringKeys,
     /// Phone projection: the daemon, the phone, what it was told.
     pub projection: crate::shell::projection::Projection,
+    /// What the home view's cards show from the apps (media player, guidance).
+    pub home_sources: crate::dbus::home_sources::HomeSources,
     /// Audio focus held by the head unit's own apps (Shell1's AudioFocus).
     pub audio_focus: crate::shell::audio_focus::AudioFocusHolders,
     /// The rear camera's helper and newest frame.
@@ -328,6 +330,7 @@ impl State {
             ),
             dbus: Dbus::new(),
             projection: Default::default(),
+            home_sources: Default::default(),
             audio_focus: Default::default(),
             steering_keys: Default::default(),
             config,

@@ -119,6 +119,11 @@ impl MediaInCowl {
     /// Waits until the screen matches the reference `name` (or, when regenerating, until it
     /// is still and writes it).
     fn settles_on(&self, name: &str) {
+        self.region_settles_on(name, |image| image.clone());
+    }
+
+    /// Like `settles_on`, for the part of the screen that `region` cuts out.
+    fn region_settles_on(&self, name: &str, region: impl Fn(&Image) -> Image) {
         if reference::updating() {
             // Regenerating only: a screen unchanged for a second has taken in every change.
             let last = std::cell::RefCell::new((self.compositor.capture().rgb, Instant::now()));
@@ -129,14 +134,14 @@ impl MediaInCowl {
                 }
                 last.1.elapsed() > Duration::from_secs(1)
             });
-            reference::check(name, &still);
+            reference::check(name, &region(&still));
             return;
         }
         // The screen converges on the reference; if it never does, the last capture is
         // kept and compared, which says how far off it is.
         let start = Instant::now();
         loop {
-            let image = self.compositor.capture();
+            let image = region(&self.compositor.capture());
             if reference::matches(name, &image) || start.elapsed() > common::DEADLINE {
                 reference::check(name, &image);
                 return;
@@ -211,6 +216,47 @@ fn a_tap_plays_a_track_and_the_app_matches_its_reference() {
     playing.wait_for("the tapped track to play", "Playing Middle A");
     run.hold_at_start();
     run.settles_on("media-parked");
+}
+
+/// The home view's now-playing card on this head unit (its app area 0,48 1280x672 holds
+/// three cards: now playing twice as wide as the phone and the temperature, 22 pixels
+/// apart, 200 high), and its buttons (72 pixels, centred on the card's height at its right).
+const NOW_PLAYING_CARD: (usize, usize, usize, usize) = (22, 70, 596, 200);
+const CARD_PLAY_PAUSE: (&str, &str) = ("488", "170");
+const CARD_NEXT: (&str, &str) = ("571", "170");
+
+#[test]
+fn the_home_card_shows_what_plays_and_its_buttons_and_a_tap_drive_the_media_app() {
+    let run = MediaInCowl::start();
+    let playing = run.follow(&["metadata", "--format", "{{status}} {{title}}"]);
+    run.tap("640", &row_centre(MIDDLE_A_ROW));
+    playing.wait_for("the tapped track to play", "Playing Middle A");
+    run.playerctl(&["pause"]);
+    playing.wait_for("the track to pause", "Paused Middle A");
+
+    // Home: the card, drawn by Cowl from the app's MPRIS, names the track and its artist,
+    // with a play button (the player is paused).
+    run.bus.cowlctl_ok(&["home"]);
+    let (x, y, w, h) = NOW_PLAYING_CARD;
+    run.region_settles_on("home-card-now-playing", |image| image.crop(x, y, w, h));
+
+    // Its buttons drive the player.
+    run.tap(CARD_PLAY_PAUSE.0, CARD_PLAY_PAUSE.1);
+    playing.wait_for("the card's play button to play", "Playing Middle A");
+    run.tap(CARD_NEXT.0, CARD_NEXT.1);
+    playing
+        .lines
+        .wait_for("the card's next button to skip", |line| {
+            line.starts_with("Playing ") && line != "Playing Middle A"
+        });
+    // A tap on the card opens the app.
+    assert_eq!(run.bus.cowlctl_ok(&["active"]).trim(), "");
+    run.tap("120", "230");
+    run.compositor
+        .wait_for_capture("the media app opened from its card", |image| {
+            image.pixel(640, APP_TOP + 640) == DAY_BACKGROUND
+        });
+    assert_eq!(run.bus.cowlctl_ok(&["active"]).trim(), "org.cowl.Media");
 }
 
 #[test]

@@ -143,6 +143,85 @@ fn a_place_from_the_list_starts_guidance_with_a_banner_that_lists_the_maneuvers(
     });
 }
 
+/// The navigation card of this head unit's home view (the app area 0,48 1280x672 holds it,
+/// twice as wide as the phone's and the temperature's cards, 22 pixels apart, 200 high).
+fn navigation_card(image: &Image) -> Image {
+    image.crop(22, 70, 596, 200)
+}
+
+/// The home view is on screen: no map anywhere.
+fn home_shown(image: &Image) -> bool {
+    count(image, GROUND) == 0 && image.pixel(10, 600) != image.pixel(100, 100)
+}
+
+#[test]
+fn the_guidance_is_served_on_cowl_s_bus_and_the_home_card_shows_the_next_turn() {
+    let run = NavInCowl::start();
+    run.bus.cowlctl_ok(&["home"]);
+    let no_route = run.compositor.wait_for_capture("the home view", home_shown);
+
+    // A route from the places list.
+    run.bus.cowlctl_ok(&["activate", "org.cowl.Navigation"]);
+    run.bus
+        .cowlctl_ok(&["tap", "1235", &(APP_TOP + 44).to_string()]);
+    run.compositor.wait_for_capture("the places list", |image| {
+        image.pixel(300, APP_TOP + 200) == [0xff, 0xff, 0xff]
+    });
+    run.bus
+        .cowlctl_ok(&["tap", "300", &FIRST_PLACE_Y.to_string()]);
+    run.compositor
+        .wait_for_capture("the banner", |image| count(image, BANNER) > 20_000);
+
+    // What the app serves is exactly the committed contract, and says it guides.
+    let connection = run.bus.connect();
+    let (served, guidance) = zbus::block_on(async {
+        let introspectable = zbus::fdo::IntrospectableProxy::builder(&connection)
+            .destination(cowl_sdk::guidance::GUIDANCE_NAME)
+            .path(cowl_sdk::guidance::GUIDANCE_PATH)
+            .build()
+            .await?;
+        let served: String = introspectable.introspect().await?;
+        let proxy = cowl_sdk::guidance::Guidance1Proxy::new(&connection).await?;
+        let guidance = (
+            proxy.active().await?,
+            proxy.instruction().await?,
+            proxy.maneuver_distance().await?,
+            proxy.remaining_time().await?,
+            proxy.desktop_entry().await?,
+        );
+        Ok::<_, zbus::Error>((served, guidance))
+    })
+    .expect("read org.cowl.Guidance1 from cowl-nav");
+    assert_eq!(
+        common::bus::normalized_interface(&served, "org.cowl.Guidance1"),
+        common::bus::normalized_interface(
+            &common::bus::committed_interface("org.cowl.Guidance1"),
+            "org.cowl.Guidance1"
+        ),
+        "cowl-nav's org.cowl.Guidance1 differs from assets/dbus/org.cowl.Guidance1.xml"
+    );
+    let (active, instruction, distance, time_left, app) = guidance.clone();
+    assert!(active && !instruction.is_empty(), "{guidance:?}");
+    assert!(distance > 0.0 && time_left > 0, "{guidance:?}");
+    assert_eq!(app, "org.cowl.Navigation");
+
+    // Home: Cowl's card shows the next turn, no longer "No route"; a tap on it opens the map.
+    run.bus.cowlctl_ok(&["home"]);
+    run.compositor
+        .wait_for_capture("the next turn on the navigation card", |image| {
+            home_shown(image) && navigation_card(image) != navigation_card(&no_route)
+        });
+    run.bus.cowlctl_ok(&["tap", "200", "170"]);
+    run.compositor
+        .wait_for_capture("the map opened from its card", |image| {
+            count(image, GROUND) > 50_000
+        });
+    assert_eq!(
+        run.bus.cowlctl_ok(&["active"]).trim(),
+        "org.cowl.Navigation"
+    );
+}
+
 #[test]
 fn a_long_press_on_the_map_picks_the_destination() {
     let run = NavInCowl::start();

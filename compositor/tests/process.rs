@@ -19,6 +19,7 @@ mod config;
 mod demo;
 mod demo_drive;
 mod globals;
+mod home_cards;
 mod hostile;
 mod lockouts;
 mod media_app;

@@ -1,7 +1,8 @@
 //! The chrome: what Cowl draws itself, so that it works when every app is dead or hung. The
 //! status bar (clock, speed, outside temperature, phone), the dock (home button and app
-//! icons, the active app highlighted, app states marked), the home view (a grid of the apps)
-//! and the "not responding" cover over hung apps; in a day and a night theme.
+//! icons, the active app highlighted, app states marked), the home view (cards for what
+//! plays, the next turn, the phone and the weather outside, above a grid of the apps) and
+//! the "not responding" cover over hung apps; in a day and a night theme.
 //!
 //! Each frame, [`State::chrome_frame`] says what every panel of an output shows
 //! ([`panels::Content`]); [`Chrome::render_elements`] draws a panel again only when its
@@ -11,6 +12,7 @@
 //! is whole.
 
 pub mod car_readouts;
+pub mod cards;
 pub mod layout;
 pub mod painter;
 pub mod panels;
@@ -36,7 +38,7 @@ use crate::shell::activation::window_app_id;
 use crate::shell::app_state::AppStatus;
 use crate::shell::views::View;
 use crate::state::State;
-use layout::{Target, dock_buttons, home_tiles};
+use layout::{Target, dock_buttons};
 use painter::Painter;
 use panels::{
     CameraOverlay, Canvas, Content, CoverContent, CoverReason, DockContent, DockEntry, HomeContent,
@@ -388,7 +390,8 @@ impl State {
             let entries = dock_buttons(rect, &apps)
                 .into_iter()
                 .map(|button| match &button.target {
-                    Target::Home => DockEntry {
+                    // The dock holds only home and the apps.
+                    Target::Home | Target::PlayPause | Target::Next => DockEntry {
                         icon: "home".into(),
                         active: view == View::Home,
                         mark: Mark::None,
@@ -420,7 +423,10 @@ impl State {
                 .map(|geometry| geometry.loc)
                 .unwrap_or_default();
             let local = Rectangle::new(area.loc - origin, area.size);
-            let entries = home_tiles(local, &apps)
+            let layout = self.home_view_layout(output, local);
+            let cards = self.card_contents(&layout);
+            let entries = layout
+                .tiles
                 .into_iter()
                 .filter_map(|button| {
                     let Target::App(id) = &button.target else {
@@ -434,11 +440,15 @@ impl State {
                     })
                 })
                 .collect::<Vec<_>>();
-            if !entries.is_empty() {
+            if !entries.is_empty() || !cards.is_empty() {
                 frame.below.push(PanelJob {
                     kind: PanelKind::Home,
                     rect: local,
-                    content: Content::Home(HomeContent { theme, entries }),
+                    content: Content::Home(HomeContent {
+                        theme,
+                        entries,
+                        cards,
+                    }),
                 });
             }
         }

@@ -26,11 +26,18 @@ const BUILT_IN_ICONS: &[(&str, &str)] = &[
     ("app", include_str!("../../../assets/icons/app.svg")),
     ("home", include_str!("../../../assets/icons/home.svg")),
     ("media", include_str!("../../../assets/icons/media.svg")),
+    ("next", include_str!("../../../assets/icons/next.svg")),
+    ("pause", include_str!("../../../assets/icons/pause.svg")),
+    ("play", include_str!("../../../assets/icons/play.svg")),
     (
         "navigation",
         include_str!("../../../assets/icons/navigation.svg"),
     ),
     ("phone", include_str!("../../../assets/icons/phone.svg")),
+    (
+        "temperature",
+        include_str!("../../../assets/icons/temperature.svg"),
+    ),
     (
         "settings",
         include_str!("../../../assets/icons/settings.svg"),

@@ -58,6 +58,8 @@ pub struct HomeEntry {
 pub struct HomeContent {
     pub theme: ThemeName,
     pub entries: Vec<HomeEntry>,
+    /// The cards above the tiles (`cards.rs`).
+    pub cards: Vec<super::cards::CardContent>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -374,7 +376,7 @@ fn draw_dock(painter: &mut Painter, canvas: &mut Canvas, dock: &DockContent) {
         let tint = match entry.button.target {
             Target::Home => palette.accent,
             Target::App(_) | Target::Retry(_) if entry.restricted => palette.text_dim,
-            Target::App(_) | Target::Retry(_) => palette.text,
+            Target::App(_) | Target::Retry(_) | Target::PlayPause | Target::Next => palette.text,
         };
         painter.icon(
             &mut canvas.pixmap,
@@ -400,6 +402,9 @@ fn draw_dock(painter: &mut Painter, canvas: &mut Canvas, dock: &DockContent) {
 fn draw_home(painter: &mut Painter, canvas: &mut Canvas, home: &HomeContent) {
     let palette = home.theme.palette();
     canvas.pixmap.fill(palette.home.skia());
+    for card in &home.cards {
+        draw_card(painter, canvas, card, home.theme);
+    }
     for entry in &home.entries {
         let (x, y, w, h) = canvas.rect(entry.button.rect);
         if let Some(rect) = Rect::from_xywh(x, y, w, h) {
@@ -433,6 +438,107 @@ fn draw_home(painter: &mut Painter, canvas: &mut Canvas, home: &HomeContent) {
             (x + w * 0.88, y + h * 0.12),
             w * 0.03,
             home.theme,
+        );
+    }
+}
+
+/// A home card: its icon and label on top, the title large, the detail below; the
+/// now-playing card's buttons at its right.
+fn draw_card(
+    painter: &mut Painter,
+    canvas: &mut Canvas,
+    card: &super::cards::CardContent,
+    theme: ThemeName,
+) {
+    let palette = theme.palette();
+    let (x, y, w, h) = canvas.rect(card.place.rect);
+    if let Some(rect) = Rect::from_xywh(x, y, w, h) {
+        painter.rounded_rect(&mut canvas.pixmap, rect, h.min(w) * 0.1, palette.tile);
+    }
+    let pad = h * 0.12;
+    let label_size = (h * 0.1).max(8.0);
+    let icon = (label_size * 1.4).round() as u32;
+    painter.icon(
+        &mut canvas.pixmap,
+        card.icon,
+        (x + pad, y + pad),
+        icon,
+        palette.accent,
+    );
+    let label = TextStyle {
+        size: label_size,
+        bold: false,
+        colour: palette.text_dim,
+    };
+    let text_left = x + pad + icon as f32 + label_size * 0.6;
+    painter.text(
+        &mut canvas.pixmap,
+        card.label,
+        label,
+        (text_left, y + pad + icon as f32 / 2.0),
+        Align::Start,
+        Some(x + w - pad - text_left),
+    );
+    // The buttons take the right; the words keep clear of them.
+    let buttons_left = card
+        .place
+        .buttons
+        .iter()
+        .filter(|button| button.rect != card.place.rect)
+        .map(|button| canvas.rect(button.rect).0)
+        .fold(x + w - pad, f32::min);
+    // Narrow cards (phone, temperature) take smaller words.
+    let title = TextStyle {
+        size: (h * 0.16).min(w * 0.11).max(9.0),
+        bold: true,
+        colour: palette.text,
+    };
+    painter.text(
+        &mut canvas.pixmap,
+        &card.title,
+        title,
+        (x + pad, y + h * 0.5),
+        Align::Start,
+        Some(buttons_left - x - pad),
+    );
+    let detail = TextStyle {
+        size: (h * 0.11).min(w * 0.075).max(8.0),
+        bold: false,
+        colour: palette.text_dim,
+    };
+    painter.text(
+        &mut canvas.pixmap,
+        &card.detail,
+        detail,
+        (x + pad, y + h * 0.72),
+        Align::Start,
+        Some(buttons_left - x - pad),
+    );
+    for button in &card.place.buttons {
+        let icon = match button.target {
+            Target::PlayPause if card.playing => "pause",
+            Target::PlayPause => "play",
+            Target::Next => "next",
+            _ => continue,
+        };
+        let (bx, by, bw, bh) = canvas.rect(button.rect);
+        let side = bw.min(bh);
+        painter.circle(
+            &mut canvas.pixmap,
+            (bx + bw / 2.0, by + bh / 2.0),
+            side / 2.0,
+            palette.highlight,
+        );
+        let glyph = (side * 0.5).round() as u32;
+        painter.icon(
+            &mut canvas.pixmap,
+            icon,
+            (
+                bx + (bw - glyph as f32) / 2.0,
+                by + (bh - glyph as f32) / 2.0,
+            ),
+            glyph,
+            palette.text,
         );
     }
 }

@@ -1,5 +1,6 @@
-//! Cowl on D-Bus: the services it serves (org.cowl.Shell1, org.cowl.Vehicle1) and the
-//! phone-projection daemon it is a client of (org.cowl.Projection1).
+//! Cowl on D-Bus: the services it serves (org.cowl.Shell1, org.cowl.Vehicle1), the
+//! phone-projection daemon it is a client of (org.cowl.Projection1), and what the home
+//! view's cards read from the apps (MPRIS2, org.cowl.Guidance1: `home_sources.rs`).
 //!
 //! zbus futures run on the calloop loop through calloop's executor; zbus's own runtime only
 //! moves bytes. Method calls reach the compositor as requests of their interface's own type
@@ -13,6 +14,7 @@
 //! longer than [`SETUP_TIMEOUT`].
 
 pub mod debug;
+pub mod home_sources;
 pub mod projection;
 pub mod request;
 pub mod shell;
@@ -144,6 +146,7 @@ impl State {
                     state.dbus.connection = Some(connection.clone());
                     state.dbus_announce_all();
                     state.dbus_watch_peers(peers.clone());
+                    state.home_sources_watch(connection.clone());
                     state.projection_watch(connection);
                 }
                 state.dbus_settled();

@@ -22,7 +22,7 @@ use tracing::{info, warn};
 
 use super::gestures::{Gesture, LONG_PRESS_MS, Press};
 use super::touch_focus::TouchFocus;
-use crate::chrome::layout::{Target, button_at, dock_buttons, home_tiles};
+use crate::chrome::layout::{Target, button_at, dock_buttons};
 use crate::config::Panel;
 use crate::shell::views::View;
 use crate::state::State;
@@ -108,8 +108,7 @@ impl State {
             let area_local =
                 smithay::utils::Rectangle::new(area.loc - origin.to_i32_round(), area.size);
             if area_local.to_f64().contains(local) {
-                let tiles = home_tiles(area_local, &apps);
-                let target = button_at(&tiles, local).map(|tile| tile.target.clone());
+                let target = self.home_view_layout(&output, area_local).target_at(local);
                 return Some((output, Press::new(local, target, None)));
             }
         }
@@ -190,6 +189,14 @@ impl State {
             Gesture::LongPress(Target::Home) => self.home(Some(output.clone())),
             Gesture::Tap(Target::Retry(app_id)) | Gesture::LongPress(Target::Retry(app_id)) => {
                 self.retry_app(&app_id);
+                Ok(())
+            }
+            Gesture::Tap(Target::PlayPause) | Gesture::LongPress(Target::PlayPause) => {
+                self.media_player_call("PlayPause");
+                Ok(())
+            }
+            Gesture::Tap(Target::Next) | Gesture::LongPress(Target::Next) => {
+                self.media_player_call("Next");
                 Ok(())
             }
         };
