@@ -47,11 +47,13 @@ fn app_area_is(colour: [u8; 3]) -> impl Fn(&Image) -> bool {
     }
 }
 
-/// The home view: three 144-pixel tiles in a row at y 148..292, no app.
+/// The home view: the phone and temperature cards at y 52..172, then three 91-pixel tiles
+/// in a row at y 240..331 (x 165.., 274.., 383..), no app.
 fn shows_home(image: &Image) -> bool {
     let tile = [0x1f, 0x29, 0x35];
-    image.pixel(80, 220) == tile
-        && image.pixel(252, 220) == tile
+    image.pixel(100, 100) == tile
+        && image.pixel(210, 285) == tile
+        && image.pixel(320, 285) == tile
         && ![RED, GREEN, BLUE].contains(&image.pixel(600, 60))
 }
 
@@ -71,7 +73,7 @@ fn dock_taps_home_tiles_long_presses_and_swipes_drive_the_shell() {
     compositor.wait_for_capture("home from the home button", shows_home);
 
     // Green's tile is the middle one.
-    bus.cowlctl_ok(&["tap", "320", "220"]);
+    bus.cowlctl_ok(&["tap", "320", "285"]);
     compositor.wait_for_capture("green from its home tile", app_area_is(GREEN));
 
     // A swipe up from the dock, further than the dock is thick.

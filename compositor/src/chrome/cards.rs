@@ -42,9 +42,13 @@ impl State {
             .cloned()
     }
 
-    /// The cards of `output`'s home view, each with the app a tap opens.
+    /// The cards of `output`'s home view, each with the app a tap opens. A display that
+    /// offers no apps (a passenger's, showing its own background) has none.
     pub fn home_cards(&self, output: &Output) -> Vec<(CardKind, Option<String>)> {
         let apps = self.launcher_apps(output);
+        if apps.is_empty() {
+            return Vec::new();
+        }
         let offered = |id: &String| apps.contains(id);
         let player_app = self
             .home_sources
