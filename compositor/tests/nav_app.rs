@@ -98,6 +98,19 @@ impl NavInCowl {
         run
     }
 
+    /// Opens the places list (its button tops the column at the right edge) and taps the
+    /// first place: guidance starts.
+    fn route_to_the_first_place(&self) {
+        self.bus
+            .cowlctl_ok(&["tap", "1235", &(APP_TOP + 44).to_string()]);
+        self.compositor
+            .wait_for_capture("the places list", |image| {
+                image.pixel(300, APP_TOP + 200) == [0xff, 0xff, 0xff]
+            });
+        self.bus
+            .cowlctl_ok(&["tap", "300", &FIRST_PLACE_Y.to_string()]);
+    }
+
     fn touch(&self, kind: &str, x: usize, y: usize) {
         self.bus
             .cowlctl_ok(&["touch", kind, &x.to_string(), &y.to_string()]);
@@ -162,13 +175,7 @@ fn the_guidance_is_served_on_cowl_s_bus_and_the_home_card_shows_the_next_turn() 
 
     // A route from the places list.
     run.bus.cowlctl_ok(&["activate", "org.cowl.Navigation"]);
-    run.bus
-        .cowlctl_ok(&["tap", "1235", &(APP_TOP + 44).to_string()]);
-    run.compositor.wait_for_capture("the places list", |image| {
-        image.pixel(300, APP_TOP + 200) == [0xff, 0xff, 0xff]
-    });
-    run.bus
-        .cowlctl_ok(&["tap", "300", &FIRST_PLACE_Y.to_string()]);
+    run.route_to_the_first_place();
     run.compositor
         .wait_for_capture("the banner", |image| count(image, BANNER) > 20_000);
 
@@ -267,13 +274,7 @@ fn by_night_and_moving_the_places_list_is_short_and_has_no_search_field() {
 fn a_simulated_drive_is_guided_aloud_holding_the_guidance_audio_focus() {
     let run = NavInCowl::start_with(&["--simulate"]);
     let focus = run.bus.audio_focus_changes();
-    run.bus
-        .cowlctl_ok(&["tap", "1235", &(APP_TOP + 44).to_string()]);
-    run.compositor.wait_for_capture("the places list", |image| {
-        image.pixel(300, APP_TOP + 200) == [0xff, 0xff, 0xff]
-    });
-    run.bus
-        .cowlctl_ok(&["tap", "300", &FIRST_PLACE_Y.to_string()]);
+    run.route_to_the_first_place();
     // The simulated car drives at 12 m/s: the first maneuver's prompts within seconds.
     run.log.shows("prompt spoken prompt=\"prepare-");
     // Cowl's AudioFocus (what the media app ducks for) was guidance while it spoke.

@@ -14,6 +14,18 @@ pub const GUIDANCE_NAME: &str = "org.cowl.Guidance";
 /// Where its object is.
 pub const GUIDANCE_PATH: &str = "/org/cowl/Guidance";
 
+/// A distance as a driver reads it, the same in the app's banner and on Cowl's card: 10 m
+/// steps below 100 m, 50 m steps below 1 km, tenths of a kilometre above.
+pub fn distance_words(metres: f64) -> String {
+    if metres >= 1000.0 {
+        format!("{:.1} km", metres / 1000.0)
+    } else if metres >= 100.0 {
+        format!("{} m", (metres / 50.0).round() as i64 * 50)
+    } else {
+        format!("{} m", (metres / 10.0).round() as i64 * 10)
+    }
+}
+
 /// The guidance as it stands; the default is "not guiding".
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuidanceState {
@@ -146,4 +158,16 @@ pub async fn publish(connection: &zbus::Connection, state: GuidanceState) -> zbu
         served.remaining_time_changed(emitter).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_read_as_a_driver_reads_them() {
+        assert_eq!(distance_words(34.0), "30 m");
+        assert_eq!(distance_words(420.0), "400 m");
+        assert_eq!(distance_words(1_260.0), "1.3 km");
+    }
 }

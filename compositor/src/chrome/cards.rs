@@ -16,6 +16,7 @@ use smithay::utils::{Logical, Rectangle};
 
 use super::layout::{CardKind, CardPlace, HomeLayout, home_layout};
 use crate::state::State;
+use cowl_sdk::guidance::distance_words;
 use cowl_sdk::vehicle::ux;
 
 /// The most characters a card's line keeps while the car limits string length.
@@ -175,17 +176,6 @@ impl State {
     }
 }
 
-/// How far, as a driver reads it: 50 m steps from 100 m, tenths of a kilometre from 1 km.
-pub fn distance_words(metres: f64) -> String {
-    if metres >= 1000.0 {
-        format!("{:.1} km", metres / 1000.0)
-    } else if metres >= 100.0 {
-        format!("{} m", (metres / 50.0).round() as i64 * 50)
-    } else {
-        format!("{} m", (metres / 10.0).round() as i64 * 10)
-    }
-}
-
 /// The clock (`HH:MM`, as the status bar shows it) `seconds` on, rounded up to the minute;
 /// none when the clock does not read as a time.
 pub fn arrival_time(clock: &str, seconds: u32) -> Option<String> {
@@ -205,12 +195,5 @@ mod tests {
         assert_eq!(arrival_time("09:41", 61).as_deref(), Some("09:43"));
         assert_eq!(arrival_time("23:50", 20 * 60).as_deref(), Some("00:10"));
         assert_eq!(arrival_time("--:--", 60), None);
-    }
-
-    #[test]
-    fn distances_read_as_a_driver_reads_them() {
-        assert_eq!(distance_words(34.0), "30 m");
-        assert_eq!(distance_words(420.0), "400 m");
-        assert_eq!(distance_words(1_260.0), "1.3 km");
     }
 }

@@ -487,33 +487,28 @@ fn draw_card(
         .filter(|button| button.rect != card.place.rect)
         .map(|button| canvas.rect(button.rect).0)
         .fold(x + w - pad, f32::min);
-    // Narrow cards (phone, temperature) take smaller words.
+    // The title at half height, the detail below; narrow cards (phone, temperature) take
+    // smaller words.
     let title = TextStyle {
         size: (h * 0.16).min(w * 0.11).max(9.0),
         bold: true,
         colour: palette.text,
     };
-    painter.text(
-        &mut canvas.pixmap,
-        &card.title,
-        title,
-        (x + pad, y + h * 0.5),
-        Align::Start,
-        Some(buttons_left - x - pad),
-    );
     let detail = TextStyle {
         size: (h * 0.11).min(w * 0.075).max(8.0),
         bold: false,
         colour: palette.text_dim,
     };
-    painter.text(
-        &mut canvas.pixmap,
-        &card.detail,
-        detail,
-        (x + pad, y + h * 0.72),
-        Align::Start,
-        Some(buttons_left - x - pad),
-    );
+    for (words, style, height) in [(&card.title, title, 0.5), (&card.detail, detail, 0.72)] {
+        painter.text(
+            &mut canvas.pixmap,
+            words,
+            style,
+            (x + pad, y + h * height),
+            Align::Start,
+            Some(buttons_left - x - pad),
+        );
+    }
     for button in &card.place.buttons {
         let icon = match button.target {
             Target::PlayPause if card.playing => "pause",

@@ -28,6 +28,7 @@ use crate::render::Camera;
 use crate::render::style::Theme;
 use crate::routing::snap;
 use crate::voice::{self, Voice};
+use cowl_sdk::guidance::distance_words;
 use map_view::{Gesture, MapView};
 
 pub const APP_ID: &str = "org.cowl.Navigation";
@@ -839,16 +840,6 @@ fn point_along(line: &Polyline, distance_m: f64) -> Option<(Point, f64)> {
         f64::from(last[1][1] - last[0][1]),
     );
     Some((last[1], dy.atan2(dx)))
-}
-
-fn distance_words(metres: f64) -> String {
-    if metres >= 1000.0 {
-        format!("{:.1} km", metres / 1000.0)
-    } else if metres >= 100.0 {
-        format!("{} m", (metres / 50.0).round() as i64 * 50)
-    } else {
-        format!("{} m", (metres / 10.0).round() as i64 * 10)
-    }
 }
 
 /// The banner; a tap on it opens or closes the list of maneuvers.
