@@ -4,8 +4,9 @@
 //! fake "turn now", a phone number to call). Here the test itself takes both names, claims
 //! to be the declared apps, and says something else; Cowl must leave the cards as they were.
 //! Then the same program, run as the apps' configured user (so that it is those apps), is
-//! shown: what kept it out was who it is, nothing else. The real apps on the cards are in
-//! media_app.rs and nav_app.rs.
+//! shown: what kept it out was who it is, nothing else. A media player that never answers
+//! costs Cowl a timed-out call, never its loop: the other card goes on. The real apps on the
+//! cards are in media_app.rs and nav_app.rs.
 
 use crate::common;
 
@@ -60,6 +61,28 @@ impl ImpostorPlayer {
             OwnedVariant::try_from(Variant::from("Call 0900 123 to unlock")).expect("title");
         HashMap::from([("xesam:title".to_string(), title)])
     }
+}
+
+/// A media player that takes its name and never answers what it plays.
+struct HungPlayer;
+
+#[zbus::interface(name = "org.mpris.MediaPlayer2.Player")]
+impl HungPlayer {
+    #[zbus(property)]
+    async fn playback_status(&self) -> String {
+        std::future::pending::<()>().await;
+        String::new()
+    }
+}
+
+/// The now-playing card and the navigation card (twice as wide as the phone's and the
+/// temperature's, 22 pixels apart, 200 high, from 0,70).
+fn now_playing_card(image: &Image) -> Image {
+    image.crop(22, 70, 390, 200)
+}
+
+fn navigation_card(image: &Image) -> Image {
+    image.crop(434, 70, 390, 200)
 }
 
 /// Takes both names on `bus` and says what the impostor wants shown.
@@ -127,4 +150,57 @@ fn a_program_that_takes_the_apps_bus_names_cannot_write_on_the_home_cards() {
     });
     compositor.assert_not_logged("the home view ignores");
     drop(impostor);
+}
+
+#[test]
+fn a_media_player_that_never_answers_costs_a_timeout_and_the_other_cards_go_on() {
+    let bus = PrivateBus::start();
+    let compositor = Compositor::headless_on_bus(
+        &bus,
+        "1280x800",
+        &["--clock", "09:41"],
+        &common::apps_of_this_user(&config()),
+    );
+    let before = compositor.wait_for_capture("the home view's cards", |image| {
+        image.pixel(100, 100) != image.pixel(10, 300)
+    });
+    let hung = bus.connect();
+    zbus::block_on(async {
+        let server = hung.object_server();
+        server.at("/org/mpris/MediaPlayer2", ImpostorRoot).await?;
+        server.at("/org/mpris/MediaPlayer2", HungPlayer).await?;
+        hung.request_name("org.mpris.MediaPlayer2.cowl").await
+    })
+    .expect("serve the hung player");
+    compositor.wait_for_capture("Cowl to give up on the hung player", |_| {
+        compositor
+            .log()
+            .contains("could not read the org.mpris.MediaPlayer2.cowl state")
+    });
+    // The guidance, on a connection of its own, comes through all the same.
+    let guidance = bus.connect();
+    zbus::block_on(async {
+        guidance::serve(&guidance, "org.cowl.Navigation").await?;
+        guidance::publish(
+            &guidance,
+            GuidanceState {
+                active: true,
+                instruction: "Turn left".into(),
+                onto: "Mannerheimintie".into(),
+                maneuver_distance_m: 300.0,
+                remaining_distance_m: 2_000.0,
+                remaining_time_s: 240,
+            },
+        )
+        .await
+    })
+    .expect("serve the guidance");
+    let after = compositor.wait_for_capture("the next turn on the navigation card", |image| {
+        navigation_card(image) != navigation_card(&before)
+    });
+    assert!(
+        now_playing_card(&after) == now_playing_card(&before),
+        "the hung player changed its card"
+    );
+    assert_eq!(bus.cowlctl_ok(&["active"]).trim(), "");
 }

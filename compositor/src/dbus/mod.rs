@@ -155,8 +155,8 @@ impl State {
         let interface = ShellInterface::new(requests.clone(), self.dbus.snapshot.clone());
         let vehicle_interface =
             vehicle::VehicleInterface::new(requests.clone(), self.dbus.vehicle_snapshot.clone());
-        // Cowl's own calls (to the projection daemon) give up after this: a daemon that
-        // hangs costs a future, never the loop.
+        // Cowl's own calls (to the projection daemon, the home cards' reads of the apps)
+        // give up after this: a peer that hangs costs a future, never the loop.
         let mut builder = builder
             .method_timeout(projection::CALL_TIMEOUT)
             .name(SHELL_NAME)
