@@ -36,42 +36,39 @@ pub struct CardContent {
 }
 
 impl State {
-    /// The app a launcher app with the built-in icon `icon` is, among `apps`.
-    fn launcher_app_with_icon(&self, apps: &[String], icon: &str) -> Option<String> {
-        apps.iter()
-            .find(|id| self.config.app(id).is_some_and(|app| app.icon == icon))
+    /// The app a card about a source opens: the app the source speaks for, where `apps`
+    /// offers it; before the source has spoken, the first of `apps` with the built-in icon
+    /// `icon`.
+    fn card_app(&self, speaks_for: Option<&String>, apps: &[String], icon: &str) -> Option<String> {
+        speaks_for
+            .filter(|id| apps.contains(id))
+            .or_else(|| {
+                apps.iter()
+                    .find(|id| self.config.app(id).is_some_and(|app| app.icon == icon))
+            })
             .cloned()
     }
 
-    /// The cards of `output`'s home view, each with the app a tap opens. A display that
-    /// offers no apps (a passenger's, showing its own background) has none.
-    pub fn home_cards(&self, output: &Output) -> Vec<(CardKind, Option<String>)> {
-        let apps = self.launcher_apps(output);
+    /// The cards of a home view that offers `apps`, each with the app a tap opens. A
+    /// display that offers no apps (a passenger's, showing its own background) has none.
+    fn home_cards(&self, apps: &[String]) -> Vec<(CardKind, Option<String>)> {
         if apps.is_empty() {
             return Vec::new();
         }
-        let offered = |id: &String| apps.contains(id);
-        let player_app = self
-            .home_sources
-            .player
-            .as_ref()
-            .map(|(app, _)| app.clone())
-            .filter(offered)
-            .or_else(|| self.launcher_app_with_icon(&apps, "media"));
-        let guidance_app = self
-            .home_sources
-            .guidance
-            .as_ref()
-            .map(|(app, _)| app.clone())
-            .filter(offered)
-            .or_else(|| self.launcher_app_with_icon(&apps, "navigation"));
+        let sources = &self.home_sources;
+        let player_app = self.card_app(sources.player.as_ref().map(|(app, _)| app), apps, "media");
+        let guidance_app = self.card_app(
+            sources.guidance.as_ref().map(|(app, _)| app),
+            apps,
+            "navigation",
+        );
         // The projection is offered only while a phone is connected.
-        let phone_app = self.projection_app().filter(offered);
+        let phone_app = self.projection_app().filter(|id| apps.contains(id));
         let mut cards = Vec::new();
-        if player_app.is_some() || self.home_sources.player.is_some() {
+        if player_app.is_some() || sources.player.is_some() {
             cards.push((CardKind::NowPlaying, player_app));
         }
-        if guidance_app.is_some() || self.home_sources.guidance.is_some() {
+        if guidance_app.is_some() || sources.guidance.is_some() {
             cards.push((CardKind::Navigation, guidance_app));
         }
         cards.push((CardKind::Phone, phone_app));
@@ -81,7 +78,8 @@ impl State {
 
     /// The home view of `output` in `area` (output-local): as drawn, and as taps find it.
     pub fn home_view_layout(&self, output: &Output, area: Rectangle<i32, Logical>) -> HomeLayout {
-        home_layout(area, &self.launcher_apps(output), &self.home_cards(output))
+        let apps = self.launcher_apps(output);
+        home_layout(area, &apps, &self.home_cards(&apps))
     }
 
     /// What each card of `layout` says now.
